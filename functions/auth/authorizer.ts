@@ -1,0 +1,45 @@
+import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
+import { mainStore } from '../../lib/adapters/main-store.js';
+import { config } from '../../lib/config.js';
+import { API_KEY_PATTERN, bearerToken, hashApiKey } from '../../lib/domain/api-keys.js';
+import { logger } from '../../lib/http/logger.js';
+
+config();
+
+/** API Gateway turns this exact error message into a 401 response. */
+const unauthorized = () => new Error('Unauthorized');
+
+/**
+ * REQUEST authorizer: resolves `Authorization: Bearer <apiKey>` to a principal. It only authenticates; the
+ * route's handler checks the role (403), so one cached result per key is valid for every route.
+ */
+export const handler = async (
+  event: APIGatewayRequestAuthorizerEvent,
+): Promise<APIGatewayAuthorizerResult> => {
+  const headers = event.headers ?? {};
+  const authorization = Object.entries(headers).find(([name]) => name.toLowerCase() === 'authorization')?.[1];
+  const apiKey = bearerToken(authorization);
+  if (!apiKey || !API_KEY_PATTERN.test(apiKey)) throw unauthorized();
+  const record = await mainStore.getApiKey(hashApiKey(apiKey));
+  if (!record || record.revokedAt) {
+    logger.warn('unknown or revoked API key');
+    throw unauthorized();
+  }
+  // Allow every method of this API and stage: the cached policy is reused across routes.
+  const [arnPrefix, apiStage] = event.methodArn.split('/', 2) as [string, string];
+  const principalId =
+    record.role === 'reseller' ? `reseller:${record.resellerId}` : `regulator:${record.regulatorId}`;
+  return {
+    principalId,
+    policyDocument: {
+      Version: '2012-10-17',
+      Statement: [
+        { Action: 'execute-api:Invoke', Effect: 'Allow', Resource: `${arnPrefix}/${apiStage}/*/*` },
+      ],
+    },
+    context:
+      record.role === 'reseller'
+        ? { role: 'reseller', resellerId: String(record.resellerId) }
+        : { role: 'regulator', regulatorId: String(record.regulatorId) },
+  };
+};

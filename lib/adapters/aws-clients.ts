@@ -1,0 +1,60 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { config } from '../config.js';
+import { faultInjectionPlugin } from './fault-injection.js';
+
+/**
+ * One client per service per process, created at cold start and reused across invocations (connection
+ * reuse is most of a warm Lambda's latency budget).
+ */
+let documentClient: DynamoDBDocumentClient | undefined;
+let sqsClient: SQSClient | undefined;
+
+const LOOPBACK = /^https?:\/\/(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?\/?$/;
+
+/** The local stage must never talk to real AWS: an emulator endpoint on loopback is required. */
+const assertLocalEndpoint = (service: string, endpoint: string | undefined): void => {
+  if (config().stage !== 'local') return;
+  if (!endpoint || !LOOPBACK.test(endpoint)) {
+    throw new Error(`local stage refuses to use ${service} at ${endpoint ?? 'the AWS default endpoint'}`);
+  }
+};
+
+const localCredentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+export const dynamo = (): DynamoDBDocumentClient => {
+  if (!documentClient) {
+    const { dynamoDbEndpoint, region, stage } = config();
+    assertLocalEndpoint('DynamoDB', dynamoDbEndpoint);
+    const client = new DynamoDBClient({
+      region,
+      ...(dynamoDbEndpoint ? { endpoint: dynamoDbEndpoint } : {}),
+      ...(stage === 'local' ? { credentials: localCredentials } : {}),
+      maxAttempts: 4,
+    });
+    client.middlewareStack.use(faultInjectionPlugin);
+    documentClient = DynamoDBDocumentClient.from(client, {
+      marshallOptions: { removeUndefinedValues: true },
+    });
+  }
+  return documentClient;
+};
+
+export const sqs = (): SQSClient => {
+  if (!sqsClient) {
+    const { sqsEndpoint, region, stage } = config();
+    assertLocalEndpoint('SQS', sqsEndpoint);
+    sqsClient = new SQSClient({
+      region,
+      ...(sqsEndpoint ? { endpoint: sqsEndpoint, useQueueUrlAsEndpoint: false } : {}),
+      ...(stage === 'local' ? { credentials: localCredentials } : {}),
+    });
+  }
+  return sqsClient;
+};
+
+export const resetClientsForTests = (): void => {
+  documentClient = undefined;
+  sqsClient = undefined;
+};

@@ -1,0 +1,89 @@
+import {
+  ProvisionedThroughputExceededException,
+  TransactionCanceledException,
+} from '@aws-sdk/client-dynamodb';
+import type { DeserializeMiddleware, MetadataBearer, Pluggable } from '@smithy/types';
+
+/**
+ * Faults that DynamoDB Local never produces but AWS does: throttling, transaction conflicts, and a write
+ * that committed while its response was lost. Injected as an SDK middleware so the code under test is the
+ * real adapter talking to the real emulator, and the SDK's own retry policy sees the faults as on AWS.
+ */
+export interface FaultPlan {
+  /** Probability that a request fails with ProvisionedThroughputExceededException before reaching the table. */
+  readonly throttleRate: number;
+  /** Probability that a TransactWriteItems is cancelled with TransactionConflict before reaching the table. */
+  readonly transactionConflictRate: number;
+  /** Probability that a write reaches the table and commits, but the caller sees a network error. */
+  readonly lostResponseRate: number;
+  /** Restrict the faults to these operations (e.g. ['TransactWriteItemsCommand']); all when empty. */
+  readonly commands?: readonly string[];
+}
+
+export const NO_FAULTS: FaultPlan = { throttleRate: 0, transactionConflictRate: 0, lostResponseRate: 0 };
+
+let plan: FaultPlan = NO_FAULTS;
+let random: () => number = Math.random;
+const counters = { throttled: 0, conflicted: 0, responsesLost: 0 };
+
+export const setFaultPlan = (next: FaultPlan, rng: () => number = Math.random): void => {
+  plan = next;
+  random = rng;
+};
+export const clearFaults = (): void => setFaultPlan(NO_FAULTS);
+export const faultCounters = (): Readonly<typeof counters> => ({ ...counters });
+
+const WRITE_COMMANDS = new Set([
+  'PutItemCommand',
+  'UpdateItemCommand',
+  'DeleteItemCommand',
+  'TransactWriteItemsCommand',
+  'BatchWriteItemCommand',
+]);
+
+class LostResponseError extends Error {
+  override readonly name = 'TimeoutError';
+  readonly $metadata = {};
+}
+
+const faultMiddleware: DeserializeMiddleware<object, MetadataBearer> = (next, context) => async (args) => {
+  const command = String((context as { commandName?: string }).commandName ?? '');
+  const applies = !plan.commands?.length || plan.commands.includes(command);
+  if (applies && plan.throttleRate > 0 && random() < plan.throttleRate) {
+    counters.throttled += 1;
+    throw new ProvisionedThroughputExceededException({
+      message: 'injected: throughput exceeds the partition limit',
+      $metadata: {},
+    });
+  }
+  if (
+    applies &&
+    command === 'TransactWriteItemsCommand' &&
+    plan.transactionConflictRate > 0 &&
+    random() < plan.transactionConflictRate
+  ) {
+    counters.conflicted += 1;
+    throw new TransactionCanceledException({
+      message: 'injected: Transaction cancelled, please refer cancellation reasons for specific reasons',
+      $metadata: {},
+      CancellationReasons: [{ Code: 'TransactionConflict', Message: 'injected conflict' }],
+    });
+  }
+  const result = await next(args);
+  if (
+    applies &&
+    WRITE_COMMANDS.has(command) &&
+    plan.lostResponseRate > 0 &&
+    random() < plan.lostResponseRate
+  ) {
+    counters.responsesLost += 1;
+    throw new LostResponseError('injected: the write committed but its response was lost');
+  }
+  return result;
+};
+
+export const faultInjectionPlugin: Pluggable<object, MetadataBearer> = {
+  applyToStack: (stack) => {
+    stack.add(faultMiddleware, { step: 'deserialize', name: 'kuotaFaultInjection', priority: 'high' });
+  },
+};

@@ -1,0 +1,258 @@
+import {
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { config } from '../config.js';
+import type { QuotaOrder, QuotaOrderStatus } from '../domain/quota-order.js';
+import { PAYABLE_STATUSES } from '../domain/quota-order.js';
+import { Index, MainKeys } from '../infra/resources.js';
+import { dynamo } from './aws-clients.js';
+import { storeCall } from './dynamo-errors.js';
+
+/** Persistence of kuota's own records in the main table. All keys come from MainKeys. */
+const table = () => config().mainTable;
+
+export interface ResellerProfile {
+  readonly resellerId: string;
+  readonly name: string;
+  readonly status: 'ACTIVE' | 'SUSPENDED';
+  readonly holdingCap: number;
+}
+
+export interface ApiKeyRecord {
+  readonly role: 'reseller' | 'regulator';
+  readonly resellerId?: string;
+  readonly regulatorId?: string;
+  readonly revokedAt?: string;
+}
+
+export interface AlertRecord {
+  readonly kind: string;
+  readonly at: string;
+  readonly resellerId?: string;
+  readonly evidence: Record<string, unknown>;
+}
+
+type StoredQuotaOrder = QuotaOrder & { requestHash: string };
+
+const toQuotaOrder = (item: Record<string, unknown>): StoredQuotaOrder => {
+  const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, entity: _e, ...rest } = item;
+  return rest as unknown as StoredQuotaOrder;
+};
+
+export const mainStore = {
+  async getReseller(resellerId: string): Promise<ResellerProfile | undefined> {
+    const result = await storeCall(() =>
+      dynamo().send(new GetCommand({ TableName: table(), Key: MainKeys.resellerProfile(resellerId) })),
+    );
+    return result.Item as ResellerProfile | undefined;
+  },
+
+  async putReseller(profile: ResellerProfile): Promise<void> {
+    await storeCall(() =>
+      dynamo().send(
+        new PutCommand({
+          TableName: table(),
+          Item: { ...MainKeys.resellerProfile(profile.resellerId), entity: 'Reseller', ...profile },
+        }),
+      ),
+    );
+  },
+
+  async getApiKey(apiKeyHash: string): Promise<ApiKeyRecord | undefined> {
+    const result = await storeCall(() =>
+      dynamo().send(new GetCommand({ TableName: table(), Key: MainKeys.apiKey(apiKeyHash) })),
+    );
+    return result.Item as ApiKeyRecord | undefined;
+  },
+
+  async putApiKey(apiKeyHash: string, record: ApiKeyRecord): Promise<void> {
+    await storeCall(() =>
+      dynamo().send(
+        new PutCommand({
+          TableName: table(),
+          Item: { ...MainKeys.apiKey(apiKeyHash), entity: 'ApiKey', ...record },
+        }),
+      ),
+    );
+  },
+
+  async getQuotaOrder(resellerId: string, orderId: string): Promise<StoredQuotaOrder | undefined> {
+    const result = await storeCall(() =>
+      dynamo().send(
+        new GetCommand({
+          TableName: table(),
+          Key: MainKeys.quotaOrder(resellerId, orderId),
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    return result.Item ? toQuotaOrder(result.Item) : undefined;
+  },
+
+  /** Creates the order and its billing-code lookup together, or neither. */
+  async createQuotaOrder(order: QuotaOrder, requestHash: string): Promise<void> {
+    await storeCall(() =>
+      dynamo().send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: table(),
+                Item: {
+                  ...MainKeys.quotaOrder(order.resellerId, order.id),
+                  entity: 'QuotaOrder',
+                  gsi1pk: MainKeys.awaitingPaymentWork,
+                  gsi1sk: `${order.expiresAt}#${order.resellerId}#${order.id}`,
+                  ...order,
+                  requestHash,
+                },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+            {
+              Put: {
+                TableName: table(),
+                Item: {
+                  ...MainKeys.billing(order.billingCode),
+                  entity: 'BillingLookup',
+                  resellerId: order.resellerId,
+                  orderId: order.id,
+                },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+          ],
+        }),
+      ),
+    );
+  },
+
+  async findOrderByBillingCode(
+    billingCode: string,
+  ): Promise<{ resellerId: string; orderId: string } | undefined> {
+    const result = await storeCall(() =>
+      dynamo().send(
+        new GetCommand({ TableName: table(), Key: MainKeys.billing(billingCode), ConsistentRead: true }),
+      ),
+    );
+    if (!result.Item) return undefined;
+    return { resellerId: String(result.Item.resellerId), orderId: String(result.Item.orderId) };
+  },
+
+  async getNtpn(ntpn: string): Promise<{ billingCode: string; orderId: string } | undefined> {
+    const result = await storeCall(() =>
+      dynamo().send(new GetCommand({ TableName: table(), Key: MainKeys.ntpn(ntpn), ConsistentRead: true })),
+    );
+    if (!result.Item) return undefined;
+    return { billingCode: String(result.Item.billingCode), orderId: String(result.Item.orderId) };
+  },
+
+  /**
+   * The exactly-once credit: the NTPN record (which may exist only once, nationally) and the order's move to
+   * PAID commit together. A repeated notice fails the NTPN condition and changes nothing.
+   */
+  async markQuotaOrderPaid(order: QuotaOrder, payment: { ntpn: string; paidAt: string }): Promise<void> {
+    await storeCall(() =>
+      dynamo().send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: table(),
+                Item: {
+                  ...MainKeys.ntpn(payment.ntpn),
+                  entity: 'Ntpn',
+                  billingCode: order.billingCode,
+                  resellerId: order.resellerId,
+                  orderId: order.id,
+                  amountIdr: order.amountIdr,
+                  paidAt: payment.paidAt,
+                },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+            {
+              Update: {
+                TableName: table(),
+                Key: MainKeys.quotaOrder(order.resellerId, order.id),
+                UpdateExpression: 'SET #status = :paid, ntpn = :ntpn, paidAt = :paidAt REMOVE gsi1pk, gsi1sk',
+                ConditionExpression:
+                  'attribute_exists(pk) AND #status IN (:s0, :s1) AND attribute_not_exists(ntpn)',
+                ExpressionAttributeNames: { '#status': 'status' },
+                ExpressionAttributeValues: {
+                  ':paid': 'PAID' satisfies QuotaOrderStatus,
+                  ':ntpn': payment.ntpn,
+                  ':paidAt': payment.paidAt,
+                  ':s0': PAYABLE_STATUSES[0],
+                  ':s1': PAYABLE_STATUSES[1],
+                },
+              },
+            },
+          ],
+        }),
+      ),
+    );
+  },
+
+  async markQuotaOrderExpired(order: QuotaOrder): Promise<void> {
+    await storeCall(() =>
+      dynamo().send(
+        new UpdateCommand({
+          TableName: table(),
+          Key: MainKeys.quotaOrder(order.resellerId, order.id),
+          UpdateExpression: 'SET #status = :expired REMOVE gsi1pk, gsi1sk',
+          ConditionExpression: '#status = :awaiting',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':expired': 'EXPIRED', ':awaiting': 'AWAITING_PAYMENT' },
+        }),
+      ),
+    );
+  },
+
+  /** Orders awaiting payment, oldest expiry first, a page at a time. */
+  async listAwaitingPayment(limit: number, cursor?: Record<string, unknown>) {
+    const result = await storeCall(() =>
+      dynamo().send(
+        new QueryCommand({
+          TableName: table(),
+          IndexName: Index.work.indexName,
+          KeyConditionExpression: 'gsi1pk = :pk',
+          ExpressionAttributeValues: { ':pk': MainKeys.awaitingPaymentWork },
+          Limit: limit,
+          ExclusiveStartKey: cursor,
+        }),
+      ),
+    );
+    return { orders: (result.Items ?? []).map(toQuotaOrder), cursor: result.LastEvaluatedKey };
+  },
+
+  /** Alerts are keyed by a business id, so recording the same finding twice keeps one alert. */
+  async recordAlert(alertId: string, alert: AlertRecord): Promise<void> {
+    const day = alert.at.slice(0, 10);
+    await storeCall(() =>
+      dynamo().send(
+        new PutCommand({
+          TableName: table(),
+          Item: { ...MainKeys.alert(day, alertId), entity: 'Alert', alertId, ...alert },
+        }),
+      ),
+    );
+  },
+
+  async listAlertsOfDay(day: string): Promise<(AlertRecord & { alertId: string })[]> {
+    const result = await storeCall(() =>
+      dynamo().send(
+        new QueryCommand({
+          TableName: table(),
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': MainKeys.alertsOfDay(day) },
+        }),
+      ),
+    );
+    return (result.Items ?? []) as (AlertRecord & { alertId: string })[];
+  },
+};

@@ -1,0 +1,109 @@
+import { z } from 'zod';
+import { allRoutes, type RouteDefinition } from './routes.js';
+
+/**
+ * The OpenAPI 3.1 document, generated from the same zod schemas the handlers parse with. JSON Schema
+ * draft 2020-12 is OpenAPI 3.1's schema dialect, so zod's output is used as is.
+ */
+const jsonSchema = (schema: z.ZodType, io: 'input' | 'output') =>
+  z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' }) as Record<string, unknown>;
+
+const stripDialect = (schema: Record<string, unknown>) => {
+  const { $schema: _ignored, ...rest } = schema;
+  return rest;
+};
+
+const parametersOf = (route: RouteDefinition) => {
+  const parameters: Record<string, unknown>[] = [];
+  const addObject = (schema: z.ZodType | undefined, location: 'path' | 'query') => {
+    if (!schema) return;
+    const json = jsonSchema(schema, 'input') as { properties?: Record<string, unknown>; required?: string[] };
+    for (const [name, property] of Object.entries(json.properties ?? {})) {
+      parameters.push({
+        name,
+        in: location,
+        required: location === 'path' || (json.required ?? []).includes(name),
+        schema: property,
+      });
+    }
+  };
+  addObject(route.request.params, 'path');
+  addObject(route.request.query, 'query');
+  if (route.request.idempotencyKey) {
+    parameters.push({
+      name: 'Idempotency-Key',
+      in: 'header',
+      required: true,
+      schema: stripDialect(jsonSchema(route.request.idempotencyKey, 'input')),
+    });
+  }
+  if (route.auth === 'webhook') {
+    parameters.push({
+      name: 'Kuota-Signature',
+      in: 'header',
+      required: true,
+      description: '`t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">`; 300 s tolerance either way.',
+      schema: { type: 'string' },
+    });
+  }
+  return parameters;
+};
+
+export const buildOpenApiDocument = (options: { includeSandbox: boolean; serverUrl?: string }) => {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const route of allRoutes) {
+    if (route.sandboxOnly && !options.includeSandbox) continue;
+    const operation: Record<string, unknown> = {
+      operationId: route.id,
+      summary: route.summary,
+      description: route.description,
+      tags: [route.tag],
+      parameters: parametersOf(route),
+      responses: Object.fromEntries(
+        Object.entries(route.responses).map(([status, spec]) => [
+          status,
+          {
+            description: spec.description,
+            ...(spec.schema
+              ? {
+                  content: {
+                    [spec.contentType ?? 'application/json']: {
+                      schema: stripDialect(jsonSchema(spec.schema, 'output')),
+                    },
+                  },
+                }
+              : {}),
+          },
+        ]),
+      ),
+    };
+    if (route.request.body) {
+      operation.requestBody = {
+        required: true,
+        content: { 'application/json': { schema: stripDialect(jsonSchema(route.request.body, 'input')) } },
+      };
+    }
+    if (route.auth === 'reseller' || route.auth === 'regulator') {
+      operation.security = [{ [route.auth === 'reseller' ? 'resellerKey' : 'regulatorKey']: [] }];
+    }
+    paths[route.path] ??= {};
+    (paths[route.path] as Record<string, unknown>)[route.method.toLowerCase()] = operation;
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'kuota',
+      version: '1.0.0',
+      description:
+        'Distribution of the e-Meterai duty stamp from the tax authority through the issuer and licensed resellers to the public.',
+    },
+    ...(options.serverUrl ? { servers: [{ url: options.serverUrl }] } : {}),
+    components: {
+      securitySchemes: {
+        resellerKey: { type: 'http', scheme: 'bearer', description: 'A reseller API key' },
+        regulatorKey: { type: 'http', scheme: 'bearer', description: 'The regulator API key' },
+      },
+    },
+    paths,
+  };
+};

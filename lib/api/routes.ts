@@ -1,0 +1,190 @@
+import type { z } from 'zod';
+import type { FunctionSpec } from '../infra/functions.js';
+import {
+  CreateQuotaOrderBody,
+  ErrorBody,
+  IdempotencyKeyHeader,
+  QuotaOrderCreated,
+  QuotaOrderPath,
+  QuotaOrderView,
+  SandboxBillingPath,
+  SandboxFaultsBody,
+  SandboxFaultsView,
+  SandboxPayBillingBody,
+  SandboxPayBillingResult,
+  TaxAuthorityWebhookBody,
+  WebhookAccepted,
+} from './schemas.js';
+
+/**
+ * Every HTTP route of kuota: method, path, who may call it, the function behind it, and its request and
+ * response schemas. API Gateway, the local runtime, the handlers and the OpenAPI document all read this.
+ */
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+/**
+ * `reseller` / `regulator`: the API Gateway authorizer runs first (401 without a valid key) and the handler
+ * checks the role (403). `webhook`: no authorizer, the handler verifies the HMAC signature. `public`: open.
+ */
+export type RouteAuth = 'reseller' | 'regulator' | 'webhook' | 'public';
+
+export interface ResponseSpec {
+  readonly description: string;
+  readonly schema?: z.ZodType;
+  readonly contentType?: string;
+}
+
+export interface RouteDefinition extends FunctionSpec {
+  readonly method: HttpMethod;
+  readonly path: string;
+  readonly auth: RouteAuth;
+  /** For `webhook` routes: whose shared secret signs the body. */
+  readonly webhookSecret?: 'taxAuthority' | 'paymentGateway';
+  readonly summary: string;
+  readonly tag: string;
+  readonly request: {
+    readonly params?: z.ZodType;
+    readonly query?: z.ZodType;
+    readonly body?: z.ZodType;
+    readonly idempotencyKey?: z.ZodType;
+  };
+  readonly responses: Readonly<Record<number, ResponseSpec>>;
+}
+
+const errors = (...codes: number[]): Record<number, ResponseSpec> => {
+  const descriptions: Record<number, string> = {
+    400: 'Invalid input; `issues` names each field and the rule it broke',
+    401: 'Missing or invalid credentials or signature',
+    403: 'Authenticated, but not allowed',
+    404: 'Not found (also for resources of another reseller)',
+    409: 'Conflict with the current state or an earlier request',
+    413: 'Body larger than the limit',
+    422: 'Well-formed but violates a business rule',
+    429: 'Too many requests; retry after the `Retry-After` seconds',
+  };
+  return Object.fromEntries(
+    codes.map((code) => [code, { description: descriptions[code] ?? 'Error', schema: ErrorBody }]),
+  );
+};
+
+const http = {
+  timeoutSeconds: 10,
+  memoryMb: 1024,
+  readsSecrets: false,
+  sandboxOnly: false,
+  sendsTo: [],
+} as const;
+
+export const routes = {
+  createQuotaOrder: {
+    ...http,
+    id: 'createQuotaOrder',
+    entry: 'functions/wholesale/create-quota-order.ts',
+    description: 'Creates a quota order and its tax billing code',
+    method: 'POST',
+    path: '/v1/wholesale/quota-orders',
+    auth: 'reseller',
+    tag: 'Wholesale',
+    summary: 'Buy stamp quota: get a billing code to pay the duty to the tax authority',
+    tables: { main: 'readwrite', sandbox: 'readwrite' },
+    request: { body: CreateQuotaOrderBody, idempotencyKey: IdempotencyKeyHeader },
+    responses: {
+      201: {
+        description: 'Created (or the same answer again for a retried Idempotency-Key)',
+        schema: QuotaOrderCreated,
+      },
+      ...errors(400, 401, 403, 409, 413, 422, 429),
+    },
+  },
+  getQuotaOrder: {
+    ...http,
+    id: 'getQuotaOrder',
+    entry: 'functions/wholesale/get-quota-order.ts',
+    description: 'Reads one of the caller’s quota orders',
+    method: 'GET',
+    path: '/v1/wholesale/quota-orders/{orderId}',
+    auth: 'reseller',
+    tag: 'Wholesale',
+    summary: 'A quota order with its status, NTPN once paid, and allocation progress',
+    tables: { main: 'read' },
+    request: { params: QuotaOrderPath },
+    responses: {
+      200: { description: 'The order', schema: QuotaOrderView },
+      ...errors(400, 401, 403, 404, 429),
+    },
+  },
+  taxAuthorityWebhook: {
+    ...http,
+    id: 'taxAuthorityWebhook',
+    entry: 'functions/webhooks/tax-authority.ts',
+    description: 'Receives signed payment notices from the tax authority',
+    method: 'POST',
+    path: '/v1/webhooks/tax-authority',
+    auth: 'webhook',
+    webhookSecret: 'taxAuthority',
+    tag: 'Webhooks',
+    summary: 'Payment notice (billing code paid, NTPN issued); credits the quota order exactly once',
+    tables: { main: 'readwrite' },
+    sendsTo: ['allocation'],
+    readsSecrets: true,
+    request: { body: TaxAuthorityWebhookBody },
+    responses: {
+      200: { description: 'Recorded (also for a repeated notice)', schema: WebhookAccepted },
+      ...errors(400, 401, 404, 409, 413, 422, 429),
+    },
+  },
+  sandboxPayBilling: {
+    ...http,
+    id: 'sandboxPayBilling',
+    entry: 'functions/sandbox/pay-billing.ts',
+    description: 'Sandbox: simulates paying a billing code at a bank',
+    method: 'POST',
+    path: '/sandbox/tax-authority/billings/{billingCode}/pay',
+    auth: 'public',
+    tag: 'Sandbox',
+    summary: 'Pay a billing code (sandbox tax authority); issues an NTPN and sends the signed webhook',
+    tables: { sandbox: 'readwrite' },
+    sendsTo: ['webhookDelivery'],
+    sandboxOnly: true,
+    request: { params: SandboxBillingPath, body: SandboxPayBillingBody },
+    responses: {
+      200: { description: 'Paid', schema: SandboxPayBillingResult },
+      ...errors(400, 404, 409, 413, 422),
+    },
+  },
+  sandboxSetFaults: {
+    ...http,
+    id: 'sandboxSetFaults',
+    entry: 'functions/sandbox/set-faults.ts',
+    description: 'Sandbox: configures webhook faults of the simulated external parties',
+    method: 'POST',
+    path: '/sandbox/faults',
+    auth: 'public',
+    tag: 'Sandbox',
+    summary: 'Configure duplicate, dropped, delayed and reordered webhooks',
+    tables: { sandbox: 'readwrite' },
+    sandboxOnly: true,
+    request: { body: SandboxFaultsBody },
+    responses: {
+      200: { description: 'The faults now in force', schema: SandboxFaultsView },
+      ...errors(400, 413),
+    },
+  },
+  openApiDocument: {
+    ...http,
+    id: 'openApiDocument',
+    entry: 'functions/public/openapi.ts',
+    description: 'Serves the OpenAPI document',
+    method: 'GET',
+    path: '/openapi.json',
+    auth: 'public',
+    tag: 'Meta',
+    summary: 'This API’s OpenAPI 3.1 document',
+    tables: {},
+    request: {},
+    responses: { 200: { description: 'OpenAPI 3.1 document', contentType: 'application/json' } },
+  },
+} as const satisfies Record<string, RouteDefinition>;
+
+export type RouteId = keyof typeof routes;
+export const allRoutes: readonly RouteDefinition[] = Object.values(routes);

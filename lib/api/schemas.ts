@@ -1,0 +1,124 @@
+import { z } from 'zod';
+import { MAX_STAMPS_PER_QUOTA_ORDER, QUOTA_ORDER_STATUSES } from '../domain/quota-order.js';
+import { BILLING_CODE_PATTERN, NTPN_PATTERN } from '../domain/tax-payment.js';
+
+/**
+ * Request and response shapes of the HTTP API. Handlers parse with these schemas and the OpenAPI document
+ * is generated from them, so the documentation cannot disagree with the code.
+ */
+
+export const ErrorBody = z
+  .object({
+    error: z.object({
+      code: z.string().meta({ example: 'VALIDATION_FAILED' }),
+      message: z.string(),
+      issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+      requestId: z.string().optional(),
+    }),
+  })
+  .meta({ id: 'Error' });
+
+export const IdempotencyKeyHeader = z
+  .string({ error: 'the Idempotency-Key header is required' })
+  .min(8, 'must be 8 to 128 characters')
+  .max(128, 'must be 8 to 128 characters')
+  .regex(/^[A-Za-z0-9_.:-]+$/, 'may contain only letters, digits and _ . : -')
+  .meta({ description: 'Client-chosen key; retries with the same key and body return the same answer.' });
+
+export const BillingCode = z.string().regex(BILLING_CODE_PATTERN, 'must be 15 digits');
+export const Ntpn = z.string().regex(NTPN_PATTERN, 'must be 16 characters A-Z or 0-9');
+export const Rupiah = z.number().int('must be an integer number of rupiah').nonnegative().max(1e13);
+export const IsoTimestamp = z.iso.datetime({ offset: true });
+
+export const CreateQuotaOrderBody = z
+  .strictObject({
+    quantity: z
+      .number({ error: 'must be a number' })
+      .int('must be an integer')
+      .min(1, 'must be at least 1')
+      .max(MAX_STAMPS_PER_QUOTA_ORDER, `must be at most ${MAX_STAMPS_PER_QUOTA_ORDER}`)
+      .meta({ description: 'Number of stamps to buy; the duty is quantity x Rp10,000.', example: 1000 }),
+  })
+  .meta({ id: 'CreateQuotaOrder' });
+
+export const QuotaOrderId = z.string().regex(/^QO_[0-9A-Z]{26}$/, 'is not a quota order id');
+
+export const QuotaOrderView = z
+  .object({
+    id: QuotaOrderId,
+    status: z.enum(QUOTA_ORDER_STATUSES),
+    quantity: z.number().int(),
+    amountIdr: Rupiah,
+    billingCode: BillingCode,
+    createdAt: IsoTimestamp,
+    expiresAt: IsoTimestamp,
+    ntpn: Ntpn.optional(),
+    paidAt: IsoTimestamp.optional(),
+    allocation: z
+      .object({ allocated: z.number().int(), remaining: z.number().int() })
+      .meta({ description: 'Stamps credited to the reseller so far.' }),
+  })
+  .meta({ id: 'QuotaOrder' });
+
+export const QuotaOrderCreated = z
+  .object({
+    id: QuotaOrderId,
+    status: z.literal('AWAITING_PAYMENT'),
+    quantity: z.number().int(),
+    amountIdr: Rupiah,
+    billingCode: BillingCode,
+    expiresAt: IsoTimestamp,
+  })
+  .meta({ id: 'QuotaOrderCreated' });
+
+export const QuotaOrderPath = z.strictObject({ orderId: QuotaOrderId });
+
+export const TaxAuthorityWebhookBody = z
+  .strictObject({
+    billingCode: BillingCode,
+    ntpn: Ntpn,
+    amountIdr: Rupiah,
+    paidAt: IsoTimestamp,
+  })
+  .meta({ id: 'TaxAuthorityPaymentNotice' });
+
+export const WebhookAccepted = z
+  .object({ received: z.literal(true), outcome: z.enum(['CREDITED', 'ALREADY_CREDITED']) })
+  .meta({ id: 'WebhookAccepted' });
+
+export const SandboxBillingPath = z.strictObject({ billingCode: BillingCode });
+export const SandboxPayBillingBody = z
+  .strictObject({
+    amountIdr: Rupiah.meta({
+      description: 'Amount the payer transfers; the state bank accepts only the exact amount.',
+    }),
+  })
+  .meta({ id: 'SandboxPayBilling' });
+export const SandboxPayBillingResult = z
+  .object({
+    billingCode: BillingCode,
+    ntpn: Ntpn,
+    amountIdr: Rupiah,
+    paidAt: IsoTimestamp,
+    webhook: z.enum(['SCHEDULED', 'DROPPED']),
+    deliveries: z.number().int(),
+  })
+  .meta({ id: 'SandboxPayment' });
+
+const Rate = z.number().min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1');
+export const WebhookFaults = z.strictObject({
+  duplicateRate: Rate.default(0),
+  dropRate: Rate.default(0),
+  delayMs: z.number().int().min(0).max(900_000, 'must be at most 900000 (SQS delay limit)').default(0),
+  reorder: z.boolean().default(false),
+});
+export const SandboxFaultsBody = z
+  .strictObject({
+    taxAuthority: WebhookFaults.optional(),
+    paymentGateway: WebhookFaults.optional(),
+  })
+  .meta({ id: 'SandboxFaults' });
+export const SandboxFaultsView = z
+  .object({ taxAuthority: WebhookFaults, paymentGateway: WebhookFaults })
+  .meta({ id: 'SandboxFaultsState' });
+export type WebhookFaultSettings = z.infer<typeof WebhookFaults>;

@@ -1,0 +1,73 @@
+import { z } from 'zod';
+import { EnvVar } from './infra/resources.js';
+
+/**
+ * Configuration is parsed once, at cold start. A missing or malformed variable fails loudly with every
+ * problem named, instead of surfacing later as an `undefined` deep inside a request.
+ */
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+const ConfigSchema = z.object({
+  stage: z.enum(['local', 'staging', 'production']).default('local'),
+  region: z.string().min(1).default('ap-southeast-3'),
+  mainTable: z.string().min(1),
+  sandboxTable: z.string().min(1),
+  allocationQueueUrl: z.url(),
+  webhookDeliveryQueueUrl: z.url(),
+  billingTtlSeconds: positiveInt(24 * 60 * 60),
+  maxBodyBytes: positiveInt(16 * 1024),
+  dynamoDbEndpoint: z.url().optional(),
+  sqsEndpoint: z.url().optional(),
+});
+export type Config = z.infer<typeof ConfigSchema>;
+
+export class ConfigurationError extends Error {
+  override readonly name = 'ConfigurationError';
+}
+
+export const parseConfig = (env: NodeJS.ProcessEnv): Config => {
+  const result = ConfigSchema.safeParse({
+    stage: env[EnvVar.stage],
+    region: env[EnvVar.awsRegion],
+    mainTable: env[EnvVar.mainTable],
+    sandboxTable: env[EnvVar.sandboxTable],
+    allocationQueueUrl: env[EnvVar.allocationQueueUrl],
+    webhookDeliveryQueueUrl: env[EnvVar.webhookDeliveryQueueUrl],
+    billingTtlSeconds: env[EnvVar.billingTtlSeconds],
+    maxBodyBytes: env[EnvVar.maxBodyBytes],
+    dynamoDbEndpoint: env[EnvVar.dynamoDbEndpoint] || undefined,
+    sqsEndpoint: env[EnvVar.sqsEndpoint] || undefined,
+  });
+  if (!result.success) {
+    const envNames: Record<string, string> = {
+      stage: EnvVar.stage,
+      region: EnvVar.awsRegion,
+      mainTable: EnvVar.mainTable,
+      sandboxTable: EnvVar.sandboxTable,
+      allocationQueueUrl: EnvVar.allocationQueueUrl,
+      webhookDeliveryQueueUrl: EnvVar.webhookDeliveryQueueUrl,
+      billingTtlSeconds: EnvVar.billingTtlSeconds,
+      maxBodyBytes: EnvVar.maxBodyBytes,
+      dynamoDbEndpoint: EnvVar.dynamoDbEndpoint,
+      sqsEndpoint: EnvVar.sqsEndpoint,
+    };
+    const problems = result.error.issues
+      .map((issue) => `${envNames[String(issue.path[0])] ?? issue.path.join('.')}: ${issue.message}`)
+      .join('; ');
+    throw new ConfigurationError(`invalid configuration: ${problems}`);
+  }
+  return result.data;
+};
+
+let cached: Config | undefined;
+
+/** The process-wide configuration, parsed on first use (cold start). */
+export const config = (): Config => {
+  cached ??= parseConfig(process.env);
+  return cached;
+};
+
+/** Tests and the local runtime re-read the environment after changing it. */
+export const resetConfigForTests = (): void => {
+  cached = undefined;
+};

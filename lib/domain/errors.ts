@@ -1,0 +1,67 @@
+/**
+ * Domain errors carry a stable machine-readable code. HTTP statuses are assigned in one table
+ * (lib/http/error-status.ts), never here: the domain knows nothing about transport.
+ */
+export type ErrorCode =
+  | 'VALIDATION_FAILED'
+  | 'MALFORMED_JSON'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'METHOD_NOT_ALLOWED'
+  | 'IDEMPOTENCY_KEY_REUSED'
+  | 'IDEMPOTENCY_KEY_REQUIRED'
+  | 'INVALID_SIGNATURE'
+  | 'AMOUNT_MISMATCH'
+  | 'NTPN_CONFLICT'
+  | 'BILLING_NOT_PAYABLE'
+  | 'HOLDING_CAP_EXCEEDED'
+  | 'RESELLER_SUSPENDED'
+  | 'CONCURRENT_UPDATE'
+  | 'SERVICE_BUSY'
+  | 'INTERNAL';
+
+export interface ErrorIssue {
+  readonly path: string;
+  readonly message: string;
+}
+
+export class DomainError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly issues: readonly ErrorIssue[] = [],
+    readonly details: Readonly<Record<string, unknown>> = {},
+  ) {
+    super(message);
+    this.name = 'DomainError';
+  }
+}
+
+export class NotFoundError extends DomainError {
+  constructor(what: string) {
+    super('NOT_FOUND', `${what} was not found`);
+  }
+}
+
+export class ValidationError extends DomainError {
+  constructor(message: string, issues: readonly ErrorIssue[]) {
+    super('VALIDATION_FAILED', message, issues);
+  }
+}
+
+/** A retryable condition (throttling, transaction conflicts) that survived our own retries. */
+export class ServiceBusyError extends DomainError {
+  constructor(readonly retryAfterSeconds: number) {
+    super('SERVICE_BUSY', 'The service is busy; retry after the indicated delay');
+  }
+}
+
+/** A conditional write lost a race; the use case decides whether to re-read or report a conflict. */
+export class ConcurrentUpdateError extends DomainError {
+  constructor(what: string) {
+    super('CONCURRENT_UPDATE', `${what} was changed concurrently`);
+  }
+}

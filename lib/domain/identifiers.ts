@@ -1,0 +1,48 @@
+import { createHash, randomBytes, randomInt } from 'node:crypto';
+
+/** Crockford base32: no I, L, O, U, so ids survive being read aloud or typed from paper. */
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+const encodeBase32 = (bytes: Uint8Array, length: number): string => {
+  let out = '';
+  let buffer = 0;
+  let bits = 0;
+  for (const byte of bytes) {
+    buffer = (buffer << 8) | byte;
+    bits += 8;
+    while (bits >= 5 && out.length < length) {
+      out += CROCKFORD[(buffer >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+    buffer &= (1 << bits) - 1;
+  }
+  return out;
+};
+
+/** Random, sortable-by-time-prefix id: `<prefix>_<10 chars time><16 chars random>`. */
+export const newId = (prefix: string, now: Date = new Date()): string => {
+  const time = now.getTime().toString(32).toUpperCase().padStart(10, '0');
+  return `${prefix}_${time}${encodeBase32(randomBytes(10), 16)}`;
+};
+
+/**
+ * Id derived from an idempotency key: the same (scope, key) always names the same resource, so a retried
+ * request finds the resource its first attempt created, even when that attempt's response was lost.
+ */
+export const idFromIdempotencyKey = (prefix: string, scope: string, key: string): string =>
+  `${prefix}_${encodeBase32(createHash('sha256').update(`${scope}\u0000${key}`).digest(), 26)}`;
+
+export const randomDigits = (count: number): string => {
+  let out = '';
+  for (let i = 0; i < count; i += 1) out += String(randomInt(0, 10));
+  return out;
+};
+
+export const randomAlphanumeric = (count: number): string => {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+  let out = '';
+  for (let i = 0; i < count; i += 1) out += alphabet[randomInt(0, alphabet.length)];
+  return out;
+};
+
+export const sha256Hex = (value: string): string => createHash('sha256').update(value).digest('hex');

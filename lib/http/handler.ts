@@ -1,0 +1,91 @@
+import middy from '@middy/core';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import type { z } from 'zod';
+import type { RouteDefinition } from '../api/routes.js';
+import { config } from '../config.js';
+import type { Principal } from '../domain/principal.js';
+import { secrets } from '../secrets.js';
+import {
+  accessLog,
+  errorResponses,
+  JSON_HEADERS,
+  jsonBody,
+  type KuotaContext,
+  requireRole,
+  validateRequest,
+  webhookSignature,
+} from './middleware.js';
+
+type Infer<T> = T extends z.ZodType ? z.output<T> : undefined;
+
+export interface HttpRequest<R extends RouteDefinition> {
+  readonly params: Infer<R['request']['params']>;
+  readonly query: Infer<R['request']['query']>;
+  readonly body: Infer<R['request']['body']>;
+  readonly idempotencyKey: Infer<R['request']['idempotencyKey']>;
+  readonly principal: R['auth'] extends 'reseller'
+    ? Extract<Principal, { role: 'reseller' }>
+    : R['auth'] extends 'regulator'
+      ? Extract<Principal, { role: 'regulator' }>
+      : undefined;
+  readonly event: APIGatewayProxyEvent;
+  readonly requestId: string;
+}
+
+export interface HttpResult {
+  readonly statusCode: number;
+  readonly body?: unknown;
+  readonly headers?: Record<string, string>;
+  /** Pre-serialised body (e.g. the OpenAPI document or a CSV), sent as is. */
+  readonly rawBody?: string;
+}
+
+/**
+ * Builds a thin Lambda handler for a route: the middleware chain does logging, body limits, JSON parsing,
+ * authorization, signature checks and zod validation; `run` calls one use case and shapes the response.
+ */
+export const httpHandler = <R extends RouteDefinition>(
+  route: R,
+  run: (request: HttpRequest<R>) => Promise<HttpResult>,
+) => {
+  // Cold start: fail now, loudly, if configuration is missing.
+  config();
+  const chain = middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, KuotaContext & Context>()
+    .use(errorResponses())
+    .use(accessLog(route.id))
+    .use({
+      before: async (request) => {
+        request.context.parsed = {};
+        request.context.rawBody = '';
+      },
+    })
+    .use(jsonBody({ maxBytes: () => config().maxBodyBytes, expectBody: route.request.body !== undefined }));
+  if (route.auth === 'reseller' || route.auth === 'regulator') chain.use(requireRole(route.auth));
+  if (route.auth === 'webhook') {
+    const party = route.webhookSecret;
+    if (!party) throw new Error(`webhook route ${route.id} names no webhookSecret`);
+    chain.use(
+      webhookSignature(async () => {
+        const all = await secrets();
+        return party === 'taxAuthority' ? all.taxAuthorityWebhookSecret : all.paymentGatewayWebhookSecret;
+      }),
+    );
+  }
+  chain.use(validateRequest(route.request));
+  return chain.handler(async (event, context): Promise<APIGatewayProxyResult> => {
+    const result = await run({
+      params: context.parsed.params,
+      query: context.parsed.query,
+      body: context.parsed.body,
+      idempotencyKey: context.parsed.idempotencyKey,
+      principal: context.principal,
+      event,
+      requestId: context.awsRequestId,
+    } as HttpRequest<R>);
+    return {
+      statusCode: result.statusCode,
+      headers: { ...JSON_HEADERS, ...result.headers },
+      body: result.rawBody ?? (result.body === undefined ? '' : JSON.stringify(result.body)),
+    };
+  });
+};

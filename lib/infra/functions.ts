@@ -1,0 +1,86 @@
+import type { QueueKey, TableKey } from './resources.js';
+
+/**
+ * What a Lambda function is and may touch. The CDK stack turns `access` into IAM grants (and nothing
+ * more), the local runtime turns `trigger` into an HTTP route, an SQS poller or a timer.
+ */
+export type TableAccess = 'read' | 'readwrite';
+
+export interface FunctionSpec {
+  readonly id: string;
+  /** Source file relative to the repository root; it exports `handler`. */
+  readonly entry: string;
+  readonly description: string;
+  readonly timeoutSeconds: number;
+  readonly memoryMb: number;
+  readonly tables: Partial<Record<TableKey, TableAccess>>;
+  readonly sendsTo: readonly QueueKey[];
+  readonly readsSecrets: boolean;
+  /** Sandbox functions simulate external parties; they are never deployed to production. */
+  readonly sandboxOnly: boolean;
+}
+
+export type BackgroundTrigger =
+  | { readonly kind: 'queue'; readonly queue: QueueKey }
+  | { readonly kind: 'schedule'; readonly everySeconds: number }
+  | { readonly kind: 'authorizer' };
+
+export interface BackgroundFunctionSpec extends FunctionSpec {
+  readonly trigger: BackgroundTrigger;
+}
+
+/** Authorizer result caching on API Gateway, keyed by the Authorization header. */
+export const AUTHORIZER_CACHE_SECONDS = 60;
+
+export const backgroundFunctions = [
+  {
+    id: 'authorizer',
+    entry: 'functions/auth/authorizer.ts',
+    description: 'Resolves a Bearer API key to a reseller or the regulator',
+    timeoutSeconds: 5,
+    memoryMb: 512,
+    tables: { main: 'read' },
+    sendsTo: [],
+    readsSecrets: false,
+    sandboxOnly: false,
+    trigger: { kind: 'authorizer' },
+  },
+  {
+    id: 'quotaReconciliation',
+    entry: 'functions/jobs/quota-reconciliation.ts',
+    description:
+      'Asks the tax authority about billings awaiting payment; credits paid ones, expires lapsed ones',
+    timeoutSeconds: 60,
+    memoryMb: 512,
+    tables: { main: 'readwrite', sandbox: 'read' },
+    sendsTo: ['allocation'],
+    readsSecrets: false,
+    sandboxOnly: false,
+    trigger: { kind: 'schedule', everySeconds: 60 },
+  },
+  {
+    id: 'sandboxWebhookDelivery',
+    entry: 'functions/sandbox/webhook-delivery.ts',
+    description: 'Sandbox: delivers signed webhooks of the simulated tax authority and payment gateway',
+    timeoutSeconds: 10,
+    memoryMb: 256,
+    tables: {},
+    sendsTo: [],
+    readsSecrets: true,
+    sandboxOnly: true,
+    trigger: { kind: 'queue', queue: 'webhookDelivery' },
+  },
+] as const satisfies readonly BackgroundFunctionSpec[];
+
+/** Answers 404 / 405 for requests that match no route. */
+export const fallbackFunction: FunctionSpec = {
+  id: 'fallback',
+  entry: 'functions/public/fallback.ts',
+  description: 'Answers 404 and 405 for requests that match no route',
+  timeoutSeconds: 3,
+  memoryMb: 256,
+  tables: {},
+  sendsTo: [],
+  readsSecrets: false,
+  sandboxOnly: false,
+};

@@ -1,0 +1,134 @@
+/**
+ * The single description of kuota's cloud resources: tables, their keys and indexes, queues, and the
+ * environment variable names that carry their physical names to the handlers.
+ *
+ * `cdk/` builds the AWS stack from this module and `lib/runtime/` builds the local cloud from it, so the
+ * infrastructure and the code that uses it cannot drift apart.
+ */
+
+export const EnvVar = {
+  stage: 'KUOTA_STAGE',
+  mainTable: 'KUOTA_MAIN_TABLE',
+  sandboxTable: 'KUOTA_SANDBOX_TABLE',
+  allocationQueueUrl: 'KUOTA_ALLOCATION_QUEUE_URL',
+  webhookDeliveryQueueUrl: 'KUOTA_WEBHOOK_DELIVERY_QUEUE_URL',
+  secretsArn: 'KUOTA_SECRETS_ARN',
+  taxAuthorityWebhookSecret: 'KUOTA_TAX_AUTHORITY_WEBHOOK_SECRET',
+  paymentGatewayWebhookSecret: 'KUOTA_PAYMENT_GATEWAY_WEBHOOK_SECRET',
+  nikHmacKey: 'KUOTA_NIK_HMAC_KEY',
+  serialKey: 'KUOTA_SERIAL_KEY',
+  billingTtlSeconds: 'KUOTA_BILLING_TTL_SECONDS',
+  maxBodyBytes: 'KUOTA_MAX_BODY_BYTES',
+  dynamoDbEndpoint: 'KUOTA_DYNAMODB_ENDPOINT',
+  sqsEndpoint: 'KUOTA_SQS_ENDPOINT',
+  awsRegion: 'AWS_REGION',
+} as const;
+export type EnvVarName = (typeof EnvVar)[keyof typeof EnvVar];
+
+export interface IndexDefinition {
+  readonly indexName: string;
+  readonly partitionKey: string;
+  readonly sortKey: string;
+}
+
+export interface TableDefinition {
+  /** Logical name; the physical name is `<prefix>-<logicalName>`. */
+  readonly logicalName: string;
+  readonly envVar: EnvVarName;
+  readonly partitionKey: string;
+  readonly sortKey: string;
+  readonly indexes: readonly IndexDefinition[];
+  /** Housekeeping only: business expiry is application-driven, DynamoDB TTL can lag by days. */
+  readonly timeToLiveAttribute?: string;
+}
+
+export const Index = {
+  /** Sparse index of items in a state that a scheduled job must revisit (e.g. billings awaiting payment). */
+  work: { indexName: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
+} as const satisfies Record<string, IndexDefinition>;
+
+export const Tables = {
+  main: {
+    logicalName: 'main',
+    envVar: EnvVar.mainTable,
+    partitionKey: 'pk',
+    sortKey: 'sk',
+    indexes: [Index.work],
+    timeToLiveAttribute: 'purgeAt',
+  },
+  /** State of the simulated external parties (tax authority, payment gateway). Never deployed to production. */
+  sandbox: {
+    logicalName: 'sandbox',
+    envVar: EnvVar.sandboxTable,
+    partitionKey: 'pk',
+    sortKey: 'sk',
+    indexes: [],
+    timeToLiveAttribute: 'purgeAt',
+  },
+} as const satisfies Record<string, TableDefinition>;
+export type TableKey = keyof typeof Tables;
+
+export interface QueueDefinition {
+  readonly logicalName: string;
+  readonly envVar: EnvVarName;
+  /** Lambda timeout of the consumer; the queue's visibility timeout is six times this, as AWS advises. */
+  readonly consumerTimeoutSeconds: number;
+  readonly maxReceiveCount: number;
+  readonly batchSize: number;
+  readonly maxBatchingWindowSeconds: number;
+}
+
+export const VISIBILITY_TIMEOUT_FACTOR = 6;
+export const DLQ_RETENTION_DAYS = 14;
+
+export const Queues = {
+  /** PAID quota orders waiting for the issuer to mint and credit stamps. */
+  allocation: {
+    logicalName: 'allocation',
+    envVar: EnvVar.allocationQueueUrl,
+    consumerTimeoutSeconds: 30,
+    maxReceiveCount: 8,
+    batchSize: 10,
+    maxBatchingWindowSeconds: 1,
+  },
+  /** Sandbox only: webhooks the simulated tax authority / payment gateway still has to deliver. */
+  webhookDelivery: {
+    logicalName: 'webhook-delivery',
+    envVar: EnvVar.webhookDeliveryQueueUrl,
+    consumerTimeoutSeconds: 10,
+    maxReceiveCount: 10,
+    batchSize: 10,
+    maxBatchingWindowSeconds: 0,
+  },
+} as const satisfies Record<string, QueueDefinition>;
+export type QueueKey = keyof typeof Queues;
+
+export const visibilityTimeoutSeconds = (queue: QueueDefinition): number =>
+  queue.consumerTimeoutSeconds * VISIBILITY_TIMEOUT_FACTOR;
+
+export const physicalName = (prefix: string, logicalName: string): string => `${prefix}-${logicalName}`;
+export const deadLetterName = (logicalName: string): string => `${logicalName}-dlq`;
+
+/** Item keys of the main table. Every key the code reads or writes is built here. */
+export const MainKeys = {
+  resellerProfile: (resellerId: string) => ({ pk: `RESELLER#${resellerId}`, sk: 'PROFILE' }),
+  quotaOrder: (resellerId: string, orderId: string) => ({
+    pk: `RESELLER#${resellerId}`,
+    sk: `QUOTA_ORDER#${orderId}`,
+  }),
+  quotaOrderPrefix: 'QUOTA_ORDER#',
+  billing: (billingCode: string) => ({ pk: `BILLING#${billingCode}`, sk: 'BILLING' }),
+  ntpn: (ntpn: string) => ({ pk: `NTPN#${ntpn}`, sk: 'NTPN' }),
+  apiKey: (apiKeyHash: string) => ({ pk: `API_KEY#${apiKeyHash}`, sk: 'API_KEY' }),
+  alert: (day: string, sortKey: string) => ({ pk: `ALERTS#${day}`, sk: sortKey }),
+  alertsOfDay: (day: string) => `ALERTS#${day}`,
+  /** Work-index partition of quota orders awaiting payment, sorted by billing expiry. */
+  awaitingPaymentWork: 'WORK#QUOTA_ORDER#AWAITING_PAYMENT',
+} as const;
+
+/** Item keys of the sandbox table (the simulated external parties). */
+export const SandboxKeys = {
+  taxBilling: (billingCode: string) => ({ pk: `TA_BILLING#${billingCode}`, sk: 'BILLING' }),
+  taxBillingReference: (reference: string) => ({ pk: `TA_REFERENCE#${reference}`, sk: 'REFERENCE' }),
+  faults: { pk: 'FAULTS', sk: 'CONFIG' },
+} as const;

@@ -1,0 +1,117 @@
+import { randomBytes } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { resetClientsForTests } from '../adapters/aws-clients.js';
+import { resetConfigForTests } from '../config.js';
+import { EnvVar, type QueueKey, Queues } from '../infra/resources.js';
+import { resetSecretsForTests, type Secrets } from '../secrets.js';
+import { type LocalRuntime, type StaticPage, startLocalRuntime } from './local-runtime.js';
+import { type ProvisionedQueue, provisionQueues, provisionTables } from './provision.js';
+
+/**
+ * Provisions tables and queues on running emulators, points the handlers' environment at them and starts
+ * the local runtime. Used by `npm start` and, with a unique prefix per test file, by the tests.
+ */
+export const LOCAL_REGION = 'ap-southeast-3';
+const localCredentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+export const newLocalSecrets = (): Secrets => ({
+  taxAuthorityWebhookSecret: `whsec_${randomBytes(24).toString('base64url')}`,
+  paymentGatewayWebhookSecret: `whsec_${randomBytes(24).toString('base64url')}`,
+  nikHmacKey: randomBytes(32).toString('base64url'),
+  serialKey: randomBytes(32).toString('base64url'),
+});
+
+export interface LocalCloudOptions {
+  readonly dynamoDbEndpoint: string;
+  readonly sqsEndpoint: string;
+  readonly prefix: string;
+  readonly port: number;
+  readonly secrets: Secrets;
+  readonly runSchedules: boolean;
+  readonly visibilityTimeoutSeconds?: number;
+  readonly extraEnv?: Record<string, string>;
+  readonly pages?: readonly StaticPage[];
+}
+
+export interface LocalCloud {
+  readonly runtime: LocalRuntime;
+  readonly queues: Record<QueueKey, ProvisionedQueue>;
+  readonly tables: Record<string, string>;
+  readonly sqs: SQSClient;
+  readonly dynamo: DynamoDBClient;
+  stop(): Promise<void>;
+}
+
+const LOOPBACK = /^http:\/\/(127\.0\.0\.1|localhost)(:\d+)?$/;
+
+export const bootLocalCloud = async (options: LocalCloudOptions): Promise<LocalCloud> => {
+  for (const endpoint of [options.dynamoDbEndpoint, options.sqsEndpoint]) {
+    if (!LOOPBACK.test(endpoint))
+      throw new Error(`the local cloud only runs against loopback emulators, not ${endpoint}`);
+  }
+  const dynamo = new DynamoDBClient({
+    region: LOCAL_REGION,
+    endpoint: options.dynamoDbEndpoint,
+    credentials: localCredentials,
+  });
+  const sqs = new SQSClient({
+    region: LOCAL_REGION,
+    endpoint: options.sqsEndpoint,
+    useQueueUrlAsEndpoint: false,
+    credentials: localCredentials,
+  });
+  const tables = await provisionTables(dynamo, options.prefix);
+  const queues = await provisionQueues(sqs, options.prefix, {
+    visibilityTimeoutSeconds: options.visibilityTimeoutSeconds,
+  });
+
+  const env: Record<string, string> = {
+    [EnvVar.stage]: 'local',
+    [EnvVar.awsRegion]: LOCAL_REGION,
+    [EnvVar.dynamoDbEndpoint]: options.dynamoDbEndpoint,
+    [EnvVar.sqsEndpoint]: options.sqsEndpoint,
+    [EnvVar.mainTable]: tables.main,
+    [EnvVar.sandboxTable]: tables.sandbox,
+    [EnvVar.taxAuthorityWebhookSecret]: options.secrets.taxAuthorityWebhookSecret,
+    [EnvVar.paymentGatewayWebhookSecret]: options.secrets.paymentGatewayWebhookSecret,
+    [EnvVar.nikHmacKey]: options.secrets.nikHmacKey,
+    [EnvVar.serialKey]: options.secrets.serialKey,
+    AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    ...options.extraEnv,
+  };
+  for (const [key, queue] of Object.entries(queues) as [QueueKey, ProvisionedQueue][]) {
+    env[Queues[key].envVar] = queue.url;
+  }
+  Object.assign(process.env, env);
+  resetConfigForTests();
+  resetSecretsForTests();
+  resetClientsForTests();
+
+  const runtime = await startLocalRuntime({
+    port: options.port,
+    sqs,
+    queueUrls: Object.fromEntries(Object.entries(queues).map(([key, queue]) => [key, queue.url])) as Record<
+      QueueKey,
+      string
+    >,
+    includeSandbox: true,
+    runSchedules: options.runSchedules,
+    pollers: { concurrency: 2, waitTimeSeconds: 1 },
+    pages: options.pages,
+  });
+  return {
+    runtime,
+    queues,
+    tables,
+    sqs,
+    dynamo,
+    stop: async () => {
+      await runtime.stop();
+      sqs.destroy();
+      dynamo.destroy();
+    },
+  };
+};

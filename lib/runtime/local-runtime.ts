@@ -1,0 +1,393 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { DeleteMessageBatchCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type {
+  APIGatewayAuthorizerResult,
+  APIGatewayProxyEvent,
+  APIGatewayProxyResult,
+  APIGatewayRequestAuthorizerEvent,
+  Context,
+  ScheduledEvent,
+  SQSBatchResponse,
+  SQSEvent,
+} from 'aws-lambda';
+import { routeMatcher } from '../api/route-match.js';
+import { allRoutes, type RouteDefinition } from '../api/routes.js';
+import {
+  AUTHORIZER_CACHE_SECONDS,
+  type BackgroundFunctionSpec,
+  backgroundFunctions,
+  type FunctionSpec,
+  fallbackFunction,
+} from '../infra/functions.js';
+import type { QueueKey } from '../infra/resources.js';
+import { InvocationTimeout, invokeWithTimeout } from './lambda-context.js';
+
+/**
+ * A small stand-in for API Gateway (REST API, Lambda proxy integration + REQUEST authorizer), Lambda's
+ * SQS event source mapping and EventBridge schedules, running the real handlers in this process.
+ */
+const repositoryRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** API Gateway REST APIs refuse payloads over 10 MB before any Lambda runs. */
+const API_GATEWAY_MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
+const API_GATEWAY_TIMEOUT_SECONDS = 29;
+
+type AnyHandler = (event: unknown, context: Context) => Promise<unknown>;
+
+export interface StaticPage {
+  /** Path pattern, e.g. `/storefronts/{resellerId}`. */
+  readonly path: string;
+  readonly render: (params: Record<string, string>) => Promise<string> | string;
+}
+
+export interface LocalRuntimeOptions {
+  readonly port: number;
+  readonly sqs: SQSClient;
+  readonly queueUrls: Record<QueueKey, string>;
+  readonly includeSandbox: boolean;
+  readonly runSchedules: boolean;
+  readonly pollers?: { concurrency?: number; waitTimeSeconds?: number };
+  readonly pages?: readonly StaticPage[];
+}
+
+export interface LocalRuntime {
+  readonly url: string;
+  readonly invocations: Map<string, number>;
+  /** Runs a scheduled job now (tests do not wait a minute). */
+  runJob(functionId: string): Promise<unknown>;
+  stop(): Promise<void>;
+}
+
+const loadHandler = async (spec: FunctionSpec): Promise<AnyHandler> => {
+  const module = (await import(pathToFileURL(resolve(repositoryRoot, spec.entry)).href)) as {
+    handler?: AnyHandler;
+  };
+  if (typeof module.handler !== 'function') throw new Error(`${spec.entry} exports no handler`);
+  return module.handler;
+};
+
+const readBody = (request: IncomingMessage): Promise<Buffer | 'TOO_LARGE'> =>
+  new Promise((resolveBody, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > API_GATEWAY_MAX_PAYLOAD_BYTES) tooLarge = true;
+      else chunks.push(chunk);
+    });
+    request.on('end', () => resolveBody(tooLarge ? 'TOO_LARGE' : Buffer.concat(chunks)));
+    request.on('error', reject);
+  });
+
+const gatewayError = (statusCode: number, code: string, message: string): APIGatewayProxyResult => ({
+  statusCode,
+  headers: { 'content-type': 'application/json; charset=utf-8' },
+  body: JSON.stringify({ error: { code, message } }),
+});
+
+export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<LocalRuntime> => {
+  const routes = allRoutes.filter((route) => options.includeSandbox || !route.sandboxOnly);
+  const match = routeMatcher(routes);
+  const handlers = new Map<string, AnyHandler>();
+  for (const spec of [...routes, ...backgroundFunctions, fallbackFunction]) {
+    if (spec.sandboxOnly && !options.includeSandbox) continue;
+    handlers.set(spec.id, await loadHandler(spec));
+  }
+  const invocations = new Map<string, number>();
+  const invoke = async <T>(spec: FunctionSpec, event: unknown): Promise<T> => {
+    const handler = handlers.get(spec.id);
+    if (!handler) throw new Error(`no handler loaded for ${spec.id}`);
+    invocations.set(spec.id, (invocations.get(spec.id) ?? 0) + 1);
+    return (await invokeWithTimeout((context) => handler(event, context), spec)) as T;
+  };
+
+  const authorizerSpec = backgroundFunctions.find(
+    (fn) => fn.trigger.kind === 'authorizer',
+  ) as BackgroundFunctionSpec;
+  const authorizerCache = new Map<
+    string,
+    { expires: number; result: APIGatewayAuthorizerResult | 'DENIED' }
+  >();
+
+  const authorize = async (
+    authorization: string | undefined,
+    event: APIGatewayProxyEvent,
+  ): Promise<APIGatewayProxyResult | Record<string, unknown>> => {
+    // As on API Gateway: a missing identity source is refused without calling the authorizer.
+    if (!authorization)
+      return gatewayError(401, 'UNAUTHENTICATED', 'an API key is required (Authorization: Bearer <key>)');
+    const cached = authorizerCache.get(authorization);
+    let result: APIGatewayAuthorizerResult | 'DENIED';
+    if (cached && cached.expires > Date.now()) result = cached.result;
+    else {
+      const authorizerEvent: APIGatewayRequestAuthorizerEvent = {
+        type: 'REQUEST',
+        methodArn: `arn:aws:execute-api:local:000000000000:local/local/${event.httpMethod}${event.resource}`,
+        resource: event.resource,
+        path: event.path,
+        httpMethod: event.httpMethod,
+        headers: event.headers,
+        multiValueHeaders: event.multiValueHeaders,
+        pathParameters: event.pathParameters,
+        queryStringParameters: event.queryStringParameters,
+        multiValueQueryStringParameters: event.multiValueQueryStringParameters,
+        stageVariables: null,
+        requestContext: { ...event.requestContext, authorizer: undefined },
+      };
+      try {
+        result = await invoke<APIGatewayAuthorizerResult>(authorizerSpec, authorizerEvent);
+      } catch (error) {
+        if (error instanceof Error && error.message === 'Unauthorized') result = 'DENIED';
+        else return gatewayError(500, 'INTERNAL', 'authorizer failed');
+      }
+      authorizerCache.set(authorization, { expires: Date.now() + AUTHORIZER_CACHE_SECONDS * 1000, result });
+    }
+    if (result === 'DENIED') return gatewayError(401, 'UNAUTHENTICATED', 'the API key is not valid');
+    const allowed = result.policyDocument.Statement.some(
+      (statement) => 'Effect' in statement && statement.Effect === 'Allow',
+    );
+    if (!allowed) return gatewayError(403, 'FORBIDDEN', 'access denied');
+    return { ...(result.context ?? {}), principalId: result.principalId };
+  };
+
+  const pageMatcher = (options.pages ?? []).map((page) => ({
+    page,
+    pattern: new RegExp(`^${page.path.replace(/\{([A-Za-z0-9_]+)\}/g, '(?<$1>[^/]+)')}/?$`),
+  }));
+
+  const handleHttp = async (request: IncomingMessage, response: ServerResponse) => {
+    const started = Date.now();
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    const send = (result: APIGatewayProxyResult) => {
+      response.writeHead(result.statusCode, {
+        ...(result.headers as Record<string, string>),
+        'x-kuota-latency-ms': String(Date.now() - started),
+      });
+      response.end(result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body);
+    };
+    if (request.method === 'GET') {
+      for (const { page, pattern } of pageMatcher) {
+        const pageMatch = pattern.exec(url.pathname);
+        if (pageMatch) {
+          const html = await page.render({ ...(pageMatch.groups ?? {}) });
+          return send({
+            statusCode: 200,
+            headers: { 'content-type': 'text/html; charset=utf-8' },
+            body: html,
+          });
+        }
+      }
+    }
+    const body = await readBody(request);
+    if (body === 'TOO_LARGE') return send(gatewayError(413, 'PAYLOAD_TOO_LARGE', 'Request Too Long'));
+
+    const headers: Record<string, string> = {};
+    const multiValueHeaders: Record<string, string[]> = {};
+    for (let i = 0; i < request.rawHeaders.length; i += 2) {
+      const name = request.rawHeaders[i] ?? '';
+      const value = request.rawHeaders[i + 1] ?? '';
+      headers[name] = value;
+      multiValueHeaders[name] = [...(multiValueHeaders[name] ?? []), value];
+    }
+    const query: Record<string, string> = {};
+    const multiQuery: Record<string, string[]> = {};
+    for (const [name, value] of url.searchParams) {
+      query[name] = value;
+      multiQuery[name] = [...(multiQuery[name] ?? []), value];
+    }
+    const method = request.method ?? 'GET';
+    const matched = match(method, url.pathname);
+    const route: RouteDefinition | undefined = matched.kind === 'route' ? matched.route : undefined;
+    const now = new Date();
+    const event: APIGatewayProxyEvent = {
+      resource: route?.path ?? '/{proxy+}',
+      path: url.pathname,
+      httpMethod: method,
+      headers,
+      multiValueHeaders,
+      queryStringParameters: Object.keys(query).length > 0 ? query : null,
+      multiValueQueryStringParameters: Object.keys(multiQuery).length > 0 ? multiQuery : null,
+      pathParameters:
+        matched.kind === 'route' && Object.keys(matched.params).length > 0 ? matched.params : null,
+      stageVariables: null,
+      body: body.length > 0 ? body.toString('utf8') : null,
+      isBase64Encoded: false,
+      requestContext: {
+        accountId: '000000000000',
+        apiId: 'local',
+        authorizer: undefined,
+        domainName: request.headers.host ?? 'localhost',
+        httpMethod: method,
+        identity: {
+          sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
+          userAgent: request.headers['user-agent'] ?? null,
+        } as APIGatewayProxyEvent['requestContext']['identity'],
+        path: url.pathname,
+        protocol: `HTTP/${request.httpVersion}`,
+        requestId: randomUUID(),
+        requestTimeEpoch: now.getTime(),
+        resourceId: 'local',
+        resourcePath: route?.path ?? '/{proxy+}',
+        stage: 'local',
+      },
+    };
+    if (!route) return send(await invoke<APIGatewayProxyResult>(fallbackFunction, event));
+    if (route.auth === 'reseller' || route.auth === 'regulator') {
+      const authorization = Object.entries(headers).find(
+        ([name]) => name.toLowerCase() === 'authorization',
+      )?.[1];
+      const outcome = await authorize(authorization, event);
+      if ('statusCode' in outcome && typeof outcome.statusCode === 'number')
+        return send(outcome as APIGatewayProxyResult);
+      event.requestContext.authorizer = outcome;
+    }
+    try {
+      send(
+        await invoke<APIGatewayProxyResult>(
+          { ...route, timeoutSeconds: Math.min(route.timeoutSeconds, API_GATEWAY_TIMEOUT_SECONDS) },
+          event,
+        ),
+      );
+    } catch (error) {
+      // API Gateway's answers when the integration itself fails.
+      if (error instanceof InvocationTimeout)
+        send(gatewayError(504, 'INTERNAL', 'Endpoint request timed out'));
+      else send(gatewayError(502, 'INTERNAL', 'Internal server error'));
+    }
+  };
+
+  const server: Server = createServer((request, response) => {
+    handleHttp(request, response).catch(() => {
+      if (!response.headersSent) response.writeHead(502, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ error: { code: 'INTERNAL', message: 'Internal server error' } }));
+    });
+  });
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolveListen) => server.listen(options.port, '127.0.0.1', resolveListen));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+
+  // SQS event source mappings.
+  let running = true;
+  const loops: Promise<void>[] = [];
+  const pollOnce = async (spec: BackgroundFunctionSpec, queueUrl: string, batchSize: number) => {
+    const received = await options.sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: batchSize,
+        WaitTimeSeconds: options.pollers?.waitTimeSeconds ?? 1,
+        MessageSystemAttributeNames: ['All'],
+        MessageAttributeNames: ['All'],
+      }),
+    );
+    const messages = received.Messages ?? [];
+    if (messages.length === 0) return;
+    const event: SQSEvent = {
+      Records: messages.map((message) => ({
+        messageId: message.MessageId ?? '',
+        receiptHandle: message.ReceiptHandle ?? '',
+        body: message.Body ?? '',
+        attributes: {
+          ApproximateReceiveCount: message.Attributes?.ApproximateReceiveCount ?? '1',
+          SentTimestamp: message.Attributes?.SentTimestamp ?? String(Date.now()),
+          SenderId: message.Attributes?.SenderId ?? 'local',
+          ApproximateFirstReceiveTimestamp:
+            message.Attributes?.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
+        },
+        messageAttributes: {},
+        md5OfBody: message.MD5OfBody ?? '',
+        eventSource: 'aws:sqs',
+        eventSourceARN: `arn:aws:sqs:local:000000000000:${queueUrl.split('/').pop()}`,
+        awsRegion: 'local',
+      })),
+    };
+    let failed = new Set<string>(event.Records.map((record) => record.messageId));
+    try {
+      const result = await invoke<SQSBatchResponse | undefined>(spec, event);
+      failed = new Set((result?.batchItemFailures ?? []).map((failure) => failure.itemIdentifier));
+    } catch {
+      // A failed invocation returns the whole batch to the queue, as Lambda does.
+    }
+    const done = event.Records.filter((record) => !failed.has(record.messageId));
+    if (done.length > 0) {
+      await options.sqs.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: done.map((record, index) => ({ Id: String(index), ReceiptHandle: record.receiptHandle })),
+        }),
+      );
+    }
+  };
+  const { Queues } = await import('../infra/resources.js');
+  for (const spec of backgroundFunctions as readonly BackgroundFunctionSpec[]) {
+    if (spec.trigger.kind !== 'queue' || !handlers.has(spec.id)) continue;
+    const queueKey = spec.trigger.queue;
+    const queueUrl = options.queueUrls[queueKey];
+    const batchSize = Queues[queueKey].batchSize;
+    for (let poller = 0; poller < (options.pollers?.concurrency ?? 2); poller += 1) {
+      loops.push(
+        (async () => {
+          while (running) {
+            try {
+              await pollOnce(spec, queueUrl, batchSize);
+            } catch {
+              if (running) await new Promise((r) => setTimeout(r, 500));
+            }
+          }
+        })(),
+      );
+    }
+  }
+
+  // EventBridge schedules: never two runs of one job at a time.
+  const timers: NodeJS.Timeout[] = [];
+  const jobRuns = new Map<string, Promise<unknown>>();
+  const runJob = (functionId: string): Promise<unknown> => {
+    const spec = (backgroundFunctions as readonly BackgroundFunctionSpec[]).find(
+      (fn) => fn.id === functionId,
+    );
+    if (spec?.trigger.kind !== 'schedule') throw new Error(`${functionId} is not a scheduled job`);
+    const current = jobRuns.get(functionId);
+    if (current) return current;
+    const event: ScheduledEvent = {
+      version: '0',
+      id: randomUUID(),
+      'detail-type': 'Scheduled Event',
+      source: 'aws.events',
+      account: '000000000000',
+      time: new Date().toISOString(),
+      region: 'local',
+      resources: [`arn:aws:events:local:000000000000:rule/${functionId}`],
+      detail: {},
+    };
+    const run = invoke(spec, event).finally(() => jobRuns.delete(functionId));
+    jobRuns.set(functionId, run);
+    return run;
+  };
+  if (options.runSchedules) {
+    for (const spec of backgroundFunctions as readonly BackgroundFunctionSpec[]) {
+      if (spec.trigger.kind !== 'schedule' || !handlers.has(spec.id)) continue;
+      timers.push(
+        setInterval(() => void runJob(spec.id).catch(() => undefined), spec.trigger.everySeconds * 1000),
+      );
+    }
+  }
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    invocations,
+    runJob,
+    stop: async () => {
+      running = false;
+      for (const timer of timers) clearInterval(timer);
+      server.closeAllConnections();
+      await new Promise<void>((resolveClose) => server.close(() => resolveClose()));
+      await Promise.allSettled(loops);
+      await Promise.allSettled([...jobRuns.values()]);
+    },
+  };
+};

@@ -1,0 +1,127 @@
+import {
+  type AttributeDefinition,
+  CreateTableCommand,
+  DescribeTableCommand,
+  type DynamoDBClient,
+  ResourceInUseException,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
+import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  DLQ_RETENTION_DAYS,
+  deadLetterName,
+  physicalName,
+  type QueueKey,
+  Queues,
+  type TableKey,
+  Tables,
+  visibilityTimeoutSeconds,
+} from '../infra/resources.js';
+
+/**
+ * Creates the local tables and queues from the same definitions the CDK stack deploys. Idempotent: a
+ * restart over persisted data leaves existing tables alone.
+ */
+export const provisionTables = async (
+  client: DynamoDBClient,
+  prefix: string,
+): Promise<Record<TableKey, string>> => {
+  const names = {} as Record<TableKey, string>;
+  for (const [key, table] of Object.entries(Tables) as [TableKey, (typeof Tables)[TableKey]][]) {
+    const name = physicalName(prefix, table.logicalName);
+    names[key] = name;
+    const attributes = new Map<string, AttributeDefinition>();
+    const addAttribute = (attributeName: string) =>
+      attributes.set(attributeName, { AttributeName: attributeName, AttributeType: 'S' });
+    addAttribute(table.partitionKey);
+    addAttribute(table.sortKey);
+    for (const index of table.indexes) {
+      addAttribute(index.partitionKey);
+      addAttribute(index.sortKey);
+    }
+    try {
+      await client.send(
+        new CreateTableCommand({
+          TableName: name,
+          BillingMode: 'PAY_PER_REQUEST',
+          AttributeDefinitions: [...attributes.values()],
+          KeySchema: [
+            { AttributeName: table.partitionKey, KeyType: 'HASH' },
+            { AttributeName: table.sortKey, KeyType: 'RANGE' },
+          ],
+          ...(table.indexes.length > 0
+            ? {
+                GlobalSecondaryIndexes: table.indexes.map((index) => ({
+                  IndexName: index.indexName,
+                  KeySchema: [
+                    { AttributeName: index.partitionKey, KeyType: 'HASH' },
+                    { AttributeName: index.sortKey, KeyType: 'RANGE' },
+                  ],
+                  Projection: { ProjectionType: 'ALL' },
+                })),
+              }
+            : {}),
+        }),
+      );
+      if (table.timeToLiveAttribute) {
+        await client.send(
+          new UpdateTimeToLiveCommand({
+            TableName: name,
+            TimeToLiveSpecification: { AttributeName: table.timeToLiveAttribute, Enabled: true },
+          }),
+        );
+      }
+    } catch (error) {
+      if (!(error instanceof ResourceInUseException)) throw error;
+    }
+    await client.send(new DescribeTableCommand({ TableName: name }));
+  }
+  return names;
+};
+
+export interface ProvisionedQueue {
+  readonly url: string;
+  readonly arn: string;
+  readonly deadLetterUrl: string;
+}
+
+export const provisionQueues = async (
+  client: SQSClient,
+  prefix: string,
+  options: { visibilityTimeoutSeconds?: number } = {},
+): Promise<Record<QueueKey, ProvisionedQueue>> => {
+  const result = {} as Record<QueueKey, ProvisionedQueue>;
+  for (const [key, queue] of Object.entries(Queues) as [QueueKey, (typeof Queues)[QueueKey]][]) {
+    const dlq = await client.send(
+      new CreateQueueCommand({
+        QueueName: physicalName(prefix, deadLetterName(queue.logicalName)),
+        Attributes: { MessageRetentionPeriod: String(DLQ_RETENTION_DAYS * 24 * 3600) },
+      }),
+    );
+    const dlqUrl = dlq.QueueUrl ?? '';
+    const dlqAttributes = await client.send(
+      new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] }),
+    );
+    const created = await client.send(
+      new CreateQueueCommand({
+        QueueName: physicalName(prefix, queue.logicalName),
+        Attributes: {
+          VisibilityTimeout: String(options.visibilityTimeoutSeconds ?? visibilityTimeoutSeconds(queue)),
+          RedrivePolicy: JSON.stringify({
+            deadLetterTargetArn: dlqAttributes.Attributes?.QueueArn,
+            maxReceiveCount: queue.maxReceiveCount,
+          }),
+        },
+      }),
+    );
+    const attributes = await client.send(
+      new GetQueueAttributesCommand({ QueueUrl: created.QueueUrl, AttributeNames: ['QueueArn'] }),
+    );
+    result[key] = {
+      url: created.QueueUrl ?? '',
+      arn: attributes.Attributes?.QueueArn ?? '',
+      deadLetterUrl: dlqUrl,
+    };
+  }
+  return result;
+};

@@ -1,0 +1,55 @@
+import { mainStore } from '../adapters/main-store.js';
+import { hashApiKey, newApiKey } from '../domain/api-keys.js';
+
+/** The 26 licensed resellers of 2024, under invented names, and one regulator. */
+export const RESELLER_NAMES = [
+  'Meterai Nusantara',
+  'Stempel Digital Indonesia',
+  'Dokumen Prima',
+  'Bea Cepat',
+  'Arsip Sentosa',
+  'Segel Elektronik Jaya',
+  'Tera Mandiri',
+  'Legal Karya',
+  'Pos Dokumen',
+  'Materai Online Bersama',
+  'Cap Garuda Digital',
+  'Surat Sah',
+  'Berkas Kilat',
+  'Tanda Resmi',
+  'Notaris Daring',
+  'Bumi Dokumen',
+  'Sinar Meterai',
+  'Kertas Maya',
+  'Lintas Bea',
+  'Nusa Legalitas',
+  'Pena Emas',
+  'Kuasa Digital',
+  'Bukti Sah Indonesia',
+  'Meterai Rakyat',
+  'Dokumen Aman',
+  'Satu Meterai',
+].map((name) => `PT ${name}`);
+
+export const DEFAULT_HOLDING_CAP = 100_000;
+
+export const resellerId = (index: number): string => `R${String(index + 1).padStart(2, '0')}`;
+
+export interface SeededCredentials {
+  readonly resellers: { id: string; name: string; apiKey: string }[];
+  readonly regulatorKey: string;
+}
+
+export const seedParties = async (): Promise<SeededCredentials> => {
+  const resellers: SeededCredentials['resellers'] = [];
+  for (const [index, name] of RESELLER_NAMES.entries()) {
+    const id = resellerId(index);
+    const apiKey = newApiKey('reseller');
+    await mainStore.putReseller({ resellerId: id, name, status: 'ACTIVE', holdingCap: DEFAULT_HOLDING_CAP });
+    await mainStore.putApiKey(hashApiKey(apiKey), { role: 'reseller', resellerId: id });
+    resellers.push({ id, name, apiKey });
+  }
+  const regulatorKey = newApiKey('regulator');
+  await mainStore.putApiKey(hashApiKey(regulatorKey), { role: 'regulator', regulatorId: 'DJP' });
+  return { resellers, regulatorKey };
+};

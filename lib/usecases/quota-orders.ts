@@ -1,0 +1,231 @@
+import { ConditionFailed, withStoreRetries } from '../adapters/dynamo-errors.js';
+import { mainStore } from '../adapters/main-store.js';
+import { queues } from '../adapters/queues.js';
+import { DomainError, NotFoundError } from '../domain/errors.js';
+import { idFromIdempotencyKey, sha256Hex } from '../domain/identifiers.js';
+import { dutyFor } from '../domain/money.js';
+import { assertPaymentMatches, newQuotaOrder, type QuotaOrder } from '../domain/quota-order.js';
+import type { TaxAuthority } from '../domain/tax-authority.js';
+import { logger } from '../http/logger.js';
+
+export interface QuotaOrderDeps {
+  readonly taxAuthority: TaxAuthority;
+  readonly billingTtlSeconds: number;
+  readonly now: () => Date;
+}
+
+export const creationView = (order: QuotaOrder) => ({
+  id: order.id,
+  status: 'AWAITING_PAYMENT' as const,
+  quantity: order.quantity,
+  amountIdr: order.amountIdr,
+  billingCode: order.billingCode,
+  expiresAt: order.expiresAt,
+});
+
+export const orderView = (order: QuotaOrder) => ({
+  id: order.id,
+  status: order.status,
+  quantity: order.quantity,
+  amountIdr: order.amountIdr,
+  billingCode: order.billingCode,
+  createdAt: order.createdAt,
+  expiresAt: order.expiresAt,
+  ...(order.ntpn ? { ntpn: order.ntpn } : {}),
+  ...(order.paidAt ? { paidAt: order.paidAt } : {}),
+  allocation: { allocated: order.allocatedQuantity, remaining: order.quantity - order.allocatedQuantity },
+});
+
+const replayOrConflict = (existing: QuotaOrder & { requestHash: string }, requestHash: string) => {
+  if (existing.requestHash !== requestHash) {
+    throw new DomainError(
+      'IDEMPOTENCY_KEY_REUSED',
+      'this Idempotency-Key was already used with a different request body',
+      [{ path: 'headers.idempotency-key', message: 'was used before with another body' }],
+    );
+  }
+  return creationView(existing);
+};
+
+/**
+ * A reseller asks to buy `quantity` stamps. The order id is derived from the Idempotency-Key, so a retry
+ * (even one whose first attempt crashed midway) lands on the same order and the same billing code.
+ */
+export const createQuotaOrder = async (
+  input: { resellerId: string; quantity: number; idempotencyKey: string },
+  deps: QuotaOrderDeps,
+) => {
+  const requestHash = sha256Hex(JSON.stringify({ quantity: input.quantity }));
+  const orderId = idFromIdempotencyKey('QO', input.resellerId, input.idempotencyKey);
+  return withStoreRetries(async () => {
+    const existing = await mainStore.getQuotaOrder(input.resellerId, orderId);
+    if (existing) return replayOrConflict(existing, requestHash);
+
+    const reseller = await mainStore.getReseller(input.resellerId);
+    if (!reseller) throw new NotFoundError('reseller');
+    if (reseller.status === 'SUSPENDED') {
+      throw new DomainError('RESELLER_SUSPENDED', 'this reseller is suspended and cannot buy quota');
+    }
+
+    const now = deps.now();
+    const billing = await deps.taxAuthority.createBilling({
+      reference: orderId,
+      amountIdr: dutyFor(input.quantity),
+      expiresAt: new Date(now.getTime() + deps.billingTtlSeconds * 1000),
+    });
+    const order = newQuotaOrder({
+      id: orderId,
+      resellerId: input.resellerId,
+      quantity: input.quantity,
+      billingCode: billing.billingCode,
+      now,
+      billingExpiresAt: new Date(billing.expiresAt),
+    });
+    try {
+      await mainStore.createQuotaOrder(order, requestHash);
+      return creationView(order);
+    } catch (error) {
+      if (!(error instanceof ConditionFailed)) throw error;
+      const winner = await mainStore.getQuotaOrder(input.resellerId, orderId);
+      if (!winner) throw error;
+      return replayOrConflict(winner, requestHash);
+    }
+  });
+};
+
+export const getQuotaOrder = async (resellerId: string, orderId: string) => {
+  // The key includes the caller's reseller id: another reseller's order is simply not there (404).
+  const order = await withStoreRetries(() => mainStore.getQuotaOrder(resellerId, orderId));
+  if (!order) throw new NotFoundError('quota order');
+  return orderView(order);
+};
+
+export interface TaxPaymentNotice {
+  readonly billingCode: string;
+  readonly ntpn: string;
+  readonly amountIdr: number;
+  readonly paidAt: string;
+}
+
+export type CreditOutcome = 'CREDITED' | 'ALREADY_CREDITED';
+
+/**
+ * Credits a paid billing to its quota order exactly once, whoever reports it (webhook, duplicate webhook,
+ * reconciliation). After the credit, the allocation request is (re-)sent on every report: the allocation
+ * consumer is idempotent, and re-sending covers a crash between the credit and the send.
+ */
+export const recordTaxPayment = async (notice: TaxPaymentNotice, now: () => Date): Promise<CreditOutcome> => {
+  const outcome = await withStoreRetries(async (): Promise<{ outcome: CreditOutcome; order: QuotaOrder }> => {
+    const lookup = await mainStore.findOrderByBillingCode(notice.billingCode);
+    if (!lookup) throw new NotFoundError('billing code');
+    const order = await mainStore.getQuotaOrder(lookup.resellerId, lookup.orderId);
+    if (!order) throw new NotFoundError('quota order');
+
+    if (order.ntpn === notice.ntpn) return { outcome: 'ALREADY_CREDITED', order };
+    if (order.ntpn) {
+      await raiseNtpnConflict(notice, order, now);
+    }
+    try {
+      assertPaymentMatches(order, notice.amountIdr);
+    } catch (error) {
+      await mainStore.recordAlert(`TAX_AMOUNT_MISMATCH#${notice.ntpn}`, {
+        kind: 'TAX_AMOUNT_MISMATCH',
+        at: now().toISOString(),
+        resellerId: order.resellerId,
+        evidence: {
+          billingCode: notice.billingCode,
+          ntpn: notice.ntpn,
+          expectedIdr: order.amountIdr,
+          paidIdr: notice.amountIdr,
+        },
+      });
+      throw error;
+    }
+    try {
+      await mainStore.markQuotaOrderPaid(order, { ntpn: notice.ntpn, paidAt: notice.paidAt });
+      return { outcome: 'CREDITED', order };
+    } catch (error) {
+      if (!(error instanceof ConditionFailed)) throw error;
+      // Lost the race to another report of the same payment, or the NTPN belongs to another billing.
+      const current = await mainStore.getQuotaOrder(order.resellerId, order.id);
+      if (current?.ntpn === notice.ntpn) return { outcome: 'ALREADY_CREDITED', order: current };
+      await raiseNtpnConflict(notice, current ?? order, now);
+      throw error;
+    }
+  });
+  if (outcome.outcome === 'CREDITED') {
+    logger.info('quota order paid', { quotaOrderId: outcome.order.id, resellerId: outcome.order.resellerId });
+  }
+  await queues.requestAllocation({ quotaOrderId: outcome.order.id, resellerId: outcome.order.resellerId });
+  return outcome.outcome;
+};
+
+const raiseNtpnConflict = async (
+  notice: TaxPaymentNotice,
+  order: QuotaOrder,
+  now: () => Date,
+): Promise<never> => {
+  const holder = await mainStore.getNtpn(notice.ntpn);
+  await mainStore.recordAlert(`NTPN_CONFLICT#${notice.ntpn}#${notice.billingCode}`, {
+    kind: 'NTPN_CONFLICT',
+    at: now().toISOString(),
+    resellerId: order.resellerId,
+    evidence: {
+      billingCode: notice.billingCode,
+      ntpn: notice.ntpn,
+      orderNtpn: order.ntpn ?? null,
+      ntpnAlreadyUsedBy: holder?.billingCode ?? null,
+    },
+  });
+  throw new DomainError(
+    'NTPN_CONFLICT',
+    'this payment notice conflicts with an earlier one; it was not credited',
+  );
+};
+
+/**
+ * The safety net for lost webhooks: asks the tax authority about every billing still awaiting payment.
+ * Paid -> credited like a webhook would; lapsed and unpaid per the tax authority -> EXPIRED. An order is
+ * expired only on the tax authority's word, never on the local clock alone.
+ */
+export const reconcileAwaitingPayment = async (deps: QuotaOrderDeps) => {
+  const tally = { checked: 0, credited: 0, expired: 0, mismatched: 0, failed: 0 };
+  let cursor: Record<string, unknown> | undefined;
+  do {
+    const page = await withStoreRetries(() => mainStore.listAwaitingPayment(100, cursor));
+    cursor = page.cursor;
+    for (const order of page.orders) {
+      tally.checked += 1;
+      try {
+        const billing = await deps.taxAuthority.getBilling(order.billingCode);
+        if (billing?.status === 'PAID' && billing.ntpn && billing.paidAt) {
+          await recordTaxPayment(
+            {
+              billingCode: order.billingCode,
+              ntpn: billing.ntpn,
+              amountIdr: billing.paidAmountIdr ?? billing.amountIdr,
+              paidAt: billing.paidAt,
+            },
+            deps.now,
+          );
+          tally.credited += 1;
+        } else if (billing?.status === 'EXPIRED') {
+          await withStoreRetries(() => mainStore.markQuotaOrderExpired(order)).catch((error) => {
+            if (!(error instanceof ConditionFailed)) throw error;
+          });
+          tally.expired += 1;
+        }
+      } catch (error) {
+        if (error instanceof DomainError && error.code === 'AMOUNT_MISMATCH') tally.mismatched += 1;
+        else {
+          tally.failed += 1;
+          logger.error('reconciliation of a billing failed', {
+            quotaOrderId: order.id,
+            error: String(error),
+          });
+        }
+      }
+    }
+  } while (cursor);
+  return tally;
+};
