@@ -1,0 +1,119 @@
+import { randomBytes } from 'node:crypto';
+import { inject } from 'vitest';
+import { clearFaults } from '../../lib/adapters/fault-injection.js';
+import { bootLocalCloud, type LocalCloud, newLocalSecrets } from '../../lib/runtime/local-cloud.js';
+import { type SeededCredentials, seedParties } from '../../lib/runtime/seed.js';
+import type { Secrets } from '../../lib/secrets.js';
+
+/**
+ * A private kuota for one test file: its own tables and queues on the shared emulators, the real handlers
+ * behind the local runtime, and 26 seeded resellers. Refuses anything but loopback endpoints.
+ */
+export interface TestCloud {
+  readonly cloud: LocalCloud;
+  readonly baseUrl: string;
+  readonly secrets: Secrets;
+  readonly credentials: SeededCredentials;
+  readonly api: ApiClient;
+  stop(): Promise<void>;
+}
+
+const LOOPBACK = /^http:\/\/(127\.0\.0\.1|localhost)(:\d+)?$/;
+
+export const startTestCloud = async (
+  options: { visibilityTimeoutSeconds?: number; extraEnv?: Record<string, string> } = {},
+): Promise<TestCloud> => {
+  const dynamoDbEndpoint = inject('dynamoDbEndpoint');
+  const sqsEndpoint = inject('sqsEndpoint');
+  for (const endpoint of [dynamoDbEndpoint, sqsEndpoint]) {
+    if (!LOOPBACK.test(endpoint))
+      throw new Error(`emulator tests refuse to run against ${endpoint}: not a loopback emulator`);
+  }
+  clearFaults();
+  const secrets = newLocalSecrets();
+  const cloud = await bootLocalCloud({
+    dynamoDbEndpoint,
+    sqsEndpoint,
+    prefix: `t${randomBytes(4).toString('hex')}`,
+    port: 0,
+    secrets,
+    runSchedules: false,
+    visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 2,
+    extraEnv: options.extraEnv,
+  });
+  const credentials = await seedParties();
+  const baseUrl = cloud.runtime.url;
+  return {
+    cloud,
+    baseUrl,
+    secrets,
+    credentials,
+    api: apiClient(baseUrl),
+    stop: async () => {
+      clearFaults();
+      await cloud.stop();
+    },
+  };
+};
+
+export interface ApiResponse<T = Record<string, unknown>> {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly body: T;
+  readonly text: string;
+}
+
+export type ApiClient = ReturnType<typeof apiClient>;
+
+export const apiClient = (baseUrl: string) => {
+  const call = async <T = Record<string, unknown>>(
+    method: string,
+    path: string,
+    options: { body?: unknown; rawBody?: string; headers?: Record<string, string>; apiKey?: string } = {},
+  ): Promise<ApiResponse<T>> => {
+    const headers: Record<string, string> = { ...options.headers };
+    if (options.apiKey) headers.authorization = `Bearer ${options.apiKey}`;
+    let body: string | undefined = options.rawBody;
+    if (options.body !== undefined) {
+      body = JSON.stringify(options.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    const response = await fetch(`${baseUrl}${path}`, { method, headers, body });
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text.length > 0 ? JSON.parse(text) : undefined;
+    } catch {
+      // Non-JSON bodies (HTML pages, CSV) stay text.
+    }
+    return { status: response.status, headers: response.headers, body: parsed as T, text };
+  };
+  return {
+    call,
+    get: <T = Record<string, unknown>>(path: string, options?: Parameters<typeof call>[2]) =>
+      call<T>('GET', path, options),
+    post: <T = Record<string, unknown>>(path: string, options?: Parameters<typeof call>[2]) =>
+      call<T>('POST', path, options),
+    put: <T = Record<string, unknown>>(path: string, options?: Parameters<typeof call>[2]) =>
+      call<T>('PUT', path, options),
+  };
+};
+
+/** Polls until `check` returns a value (not undefined) or the deadline passes. */
+export const eventually = async <T>(
+  check: () => Promise<T | undefined>,
+  options: { timeoutMs?: number; intervalMs?: number } = {},
+): Promise<T> => {
+  const deadline = Date.now() + (options.timeoutMs ?? 15_000);
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 100));
+  }
+  throw new Error(`condition not met in time${last ? `: ${String(last)}` : ''}`);
+};
