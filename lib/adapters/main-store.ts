@@ -7,7 +7,6 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { config } from '../config.js';
 import type { QuotaOrder, QuotaOrderStatus } from '../domain/quota-order.js';
-import { PAYABLE_STATUSES } from '../domain/quota-order.js';
 import { Index, MainKeys } from '../infra/resources.js';
 import { dynamo } from './aws-clients.js';
 import { storeCall } from './dynamo-errors.js';
@@ -20,6 +19,19 @@ export interface ResellerProfile {
   readonly name: string;
   readonly status: 'ACTIVE' | 'SUSPENDED';
   readonly holdingCap: number;
+  /** Stamps bought but not yet in stock: awaiting payment + paid and not yet allocated. */
+  readonly pipeline: number;
+  readonly serviceFeeCapIdr: number;
+  readonly serviceFeeIdr: number;
+  readonly storefrontOpen: boolean;
+}
+
+export interface AuditRecord {
+  readonly at: string;
+  readonly actor: string;
+  readonly action: string;
+  readonly resellerId?: string;
+  readonly details: Record<string, unknown>;
 }
 
 export interface ApiKeyRecord {
@@ -93,12 +105,30 @@ export const mainStore = {
     return result.Item ? toQuotaOrder(result.Item) : undefined;
   },
 
-  /** Creates the order and its billing-code lookup together, or neither. */
-  async createQuotaOrder(order: QuotaOrder, requestHash: string): Promise<void> {
+  /**
+   * Creates the order and its billing-code lookup together, or neither, and counts the order into the
+   * reseller's pipeline. The pipeline condition serialises concurrent orders of one reseller, so two
+   * orders cannot both squeeze under the holding cap; the status condition makes a suspension final.
+   */
+  async createQuotaOrder(order: QuotaOrder, requestHash: string, expectedPipeline: number): Promise<void> {
     await storeCall(() =>
       dynamo().send(
         new TransactWriteCommand({
           TransactItems: [
+            {
+              Update: {
+                TableName: table(),
+                Key: MainKeys.resellerProfile(order.resellerId),
+                UpdateExpression: 'SET pipeline = :next',
+                ConditionExpression: 'pipeline = :expected AND #status = :active',
+                ExpressionAttributeNames: { '#status': 'status' },
+                ExpressionAttributeValues: {
+                  ':next': expectedPipeline + order.quantity,
+                  ':expected': expectedPipeline,
+                  ':active': 'ACTIVE',
+                },
+              },
+            },
             {
               Put: {
                 TableName: table(),
@@ -156,10 +186,25 @@ export const mainStore = {
    * PAID commit together. A repeated notice fails the NTPN condition and changes nothing.
    */
   async markQuotaOrderPaid(order: QuotaOrder, payment: { ntpn: string; paidAt: string }): Promise<void> {
+    // A late payment of an EXPIRED order puts its stamps back into the pipeline the expiry took them from.
+    const restorePipeline =
+      order.status === 'EXPIRED'
+        ? [
+            {
+              Update: {
+                TableName: table(),
+                Key: MainKeys.resellerProfile(order.resellerId),
+                UpdateExpression: 'ADD pipeline :quantity',
+                ExpressionAttributeValues: { ':quantity': order.quantity },
+              },
+            },
+          ]
+        : [];
     await storeCall(() =>
       dynamo().send(
         new TransactWriteCommand({
           TransactItems: [
+            ...restorePipeline,
             {
               Put: {
                 TableName: table(),
@@ -179,16 +224,17 @@ export const mainStore = {
               Update: {
                 TableName: table(),
                 Key: MainKeys.quotaOrder(order.resellerId, order.id),
-                UpdateExpression: 'SET #status = :paid, ntpn = :ntpn, paidAt = :paidAt REMOVE gsi1pk, gsi1sk',
-                ConditionExpression:
-                  'attribute_exists(pk) AND #status IN (:s0, :s1) AND attribute_not_exists(ntpn)',
+                UpdateExpression:
+                  'SET #status = :paid, ntpn = :ntpn, paidAt = :paidAt, lastAllocationAt = :paidAt, gsi1pk = :work, gsi1sk = :workSort',
+                ConditionExpression: 'attribute_exists(pk) AND #status = :was AND attribute_not_exists(ntpn)',
                 ExpressionAttributeNames: { '#status': 'status' },
                 ExpressionAttributeValues: {
                   ':paid': 'PAID' satisfies QuotaOrderStatus,
                   ':ntpn': payment.ntpn,
                   ':paidAt': payment.paidAt,
-                  ':s0': PAYABLE_STATUSES[0],
-                  ':s1': PAYABLE_STATUSES[1],
+                  ':was': order.status,
+                  ':work': MainKeys.allocationWork,
+                  ':workSort': `${payment.paidAt}#${order.resellerId}#${order.id}`,
                 },
               },
             },
@@ -198,19 +244,167 @@ export const mainStore = {
     );
   },
 
+  /** Expires the order and takes its stamps out of the reseller's pipeline, together. */
   async markQuotaOrderExpired(order: QuotaOrder): Promise<void> {
     await storeCall(() =>
       dynamo().send(
-        new UpdateCommand({
-          TableName: table(),
-          Key: MainKeys.quotaOrder(order.resellerId, order.id),
-          UpdateExpression: 'SET #status = :expired REMOVE gsi1pk, gsi1sk',
-          ConditionExpression: '#status = :awaiting',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':expired': 'EXPIRED', ':awaiting': 'AWAITING_PAYMENT' },
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: table(),
+                Key: MainKeys.quotaOrder(order.resellerId, order.id),
+                UpdateExpression: 'SET #status = :expired REMOVE gsi1pk, gsi1sk',
+                ConditionExpression: '#status = :awaiting',
+                ExpressionAttributeNames: { '#status': 'status' },
+                ExpressionAttributeValues: { ':expired': 'EXPIRED', ':awaiting': 'AWAITING_PAYMENT' },
+              },
+            },
+            {
+              Update: {
+                TableName: table(),
+                Key: MainKeys.resellerProfile(order.resellerId),
+                UpdateExpression: 'ADD pipeline :minus',
+                ExpressionAttributeValues: { ':minus': -order.quantity },
+              },
+            },
+          ],
         }),
       ),
     );
+  },
+
+  /** Paid orders with stamps still to allocate, oldest payment first. */
+  async listAllocationWork(limit: number, cursor?: Record<string, unknown>) {
+    const result = await storeCall(() =>
+      dynamo().send(
+        new QueryCommand({
+          TableName: table(),
+          IndexName: Index.work.indexName,
+          KeyConditionExpression: 'gsi1pk = :pk',
+          ExpressionAttributeValues: { ':pk': MainKeys.allocationWork },
+          Limit: limit,
+          ExclusiveStartKey: cursor,
+        }),
+      ),
+    );
+    return { orders: (result.Items ?? []).map(toQuotaOrder), cursor: result.LastEvaluatedKey };
+  },
+
+  async countAllocationWork(): Promise<number> {
+    let count = 0;
+    let cursor: Record<string, unknown> | undefined;
+    do {
+      const result = await storeCall(() =>
+        dynamo().send(
+          new QueryCommand({
+            TableName: table(),
+            IndexName: Index.work.indexName,
+            KeyConditionExpression: 'gsi1pk = :pk',
+            ExpressionAttributeValues: { ':pk': MainKeys.allocationWork },
+            Select: 'COUNT',
+            ExclusiveStartKey: cursor,
+          }),
+        ),
+      );
+      count += result.Count ?? 0;
+      cursor = result.LastEvaluatedKey;
+    } while (cursor);
+    return count;
+  },
+
+  async listQuotaOrdersOfReseller(resellerId: string): Promise<StoredQuotaOrder[]> {
+    const orders: StoredQuotaOrder[] = [];
+    let cursor: Record<string, unknown> | undefined;
+    do {
+      const result = await storeCall(() =>
+        dynamo().send(
+          new QueryCommand({
+            TableName: table(),
+            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+            ExpressionAttributeValues: {
+              ':pk': MainKeys.resellerProfile(resellerId).pk,
+              ':prefix': MainKeys.quotaOrderPrefix,
+            },
+            ExclusiveStartKey: cursor,
+          }),
+        ),
+      );
+      orders.push(...(result.Items ?? []).map(toQuotaOrder));
+      cursor = result.LastEvaluatedKey;
+    } while (cursor);
+    return orders;
+  },
+
+  /** Applies a regulator's change to a reseller together with its audit record, or neither. */
+  async updateResellerByRegulator(
+    resellerId: string,
+    changes: { holdingCap?: number; serviceFeeCapIdr?: number; status?: 'ACTIVE' | 'SUSPENDED' },
+    audit: AuditRecord,
+    auditId: string,
+  ): Promise<void> {
+    const sets: string[] = [];
+    const values: Record<string, unknown> = {};
+    if (changes.holdingCap !== undefined) {
+      sets.push('holdingCap = :cap');
+      values[':cap'] = changes.holdingCap;
+    }
+    if (changes.serviceFeeCapIdr !== undefined) {
+      sets.push('serviceFeeCapIdr = :feeCap');
+      values[':feeCap'] = changes.serviceFeeCapIdr;
+    }
+    if (changes.status !== undefined) {
+      sets.push('#status = :status');
+      values[':status'] = changes.status;
+    }
+    if (sets.length === 0) return;
+    await storeCall(() =>
+      dynamo().send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: table(),
+                Key: MainKeys.resellerProfile(resellerId),
+                UpdateExpression: `SET ${sets.join(', ')}`,
+                ConditionExpression: 'attribute_exists(pk)',
+                ...(changes.status !== undefined
+                  ? { ExpressionAttributeNames: { '#status': 'status' } }
+                  : {}),
+                ExpressionAttributeValues: values,
+              },
+            },
+            {
+              Put: {
+                TableName: table(),
+                Item: {
+                  pk: MainKeys.auditOfDay(audit.at.slice(0, 10)),
+                  sk: `${audit.at}#${auditId}`,
+                  entity: 'AuditRecord',
+                  auditId,
+                  ...audit,
+                },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+          ],
+        }),
+      ),
+    );
+  },
+
+  async listAuditOfDay(day: string): Promise<(AuditRecord & { auditId: string })[]> {
+    const result = await storeCall(() =>
+      dynamo().send(
+        new QueryCommand({
+          TableName: table(),
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': MainKeys.auditOfDay(day) },
+          ScanIndexForward: false,
+        }),
+      ),
+    );
+    return (result.Items ?? []) as (AuditRecord & { auditId: string })[];
   },
 
   /** Orders awaiting payment, oldest expiry first, a page at a time. */

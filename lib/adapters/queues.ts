@@ -1,17 +1,25 @@
 import { SendMessageBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { z } from 'zod';
 import { config } from '../config.js';
 import { sqs } from './aws-clients.js';
 
 /** Messages kuota puts on its queues. Consumers parse them back with the zod schemas next to them. */
-export interface AllocationMessage {
-  readonly quotaOrderId: string;
-  readonly resellerId: string;
-}
+export const AllocationMessage = z.object({
+  quotaOrderId: z.string().min(1),
+  resellerId: z.string().regex(/^R[0-9]{2}$/),
+  /** The order's allocated count when this message was sent; a message that no longer matches is stale. */
+  expectedAllocated: z.number().int().nonnegative(),
+});
+export type AllocationMessage = z.infer<typeof AllocationMessage>;
 
 export const queues = {
-  async requestAllocation(message: AllocationMessage): Promise<void> {
+  async requestAllocation(message: AllocationMessage, delaySeconds = 0): Promise<void> {
     await sqs().send(
-      new SendMessageCommand({ QueueUrl: config().allocationQueueUrl, MessageBody: JSON.stringify(message) }),
+      new SendMessageCommand({
+        QueueUrl: config().allocationQueueUrl,
+        MessageBody: JSON.stringify(message),
+        DelaySeconds: Math.max(0, Math.min(900, Math.ceil(delaySeconds))),
+      }),
     );
   },
 

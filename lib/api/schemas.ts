@@ -55,8 +55,12 @@ export const QuotaOrderView = z
     ntpn: Ntpn.optional(),
     paidAt: IsoTimestamp.optional(),
     allocation: z
-      .object({ allocated: z.number().int(), remaining: z.number().int() })
-      .meta({ description: 'Stamps credited to the reseller so far.' }),
+      .object({
+        allocated: z.number().int(),
+        remaining: z.number().int(),
+        estimatedCompletionAt: IsoTimestamp.optional(),
+      })
+      .meta({ description: 'Stamps minted into the reseller’s stock so far, and when the rest should be.' }),
   })
   .meta({ id: 'QuotaOrder' });
 
@@ -122,3 +126,68 @@ export const SandboxFaultsView = z
   .object({ taxAuthority: WebhookFaults, paymentGateway: WebhookFaults })
   .meta({ id: 'SandboxFaultsState' });
 export type WebhookFaultSettings = z.infer<typeof WebhookFaults>;
+
+export const ResellerIdPath = z.strictObject({
+  resellerId: z.string().regex(/^R[0-9]{2}$/, 'must be a reseller id like R01'),
+});
+
+export const StockView = z
+  .object({
+    resellerId: z.string(),
+    onHand: z.number().int(),
+    reserved: z.number().int(),
+    sold: z.number().int(),
+    returned: z.number().int(),
+    allocatedTotal: z.number().int(),
+    pipeline: z
+      .number()
+      .int()
+      .meta({ description: 'Bought but not yet allocated (awaiting payment or minting)' }),
+    holdingCap: z.number().int(),
+  })
+  .meta({ id: 'Stock' });
+
+export const LedgerQuery = z.strictObject({
+  cursor: z
+    .string()
+    .max(4096)
+    .regex(/^[A-Za-z0-9_-]+$/, 'must be a cursor returned by a previous page')
+    .optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  from: IsoTimestamp.optional(),
+  to: IsoTimestamp.optional(),
+});
+
+export const LedgerEntryView = z
+  .object({
+    entryId: z.string(),
+    kind: z.enum(['MINT', 'RESERVE', 'SELL', 'RELEASE', 'RETURN']),
+    quantity: z.number().int(),
+    at: IsoTimestamp,
+    reference: z.string(),
+    shard: z.number().int(),
+  })
+  .meta({ id: 'LedgerEntry' });
+
+export const LedgerPage = z
+  .object({ entries: z.array(LedgerEntryView), nextCursor: z.string().optional() })
+  .meta({ id: 'LedgerPage' });
+
+export const VendorLimitsBody = z
+  .strictObject({
+    holdingCap: z.number().int('must be an integer').min(0).max(100_000_000).optional(),
+    serviceFeeCapIdr: Rupiah.max(1_000_000).optional(),
+  })
+  .refine((body) => body.holdingCap !== undefined || body.serviceFeeCapIdr !== undefined, {
+    message: 'set holdingCap, serviceFeeCapIdr or both',
+  })
+  .meta({ id: 'VendorLimits' });
+
+export const VendorStatusView = z
+  .object({
+    resellerId: z.string(),
+    status: z.enum(['ACTIVE', 'SUSPENDED']),
+    holdingCap: z.number().int(),
+    serviceFeeCapIdr: z.number().int(),
+  })
+  .meta({ id: 'VendorStatus' });

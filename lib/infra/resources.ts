@@ -18,6 +18,9 @@ export const EnvVar = {
   nikHmacKey: 'KUOTA_NIK_HMAC_KEY',
   serialKey: 'KUOTA_SERIAL_KEY',
   billingTtlSeconds: 'KUOTA_BILLING_TTL_SECONDS',
+  stockShardCount: 'KUOTA_STOCK_SHARDS',
+  issuerStampsPerMinute: 'KUOTA_ISSUER_STAMPS_PER_MINUTE',
+  allocationChunkSize: 'KUOTA_ALLOCATION_CHUNK',
   maxBodyBytes: 'KUOTA_MAX_BODY_BYTES',
   dynamoDbEndpoint: 'KUOTA_DYNAMODB_ENDPOINT',
   sqsEndpoint: 'KUOTA_SQS_ENDPOINT',
@@ -124,6 +127,22 @@ export const MainKeys = {
   alertsOfDay: (day: string) => `ALERTS#${day}`,
   /** Work-index partition of quota orders awaiting payment, sorted by billing expiry. */
   awaitingPaymentWork: 'WORK#QUOTA_ORDER#AWAITING_PAYMENT',
+  /** Work-index partition of paid quota orders not yet fully allocated, sorted by payment time. */
+  allocationWork: 'WORK#QUOTA_ORDER#PAID',
+  /**
+   * One item per stock shard, each its own partition key, so a hot reseller's sales spread over
+   * `shardCount` partitions (see README, "Stock shards").
+   */
+  stockShard: (resellerId: string, shard: number) => ({
+    pk: `STOCK#${resellerId}#${String(shard).padStart(2, '0')}`,
+    sk: 'SHARD',
+  }),
+  /** Ledger partitions are sharded like stock: entries are written in the same transaction as the shard. */
+  ledgerPartition: (resellerId: string, shard: number) =>
+    `LEDGER#${resellerId}#${String(shard).padStart(2, '0')}`,
+  ledgerEntrySortKey: (at: string, entryId: string) => `${at}#${entryId}`,
+  issuerCapacity: { pk: 'ISSUER', sk: 'CAPACITY' },
+  auditOfDay: (day: string) => `AUDIT#${day}`,
 } as const;
 
 /** Item keys of the sandbox table (the simulated external parties). */

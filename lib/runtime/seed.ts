@@ -32,6 +32,8 @@ export const RESELLER_NAMES = [
 ].map((name) => `PT ${name}`);
 
 export const DEFAULT_HOLDING_CAP = 100_000;
+/** The 2024 CASN fee: Rp12,500 = Rp10,000 duty + Rp2,500 service. */
+export const DEFAULT_SERVICE_FEE_CAP_IDR = 2_500;
 
 export const resellerId = (index: number): string => `R${String(index + 1).padStart(2, '0')}`;
 
@@ -45,7 +47,16 @@ export const seedParties = async (): Promise<SeededCredentials> => {
   for (const [index, name] of RESELLER_NAMES.entries()) {
     const id = resellerId(index);
     const apiKey = newApiKey('reseller');
-    await mainStore.putReseller({ resellerId: id, name, status: 'ACTIVE', holdingCap: DEFAULT_HOLDING_CAP });
+    await mainStore.putReseller({
+      resellerId: id,
+      name,
+      status: 'ACTIVE',
+      holdingCap: DEFAULT_HOLDING_CAP,
+      pipeline: 0,
+      serviceFeeCapIdr: DEFAULT_SERVICE_FEE_CAP_IDR,
+      serviceFeeIdr: DEFAULT_SERVICE_FEE_CAP_IDR,
+      storefrontOpen: true,
+    });
     await mainStore.putApiKey(hashApiKey(apiKey), { role: 'reseller', resellerId: id });
     resellers.push({ id, name, apiKey });
   }

@@ -1,12 +1,16 @@
-import { ConditionFailed, withStoreRetries } from '../adapters/dynamo-errors.js';
+import { ConditionFailed, RetryableStoreError, withStoreRetries } from '../adapters/dynamo-errors.js';
 import { mainStore } from '../adapters/main-store.js';
 import { queues } from '../adapters/queues.js';
+import { stockStore } from '../adapters/stock-store.js';
 import { DomainError, NotFoundError } from '../domain/errors.js';
 import { idFromIdempotencyKey, sha256Hex } from '../domain/identifiers.js';
 import { dutyFor } from '../domain/money.js';
 import { assertPaymentMatches, newQuotaOrder, type QuotaOrder } from '../domain/quota-order.js';
+import { holdingOf, sumShards } from '../domain/stock.js';
 import type { TaxAuthority } from '../domain/tax-authority.js';
 import { logger } from '../http/logger.js';
+import { estimateCompletion } from './allocation.js';
+import { allocationSettings } from './settings.js';
 
 export interface QuotaOrderDeps {
   readonly taxAuthority: TaxAuthority;
@@ -23,7 +27,7 @@ export const creationView = (order: QuotaOrder) => ({
   expiresAt: order.expiresAt,
 });
 
-export const orderView = (order: QuotaOrder) => ({
+export const orderView = (order: QuotaOrder, estimatedCompletionAt?: string) => ({
   id: order.id,
   status: order.status,
   quantity: order.quantity,
@@ -33,7 +37,11 @@ export const orderView = (order: QuotaOrder) => ({
   expiresAt: order.expiresAt,
   ...(order.ntpn ? { ntpn: order.ntpn } : {}),
   ...(order.paidAt ? { paidAt: order.paidAt } : {}),
-  allocation: { allocated: order.allocatedQuantity, remaining: order.quantity - order.allocatedQuantity },
+  allocation: {
+    allocated: order.allocatedQuantity,
+    remaining: order.quantity - order.allocatedQuantity,
+    ...(estimatedCompletionAt ? { estimatedCompletionAt } : {}),
+  },
 });
 
 const replayOrConflict = (existing: QuotaOrder & { requestHash: string }, requestHash: string) => {
@@ -66,6 +74,17 @@ export const createQuotaOrder = async (
     if (reseller.status === 'SUSPENDED') {
       throw new DomainError('RESELLER_SUSPENDED', 'this reseller is suspended and cannot buy quota');
     }
+    // Pipeline first, shards second: an allocation committing in between is counted twice, never missed.
+    const stock = sumShards(await stockStore.readShards(input.resellerId));
+    const holding = holdingOf(stock, reseller.pipeline);
+    if (holding + input.quantity > reseller.holdingCap) {
+      throw new DomainError(
+        'HOLDING_CAP_EXCEEDED',
+        `this order would raise holdings to ${holding + input.quantity} stamps, above the holding cap of ${reseller.holdingCap}`,
+        [{ path: 'body.quantity', message: `must be at most ${Math.max(0, reseller.holdingCap - holding)}` }],
+        { holdingCap: reseller.holdingCap, holding },
+      );
+    }
 
     const now = deps.now();
     const billing = await deps.taxAuthority.createBilling({
@@ -82,13 +101,14 @@ export const createQuotaOrder = async (
       billingExpiresAt: new Date(billing.expiresAt),
     });
     try {
-      await mainStore.createQuotaOrder(order, requestHash);
+      await mainStore.createQuotaOrder(order, requestHash, reseller.pipeline);
       return creationView(order);
     } catch (error) {
       if (!(error instanceof ConditionFailed)) throw error;
       const winner = await mainStore.getQuotaOrder(input.resellerId, orderId);
-      if (!winner) throw error;
-      return replayOrConflict(winner, requestHash);
+      if (winner) return replayOrConflict(winner, requestHash);
+      // Another order of this reseller (or a suspension) changed the profile since it was read: decide again.
+      throw new RetryableStoreError('TRANSACTION_CONFLICT');
     }
   });
 };
@@ -97,7 +117,7 @@ export const getQuotaOrder = async (resellerId: string, orderId: string) => {
   // The key includes the caller's reseller id: another reseller's order is simply not there (404).
   const order = await withStoreRetries(() => mainStore.getQuotaOrder(resellerId, orderId));
   if (!order) throw new NotFoundError('quota order');
-  return orderView(order);
+  return orderView(order, await estimateCompletion(order, allocationSettings()));
 };
 
 export interface TaxPaymentNotice {
@@ -156,7 +176,13 @@ export const recordTaxPayment = async (notice: TaxPaymentNotice, now: () => Date
   if (outcome.outcome === 'CREDITED') {
     logger.info('quota order paid', { quotaOrderId: outcome.order.id, resellerId: outcome.order.resellerId });
   }
-  await queues.requestAllocation({ quotaOrderId: outcome.order.id, resellerId: outcome.order.resellerId });
+  if (outcome.order.status !== 'ALLOCATED') {
+    await queues.requestAllocation({
+      quotaOrderId: outcome.order.id,
+      resellerId: outcome.order.resellerId,
+      expectedAllocated: outcome.order.allocatedQuantity,
+    });
+  }
   return outcome.outcome;
 };
 

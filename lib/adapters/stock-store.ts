@@ -1,0 +1,221 @@
+import {
+  BatchGetCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { config } from '../config.js';
+import type { QuotaOrder } from '../domain/quota-order.js';
+import { type LedgerEntry, type ShardCounters, splitAcrossShards } from '../domain/stock.js';
+import { MainKeys } from '../infra/resources.js';
+import { dynamo } from './aws-clients.js';
+import { storeCall } from './dynamo-errors.js';
+
+/** Stock shards, ledger entries and the issuer's capacity bucket. */
+const table = () => config().mainTable;
+
+export interface StockShard extends ShardCounters {
+  readonly shard: number;
+}
+
+const shardFromItem = (shard: number, item: Record<string, unknown> | undefined): StockShard => ({
+  shard,
+  allocated: Number(item?.allocated ?? 0),
+  onHand: Number(item?.onHand ?? 0),
+  reserved: Number(item?.reserved ?? 0),
+  sold: Number(item?.sold ?? 0),
+  returned: Number(item?.returned ?? 0),
+});
+
+export const stockStore = {
+  /** All shards of one reseller, in one round trip (BatchGet of `shardCount` keys, strongly consistent). */
+  async readShards(resellerId: string): Promise<StockShard[]> {
+    const count = config().stockShardCount;
+    const keys = Array.from({ length: count }, (_, shard) => MainKeys.stockShard(resellerId, shard));
+    const found = new Map<string, Record<string, unknown>>();
+    for (let start = 0; start < keys.length; start += 100) {
+      let request: Record<string, { Keys: Record<string, string>[]; ConsistentRead: boolean }> | undefined = {
+        [table()]: { Keys: keys.slice(start, start + 100), ConsistentRead: true },
+      };
+      while (request && Object.keys(request).length > 0) {
+        const batch = request;
+        const result = await storeCall(() => dynamo().send(new BatchGetCommand({ RequestItems: batch })));
+        for (const item of result.Responses?.[table()] ?? []) found.set(String(item.pk), item);
+        request = result.UnprocessedKeys as typeof request;
+      }
+    }
+    return keys.map((key, shard) => shardFromItem(shard, found.get(key.pk)));
+  },
+
+  /**
+   * Mints one chunk of a paid quota order into the reseller's stock, atomically: the order's allocated
+   * count (conditional on the value this worker read, so a duplicate delivery cannot apply the chunk
+   * twice), the shard counters, the reseller's pipeline and the ledger entry.
+   */
+  async commitAllocationChunk(
+    order: QuotaOrder,
+    quantity: number,
+    now: Date,
+  ): Promise<{ complete: boolean }> {
+    const shardCount = config().stockShardCount;
+    const offset =
+      Math.floor(order.allocatedQuantity / Math.max(1, Math.ceil(quantity / shardCount))) % shardCount;
+    const parts = splitAcrossShards(quantity, shardCount, offset);
+    const allocated = order.allocatedQuantity + quantity;
+    const complete = allocated === order.quantity;
+    const at = now.toISOString();
+    const entry: LedgerEntry = {
+      entryId: `MINT#${order.id}#${order.allocatedQuantity}`,
+      resellerId: order.resellerId,
+      kind: 'MINT',
+      quantity,
+      shard: offset,
+      at,
+      reference: order.id,
+    };
+    const shardUpdates = parts.flatMap((part, shard) =>
+      part > 0
+        ? [
+            {
+              Update: {
+                TableName: table(),
+                Key: MainKeys.stockShard(order.resellerId, shard),
+                UpdateExpression:
+                  'ADD allocated :part, onHand :part SET resellerId = :reseller, shardIndex = :shard, entity = :entity',
+                ExpressionAttributeValues: {
+                  ':part': part,
+                  ':reseller': order.resellerId,
+                  ':shard': shard,
+                  ':entity': 'StockShard',
+                },
+              },
+            },
+          ]
+        : [],
+    );
+    await storeCall(() =>
+      dynamo().send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: table(),
+                Key: MainKeys.quotaOrder(order.resellerId, order.id),
+                UpdateExpression: complete
+                  ? 'SET allocatedQuantity = :allocated, lastAllocationAt = :at, #status = :done, allocatedAt = :at REMOVE gsi1pk, gsi1sk'
+                  : 'SET allocatedQuantity = :allocated, lastAllocationAt = :at',
+                ConditionExpression: '#status = :paid AND allocatedQuantity = :expected',
+                ExpressionAttributeNames: { '#status': 'status' },
+                ExpressionAttributeValues: {
+                  ':allocated': allocated,
+                  ':expected': order.allocatedQuantity,
+                  ':paid': 'PAID',
+                  ':at': at,
+                  ...(complete ? { ':done': 'ALLOCATED' } : {}),
+                },
+              },
+            },
+            {
+              Update: {
+                TableName: table(),
+                Key: MainKeys.resellerProfile(order.resellerId),
+                UpdateExpression: 'ADD pipeline :minus',
+                ExpressionAttributeValues: { ':minus': -quantity },
+              },
+            },
+            ...shardUpdates,
+            {
+              Put: {
+                TableName: table(),
+                Item: {
+                  pk: MainKeys.ledgerPartition(order.resellerId, entry.shard),
+                  sk: MainKeys.ledgerEntrySortKey(at, entry.entryId),
+                  entity: 'LedgerEntry',
+                  ...entry,
+                  shardParts: parts,
+                },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+          ],
+        }),
+      ),
+    );
+    return { complete };
+  },
+
+  /** One page of a reseller's ledger, newest first, merged across the ledger shards. */
+  async listLedger(
+    resellerId: string,
+    options: { limit: number; cursor?: Record<string, string>; fromIso?: string; toIso?: string },
+  ): Promise<{ entries: LedgerEntry[]; cursor?: Record<string, string> }> {
+    const count = config().stockShardCount;
+    const pages = await Promise.all(
+      Array.from({ length: count }, async (_, shard) => {
+        const partition = MainKeys.ledgerPartition(resellerId, shard);
+        const before = options.cursor?.[String(shard)];
+        if (before === '') return [];
+        const upper = before ?? `${options.toIso ?? '9999'}~`;
+        const lower = options.fromIso ?? '0000';
+        const result = await storeCall(() =>
+          dynamo().send(
+            new QueryCommand({
+              TableName: table(),
+              KeyConditionExpression: 'pk = :pk AND sk BETWEEN :lower AND :upper',
+              ExpressionAttributeValues: { ':pk': partition, ':lower': lower, ':upper': upper },
+              ScanIndexForward: false,
+              Limit: options.limit + 1,
+            }),
+          ),
+        );
+        return (result.Items ?? [])
+          .filter((item) => item.sk !== before)
+          .map((item) => ({ shard, sk: String(item.sk), item }));
+      }),
+    );
+    const merged = pages
+      .flat()
+      .sort((a, b) => (a.sk < b.sk ? 1 : a.sk > b.sk ? -1 : 0))
+      .slice(0, options.limit);
+    const exhausted = pages.every((page) => page.length === 0) || merged.length < options.limit;
+    const cursor: Record<string, string> = { ...(options.cursor ?? {}) };
+    for (const taken of merged) cursor[String(taken.shard)] = taken.sk;
+    const entries = merged.map(({ item }) => {
+      const { pk: _pk, sk: _sk, entity: _entity, shardParts: _parts, ...entry } = item;
+      return entry as unknown as LedgerEntry;
+    });
+    return exhausted ? { entries } : { entries, cursor };
+  },
+
+  async readIssuerBucket(): Promise<{ tokens: number; updatedAtMs: number } | undefined> {
+    const result = await storeCall(() =>
+      dynamo().send(
+        new GetCommand({ TableName: table(), Key: MainKeys.issuerCapacity, ConsistentRead: true }),
+      ),
+    );
+    if (!result.Item) return undefined;
+    return { tokens: Number(result.Item.tokens), updatedAtMs: Number(result.Item.updatedAtMs) };
+  },
+
+  /** Optimistic write of the bucket: fails (ConditionFailed) if another worker changed it since it was read. */
+  async writeIssuerBucket(
+    next: { tokens: number; updatedAtMs: number },
+    previous: { tokens: number; updatedAtMs: number } | undefined,
+  ): Promise<void> {
+    await storeCall(() =>
+      dynamo().send(
+        new PutCommand({
+          TableName: table(),
+          Item: { ...MainKeys.issuerCapacity, entity: 'IssuerCapacity', ...next },
+          ...(previous
+            ? {
+                ConditionExpression: 'tokens = :tokens AND updatedAtMs = :updated',
+                ExpressionAttributeValues: { ':tokens': previous.tokens, ':updated': previous.updatedAtMs },
+              }
+            : { ConditionExpression: 'attribute_not_exists(pk)' }),
+        }),
+      ),
+    );
+  },
+};

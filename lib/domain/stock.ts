@@ -1,0 +1,109 @@
+/**
+ * Stamp stock and its double-entry ledger.
+ *
+ * Every stamp is always in exactly one account. A movement takes `quantity` stamps from one account to
+ * another; the issuer's MINTED account is the only one allowed below zero (it is the source of all stamps).
+ * For each reseller, at every quiet moment: allocated = onHand + reserved + sold + returned.
+ */
+export const ACCOUNTS = ['MINTED', 'ON_HAND', 'RESERVED', 'SOLD', 'RETURNED'] as const;
+export type Account = (typeof ACCOUNTS)[number];
+
+export const MOVEMENTS = {
+  /** The issuer mints stamps into a reseller's stock (allocation of a paid quota order). */
+  MINT: { from: 'MINTED', to: 'ON_HAND' },
+  /** A storefront order holds stamps while the buyer pays. */
+  RESERVE: { from: 'ON_HAND', to: 'RESERVED' },
+  /** The buyer paid: the stamps are sold and get their serials. */
+  SELL: { from: 'RESERVED', to: 'SOLD' },
+  /** The reservation lapsed unpaid: the stamps go back on sale. */
+  RELEASE: { from: 'RESERVED', to: 'ON_HAND' },
+  /** A sold stamp was refunded before it was affixed. */
+  RETURN: { from: 'SOLD', to: 'RETURNED' },
+} as const satisfies Record<string, { from: Account; to: Account }>;
+export type MovementKind = keyof typeof MOVEMENTS;
+
+export interface LedgerEntry {
+  /** Deterministic from the business event (e.g. `MINT#QO_x#3`, `RESERVE#SO_y`): a retry names the same entry. */
+  readonly entryId: string;
+  readonly resellerId: string;
+  readonly kind: MovementKind;
+  readonly quantity: number;
+  readonly shard: number;
+  readonly at: string;
+  /** The quota order or storefront order behind the movement. */
+  readonly reference: string;
+}
+
+export type Balances = Record<Account, number>;
+
+export const emptyBalances = (): Balances => ({ MINTED: 0, ON_HAND: 0, RESERVED: 0, SOLD: 0, RETURNED: 0 });
+
+export class InsufficientStockError extends Error {
+  override readonly name = 'InsufficientStockError';
+}
+
+/** Applies one movement; refuses to take an account other than MINTED below zero. */
+export const applyMovement = (balances: Balances, kind: MovementKind, quantity: number): Balances => {
+  if (!Number.isSafeInteger(quantity) || quantity <= 0)
+    throw new RangeError('a movement moves a positive whole number');
+  const { from, to } = MOVEMENTS[kind];
+  if (from !== 'MINTED' && balances[from] < quantity) {
+    throw new InsufficientStockError(`${from} holds ${balances[from]}, cannot move ${quantity}`);
+  }
+  return { ...balances, [from]: balances[from] - quantity, [to]: balances[to] + quantity };
+};
+
+export const balancesFromEntries = (entries: Iterable<Pick<LedgerEntry, 'kind' | 'quantity'>>): Balances => {
+  const balances = emptyBalances();
+  for (const entry of entries) {
+    const { from, to } = MOVEMENTS[entry.kind];
+    balances[from] -= entry.quantity;
+    balances[to] += entry.quantity;
+  }
+  return balances;
+};
+
+/** Double entry: the sum over all accounts is zero, and what was minted equals what resellers hold. */
+export const isBalanced = (balances: Balances): boolean =>
+  ACCOUNTS.reduce((sum, account) => sum + balances[account], 0) === 0 &&
+  -balances.MINTED === balances.ON_HAND + balances.RESERVED + balances.SOLD + balances.RETURNED &&
+  ACCOUNTS.every((account) => account === 'MINTED' || balances[account] >= 0);
+
+/** Per-shard counters stored on each stock shard item. */
+export interface ShardCounters {
+  readonly allocated: number;
+  readonly onHand: number;
+  readonly reserved: number;
+  readonly sold: number;
+  readonly returned: number;
+}
+
+export const sumShards = (shards: Iterable<ShardCounters>): ShardCounters => {
+  const total = { allocated: 0, onHand: 0, reserved: 0, sold: 0, returned: 0 };
+  for (const shard of shards) {
+    total.allocated += shard.allocated;
+    total.onHand += shard.onHand;
+    total.reserved += shard.reserved;
+    total.sold += shard.sold;
+    total.returned += shard.returned;
+  }
+  return total;
+};
+
+/**
+ * Splits `quantity` over `shardCount` shards as evenly as possible, starting at `offset` so successive
+ * chunks do not always favour shard 0.
+ */
+export const splitAcrossShards = (quantity: number, shardCount: number, offset = 0): number[] => {
+  const parts = new Array<number>(shardCount).fill(Math.floor(quantity / shardCount));
+  const remainder = quantity % shardCount;
+  for (let i = 0; i < remainder; i += 1) {
+    const index = (offset + i) % shardCount;
+    parts[index] = (parts[index] ?? 0) + 1;
+  }
+  return parts;
+};
+
+/** What counts against the holding cap: stock held plus stock already bought but not yet allocated. */
+export const holdingOf = (stock: Pick<ShardCounters, 'onHand' | 'reserved'>, pipeline: number): number =>
+  stock.onHand + stock.reserved + pipeline;
