@@ -39,8 +39,13 @@ const main = async () => {
     extraEnv: { KUOTA_LOG_LEVEL: process.env.KUOTA_LOG_LEVEL ?? 'WARN' },
   });
 
+  // Where the running stack lives, for `npm run ledger:check` and `npm run surge`.
+  writeFileSync(
+    join(stateDirectory, 'runtime.json'),
+    `${JSON.stringify({ apiBaseUrl: `http://127.0.0.1:${port}`, dynamoDbEndpoint: dynamoDb.endpoint, sqsEndpoint: sqs.endpoint, tables: cloud.tables, queues: cloud.queues }, null, 2)}\n`,
+  );
   const credentialsFile = join(stateDirectory, 'credentials.json');
-  const apiBaseUrl = `http://localhost:${port}`;
+  const apiBaseUrl = `http://127.0.0.1:${port}`;
   if (!existsSync(credentialsFile) || !(await mainStore.getReseller('R01'))) {
     const seeded = await seedParties();
     const credentials = {

@@ -87,3 +87,28 @@ export const faultInjectionPlugin: Pluggable<object, MetadataBearer> = {
     stack.add(faultMiddleware, { step: 'deserialize', name: 'kuotaFaultInjection', priority: 'high' });
   },
 };
+
+/**
+ * Named crash points between the steps of a multi-step use case. Disarmed they cost one Set lookup; a test
+ * arms one to make the process "die" right there (the error escapes, as a killed Lambda's work would stop)
+ * and then checks that redelivery finishes the work exactly once.
+ */
+export class InjectedCrash extends Error {
+  override readonly name = 'InjectedCrash';
+}
+
+const armedCrashes = new Map<string, number>();
+
+/** Arms `point` to crash the next `times` times it is reached. */
+export const armCrash = (point: string, times = 1): void => {
+  armedCrashes.set(point, times);
+};
+export const disarmCrashes = (): void => armedCrashes.clear();
+
+export const crashPoint = (point: string): void => {
+  const remaining = armedCrashes.get(point);
+  if (!remaining) return;
+  if (remaining <= 1) armedCrashes.delete(point);
+  else armedCrashes.set(point, remaining - 1);
+  throw new InjectedCrash(`injected crash at ${point}`);
+};

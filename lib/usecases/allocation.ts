@@ -1,4 +1,5 @@
 import { ConditionFailed, withStoreRetries } from '../adapters/dynamo-errors.js';
+import { crashPoint } from '../adapters/fault-injection.js';
 import { mainStore } from '../adapters/main-store.js';
 import { type AllocationMessage, queues } from '../adapters/queues.js';
 import { stockStore } from '../adapters/stock-store.js';
@@ -62,8 +63,10 @@ export const allocateChunk = async (
   // A duplicate or overtaken message: the chunk it asked for has been applied by another delivery.
   if (order.allocatedQuantity !== message.expectedAllocated) return 'STALE';
 
+  crashPoint('allocation:after-read');
   const wanted = Math.min(settings.chunkSize, order.quantity - order.allocatedQuantity);
   const capacity = await acquireIssuerCapacity(wanted, settings);
+  crashPoint('allocation:after-capacity');
   if (capacity.granted === 0) {
     await queues.requestAllocation(message, capacity.waitMs / 1000);
     return 'WAITING_FOR_CAPACITY';
@@ -86,11 +89,13 @@ export const allocateChunk = async (
     if (error instanceof StaleChunk || error instanceof ConditionFailed) return 'STALE';
     throw error;
   }
+  crashPoint('allocation:after-commit');
   if (complete) {
     logger.info('quota order allocated', { quotaOrderId: order.id, resellerId: order.resellerId });
     return 'COMPLETED';
   }
   await queues.requestAllocation(next(order, order.allocatedQuantity + capacity.granted));
+  crashPoint('allocation:after-enqueue');
   return 'ALLOCATED_CHUNK';
 };
 
