@@ -1,4 +1,5 @@
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
+import { withStoreRetries } from '../../lib/adapters/dynamo-errors.js';
 import { mainStore } from '../../lib/adapters/main-store.js';
 import { config } from '../../lib/config.js';
 import { API_KEY_PATTERN, bearerToken, hashApiKey } from '../../lib/domain/api-keys.js';
@@ -20,7 +21,8 @@ export const handler = async (
   const authorization = Object.entries(headers).find(([name]) => name.toLowerCase() === 'authorization')?.[1];
   const apiKey = bearerToken(authorization);
   if (!apiKey || !API_KEY_PATTERN.test(apiKey)) throw unauthorized();
-  const record = await mainStore.getApiKey(hashApiKey(apiKey));
+  // Retried here: API Gateway answers 500 for any authorizer error other than Unauthorized.
+  const record = await withStoreRetries(() => mainStore.getApiKey(hashApiKey(apiKey)));
   if (!record || record.revokedAt) {
     logger.warn('unknown or revoked API key');
     throw unauthorized();

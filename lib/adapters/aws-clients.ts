@@ -31,7 +31,9 @@ export const dynamo = (): DynamoDBDocumentClient => {
       region,
       ...(dynamoDbEndpoint ? { endpoint: dynamoDbEndpoint } : {}),
       ...(stage === 'local' ? { credentials: localCredentials } : {}),
-      maxAttempts: 4,
+      // One quick SDK retry per call (its throttling backoff doubles from 500 ms: four attempts could sleep
+      // 7 s in one call, past an API function's timeout). withStoreRetries retries whole units within a budget.
+      maxAttempts: 2,
     });
     client.middlewareStack.use(faultInjectionPlugin);
     documentClient = DynamoDBDocumentClient.from(client, {

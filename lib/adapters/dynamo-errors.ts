@@ -75,23 +75,27 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /**
  * Retries a whole unit of work (read, decide, conditional write) on retryable failures with full-jitter
  * exponential backoff. The unit must be idempotent: after a lost response it runs again and must find
- * its own earlier write. Gives up as ServiceBusyError, which the HTTP layer answers with 429 Retry-After.
+ * its own earlier write. Gives up as ServiceBusyError, which the HTTP layer answers with 429 Retry-After,
+ * after `attempts` tries or once `budgetMs` has passed, so a busy store never runs a function into its
+ * timeout (a 5xx).
  */
 export const withStoreRetries = async <T>(
   unit: () => Promise<T>,
-  options: { attempts?: number; baseDelayMs?: number; maxDelayMs?: number } = {},
+  options: { attempts?: number; baseDelayMs?: number; maxDelayMs?: number; budgetMs?: number } = {},
 ): Promise<T> => {
   const attempts = options.attempts ?? 6;
   const base = options.baseDelayMs ?? 20;
   const cap = options.maxDelayMs ?? 1_000;
+  const deadline = Date.now() + (options.budgetMs ?? 4_000);
   for (let attempt = 1; ; attempt += 1) {
     try {
       return await unit();
     } catch (error) {
       const translated = translateDynamoError(error);
       if (!(translated instanceof RetryableStoreError)) throw translated;
-      if (attempt >= attempts) throw new ServiceBusyError(1);
-      await sleep(Math.random() * Math.min(cap, base * 2 ** attempt));
+      const delay = Math.random() * Math.min(cap, base * 2 ** attempt);
+      if (attempt >= attempts || Date.now() + delay >= deadline) throw new ServiceBusyError(1);
+      await sleep(delay);
     }
   }
 };

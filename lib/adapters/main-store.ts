@@ -336,6 +336,21 @@ export const mainStore = {
     return orders;
   },
 
+  async updateStorefrontSettings(resellerId: string, settings: { serviceFeeIdr: number; open: boolean }) {
+    await storeCall(() =>
+      dynamo().send(
+        new UpdateCommand({
+          TableName: table(),
+          Key: MainKeys.resellerProfile(resellerId),
+          UpdateExpression: 'SET serviceFeeIdr = :fee, storefrontOpen = :open',
+          // The cap may have been lowered since it was read: the write re-checks it.
+          ConditionExpression: 'attribute_exists(pk) AND serviceFeeCapIdr >= :fee',
+          ExpressionAttributeValues: { ':fee': settings.serviceFeeIdr, ':open': settings.open },
+        }),
+      ),
+    );
+  },
+
   /** Applies a regulator's change to a reseller together with its audit record, or neither. */
   async updateResellerByRegulator(
     resellerId: string,
@@ -374,6 +389,18 @@ export const mainStore = {
                 ExpressionAttributeValues: values,
               },
             },
+            // Suspension is also stamped on every stock shard, so reservations stop at once: the
+            // reservation's shard condition sees it without reading the (hot) profile.
+            ...(changes.status !== undefined
+              ? Array.from({ length: config().stockShardCount }, (_, shard) => ({
+                  Update: {
+                    TableName: table(),
+                    Key: MainKeys.stockShard(resellerId, shard),
+                    UpdateExpression: 'SET suspended = :suspended',
+                    ExpressionAttributeValues: { ':suspended': changes.status === 'SUSPENDED' },
+                  },
+                }))
+              : []),
             {
               Put: {
                 TableName: table(),

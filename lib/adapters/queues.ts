@@ -12,7 +12,19 @@ export const AllocationMessage = z.object({
 });
 export type AllocationMessage = z.infer<typeof AllocationMessage>;
 
+export const ReservationMessage = z.object({ orderId: z.string().regex(/^SO_[0-9A-Z]{26}$/) });
+export type ReservationMessage = z.infer<typeof ReservationMessage>;
+
 export const queues = {
+  async requestReservation(message: ReservationMessage): Promise<void> {
+    await sqs().send(
+      new SendMessageCommand({
+        QueueUrl: config().storefrontOrderQueueUrl,
+        MessageBody: JSON.stringify(message),
+      }),
+    );
+  },
+
   async requestAllocation(message: AllocationMessage, delaySeconds = 0): Promise<void> {
     await sqs().send(
       new SendMessageCommand({

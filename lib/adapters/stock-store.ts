@@ -17,6 +17,8 @@ const table = () => config().mainTable;
 
 export interface StockShard extends ShardCounters {
   readonly shard: number;
+  /** Stamped on every shard while the reseller is suspended; reservations check it. */
+  readonly suspended: boolean;
 }
 
 const shardFromItem = (shard: number, item: Record<string, unknown> | undefined): StockShard => ({
@@ -26,6 +28,7 @@ const shardFromItem = (shard: number, item: Record<string, unknown> | undefined)
   reserved: Number(item?.reserved ?? 0),
   sold: Number(item?.sold ?? 0),
   returned: Number(item?.returned ?? 0),
+  suspended: item?.suspended === true,
 });
 
 export const stockStore = {
@@ -51,12 +54,14 @@ export const stockStore = {
   /**
    * Mints one chunk of a paid quota order into the reseller's stock, atomically: the order's allocated
    * count (conditional on the value this worker read, so a duplicate delivery cannot apply the chunk
-   * twice), the shard counters, the reseller's pipeline and the ledger entry.
+   * twice), the shard counters, the reseller's pipeline and the ledger entry. `attemptId` is stored on the
+   * order, so a caller whose response was lost can tell its own commit from another worker's.
    */
   async commitAllocationChunk(
     order: QuotaOrder,
     quantity: number,
     now: Date,
+    attemptId = '',
   ): Promise<{ complete: boolean }> {
     const shardCount = config().stockShardCount;
     const offset =
@@ -103,8 +108,8 @@ export const stockStore = {
                 TableName: table(),
                 Key: MainKeys.quotaOrder(order.resellerId, order.id),
                 UpdateExpression: complete
-                  ? 'SET allocatedQuantity = :allocated, lastAllocationAt = :at, #status = :done, allocatedAt = :at REMOVE gsi1pk, gsi1sk'
-                  : 'SET allocatedQuantity = :allocated, lastAllocationAt = :at',
+                  ? 'SET allocatedQuantity = :allocated, lastAllocationAt = :at, lastChunkAttempt = :attempt, #status = :done, allocatedAt = :at REMOVE gsi1pk, gsi1sk'
+                  : 'SET allocatedQuantity = :allocated, lastAllocationAt = :at, lastChunkAttempt = :attempt',
                 ConditionExpression: '#status = :paid AND allocatedQuantity = :expected',
                 ExpressionAttributeNames: { '#status': 'status' },
                 ExpressionAttributeValues: {
@@ -112,6 +117,7 @@ export const stockStore = {
                   ':expected': order.allocatedQuantity,
                   ':paid': 'PAID',
                   ':at': at,
+                  ':attempt': attemptId,
                   ...(complete ? { ':done': 'ALLOCATED' } : {}),
                 },
               },

@@ -3,7 +3,8 @@ import { allRoutes, type RouteDefinition } from './routes.js';
 
 /**
  * The OpenAPI 3.1 document, generated from the same zod schemas the handlers parse with. JSON Schema
- * draft 2020-12 is OpenAPI 3.1's schema dialect, so zod's output is used as is.
+ * draft 2020-12 is OpenAPI 3.1's schema dialect, so zod's output is used as is, except that the named
+ * schemas zod puts in a local `$defs` are moved to `components.schemas` (see hoistDefinitions).
  */
 const jsonSchema = (schema: z.ZodType, io: 'input' | 'output') =>
   z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' }) as Record<string, unknown>;
@@ -49,6 +50,34 @@ const parametersOf = (route: RouteDefinition) => {
   return parameters;
 };
 
+/**
+ * zod emits `{ $ref: '#/$defs/X', $defs: { X } }` for a schema with `.meta({ id })`. Inside an OpenAPI
+ * document `#` is the document root, where no `$defs` exists, so those references would dangle: the named
+ * schemas move to `components.schemas` and every reference is rewritten to point there.
+ */
+const hoistDefinitions = (document: Record<string, unknown>, schemas: Record<string, unknown>) => {
+  const visit = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(visit);
+    if (!node || typeof node !== 'object') return node;
+    const out: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(node)) {
+      if (key === '$defs' && value && typeof value === 'object') {
+        for (const [name, definition] of Object.entries(value)) {
+          const hoisted = visit(definition);
+          if (name in schemas && JSON.stringify(schemas[name]) !== JSON.stringify(hoisted)) {
+            throw new Error(`two different schemas are both named ${name} in the OpenAPI document`);
+          }
+          schemas[name] = hoisted;
+        }
+      } else if (key === '$ref' && typeof value === 'string' && value.startsWith('#/$defs/')) {
+        out[key] = `#/components/schemas/${value.slice('#/$defs/'.length)}`;
+      } else out[key] = visit(value);
+    }
+    return out;
+  };
+  return visit(document) as Record<string, unknown>;
+};
+
 export const buildOpenApiDocument = (options: { includeSandbox: boolean; serverUrl?: string }) => {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of allRoutes) {
@@ -89,6 +118,8 @@ export const buildOpenApiDocument = (options: { includeSandbox: boolean; serverU
     paths[route.path] ??= {};
     (paths[route.path] as Record<string, unknown>)[route.method.toLowerCase()] = operation;
   }
+  const schemas: Record<string, unknown> = {};
+  const hoistedPaths = hoistDefinitions(paths, schemas);
   return {
     openapi: '3.1.0',
     info: {
@@ -103,7 +134,8 @@ export const buildOpenApiDocument = (options: { includeSandbox: boolean; serverU
         resellerKey: { type: 'http', scheme: 'bearer', description: 'A reseller API key' },
         regulatorKey: { type: 'http', scheme: 'bearer', description: 'The regulator API key' },
       },
+      schemas,
     },
-    paths,
+    paths: hoistedPaths,
   };
 };

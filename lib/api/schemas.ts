@@ -1,5 +1,11 @@
 import { z } from 'zod';
+import { NIK_RULE_MESSAGES, nikViolation } from '../domain/nik.js';
 import { MAX_STAMPS_PER_QUOTA_ORDER, QUOTA_ORDER_STATUSES } from '../domain/quota-order.js';
+import {
+  MAX_STAMPS_PER_STOREFRONT_ORDER,
+  REJECTION_REASONS,
+  STOREFRONT_ORDER_STATUSES,
+} from '../domain/storefront-order.js';
 import { BILLING_CODE_PATTERN, NTPN_PATTERN } from '../domain/tax-payment.js';
 
 /**
@@ -191,3 +197,123 @@ export const VendorStatusView = z
     serviceFeeCapIdr: z.number().int(),
   })
   .meta({ id: 'VendorStatus' });
+
+export const StorefrontPath = ResellerIdPath;
+export const StorefrontOrderPath = z.strictObject({
+  resellerId: z.string().regex(/^R[0-9]{2}$/, 'must be a reseller id like R01'),
+  orderId: z.string().regex(/^SO_[0-9A-Z]{26}$/, 'is not a storefront order id'),
+});
+
+const QueueInfo = z.object({
+  depth: z.number().int().meta({ description: 'Orders waiting for a reservation, all storefronts together' }),
+  etaSeconds: z.number().int(),
+});
+
+export const OfferView = z
+  .object({
+    resellerId: z.string(),
+    name: z.string(),
+    unitPriceIdr: Rupiah,
+    serviceFeeIdr: Rupiah,
+    status: z.enum(['OPEN', 'CLOSED', 'SUSPENDED']),
+    availability: z.enum(['AVAILABLE', 'LOW', 'SOLD_OUT']),
+    queue: QueueInfo,
+  })
+  .meta({ id: 'Offer' });
+
+export const PlaceOrderBody = z
+  .strictObject({
+    nik: z
+      .string({ error: 'must be a string of 16 digits' })
+      .superRefine((nik, context) => {
+        const rule = nikViolation(nik);
+        if (rule) context.addIssue({ code: 'custom', message: NIK_RULE_MESSAGES[rule], params: { rule } });
+      })
+      .meta({ description: 'The buyer’s NIK; stored only as a keyed HMAC', example: '3174015708900001' }),
+    quantity: z
+      .number({ error: 'must be a number' })
+      .int('must be an integer')
+      .min(1, 'must be at least 1')
+      .max(MAX_STAMPS_PER_STOREFRONT_ORDER, `must be at most ${MAX_STAMPS_PER_STOREFRONT_ORDER}`),
+  })
+  .meta({ id: 'PlaceOrder' });
+
+export const OrderAccepted = z
+  .object({
+    orderId: z.string(),
+    orderToken: z.string().meta({ description: 'Send as the Order-Token header to read the order' }),
+    status: z.literal('QUEUED'),
+    statusUrl: z.string(),
+  })
+  .meta({ id: 'OrderAccepted' });
+
+export const StorefrontOrderView = z
+  .object({
+    orderId: z.string(),
+    resellerId: z.string(),
+    status: z.enum(STOREFRONT_ORDER_STATUSES),
+    quantity: z.number().int(),
+    reason: z.enum(REJECTION_REASONS).optional(),
+    unitPriceIdr: Rupiah.optional(),
+    reservedUntil: IsoTimestamp.optional(),
+    payment: z
+      .object({ paymentId: z.string(), amountIdr: Rupiah, qris: z.string(), expiresAt: IsoTimestamp })
+      .optional(),
+    stamps: z.array(z.object({ serial: z.string() })).optional(),
+    refund: z.object({ amountIdr: Rupiah, status: z.enum(['PENDING', 'COMPLETED']) }).optional(),
+    queue: QueueInfo.optional(),
+  })
+  .meta({ id: 'StorefrontOrder' });
+
+export const StorefrontSettingsBody = z
+  .strictObject({
+    serviceFeeIdr: Rupiah.max(1_000_000, 'must be at most 1000000'),
+    open: z.boolean({ error: 'must be true or false' }),
+  })
+  .meta({ id: 'StorefrontSettings' });
+
+export const StorefrontSettingsView = z
+  .object({
+    resellerId: z.string(),
+    serviceFeeIdr: Rupiah,
+    unitPriceIdr: Rupiah,
+    open: z.boolean(),
+    serviceFeeCapIdr: Rupiah,
+  })
+  .meta({ id: 'StorefrontSettingsState' });
+
+export const PaymentGatewayWebhookBody = z
+  .strictObject({
+    eventId: z.string().min(1).max(64),
+    paymentId: z.string().min(1).max(64),
+    type: z.enum(['PAYMENT_CAPTURED', 'REFUND_COMPLETED']),
+    amountIdr: Rupiah,
+    occurredAt: IsoTimestamp,
+    refundId: z.string().min(1).max(80).optional().meta({ description: 'Present on REFUND_COMPLETED' }),
+  })
+  .meta({ id: 'PaymentGatewayEvent' });
+
+export const PaymentWebhookAccepted = z
+  .object({
+    received: z.literal(true),
+    outcome: z.enum(['FULFILLED', 'REFUND_REQUESTED', 'ALREADY_PROCESSED', 'COMPLETED', 'ALREADY_COMPLETED']),
+  })
+  .meta({ id: 'PaymentWebhookAccepted' });
+
+export const SandboxPaymentPath = z.strictObject({
+  paymentId: z.string().regex(/^PAY_[0-9A-Z]{26}$/, 'is not a payment id'),
+});
+export const SandboxPayPaymentBody = z
+  .strictObject({
+    amountIdr: Rupiah.optional().meta({ description: 'Defaults to the QR’s exact amount' }),
+  })
+  .meta({ id: 'SandboxPayPayment' });
+export const SandboxPaymentResult = z
+  .object({
+    paymentId: z.string(),
+    eventId: z.string(),
+    amountIdr: Rupiah,
+    occurredAt: IsoTimestamp,
+    deliveries: z.number().int(),
+  })
+  .meta({ id: 'SandboxCapture' });

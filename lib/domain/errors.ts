@@ -19,6 +19,9 @@ export type ErrorCode =
   | 'BILLING_NOT_PAYABLE'
   | 'HOLDING_CAP_EXCEEDED'
   | 'RESELLER_SUSPENDED'
+  | 'STOREFRONT_CLOSED'
+  | 'FEE_CAP_EXCEEDED'
+  | 'RATE_LIMITED'
   | 'CONCURRENT_UPDATE'
   | 'SERVICE_BUSY'
   | 'INTERNAL';
@@ -63,5 +66,15 @@ export class ServiceBusyError extends DomainError {
 export class ConcurrentUpdateError extends DomainError {
   constructor(what: string) {
     super('CONCURRENT_UPDATE', `${what} was changed concurrently`);
+  }
+}
+
+/** A caller over an intake limit: answered 429 with Retry-After, and nothing is queued. */
+export class RateLimitedError extends DomainError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super('RATE_LIMITED', message);
   }
 }

@@ -1,7 +1,13 @@
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { z } from 'zod';
-import { DomainError, type ErrorIssue, ServiceBusyError, ValidationError } from '../domain/errors.js';
+import {
+  DomainError,
+  type ErrorIssue,
+  RateLimitedError,
+  ServiceBusyError,
+  ValidationError,
+} from '../domain/errors.js';
 import type { Principal, Role } from '../domain/principal.js';
 import { SIGNATURE_HEADER, verifySignature } from '../domain/webhook-signature.js';
 import { HTTP_STATUS_BY_CODE } from './error-status.js';
@@ -26,10 +32,15 @@ export const JSON_HEADERS = {
 };
 
 export const zodIssues = (error: z.ZodError, location: string): ErrorIssue[] =>
-  error.issues.map((issue) => ({
-    path: [location, ...issue.path.map(String)].filter(Boolean).join('.'),
-    message: issue.message,
-  }));
+  error.issues.flatMap((issue) =>
+    // An unknown field is named in the path itself (`body.discount`), not only in the message.
+    (issue.code === 'unrecognized_keys' ? issue.keys.map((key) => [...issue.path, key]) : [issue.path]).map(
+      (path) => ({
+        path: [location, ...path.map(String)].filter(Boolean).join('.'),
+        message: issue.code === 'unrecognized_keys' ? 'is not a known field' : issue.message,
+      }),
+    ),
+  );
 
 const header = (event: APIGatewayProxyEvent, name: string): string | undefined => {
   const wanted = name.toLowerCase();
@@ -52,7 +63,9 @@ export const errorResponses = (): Middleware => ({
     if (error instanceof DomainError) {
       const statusCode = HTTP_STATUS_BY_CODE[error.code];
       const headers: Record<string, string> = { ...JSON_HEADERS };
-      if (error instanceof ServiceBusyError) headers['retry-after'] = String(error.retryAfterSeconds);
+      if (error instanceof ServiceBusyError || error instanceof RateLimitedError) {
+        headers['retry-after'] = String(error.retryAfterSeconds);
+      }
       if (error.code === 'METHOD_NOT_ALLOWED' && typeof error.details.allow === 'string') {
         headers.allow = error.details.allow;
       }

@@ -21,6 +21,11 @@ export const EnvVar = {
   stockShardCount: 'KUOTA_STOCK_SHARDS',
   issuerStampsPerMinute: 'KUOTA_ISSUER_STAMPS_PER_MINUTE',
   allocationChunkSize: 'KUOTA_ALLOCATION_CHUNK',
+  storefrontOrderQueueUrl: 'KUOTA_STOREFRONT_ORDER_QUEUE_URL',
+  reservationTtlSeconds: 'RESERVATION_TTL_SECONDS',
+  nikDailyCap: 'KUOTA_NIK_DAILY_CAP',
+  nikIntakePerMinute: 'KUOTA_NIK_INTAKE_PER_MINUTE',
+  clientIntakePerMinute: 'KUOTA_CLIENT_INTAKE_PER_MINUTE',
   maxBodyBytes: 'KUOTA_MAX_BODY_BYTES',
   dynamoDbEndpoint: 'KUOTA_DYNAMODB_ENDPOINT',
   sqsEndpoint: 'KUOTA_SQS_ENDPOINT',
@@ -94,6 +99,15 @@ export const Queues = {
     batchSize: 10,
     maxBatchingWindowSeconds: 1,
   },
+  /** Storefront orders accepted at intake, waiting for their reservation. */
+  storefrontOrders: {
+    logicalName: 'storefront-orders',
+    envVar: EnvVar.storefrontOrderQueueUrl,
+    consumerTimeoutSeconds: 30,
+    maxReceiveCount: 10,
+    batchSize: 10,
+    maxBatchingWindowSeconds: 0,
+  },
   /** Sandbox only: webhooks the simulated tax authority / payment gateway still has to deliver. */
   webhookDelivery: {
     logicalName: 'webhook-delivery',
@@ -105,6 +119,9 @@ export const Queues = {
   },
 } as const satisfies Record<string, QueueDefinition>;
 export type QueueKey = keyof typeof Queues;
+
+/** Buckets of the storefront work index (see MainKeys.storefrontWork). */
+export const STOREFRONT_WORK_BUCKETS = 16;
 
 export const visibilityTimeoutSeconds = (queue: QueueDefinition): number =>
   queue.consumerTimeoutSeconds * VISIBILITY_TIMEOUT_FACTOR;
@@ -142,6 +159,32 @@ export const MainKeys = {
     `LEDGER#${resellerId}#${String(shard).padStart(2, '0')}`,
   ledgerEntrySortKey: (at: string, entryId: string) => `${at}#${entryId}`,
   issuerCapacity: { pk: 'ISSUER', sk: 'CAPACITY' },
+  storefrontOrder: (orderId: string) => ({ pk: `SORDER#${orderId}`, sk: 'ORDER' }),
+  storefrontCapture: (orderId: string, eventId: string) => ({
+    pk: `SORDER#${orderId}`,
+    sk: `CAPTURE#${eventId}`,
+  }),
+  storefrontOrderPartition: (orderId: string) => `SORDER#${orderId}`,
+  paymentLookup: (paymentId: string) => ({ pk: `PAYMENT#${paymentId}`, sk: 'PAYMENT' }),
+  refundLookup: (refundId: string) => ({ pk: `REFUND#${refundId}`, sk: 'REFUND' }),
+  /** The buyer's national counter for one Asia/Jakarta day; the NIK appears only as its HMAC. */
+  nikDay: (nikHash: string, day: string) => ({ pk: `NIKDAY#${nikHash}#${day}`, sk: 'COUNTER' }),
+  /** Which storefronts one NIK has ordered from today (scalper evidence for the regulator). */
+  nikStorefront: (nikHash: string, day: string, resellerId: string) => ({
+    pk: `NIKDAY#${nikHash}#${day}`,
+    sk: `STOREFRONT#${resellerId}`,
+  }),
+  serial: (serial: string) => ({ pk: `SERIAL#${serial}`, sk: 'STAMP' }),
+  intakeWindow: (subject: string, windowStart: string) => ({
+    pk: `RATE#${subject}#${windowStart}`,
+    sk: 'WINDOW',
+  }),
+  /**
+   * Work-index partitions of storefront orders by state, spread over buckets so intake at thousands of
+   * orders a second never concentrates index writes on one partition.
+   */
+  storefrontWork: (state: 'QUEUED' | 'RESERVED' | 'REFUND', bucket: number) =>
+    `WORK#SORDER#${state}#${bucket}`,
   auditOfDay: (day: string) => `AUDIT#${day}`,
 } as const;
 

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { ConditionFailed, withStoreRetries } from '../adapters/dynamo-errors.js';
 import { crashPoint } from '../adapters/fault-injection.js';
 import { mainStore } from '../adapters/main-store.js';
@@ -72,14 +73,19 @@ export const allocateChunk = async (
     return 'WAITING_FOR_CAPACITY';
   }
   let complete: boolean;
+  const attemptId = randomUUID();
+  const at = settings.now();
   try {
     ({ complete } = await withStoreRetries(async () => {
       try {
-        return await stockStore.commitAllocationChunk(order, capacity.granted, settings.now());
+        return await stockStore.commitAllocationChunk(order, capacity.granted, at, attemptId);
       } catch (error) {
-        // After a lost response the retry finds its own write already applied.
         if (error instanceof ConditionFailed) {
           const current = await mainStore.getQuotaOrder(order.resellerId, order.id);
+          // After a lost response the retry finds its own write already applied: carry on as committed,
+          // or the order would wait for the sweeper with no message in flight.
+          const own = current as (QuotaOrder & { lastChunkAttempt?: string }) | undefined;
+          if (own?.lastChunkAttempt === attemptId) return { complete: own.status === 'ALLOCATED' };
           if (current && current.allocatedQuantity !== order.allocatedQuantity) throw new StaleChunk();
         }
         throw error;

@@ -1,0 +1,560 @@
+import {
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { config } from '../config.js';
+import type { GatewayCapture, GatewayPayment } from '../domain/payment-gateway.js';
+import type { LedgerEntry, MovementKind } from '../domain/stock.js';
+import { bucketOf, type RejectionReason, type StorefrontOrderStatus } from '../domain/storefront-order.js';
+import { Index, MainKeys, STOREFRONT_WORK_BUCKETS } from '../infra/resources.js';
+import { dynamo } from './aws-clients.js';
+import { storeCall } from './dynamo-errors.js';
+
+/**
+ * Persistence of storefront orders. Every change to an order is conditional on the version read, so
+ * concurrent deliveries of one webhook, a sweeper and a consumer can never both apply a transition.
+ */
+const table = () => config().mainTable;
+
+export interface ShardPart {
+  readonly shard: number;
+  readonly quantity: number;
+}
+
+export interface RefundState {
+  readonly amountIdr: number;
+  readonly status: 'PENDING' | 'COMPLETED';
+  readonly captureEventId: string;
+  readonly reason: 'LATE_PAYMENT' | 'DUPLICATE_PAYMENT' | 'AMOUNT_MISMATCH';
+}
+
+export interface StorefrontOrder {
+  readonly orderId: string;
+  readonly resellerId: string;
+  readonly nikHash: string;
+  readonly quantity: number;
+  readonly status: StorefrontOrderStatus;
+  readonly version: number;
+  readonly requestHash: string;
+  readonly createdAt: string;
+  readonly reason?: RejectionReason;
+  readonly unitPriceIdr?: number;
+  readonly amountIdr?: number;
+  readonly reservedAt?: string;
+  readonly expiresAt?: string;
+  readonly day?: string;
+  readonly shardParts?: ShardPart[];
+  readonly payment?: GatewayPayment;
+  readonly stamps?: string[];
+  readonly paidAt?: string;
+  readonly fulfilledAt?: string;
+  readonly refunds: Record<string, RefundState>;
+}
+
+const work = (state: 'QUEUED' | 'RESERVED' | 'REFUND', id: string, sortKey: string) => ({
+  gsi1pk: MainKeys.storefrontWork(state, bucketOf(id, STOREFRONT_WORK_BUCKETS)),
+  gsi1sk: sortKey,
+});
+
+const strip = (item: Record<string, unknown>): StorefrontOrder => {
+  const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, entity: _entity, ...order } = item;
+  return order as unknown as StorefrontOrder;
+};
+
+const ledgerPut = (entry: LedgerEntry) => ({
+  Put: {
+    TableName: table(),
+    Item: {
+      pk: MainKeys.ledgerPartition(entry.resellerId, entry.shard),
+      sk: MainKeys.ledgerEntrySortKey(entry.at, entry.entryId),
+      entity: 'LedgerEntry',
+      ...entry,
+    },
+    ConditionExpression: 'attribute_not_exists(pk)',
+  },
+});
+
+const ledgerEntry = (
+  order: StorefrontOrder,
+  kind: MovementKind,
+  at: string,
+  parts: readonly ShardPart[],
+): LedgerEntry => ({
+  entryId: `${kind}#${order.orderId}`,
+  resellerId: order.resellerId,
+  kind,
+  quantity: order.quantity,
+  shard: parts[0]?.shard ?? 0,
+  at,
+  reference: order.orderId,
+});
+
+/** The order item's own update, guarded by its version (and optionally by its status). */
+const orderUpdate = (
+  order: StorefrontOrder,
+  set: Record<string, unknown>,
+  remove: string[] = [],
+  requireStatus?: StorefrontOrderStatus,
+) => {
+  const names: Record<string, string> = { '#version': 'version' };
+  const values: Record<string, unknown> = { ':version': order.version, ':nextVersion': order.version + 1 };
+  const assignments = ['#version = :nextVersion'];
+  Object.entries(set).forEach(([attribute, value], index) => {
+    names[`#a${index}`] = attribute;
+    values[`:v${index}`] = value;
+    assignments.push(`#a${index} = :v${index}`);
+  });
+  let condition = '#version = :version';
+  if (requireStatus) {
+    names['#status'] = 'status';
+    values[':requiredStatus'] = requireStatus;
+    condition += ' AND #status = :requiredStatus';
+  }
+  return {
+    Update: {
+      TableName: table(),
+      Key: MainKeys.storefrontOrder(order.orderId),
+      UpdateExpression: `SET ${assignments.join(', ')}${remove.length > 0 ? ` REMOVE ${remove.join(', ')}` : ''}`,
+      ConditionExpression: condition,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    },
+  };
+};
+
+const shardMove = (resellerId: string, part: ShardPart, from: string, to: string, guard: boolean) => ({
+  Update: {
+    TableName: table(),
+    Key: MainKeys.stockShard(resellerId, part.shard),
+    UpdateExpression: `ADD ${from} :minus, ${to} :plus`,
+    ...(guard
+      ? {
+          ConditionExpression: `${from} >= :quantity AND (attribute_not_exists(suspended) OR suspended = :false)`,
+          ExpressionAttributeValues: {
+            ':minus': -part.quantity,
+            ':plus': part.quantity,
+            ':quantity': part.quantity,
+            ':false': false,
+          },
+        }
+      : {
+          ConditionExpression: `${from} >= :quantity`,
+          ExpressionAttributeValues: {
+            ':minus': -part.quantity,
+            ':plus': part.quantity,
+            ':quantity': part.quantity,
+          },
+        }),
+  },
+});
+
+export const storefrontStore = {
+  async getOrder(orderId: string): Promise<StorefrontOrder | undefined> {
+    const result = await storeCall(() =>
+      dynamo().send(
+        new GetCommand({ TableName: table(), Key: MainKeys.storefrontOrder(orderId), ConsistentRead: true }),
+      ),
+    );
+    return result.Item ? strip(result.Item) : undefined;
+  },
+
+  /** Intake: one put of a fresh key (plus a bucketed index entry). Touches nothing shared. */
+  async createOrder(order: StorefrontOrder): Promise<void> {
+    await storeCall(() =>
+      dynamo().send(
+        new PutCommand({
+          TableName: table(),
+          Item: {
+            ...MainKeys.storefrontOrder(order.orderId),
+            entity: 'StorefrontOrder',
+            ...work('QUEUED', order.orderId, `${order.createdAt}#${order.orderId}`),
+            ...order,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      ),
+    );
+  },
+
+  /**
+   * The reservation, in one transaction: order QUEUED -> RESERVED, stock taken from the planned shard(s)
+   * (each conditional on enough stock and no suspension), the buyer's national day counter raised
+   * (conditional on the cap), and the RESERVE ledger entry. Item indexes: 0 order, 1..n shards, n+1 counter.
+   */
+  async reserve(
+    order: StorefrontOrder,
+    input: {
+      parts: ShardPart[];
+      day: string;
+      cap: number;
+      unitPriceIdr: number;
+      expiresAt: string;
+      at: string;
+    },
+  ): Promise<void> {
+    await storeCall(() =>
+      dynamo().send(
+        new TransactWriteCommand({
+          TransactItems: [
+            orderUpdate(
+              order,
+              {
+                status: 'RESERVED',
+                unitPriceIdr: input.unitPriceIdr,
+                amountIdr: input.unitPriceIdr * order.quantity,
+                reservedAt: input.at,
+                expiresAt: input.expiresAt,
+                day: input.day,
+                shardParts: input.parts,
+                gsi1pk: work('RESERVED', order.orderId, '').gsi1pk,
+                gsi1sk: `${input.expiresAt}#${order.orderId}`,
+              },
+              [],
+              'QUEUED',
+            ),
+            ...input.parts.map((part) => shardMove(order.resellerId, part, 'onHand', 'reserved', true)),
+            {
+              Update: {
+                TableName: table(),
+                Key: MainKeys.nikDay(order.nikHash, input.day),
+                UpdateExpression: 'ADD #count :quantity SET purgeAt = if_not_exists(purgeAt, :purgeAt)',
+                ConditionExpression: 'attribute_not_exists(#count) OR #count <= :room',
+                ExpressionAttributeNames: { '#count': 'count' },
+                ExpressionAttributeValues: {
+                  ':quantity': order.quantity,
+                  ':room': input.cap - order.quantity,
+                  ':purgeAt': Math.floor(Date.parse(input.at) / 1000) + 3 * 86_400,
+                },
+              },
+            },
+            ledgerPut(ledgerEntry(order, 'RESERVE', input.at, input.parts)),
+          ],
+        }),
+      ),
+    );
+  },
+
+  async reject(order: StorefrontOrder, reason: RejectionReason, at: string): Promise<void> {
+    await storeCall(() =>
+      dynamo().send(
+        new TransactWriteCommand({
+          TransactItems: [
+            orderUpdate(order, { status: 'REJECTED', reason, rejectedAt: at }, ['gsi1pk', 'gsi1sk']),
+          ],
+        }),
+      ),
+    );
+  },
+
+  /** Records the gateway payment on the order and the paymentId -> order lookup the webhooks need. */
+  async attachPayment(order: StorefrontOrder, payment: GatewayPayment): Promise<void> {
+    await storeCall(() =>
+      dynamo().send(
+        new TransactWriteCommand({
+          TransactItems: [
+            orderUpdate(order, { payment }),
+            {
+              Put: {
+                TableName: table(),
+                Item: {
+                  ...MainKeys.paymentLookup(payment.paymentId),
+                  entity: 'PaymentLookup',
+                  orderId: order.orderId,
+                },
+              },
+            },
+          ],
+        }),
+      ),
+    );
+  },
+
+  async findOrderIdByPayment(paymentId: string): Promise<string | undefined> {
+    const result = await storeCall(() =>
+      dynamo().send(
+        new GetCommand({ TableName: table(), Key: MainKeys.paymentLookup(paymentId), ConsistentRead: true }),
+      ),
+    );
+    return result.Item ? String(result.Item.orderId) : undefined;
+  },
+
+  async findCapture(orderId: string, eventId: string): Promise<Record<string, unknown> | undefined> {
+    const result = await storeCall(() =>
+      dynamo().send(
+        new GetCommand({
+          TableName: table(),
+          Key: MainKeys.storefrontCapture(orderId, eventId),
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    return result.Item;
+  },
+
+  /**
+   * Paid in time: the order becomes FULFILLED with its serials, the stock moves reserved -> sold, one item
+   * per serial is created (conditional: a serial exists once, nationally), the SELL ledger entry and the
+   * capture are recorded. All or nothing.
+   */
+  async fulfil(
+    order: StorefrontOrder,
+    capture: GatewayCapture,
+    serials: string[],
+    at: string,
+  ): Promise<void> {
+    const parts = order.shardParts ?? [];
+    await storeCall(() =>
+      dynamo().send(
+        new TransactWriteCommand({
+          TransactItems: [
+            orderUpdate(
+              order,
+              { status: 'FULFILLED', stamps: serials, paidAt: capture.occurredAt, fulfilledAt: at },
+              ['gsi1pk', 'gsi1sk'],
+              'RESERVED',
+            ),
+            ...parts.map((part) => shardMove(order.resellerId, part, 'reserved', 'sold', false)),
+            ...serials.map((serial) => ({
+              Put: {
+                TableName: table(),
+                Item: {
+                  ...MainKeys.serial(serial),
+                  entity: 'Stamp',
+                  serial,
+                  status: 'SOLD',
+                  resellerId: order.resellerId,
+                  orderId: order.orderId,
+                  soldAt: at,
+                },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            })),
+            ledgerPut(ledgerEntry(order, 'SELL', at, parts)),
+            {
+              Put: {
+                TableName: table(),
+                Item: {
+                  ...MainKeys.storefrontCapture(order.orderId, capture.eventId),
+                  entity: 'Capture',
+                  ...capture,
+                  outcome: 'FULFILLED',
+                },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+          ],
+        }),
+      ),
+    );
+  },
+
+  /** Not paid in time: stock back on sale, the buyer's cap back, RELEASE in the ledger. */
+  async expire(order: StorefrontOrder, at: string): Promise<void> {
+    const parts = order.shardParts ?? [];
+    await storeCall(() =>
+      dynamo().send(
+        new TransactWriteCommand({
+          TransactItems: [
+            orderUpdate(order, { status: 'EXPIRED', expiredAt: at }, ['gsi1pk', 'gsi1sk'], 'RESERVED'),
+            ...parts.map((part) => shardMove(order.resellerId, part, 'reserved', 'onHand', false)),
+            {
+              Update: {
+                TableName: table(),
+                Key: MainKeys.nikDay(order.nikHash, order.day ?? ''),
+                UpdateExpression: 'ADD #count :minus',
+                ConditionExpression: '#count >= :quantity',
+                ExpressionAttributeNames: { '#count': 'count' },
+                ExpressionAttributeValues: { ':minus': -order.quantity, ':quantity': order.quantity },
+              },
+            },
+            ledgerPut(ledgerEntry(order, 'RELEASE', at, parts)),
+          ],
+        }),
+      ),
+    );
+  },
+
+  /**
+   * A capture that cannot buy the order (late, duplicate, wrong amount) is recorded with a refund to make,
+   * in the same step as the order's change (e.g. EXPIRED -> REFUND_PENDING).
+   */
+  async recordRefundableCapture(
+    order: StorefrontOrder,
+    capture: GatewayCapture,
+    refund: RefundState & { refundId: string },
+    nextStatus: StorefrontOrderStatus,
+    at: string,
+  ): Promise<void> {
+    const { refundId, ...state } = refund;
+    await storeCall(() =>
+      dynamo().send(
+        new TransactWriteCommand({
+          TransactItems: [
+            orderUpdate(order, { status: nextStatus, refunds: { ...order.refunds, [refundId]: state } }),
+            {
+              Put: {
+                TableName: table(),
+                Item: {
+                  ...MainKeys.storefrontCapture(order.orderId, capture.eventId),
+                  entity: 'Capture',
+                  ...capture,
+                  outcome: 'REFUND',
+                  refundId,
+                  refundStatus: 'PENDING',
+                  paymentId: order.payment?.paymentId,
+                  recordedAt: at,
+                  ...work('REFUND', refundId, `${at}#${refundId}`),
+                },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+            {
+              Put: {
+                TableName: table(),
+                Item: {
+                  ...MainKeys.refundLookup(refundId),
+                  entity: 'RefundLookup',
+                  orderId: order.orderId,
+                  eventId: capture.eventId,
+                },
+              },
+            },
+          ],
+        }),
+      ),
+    );
+  },
+
+  async findRefund(refundId: string): Promise<{ orderId: string; eventId: string } | undefined> {
+    const result = await storeCall(() =>
+      dynamo().send(
+        new GetCommand({ TableName: table(), Key: MainKeys.refundLookup(refundId), ConsistentRead: true }),
+      ),
+    );
+    return result.Item
+      ? { orderId: String(result.Item.orderId), eventId: String(result.Item.eventId) }
+      : undefined;
+  },
+
+  async completeRefund(order: StorefrontOrder, refundId: string, eventId: string, at: string): Promise<void> {
+    const refunds = { ...order.refunds };
+    const current = refunds[refundId];
+    if (!current) throw new Error(`order ${order.orderId} has no refund ${refundId}`);
+    refunds[refundId] = { ...current, status: 'COMPLETED' };
+    const allDone = Object.values(refunds).every((refund) => refund.status === 'COMPLETED');
+    const nextStatus = order.status === 'REFUND_PENDING' && allDone ? 'REFUNDED' : order.status;
+    await storeCall(() =>
+      dynamo().send(
+        new TransactWriteCommand({
+          TransactItems: [
+            orderUpdate(order, {
+              status: nextStatus,
+              refunds,
+              ...(nextStatus === 'REFUNDED' ? { refundedAt: at } : {}),
+            }),
+            {
+              Update: {
+                TableName: table(),
+                Key: MainKeys.storefrontCapture(order.orderId, eventId),
+                UpdateExpression: 'SET refundStatus = :done, refundedAt = :at REMOVE gsi1pk, gsi1sk',
+                ConditionExpression: 'refundStatus = :pending',
+                ExpressionAttributeValues: { ':done': 'COMPLETED', ':pending': 'PENDING', ':at': at },
+              },
+            },
+          ],
+        }),
+      ),
+    );
+  },
+
+  /** One bucket of the work index for a state, oldest first, up to `before`. */
+  async listWork(
+    state: 'QUEUED' | 'RESERVED' | 'REFUND',
+    bucket: number,
+    before: string,
+    limit: number,
+    cursor?: Record<string, unknown>,
+  ) {
+    const result = await storeCall(() =>
+      dynamo().send(
+        new QueryCommand({
+          TableName: table(),
+          IndexName: Index.work.indexName,
+          KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk < :before',
+          ExpressionAttributeValues: { ':pk': MainKeys.storefrontWork(state, bucket), ':before': before },
+          Limit: limit,
+          ExclusiveStartKey: cursor,
+        }),
+      ),
+    );
+    return { items: result.Items ?? [], cursor: result.LastEvaluatedKey };
+  },
+
+  /** Scalper evidence: which storefronts a NIK ordered from today. Written at intake, read by alerts. */
+  async noteNikStorefront(nikHash: string, day: string, resellerId: string, at: string): Promise<void> {
+    await storeCall(() =>
+      dynamo().send(
+        new UpdateCommand({
+          TableName: table(),
+          Key: MainKeys.nikStorefront(nikHash, day, resellerId),
+          UpdateExpression:
+            'SET lastAt = :at, entity = :entity, purgeAt = if_not_exists(purgeAt, :purgeAt) ADD attempts :one',
+          ExpressionAttributeValues: {
+            ':at': at,
+            ':one': 1,
+            ':entity': 'NikStorefront',
+            ':purgeAt': Math.floor(Date.parse(at) / 1000) + 3 * 86_400,
+          },
+        }),
+      ),
+    );
+  },
+
+  async readNikDay(nikHash: string, day: string): Promise<{ count: number; storefronts: string[] }> {
+    const result = await storeCall(() =>
+      dynamo().send(
+        new QueryCommand({
+          TableName: table(),
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': MainKeys.nikDay(nikHash, day).pk },
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    let count = 0;
+    const storefronts: string[] = [];
+    for (const item of result.Items ?? []) {
+      if (item.sk === 'COUNTER') count = Number(item.count ?? 0);
+      else storefronts.push(String(item.sk).replace('STOREFRONT#', ''));
+    }
+    return { count, storefronts };
+  },
+
+  /**
+   * A fixed-window intake counter (per NIK, per client). Conditional, so a caller over the limit costs one
+   * failed write and no queue message.
+   */
+  async countIntake(subject: string, windowStart: string, limit: number, purgeAt: number): Promise<boolean> {
+    try {
+      await storeCall(() =>
+        dynamo().send(
+          new UpdateCommand({
+            TableName: table(),
+            Key: MainKeys.intakeWindow(subject, windowStart),
+            UpdateExpression: 'ADD #count :one SET purgeAt = if_not_exists(purgeAt, :purgeAt)',
+            ConditionExpression: 'attribute_not_exists(#count) OR #count < :limit',
+            ExpressionAttributeNames: { '#count': 'count' },
+            ExpressionAttributeValues: { ':one': 1, ':limit': limit, ':purgeAt': purgeAt },
+          }),
+        ),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof Error && error.name === 'ConditionFailed') return false;
+      throw error;
+    }
+  },
+};

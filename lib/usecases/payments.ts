@@ -1,0 +1,184 @@
+import { ConditionFailed, withStoreRetries } from '../adapters/dynamo-errors.js';
+import { crashPoint } from '../adapters/fault-injection.js';
+import { mainStore } from '../adapters/main-store.js';
+import { type RefundState, type StorefrontOrder, storefrontStore } from '../adapters/storefront-store.js';
+import { NotFoundError } from '../domain/errors.js';
+import type { GatewayCapture, PaymentGateway } from '../domain/payment-gateway.js';
+import { deriveSerials } from '../domain/serials.js';
+import type { StorefrontOrderStatus } from '../domain/storefront-order.js';
+import { logger } from '../http/logger.js';
+
+/**
+ * Money in, stamps out, or money back: every captured payment ends with the order FULFILLED or the capture
+ * refunded in full. Whoever reports a capture (webhook, duplicate webhook, reconciliation) runs the same
+ * code; the capture's event id makes the second report a no-op.
+ */
+export interface PaymentSettings {
+  readonly gateway: PaymentGateway;
+  readonly serialKey: string;
+  readonly now: () => Date;
+}
+
+export type CaptureOutcome = 'FULFILLED' | 'REFUND_REQUESTED' | 'ALREADY_PROCESSED';
+
+const MAX_SERIAL_GENERATIONS = 4;
+
+const refundReason = (order: StorefrontOrder, capture: GatewayCapture): RefundState['reason'] => {
+  if (order.status === 'FULFILLED' || order.status === 'PAID') return 'DUPLICATE_PAYMENT';
+  if (order.amountIdr !== undefined && capture.amountIdr !== order.amountIdr) return 'AMOUNT_MISMATCH';
+  return 'LATE_PAYMENT';
+};
+
+/** Orders whose money can no longer buy stamps move to REFUND_PENDING when a capture must go back. */
+const statusAfterRefundableCapture = (status: StorefrontOrderStatus): StorefrontOrderStatus =>
+  status === 'EXPIRED' || status === 'REFUNDED' || status === 'REJECTED' ? 'REFUND_PENDING' : status;
+
+export const handleCapture = async (
+  paymentId: string,
+  capture: GatewayCapture,
+  settings: PaymentSettings,
+): Promise<CaptureOutcome> => {
+  const orderId = await withStoreRetries(() => storefrontStore.findOrderIdByPayment(paymentId));
+  if (!orderId) throw new NotFoundError('payment');
+  let generation = 0;
+  for (let round = 0; round < 10; round += 1) {
+    const order = await withStoreRetries(() => storefrontStore.getOrder(orderId));
+    if (!order) throw new NotFoundError('order');
+    if (await withStoreRetries(() => storefrontStore.findCapture(orderId, capture.eventId)))
+      return 'ALREADY_PROCESSED';
+    const at = settings.now().toISOString();
+
+    const inTime = order.expiresAt !== undefined && capture.occurredAt <= order.expiresAt;
+    if (order.status === 'RESERVED' && capture.amountIdr === order.amountIdr && inTime) {
+      const serials = deriveSerials(settings.serialKey, order.orderId, order.quantity, generation);
+      try {
+        await withStoreRetries(() => storefrontStore.fulfil(order, capture, serials, at));
+        return 'FULFILLED';
+      } catch (error) {
+        if (!(error instanceof ConditionFailed)) throw error;
+        const serialIndexes = error.failedItemIndexes.filter(
+          (index) =>
+            index > (order.shardParts?.length ?? 0) &&
+            index <= (order.shardParts?.length ?? 0) + serials.length,
+        );
+        if (serialIndexes.length > 0 && generation < MAX_SERIAL_GENERATIONS) generation += 1;
+        continue;
+      }
+    }
+    if (order.status === 'RESERVED' && !inTime) {
+      // Paid after the reservation lapsed: release it first (stock and cap return), then refund.
+      await withStoreRetries(() => storefrontStore.expire(order, at)).catch((error) => {
+        if (!(error instanceof ConditionFailed)) throw error;
+      });
+      continue;
+    }
+    const refund = {
+      refundId: `RF_${capture.eventId}`,
+      amountIdr: capture.amountIdr,
+      status: 'PENDING' as const,
+      captureEventId: capture.eventId,
+      reason: refundReason(order, capture),
+    };
+    try {
+      await withStoreRetries(() =>
+        storefrontStore.recordRefundableCapture(
+          order,
+          capture,
+          refund,
+          statusAfterRefundableCapture(order.status),
+          at,
+        ),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionFailed)) throw error;
+      continue;
+    }
+    logger.info('capture will be refunded', { orderId, reason: refund.reason });
+    crashPoint('payment:after-refund-recorded');
+    await requestRefund(paymentId, refund.refundId, capture, settings);
+    return 'REFUND_REQUESTED';
+  }
+  throw new Error('capture did not settle');
+};
+
+const requestRefund = async (
+  paymentId: string,
+  refundId: string,
+  capture: Pick<GatewayCapture, 'eventId' | 'amountIdr'>,
+  settings: PaymentSettings,
+): Promise<void> => {
+  const refund = await settings.gateway.requestRefund({
+    refundId,
+    paymentId,
+    captureEventId: capture.eventId,
+    amountIdr: capture.amountIdr,
+  });
+  if (refund.status === 'COMPLETED') await completeRefund(refundId, refund.amountIdr, settings);
+};
+
+/** The gateway confirmed a refund (webhook or reconciliation). */
+export const completeRefund = async (
+  refundId: string,
+  amountIdr: number,
+  settings: Pick<PaymentSettings, 'now'>,
+): Promise<'COMPLETED' | 'ALREADY_COMPLETED'> => {
+  const lookup = await withStoreRetries(() => storefrontStore.findRefund(refundId));
+  if (!lookup) throw new NotFoundError('refund');
+  for (let round = 0; round < 10; round += 1) {
+    const order = await withStoreRetries(() => storefrontStore.getOrder(lookup.orderId));
+    const state = order?.refunds?.[refundId];
+    if (!order || !state) throw new NotFoundError('refund');
+    if (state.status === 'COMPLETED') return 'ALREADY_COMPLETED';
+    if (amountIdr !== state.amountIdr) {
+      await mainStore.recordAlert(`REFUND_AMOUNT_MISMATCH#${refundId}`, {
+        kind: 'REFUND_AMOUNT_MISMATCH',
+        at: settings.now().toISOString(),
+        resellerId: order.resellerId,
+        evidence: { refundId, expectedIdr: state.amountIdr, reportedIdr: amountIdr },
+      });
+    }
+    try {
+      await withStoreRetries(() =>
+        storefrontStore.completeRefund(order, refundId, lookup.eventId, settings.now().toISOString()),
+      );
+      return 'COMPLETED';
+    } catch (error) {
+      if (!(error instanceof ConditionFailed)) throw error;
+    }
+  }
+  throw new Error('refund completion did not settle');
+};
+
+/** Reconciliation of one reserved order: captures the webhook never delivered are processed now. */
+export const reconcileOrderPayments = async (
+  order: StorefrontOrder,
+  settings: PaymentSettings,
+): Promise<number> => {
+  if (!order.payment) return 0;
+  const captures = await settings.gateway.listCaptures(order.payment.paymentId);
+  let processed = 0;
+  for (const capture of [...captures].sort((a, b) => a.occurredAt.localeCompare(b.occurredAt))) {
+    const outcome = await handleCapture(order.payment.paymentId, capture, settings);
+    if (outcome !== 'ALREADY_PROCESSED') processed += 1;
+  }
+  return processed;
+};
+
+/** A refund recorded but not confirmed: ask (again) for it and learn whether it completed. */
+export const reconcileRefund = async (
+  capture: { refundId: string; paymentId: string; eventId: string; amountIdr: number },
+  settings: PaymentSettings,
+): Promise<'COMPLETED' | 'PENDING'> => {
+  const known = await settings.gateway.getRefund(capture.refundId);
+  const refund =
+    known ??
+    (await settings.gateway.requestRefund({
+      refundId: capture.refundId,
+      paymentId: capture.paymentId,
+      captureEventId: capture.eventId,
+      amountIdr: capture.amountIdr,
+    }));
+  if (refund.status !== 'COMPLETED') return 'PENDING';
+  await completeRefund(capture.refundId, refund.amountIdr, settings);
+  return 'COMPLETED';
+};
