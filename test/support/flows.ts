@@ -3,7 +3,10 @@ import { eventually, type TestCloud } from './cloud.js';
 
 /** Multi-step journeys the storefront tests share: give a reseller stock, place and pay orders. */
 let keyCounter = 0;
-const uniqueKey = (label: string) => `${label}-${Date.now()}-${(keyCounter += 1)}`;
+const uniqueKey = (label: string) => {
+  keyCounter += 1;
+  return `${label}-${Date.now()}-${keyCounter}`;
+};
 
 export const stockReseller = async (
   kuota: TestCloud,
