@@ -24,6 +24,9 @@ const ConfigSchema = z.object({
   nikDailyCap: positiveInt(5),
   nikIntakePerMinute: positiveInt(10),
   clientIntakePerMinute: positiveInt(600),
+  deadLetterQueueUrls: z.object({ allocation: z.url(), storefrontOrders: z.url(), webhookDelivery: z.url() }),
+  idleStockDays: z.coerce.number().positive().default(2),
+  refundSlaSeconds: positiveInt(3_600),
   maxBodyBytes: positiveInt(16 * 1024),
   dynamoDbEndpoint: z.url().optional(),
   sqsEndpoint: z.url().optional(),
@@ -51,6 +54,13 @@ export const parseConfig = (env: NodeJS.ProcessEnv): Config => {
     nikDailyCap: env[EnvVar.nikDailyCap],
     nikIntakePerMinute: env[EnvVar.nikIntakePerMinute],
     clientIntakePerMinute: env[EnvVar.clientIntakePerMinute],
+    deadLetterQueueUrls: {
+      allocation: env[EnvVar.allocationDlqUrl],
+      storefrontOrders: env[EnvVar.storefrontOrderDlqUrl],
+      webhookDelivery: env[EnvVar.webhookDeliveryDlqUrl],
+    },
+    idleStockDays: env[EnvVar.idleStockDays],
+    refundSlaSeconds: env[EnvVar.refundSlaSeconds],
     maxBodyBytes: env[EnvVar.maxBodyBytes],
     dynamoDbEndpoint: env[EnvVar.dynamoDbEndpoint] || undefined,
     sqsEndpoint: env[EnvVar.sqsEndpoint] || undefined,
@@ -72,13 +82,22 @@ export const parseConfig = (env: NodeJS.ProcessEnv): Config => {
       nikDailyCap: EnvVar.nikDailyCap,
       nikIntakePerMinute: EnvVar.nikIntakePerMinute,
       clientIntakePerMinute: EnvVar.clientIntakePerMinute,
+      idleStockDays: EnvVar.idleStockDays,
+      refundSlaSeconds: EnvVar.refundSlaSeconds,
       maxBodyBytes: EnvVar.maxBodyBytes,
       dynamoDbEndpoint: EnvVar.dynamoDbEndpoint,
       sqsEndpoint: EnvVar.sqsEndpoint,
     };
-    const problems = result.error.issues
-      .map((issue) => `${envNames[String(issue.path[0])] ?? issue.path.join('.')}: ${issue.message}`)
-      .join('; ');
+    const dlqNames: Record<string, string> = {
+      allocation: EnvVar.allocationDlqUrl,
+      storefrontOrders: EnvVar.storefrontOrderDlqUrl,
+      webhookDelivery: EnvVar.webhookDeliveryDlqUrl,
+    };
+    const nameOf = (path: readonly PropertyKey[]) =>
+      path[0] === 'deadLetterQueueUrls'
+        ? (dlqNames[String(path[1])] ?? path.join('.'))
+        : (envNames[String(path[0])] ?? path.join('.'));
+    const problems = result.error.issues.map((issue) => `${nameOf(issue.path)}: ${issue.message}`).join('; ');
     throw new ConfigurationError(`invalid configuration: ${problems}`);
   }
   return result.data;

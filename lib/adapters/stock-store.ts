@@ -19,6 +19,11 @@ export interface StockShard extends ShardCounters {
   readonly shard: number;
   /** Stamped on every shard while the reseller is suspended; reservations check it. */
   readonly suspended: boolean;
+  readonly affixed: number;
+  readonly refundedCount: number;
+  readonly refundedIdr: number;
+  readonly firstSaleAt?: string;
+  readonly lastSaleAt?: string;
 }
 
 const shardFromItem = (shard: number, item: Record<string, unknown> | undefined): StockShard => ({
@@ -29,6 +34,11 @@ const shardFromItem = (shard: number, item: Record<string, unknown> | undefined)
   sold: Number(item?.sold ?? 0),
   returned: Number(item?.returned ?? 0),
   suspended: item?.suspended === true,
+  affixed: Number(item?.affixed ?? 0),
+  refundedCount: Number(item?.refundedCount ?? 0),
+  refundedIdr: Number(item?.refundedIdr ?? 0),
+  ...(typeof item?.firstSaleAt === 'string' ? { firstSaleAt: item.firstSaleAt } : {}),
+  ...(typeof item?.lastSaleAt === 'string' ? { lastSaleAt: item.lastSaleAt } : {}),
 });
 
 export const stockStore = {

@@ -316,7 +316,17 @@ export const storefrontStore = {
               ['gsi1pk', 'gsi1sk'],
               'RESERVED',
             ),
-            ...parts.map((part) => shardMove(order.resellerId, part, 'reserved', 'sold', false)),
+            ...parts.map((part) => {
+              // The sale also stamps the shard's sale times, for the regulator's view (no extra write).
+              const move = shardMove(order.resellerId, part, 'reserved', 'sold', false);
+              return {
+                Update: {
+                  ...move.Update,
+                  UpdateExpression: `${move.Update.UpdateExpression} SET lastSaleAt = :at, firstSaleAt = if_not_exists(firstSaleAt, :at)`,
+                  ExpressionAttributeValues: { ...move.Update.ExpressionAttributeValues, ':at': at },
+                },
+              };
+            }),
             ...serials.map((serial) => ({
               Put: {
                 TableName: table(),
@@ -327,6 +337,7 @@ export const storefrontStore = {
                   status: 'SOLD',
                   resellerId: order.resellerId,
                   orderId: order.orderId,
+                  shard: parts[0]?.shard ?? 0,
                   soldAt: at,
                 },
                 ConditionExpression: 'attribute_not_exists(pk)',
@@ -455,6 +466,15 @@ export const storefrontStore = {
               refunds,
               ...(nextStatus === 'REFUNDED' ? { refundedAt: at } : {}),
             }),
+            // Refund totals per reseller live on a stock shard, like every other per-reseller figure.
+            {
+              Update: {
+                TableName: table(),
+                Key: MainKeys.stockShard(order.resellerId, order.shardParts?.[0]?.shard ?? 0),
+                UpdateExpression: 'ADD refundedCount :one, refundedIdr :amount',
+                ExpressionAttributeValues: { ':one': 1, ':amount': current.amountIdr },
+              },
+            },
             {
               Update: {
                 TableName: table(),
@@ -494,8 +514,9 @@ export const storefrontStore = {
   },
 
   /** Scalper evidence: which storefronts a NIK ordered from today. Written at intake, read by alerts. */
-  async noteNikStorefront(nikHash: string, day: string, resellerId: string, at: string): Promise<void> {
-    await storeCall(() =>
+  /** Returns true when this is the NIK's first order at this storefront today. */
+  async noteNikStorefront(nikHash: string, day: string, resellerId: string, at: string): Promise<boolean> {
+    const result = await storeCall(() =>
       dynamo().send(
         new UpdateCommand({
           TableName: table(),
@@ -508,9 +529,11 @@ export const storefrontStore = {
             ':entity': 'NikStorefront',
             ':purgeAt': Math.floor(Date.parse(at) / 1000) + 3 * 86_400,
           },
+          ReturnValues: 'UPDATED_NEW',
         }),
       ),
     );
+    return Number(result.Attributes?.attempts ?? 0) === 1;
   },
 
   async readNikDay(nikHash: string, day: string): Promise<{ count: number; storefronts: string[] }> {

@@ -40,14 +40,18 @@ export type RouteMatch =
 export const routeMatcher = (routes: readonly RouteDefinition[] = allRoutes) => {
   const compiled = routes.map(compile).sort((a, b) => b.literalSegments - a.literalSegments);
   return (method: string, path: string): RouteMatch => {
-    const allow: HttpMethod[] = [];
-    for (const candidate of compiled) {
-      const match = candidate.pattern.exec(path);
-      if (!match) continue;
-      if (candidate.route.method !== method.toUpperCase()) {
-        allow.push(candidate.route.method);
-        continue;
-      }
+    // As API Gateway: the most specific resource (path) that matches wins, then the method is looked up on
+    // that resource alone; a less specific path with the method does not take the request.
+    const resource = compiled.find((candidate) => candidate.pattern.test(path));
+    if (!resource) return { kind: 'not-found' };
+    const onResource = compiled.filter((candidate) => candidate.route.path === resource.route.path);
+    const candidate = onResource.find((other) => other.route.method === method.toUpperCase());
+    if (!candidate) {
+      const allow: HttpMethod[] = onResource.map((other) => other.route.method);
+      return { kind: 'method-not-allowed', allow: [...new Set(allow)] };
+    }
+    const match = candidate.pattern.exec(path);
+    if (match) {
       const params: Record<string, string> = {};
       candidate.parameterNames.forEach((name, index) => {
         let value = match[index + 1] ?? '';
@@ -60,8 +64,6 @@ export const routeMatcher = (routes: readonly RouteDefinition[] = allRoutes) => 
       });
       return { kind: 'route', route: candidate.route, params };
     }
-    return allow.length > 0
-      ? { kind: 'method-not-allowed', allow: [...new Set(allow)] }
-      : { kind: 'not-found' };
+    return { kind: 'not-found' };
   };
 };

@@ -317,3 +317,119 @@ export const SandboxPaymentResult = z
     deliveries: z.number().int(),
   })
   .meta({ id: 'SandboxCapture' });
+
+export const VendorRow = z
+  .object({
+    resellerId: z.string(),
+    name: z.string(),
+    status: z.enum(['ACTIVE', 'SUSPENDED']),
+    quotaPaidIdr: Rupiah,
+    allocated: z.number().int(),
+    onHand: z.number().int(),
+    reserved: z.number().int(),
+    sold: z.number().int(),
+    affixed: z.number().int(),
+    refundedCount: z.number().int(),
+    refundedIdr: Rupiah,
+    serviceFeeIdr: Rupiah,
+    holdingCap: z.number().int(),
+    lastSaleAt: IsoTimestamp.nullable(),
+    daysOfCover: z
+      .number()
+      .nullable()
+      .meta({ description: 'On-hand stock ÷ average daily sales; null before any sale' }),
+    flags: z.array(z.string()),
+  })
+  .meta({ id: 'VendorRow' });
+export const VendorList = z
+  .object({ vendors: z.array(VendorRow), generatedAt: IsoTimestamp })
+  .meta({ id: 'VendorList' });
+
+export const VendorLedgerQuery = z.strictObject({
+  cursor: LedgerQuery.shape.cursor,
+  limit: LedgerQuery.shape.limit,
+  from: IsoTimestamp.optional(),
+  to: IsoTimestamp.optional(),
+});
+
+export const AlertsQuery = z.strictObject({ days: z.coerce.number().int().min(1).max(90).default(7) });
+export const AlertView = z
+  .object({
+    alertId: z.string(),
+    kind: z.string(),
+    at: IsoTimestamp,
+    resellerId: z.string().optional(),
+    evidence: z.record(z.string(), z.unknown()),
+  })
+  .meta({ id: 'Alert' });
+export const AlertList = z.object({ alerts: z.array(AlertView) }).meta({ id: 'AlertList' });
+
+export const AuditQuery = z.strictObject({ day: z.iso.date().optional() });
+export const AuditList = z
+  .object({
+    records: z.array(
+      z.object({
+        auditId: z.string(),
+        at: IsoTimestamp,
+        actor: z.string(),
+        action: z.string(),
+        resellerId: z.string().optional(),
+        details: z.record(z.string(), z.unknown()),
+      }),
+    ),
+  })
+  .meta({ id: 'AuditList' });
+
+export const SalesQuery = z.strictObject({
+  hours: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 14)
+    .default(24),
+});
+export const SalesSeries = z
+  .object({
+    points: z.array(z.object({ at: IsoTimestamp, sold: z.number().int(), onHand: z.number().int() })),
+  })
+  .meta({ id: 'SalesSeries' });
+
+export const PublicAvailability = z
+  .object({
+    updatedAt: IsoTimestamp,
+    resellers: z.array(
+      z.object({
+        resellerId: z.string(),
+        name: z.string(),
+        availability: z.enum(['AVAILABLE', 'LOW', 'SOLD_OUT']),
+        open: z.boolean(),
+        unitPriceIdr: Rupiah,
+        updatedAt: IsoTimestamp,
+      }),
+    ),
+  })
+  .meta({ id: 'PublicAvailability' });
+
+export const SerialPath = z.strictObject({
+  serial: z.string().regex(/^[A-Z0-9]{22}$/, 'must be 22 characters A-Z or 0-9'),
+});
+export const StampStatus = z
+  .object({
+    serial: z.string(),
+    status: z.enum(['SOLD', 'AFFIXED']),
+    resellerId: z.string(),
+    soldAt: IsoTimestamp,
+    affixedAt: IsoTimestamp.optional(),
+    documentSha256: z.string().optional(),
+  })
+  .meta({ id: 'StampStatus' });
+export const AffixBody = z
+  .strictObject({
+    documentSha256: z
+      .string({ error: 'must be a string' })
+      .regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex characters (SHA-256 of the PDF)'),
+  })
+  .meta({ id: 'Affix' });
+export const AffixResult = z
+  .object({ outcome: z.enum(['AFFIXED', 'ALREADY_AFFIXED_TO_THIS_DOCUMENT']), stamp: StampStatus })
+  .meta({ id: 'AffixResult' });

@@ -23,8 +23,12 @@ export const verifySignature = (input: {
   if (!input.header) return 'MALFORMED';
   const parts = new Map<string, string[]>();
   for (const piece of input.header.split(',')) {
-    const [name, value] = piece.trim().split('=', 2);
-    if (!name || !value) return 'MALFORMED';
+    // Split at the first '=' only: `split('=', 2)` would drop anything after a second '=' unseen.
+    const pair = piece.trim();
+    const separator = pair.indexOf('=');
+    const name = pair.slice(0, Math.max(separator, 0));
+    const value = pair.slice(separator + 1);
+    if (separator < 0 || !name || !value) return 'MALFORMED';
     parts.set(name, [...(parts.get(name) ?? []), value]);
   }
   const timestamps = parts.get('t');

@@ -107,6 +107,18 @@ export const backgroundFunctions = [
     trigger: { kind: 'schedule', everySeconds: 15 },
   },
   {
+    id: 'statsSnapshot',
+    entry: 'functions/jobs/stats-snapshot.ts',
+    description: 'Writes a minute snapshot of every vendor’s stock and sales for dashboards',
+    timeoutSeconds: 30,
+    memoryMb: 512,
+    tables: { main: 'readwrite' },
+    sendsTo: [],
+    readsSecrets: false,
+    sandboxOnly: false,
+    trigger: { kind: 'schedule', everySeconds: 60 },
+  },
+  {
     id: 'sandboxWebhookDelivery',
     entry: 'functions/sandbox/webhook-delivery.ts',
     description: 'Sandbox: delivers signed webhooks of the simulated tax authority and payment gateway',

@@ -22,6 +22,11 @@ export const EnvVar = {
   issuerStampsPerMinute: 'KUOTA_ISSUER_STAMPS_PER_MINUTE',
   allocationChunkSize: 'KUOTA_ALLOCATION_CHUNK',
   storefrontOrderQueueUrl: 'KUOTA_STOREFRONT_ORDER_QUEUE_URL',
+  allocationDlqUrl: 'KUOTA_ALLOCATION_DLQ_URL',
+  storefrontOrderDlqUrl: 'KUOTA_STOREFRONT_ORDER_DLQ_URL',
+  webhookDeliveryDlqUrl: 'KUOTA_WEBHOOK_DELIVERY_DLQ_URL',
+  idleStockDays: 'KUOTA_IDLE_STOCK_DAYS',
+  refundSlaSeconds: 'KUOTA_REFUND_SLA_SECONDS',
   reservationTtlSeconds: 'RESERVATION_TTL_SECONDS',
   nikDailyCap: 'KUOTA_NIK_DAILY_CAP',
   nikIntakePerMinute: 'KUOTA_NIK_INTAKE_PER_MINUTE',
@@ -79,6 +84,8 @@ export type TableKey = keyof typeof Tables;
 export interface QueueDefinition {
   readonly logicalName: string;
   readonly envVar: EnvVarName;
+  /** Carries the dead-letter queue's URL, so the regulator's alerts can report messages stuck there. */
+  readonly deadLetterEnvVar: EnvVarName;
   /** Lambda timeout of the consumer; the queue's visibility timeout is six times this, as AWS advises. */
   readonly consumerTimeoutSeconds: number;
   readonly maxReceiveCount: number;
@@ -94,6 +101,7 @@ export const Queues = {
   allocation: {
     logicalName: 'allocation',
     envVar: EnvVar.allocationQueueUrl,
+    deadLetterEnvVar: EnvVar.allocationDlqUrl,
     consumerTimeoutSeconds: 30,
     maxReceiveCount: 8,
     batchSize: 10,
@@ -103,6 +111,7 @@ export const Queues = {
   storefrontOrders: {
     logicalName: 'storefront-orders',
     envVar: EnvVar.storefrontOrderQueueUrl,
+    deadLetterEnvVar: EnvVar.storefrontOrderDlqUrl,
     consumerTimeoutSeconds: 30,
     maxReceiveCount: 10,
     batchSize: 10,
@@ -112,6 +121,7 @@ export const Queues = {
   webhookDelivery: {
     logicalName: 'webhook-delivery',
     envVar: EnvVar.webhookDeliveryQueueUrl,
+    deadLetterEnvVar: EnvVar.webhookDeliveryDlqUrl,
     consumerTimeoutSeconds: 10,
     maxReceiveCount: 10,
     batchSize: 10,
@@ -186,6 +196,8 @@ export const MainKeys = {
   storefrontWork: (state: 'QUEUED' | 'RESERVED' | 'REFUND', bucket: number) =>
     `WORK#SORDER#${state}#${bucket}`,
   auditOfDay: (day: string) => `AUDIT#${day}`,
+  /** Minute-by-minute national snapshots of every reseller's stock, written by a job, read by dashboards. */
+  statsOfDay: (day: string) => `STATS#${day}`,
 } as const;
 
 /** Item keys of the sandbox table (the simulated external parties). */

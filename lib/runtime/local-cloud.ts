@@ -84,6 +84,7 @@ export const bootLocalCloud = async (options: LocalCloudOptions): Promise<LocalC
   };
   for (const [key, queue] of Object.entries(queues) as [QueueKey, ProvisionedQueue][]) {
     env[Queues[key].envVar] = queue.url;
+    env[Queues[key].deadLetterEnvVar] = queue.deadLetterUrl;
   }
   Object.assign(process.env, env);
   resetConfigForTests();

@@ -95,3 +95,32 @@ export const regulatorUpdatesVendor = async (
   );
   return vendorStatus(resellerId);
 };
+
+const CSV_MAX_ROWS = 10_000;
+const csvCell = (value: unknown): string => {
+  const text = String(value ?? '');
+  return /[",\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+};
+
+/** A ledger export: up to 10,000 entries per file; the header X-Next-Cursor continues it. */
+export const ledgerCsv = async (
+  resellerId: string,
+  query: { cursor?: string; from?: string; to?: string },
+): Promise<{ text: string; nextCursor?: string }> => {
+  const lines = ['entryId,kind,quantity,at,reference,shard'];
+  let cursor = query.cursor;
+  let rows = 0;
+  do {
+    const page = await listLedger(resellerId, { ...query, cursor, limit: 200 });
+    for (const entry of page.entries) {
+      lines.push(
+        [entry.entryId, entry.kind, entry.quantity, entry.at, entry.reference, entry.shard]
+          .map(csvCell)
+          .join(','),
+      );
+    }
+    rows += page.entries.length;
+    cursor = page.nextCursor;
+  } while (cursor && rows < CSV_MAX_ROWS);
+  return { text: `${lines.join('\n')}\n`, ...(cursor ? { nextCursor: cursor } : {}) };
+};

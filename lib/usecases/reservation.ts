@@ -1,11 +1,13 @@
 import { ConditionFailed, withStoreRetries } from '../adapters/dynamo-errors.js';
 import { crashPoint } from '../adapters/fault-injection.js';
+import { mainStore } from '../adapters/main-store.js';
 import { stockStore } from '../adapters/stock-store.js';
 import { type ShardPart, type StorefrontOrder, storefrontStore } from '../adapters/storefront-store.js';
 import type { PaymentGateway } from '../domain/payment-gateway.js';
 import { jakartaDay, type RejectionReason, unitPrice } from '../domain/storefront-order.js';
 import { logger } from '../http/logger.js';
 import { cachedReseller } from './reseller-cache.js';
+import { buyerReference } from './storefront.js';
 
 /**
  * The reservation consumer's use case: one transaction per order takes stock from a shard and raises the
@@ -138,7 +140,12 @@ export const reserveOrder = async (
       }
       outcome = await tryReserve(order, plan, settings, price);
     }
-    if (outcome === 'CAP') return reject(order, 'BUYER_CAP_EXCEEDED', now);
+    if (outcome === 'CAP') {
+      await reportCapReached(order, now, settings.nikDailyCap).catch((error: unknown) =>
+        logger.warn('could not record a cap alert', { error: String(error) }),
+      );
+      return reject(order, 'BUYER_CAP_EXCEEDED', now);
+    }
     if (outcome === 'RESERVED') {
       crashPoint('reservation:after-reserve');
       const reserved = await withStoreRetries(() => storefrontStore.getOrder(orderId));
@@ -149,6 +156,26 @@ export const reserveOrder = async (
   }
   logger.warn('reservation did not settle; the message will be retried', { orderId });
   throw new Error('reservation did not settle');
+};
+
+/** One alert per NIK per day, with the storefronts it tried: the scalper's footprint, pseudonymously. */
+const reportCapReached = async (order: StorefrontOrder, now: Date, cap: number) => {
+  const day = jakartaDay(now);
+  const { count, storefronts } = await withStoreRetries(() => storefrontStore.readNikDay(order.nikHash, day));
+  await withStoreRetries(() =>
+    mainStore.recordAlert(`NIK_CAP_REACHED#${order.nikHash}#${day}`, {
+      kind: 'NIK_CAP_REACHED',
+      at: now.toISOString(),
+      resellerId: order.resellerId,
+      evidence: {
+        buyer: buyerReference(order.nikHash),
+        day,
+        cap,
+        reservedToday: count,
+        storefronts: storefronts.sort(),
+      },
+    }),
+  );
 };
 
 export const attachPayment = async (order: StorefrontOrder, settings: ReservationSettings): Promise<void> => {

@@ -110,11 +110,9 @@ export const placeOrder = async (
     if (!winner) throw error;
     return replayOrConflict(winner, requestHash, nikHmacKey);
   }
-  await storefrontStore
-    .noteNikStorefront(nikHash, jakartaDay(at), input.resellerId, order.createdAt)
-    .catch((error: unknown) =>
-      logger.warn('could not note the storefront of an order', { error: String(error) }),
-    );
+  await noteScalperEvidence(nikHash, jakartaDay(at), input.resellerId, order.createdAt).catch(
+    (error: unknown) => logger.warn('could not note the storefront of an order', { error: String(error) }),
+  );
   try {
     await queues.requestReservation({ orderId });
   } catch (error) {
@@ -122,6 +120,24 @@ export const placeOrder = async (
     logger.warn('enqueue failed; the sweeper will re-enqueue the order', { orderId, error: String(error) });
   }
   return accepted(order, nikHmacKey);
+};
+
+/** A NIK that orders at this many storefronts in one day is reported to the regulator. */
+export const MULTI_STOREFRONT_ALERT_THRESHOLD = 3;
+
+/** A pseudonymous reference to a buyer for evidence: a prefix of the NIK's HMAC, never the NIK. */
+export const buyerReference = (nikHash: string): string => `nik:${nikHash.slice(0, 12)}`;
+
+const noteScalperEvidence = async (nikHash: string, day: string, resellerId: string, at: string) => {
+  const firstAtThisStorefront = await storefrontStore.noteNikStorefront(nikHash, day, resellerId, at);
+  if (!firstAtThisStorefront) return;
+  const { storefronts } = await storefrontStore.readNikDay(nikHash, day);
+  if (storefronts.length < MULTI_STOREFRONT_ALERT_THRESHOLD) return;
+  await mainStore.recordAlert(`NIK_MULTI_STOREFRONT#${nikHash}#${day}`, {
+    kind: 'NIK_MULTI_STOREFRONT',
+    at,
+    evidence: { buyer: buyerReference(nikHash), day, storefronts: storefronts.sort() },
+  });
 };
 
 let queueDepthCache: { at: number; depth: number } | undefined;

@@ -1,0 +1,58 @@
+import { ConditionFailed, withStoreRetries } from '../adapters/dynamo-errors.js';
+import { type StampRecord, stampStore } from '../adapters/stamp-store.js';
+import { DomainError, NotFoundError } from '../domain/errors.js';
+import { orderTokenMatches } from '../domain/storefront-order.js';
+import { secrets } from '../secrets.js';
+
+/** Public verification of a serial, and affixing a stamp to one document (pembubuhan). */
+export const stampView = (stamp: StampRecord) => ({
+  serial: stamp.serial,
+  status: stamp.status,
+  resellerId: stamp.resellerId,
+  soldAt: stamp.soldAt,
+  ...(stamp.affixedAt ? { affixedAt: stamp.affixedAt } : {}),
+  ...(stamp.documentSha256 ? { documentSha256: stamp.documentSha256 } : {}),
+});
+
+export const verifyStamp = async (serial: string) => {
+  const stamp = await withStoreRetries(() => stampStore.get(serial));
+  if (!stamp) throw new NotFoundError('stamp');
+  return stampView(stamp);
+};
+
+export type AffixOutcome = 'AFFIXED' | 'ALREADY_AFFIXED_TO_THIS_DOCUMENT';
+
+/**
+ * Only the buyer (holder of the order's token) can affix; a serial of someone else's order answers 404,
+ * like an unknown one. The same document again is a harmless repeat (200); another document is refused.
+ */
+export const affixStamp = async (
+  serial: string,
+  documentSha256: string,
+  orderTokenHeader: string | undefined,
+  now: () => Date,
+): Promise<{ outcome: AffixOutcome; stamp: ReturnType<typeof stampView> }> => {
+  const stamp = await withStoreRetries(() => stampStore.get(serial));
+  const { nikHmacKey } = await secrets();
+  if (!stamp || !orderTokenMatches(nikHmacKey, stamp.orderId, orderTokenHeader))
+    throw new NotFoundError('stamp');
+  const alreadyAffixed = (current: StampRecord) => {
+    if (current.documentSha256 === documentSha256) {
+      return { outcome: 'ALREADY_AFFIXED_TO_THIS_DOCUMENT' as const, stamp: stampView(current) };
+    }
+    throw new DomainError('STAMP_ALREADY_AFFIXED', 'this stamp is already affixed to another document', [], {
+      affixedAt: current.affixedAt,
+    });
+  };
+  if (stamp.status === 'AFFIXED') return alreadyAffixed(stamp);
+  try {
+    await withStoreRetries(() => stampStore.affix(stamp, documentSha256, now().toISOString()));
+  } catch (error) {
+    if (!(error instanceof ConditionFailed)) throw error;
+  }
+  // Re-read: after a lost response or a lost race, the stored document decides the answer.
+  const current = await withStoreRetries(() => stampStore.get(serial));
+  if (!current) throw new NotFoundError('stamp');
+  if (current.documentSha256 === documentSha256) return { outcome: 'AFFIXED', stamp: stampView(current) };
+  return alreadyAffixed(current);
+};
