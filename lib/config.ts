@@ -28,8 +28,9 @@ const ConfigSchema = z.object({
   idleStockDays: z.coerce.number().positive().default(2),
   refundSlaSeconds: positiveInt(3_600),
   maxBodyBytes: positiveInt(16 * 1024),
-  dynamoDbEndpoint: z.url().optional(),
-  sqsEndpoint: z.url().optional(),
+  // http(s) only: z.url() alone takes `localhost:8000` as a URL with the scheme `localhost:`.
+  dynamoDbEndpoint: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  sqsEndpoint: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 

@@ -65,9 +65,8 @@ export const startDynamoDbLocal = async (options: {
   assertJava();
   const port = options.port ?? (await freePort());
   const directory = emulatorDirectory();
-  const storage = options.dataDirectory
-    ? (mkdirSync(options.dataDirectory, { recursive: true }), ['-sharedDb', '-dbPath', options.dataDirectory])
-    : ['-inMemory'];
+  if (options.dataDirectory) mkdirSync(options.dataDirectory, { recursive: true });
+  const storage = options.dataDirectory ? ['-sharedDb', '-dbPath', options.dataDirectory] : ['-inMemory'];
   const child = spawn(
     'java',
     [

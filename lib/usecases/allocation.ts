@@ -60,7 +60,7 @@ export const allocateChunk = async (
   const order = await withStoreRetries(() =>
     mainStore.getQuotaOrder(message.resellerId, message.quotaOrderId),
   );
-  if (!order || order.status !== 'PAID') return 'NOTHING_TO_DO';
+  if (order?.status !== 'PAID') return 'NOTHING_TO_DO';
   // A duplicate or overtaken message: the chunk it asked for has been applied by another delivery.
   if (order.allocatedQuantity !== message.expectedAllocated) return 'STALE';
 

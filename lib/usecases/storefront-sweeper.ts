@@ -56,12 +56,12 @@ export const sweepStorefronts = async (
     for (const item of reserved.items) {
       await guard(async () => {
         let order = await withStoreRetries(() => storefrontStore.getOrder(String(item.orderId)));
-        if (!order || order.status !== 'RESERVED') return;
+        if (order?.status !== 'RESERVED') return;
         if (!order.payment) {
           await attachPayment(order, reservations);
           tally.paymentsAttached += 1;
           order = await withStoreRetries(() => storefrontStore.getOrder(String(item.orderId)));
-          if (!order || order.status !== 'RESERVED') return;
+          if (order?.status !== 'RESERVED') return;
         }
         tally.reconciled += await reconcileOrderPayments(order, payments);
         const current = await withStoreRetries(() => storefrontStore.getOrder(order.orderId));
