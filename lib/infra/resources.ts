@@ -131,7 +131,7 @@ export const Queues = {
 export type QueueKey = keyof typeof Queues;
 
 /** Buckets of the storefront work index (see MainKeys.storefrontWork). */
-export const STOREFRONT_WORK_BUCKETS = 16;
+export const STOREFRONT_WORK_BUCKETS = 64;
 
 export const visibilityTimeoutSeconds = (queue: QueueDefinition): number =>
   queue.consumerTimeoutSeconds * VISIBILITY_TIMEOUT_FACTOR;
