@@ -1,0 +1,121 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import {
+  DLQ_RETENTION_DAYS,
+  deadLetterName,
+  physicalName,
+  type QueueKey,
+  Queues,
+  type TableKey,
+  Tables,
+  visibilityTimeoutSeconds,
+} from '../../lib/infra/resources.js';
+import type { Stage } from '../stage.js';
+
+const removalPolicyFor = (stage: Stage): RemovalPolicy =>
+  stage === 'production' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+
+export interface KuotaTablesProps {
+  readonly stage: Stage;
+  readonly prefix: string;
+  readonly tables: readonly TableKey[];
+}
+
+/** One on-demand table per `Tables` entry the stage deploys, keys and indexes as the manifest says. */
+export class KuotaTables extends Construct {
+  readonly byKey: ReadonlyMap<TableKey, Table>;
+
+  constructor(scope: Construct, id: string, props: KuotaTablesProps) {
+    super(scope, id);
+    const production = props.stage === 'production';
+    const byKey = new Map<TableKey, Table>();
+    for (const key of props.tables) {
+      const definition = Tables[key];
+      const table = new Table(this, key, {
+        tableName: physicalName(props.prefix, definition.logicalName),
+        partitionKey: { name: definition.partitionKey, type: AttributeType.STRING },
+        sortKey: { name: definition.sortKey, type: AttributeType.STRING },
+        billingMode: BillingMode.PAY_PER_REQUEST,
+        encryption: TableEncryption.AWS_MANAGED,
+        pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+        deletionProtection: production,
+        removalPolicy: removalPolicyFor(props.stage),
+        ...(definition.timeToLiveAttribute ? { timeToLiveAttribute: definition.timeToLiveAttribute } : {}),
+      });
+      for (const index of definition.indexes) {
+        table.addGlobalSecondaryIndex({
+          indexName: index.indexName,
+          partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
+          sortKey: { name: index.sortKey, type: AttributeType.STRING },
+        });
+      }
+      byKey.set(key, table);
+    }
+    this.byKey = byKey;
+  }
+}
+
+export interface KuotaQueuesProps {
+  readonly stage: Stage;
+  readonly prefix: string;
+  readonly queues: readonly QueueKey[];
+  /** Where DLQ alarms notify; without one the alarms still show in the CloudWatch console. */
+  readonly alarmTopic?: ITopic;
+}
+
+export interface KuotaQueue {
+  readonly queue: Queue;
+  readonly deadLetterQueue: Queue;
+  readonly deadLetterAlarm: Alarm;
+}
+
+/**
+ * One queue per `Queues` entry the stage deploys, each with its own DLQ and an alarm on the first message
+ * that lands there: a DLQ message is a stamp purchase or webhook that needs a human.
+ */
+export class KuotaQueues extends Construct {
+  readonly byKey: ReadonlyMap<QueueKey, KuotaQueue>;
+
+  constructor(scope: Construct, id: string, props: KuotaQueuesProps) {
+    super(scope, id);
+    const byKey = new Map<QueueKey, KuotaQueue>();
+    for (const key of props.queues) {
+      const definition = Queues[key];
+      const deadLetterQueue = new Queue(this, `${key}Dlq`, {
+        queueName: physicalName(props.prefix, deadLetterName(definition.logicalName)),
+        retentionPeriod: Duration.days(DLQ_RETENTION_DAYS),
+        encryption: QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+        removalPolicy: removalPolicyFor(props.stage),
+      });
+      const queue = new Queue(this, key, {
+        queueName: physicalName(props.prefix, definition.logicalName),
+        visibilityTimeout: Duration.seconds(visibilityTimeoutSeconds(definition)),
+        deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: definition.maxReceiveCount },
+        encryption: QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+        removalPolicy: removalPolicyFor(props.stage),
+      });
+      const deadLetterAlarm = new Alarm(this, `${key}DlqAlarm`, {
+        alarmName: `${physicalName(props.prefix, deadLetterName(definition.logicalName))}-not-empty`,
+        alarmDescription: `Messages of ${definition.logicalName} failed ${definition.maxReceiveCount} times and wait in its DLQ`,
+        metric: deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+          period: Duration.minutes(1),
+          statistic: 'Maximum',
+        }),
+        threshold: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+      if (props.alarmTopic) deadLetterAlarm.addAlarmAction(new SnsAction(props.alarmTopic));
+      byKey.set(key, { queue, deadLetterQueue, deadLetterAlarm });
+    }
+    this.byKey = byKey;
+  }
+}

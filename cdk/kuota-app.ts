@@ -1,0 +1,38 @@
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { KuotaStack } from './stack.js';
+import { parseStage } from './stage.js';
+
+export interface KuotaAppOptions {
+  /** CDK context, as `cdk -c key=value` would pass it (tests set `stage` and `aws:cdk:bundling-stacks`). */
+  readonly context?: Record<string, unknown>;
+  readonly outdir?: string;
+}
+
+const optionalString = (app: App, key: string): string | undefined => {
+  const value = app.node.tryGetContext(key);
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value !== 'string') throw new Error(`context "${key}" must be a string`);
+  return value;
+};
+
+/**
+ * The CDK app: one env-agnostic stack for the stage named by context `stage` (default staging), checked by
+ * cdk-nag's AWS Solutions pack at synthesis. No account or region lookups: synth runs offline.
+ */
+export const createKuotaApp = (options: KuotaAppOptions = {}): { app: App; stack: KuotaStack } => {
+  const app = new App({
+    ...(options.context ? { context: options.context } : {}),
+    ...(options.outdir ? { outdir: options.outdir } : {}),
+  });
+  const stage = parseStage(app.node.tryGetContext('stage'));
+  const webAclArn = optionalString(app, 'webAclArn');
+  const alarmTopicArn = optionalString(app, 'alarmTopicArn');
+  const stack = new KuotaStack(app, `kuota-${stage}`, {
+    stage,
+    ...(webAclArn ? { webAclArn } : {}),
+    ...(alarmTopicArn ? { alarmTopicArn } : {}),
+  });
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  return { app, stack };
+};

@@ -1,0 +1,256 @@
+import { fileURLToPath } from 'node:url';
+import {
+  Annotations,
+  type CfnElement,
+  CfnOutput,
+  Duration,
+  Stack,
+  type StackProps,
+  Tags,
+  Validations,
+} from 'aws-cdk-lib';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import type { FunctionSpec } from '../lib/infra/functions.js';
+import {
+  deadLetterName,
+  EnvVar,
+  physicalName,
+  type QueueDefinition,
+  type QueueKey,
+  Queues,
+  type TableKey,
+  Tables,
+} from '../lib/infra/resources.js';
+import { KuotaQueues, KuotaTables } from './constructs/data.js';
+import { KuotaApi } from './constructs/kuota-api.js';
+import { KuotaFunction, LAMBDA_RUNTIME } from './constructs/kuota-function.js';
+import { KuotaSchedule } from './constructs/schedule.js';
+import { KuotaSecrets } from './constructs/secrets.js';
+import { functionsOf, planStage, type Stage, type StagePlan } from './stage.js';
+
+export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/**
+ * lib/config.ts requires every table name and queue URL at cold start, including those of resources a
+ * stage does not deploy (the sandbox's, in production). Those get values that name the fact, satisfy the
+ * schema, and can never reach a real resource: no IAM grant exists for the name, and `.invalid` never
+ * resolves (RFC 2606). They go away once config.ts makes sandbox resources optional outside sandbox stages.
+ */
+export const notDeployedTableName = (prefix: string, logicalName: string): string =>
+  `${physicalName(prefix, logicalName)}-not-deployed`;
+export const notDeployedQueueUrl = (prefix: string, logicalName: string): string =>
+  `https://not-deployed.invalid/${physicalName(prefix, logicalName)}`;
+
+/** The variable that carries a queue's DLQ URL, where the manifest names one. */
+export const deadLetterEnvVarOf = (definition: QueueDefinition): string | undefined =>
+  (definition as QueueDefinition & { deadLetterEnvVar?: string }).deadLetterEnvVar;
+
+export interface KuotaStackProps extends StackProps {
+  readonly stage: Stage;
+  readonly repoRoot?: string;
+  /** A REGIONAL WAFv2 web ACL to associate with the API stage. */
+  readonly webAclArn?: string;
+  /** An SNS topic the DLQ alarms notify. */
+  readonly alarmTopicArn?: string;
+}
+
+/**
+ * kuota on AWS, built from the manifest alone: tables and queues from lib/infra/resources.ts, functions and
+ * their grants from lib/infra/functions.ts and lib/api/routes.ts, the REST API from the routes.
+ */
+export class KuotaStack extends Stack {
+  readonly stage: Stage;
+  readonly plan: StagePlan;
+  readonly tables: KuotaTables;
+  readonly queues: KuotaQueues;
+  readonly secrets: KuotaSecrets;
+  readonly functions: ReadonlyMap<string, KuotaFunction>;
+  readonly api: KuotaApi;
+
+  constructor(scope: Construct, id: string, props: KuotaStackProps) {
+    const { stage, repoRoot = REPO_ROOT, webAclArn, alarmTopicArn, ...stackProps } = props;
+    super(scope, id, { description: `kuota (${stage}): serverless e-Meterai distribution`, ...stackProps });
+    const prefix = `kuota-${stage}`;
+    this.stage = stage;
+    this.plan = planStage(stage);
+    Tags.of(this).add('project', 'kuota');
+    Tags.of(this).add('stage', stage);
+
+    this.tables = new KuotaTables(this, 'Tables', { stage, prefix, tables: this.plan.tables });
+    this.queues = new KuotaQueues(this, 'Queues', {
+      stage,
+      prefix,
+      queues: this.plan.queues,
+      ...(alarmTopicArn ? { alarmTopic: Topic.fromTopicArn(this, 'AlarmTopic', alarmTopicArn) } : {}),
+    });
+    this.secrets = new KuotaSecrets(this, 'Secrets', { stage, prefix });
+
+    const environment: Record<string, string> = {
+      [EnvVar.stage]: stage,
+      [EnvVar.secretsArn]: this.secrets.secret.secretArn,
+      AWS_NODEJS_CONNECTION_REUSE_ENABLED: '1',
+    };
+    for (const key of Object.keys(Tables) as TableKey[]) {
+      const definition = Tables[key];
+      environment[definition.envVar] =
+        this.tables.byKey.get(key)?.tableName ?? notDeployedTableName(prefix, definition.logicalName);
+    }
+    for (const key of Object.keys(Queues) as QueueKey[]) {
+      const definition = Queues[key];
+      const deployed = this.queues.byKey.get(key);
+      environment[definition.envVar] =
+        deployed?.queue.queueUrl ?? notDeployedQueueUrl(prefix, definition.logicalName);
+      const deadLetterEnvVar = deadLetterEnvVarOf(definition);
+      if (deadLetterEnvVar)
+        environment[deadLetterEnvVar] =
+          deployed?.deadLetterQueue.queueUrl ??
+          notDeployedQueueUrl(prefix, deadLetterName(definition.logicalName));
+    }
+
+    const functionScope = new Construct(this, 'Functions');
+    const functions = new Map<string, KuotaFunction>();
+    for (const spec of functionsOf(this.plan)) {
+      const kuotaFunction = new KuotaFunction(functionScope, spec.id, {
+        spec,
+        stage,
+        prefix,
+        repoRoot,
+        environment,
+      });
+      this.grant(kuotaFunction, spec);
+      functions.set(spec.id, kuotaFunction);
+    }
+    this.functions = functions;
+    const lambda = (id: string) => {
+      const found = functions.get(id);
+      if (!found) throw new Error(`no function ${id}`);
+      return found.function;
+    };
+
+    const scheduleScope = new Construct(this, 'Schedules');
+    for (const spec of this.plan.backgroundFunctions) {
+      const trigger = spec.trigger;
+      if (trigger.kind === 'queue') {
+        const queue = Queues[trigger.queue];
+        const deployed = this.queues.byKey.get(trigger.queue);
+        if (!deployed) throw new Error(`${spec.id} consumes ${trigger.queue}, which is not deployed`);
+        lambda(spec.id).addEventSource(
+          new SqsEventSource(deployed.queue, {
+            batchSize: queue.batchSize,
+            ...(queue.maxBatchingWindowSeconds > 0
+              ? { maxBatchingWindow: Duration.seconds(queue.maxBatchingWindowSeconds) }
+              : {}),
+            reportBatchItemFailures: true,
+          }),
+        );
+      } else if (trigger.kind === 'schedule') {
+        new KuotaSchedule(scheduleScope, spec.id, {
+          stage,
+          functionId: spec.id,
+          target: lambda(spec.id),
+          everySeconds: trigger.everySeconds,
+        });
+      }
+    }
+
+    const consumed = new Set(
+      this.plan.backgroundFunctions.flatMap((spec) =>
+        spec.trigger.kind === 'queue' ? [spec.trigger.queue] : [],
+      ),
+    );
+    for (const [key, { queue }] of this.queues.byKey) {
+      if (consumed.has(key)) continue;
+      Annotations.of(queue).addWarningV2(
+        'kuota:queue-without-consumer',
+        `queue "${key}" has no consumer in stage ${stage}: its messages wait until retention ends and never ` +
+          'reach the DLQ; add a function with trigger { kind: "queue", queue: "' +
+          key +
+          '" }',
+      );
+    }
+
+    const authorizerSpec = this.plan.backgroundFunctions.find((spec) => spec.trigger.kind === 'authorizer');
+    this.api = new KuotaApi(this, 'Api', {
+      stage,
+      prefix,
+      routes: this.plan.routes,
+      functionFor: (route) => lambda(route.id),
+      authorizerFunction: authorizerSpec ? lambda(authorizerSpec.id) : undefined,
+      fallbackFunction: lambda(this.plan.fallbackFunction.id),
+      ...(webAclArn ? { webAclArn } : {}),
+    });
+
+    new CfnOutput(this, 'ApiUrl', { description: 'Base URL of the kuota API', value: this.api.api.url });
+    new CfnOutput(this, 'SecretsArn', {
+      description: 'The JSON secret of webhook secrets and keys',
+      value: this.secrets.secret.secretArn,
+    });
+    for (const [key, table] of this.tables.byKey) {
+      new CfnOutput(this, `${key}TableName`, { value: table.tableName });
+    }
+    this.acknowledgeFunctionFindings(functionScope);
+  }
+
+  /** IAM from the spec and nothing else: table access level, queues it sends to, the secret if it reads it. */
+  private grant(kuotaFunction: KuotaFunction, spec: FunctionSpec): void {
+    const fn = kuotaFunction.function;
+    for (const [key, access] of Object.entries(spec.tables) as [TableKey, 'read' | 'readwrite'][]) {
+      const table = this.tables.byKey.get(key);
+      if (!table) {
+        Annotations.of(kuotaFunction).addWarningV2(
+          'kuota:table-not-deployed',
+          `${spec.id} declares ${access} access to table "${key}", which stage ${this.stage} does not deploy; ` +
+            'no grant is made and any call to it fails',
+        );
+        continue;
+      }
+      if (access === 'readwrite') table.grantReadWriteData(fn);
+      else table.grantReadData(fn);
+    }
+    for (const key of spec.sendsTo) {
+      const queue = this.queues.byKey.get(key);
+      if (!queue) {
+        Annotations.of(kuotaFunction).addWarningV2(
+          'kuota:queue-not-deployed',
+          `${spec.id} declares it sends to queue "${key}", which stage ${this.stage} does not deploy; ` +
+            'no grant is made and any send fails',
+        );
+        continue;
+      }
+      queue.queue.grantSendMessages(fn);
+    }
+    if (spec.readsSecrets) this.secrets.secret.grantRead(fn);
+  }
+
+  private acknowledgeFunctionFindings(functionScope: Construct): void {
+    Validations.of(functionScope).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason: `Pinned to ${LAMBDA_RUNTIME.name}: the toolchain (TOOLCHAIN.md) pins Node 20 and the dependencies (middy 6, vitest 4, fauxqs 1) that run on it; the runtime moves with the toolchain, not ahead of what is tested.`,
+    });
+    Validations.of(functionScope).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'xray:PutTraceSegments and xray:PutTelemetryRecords (active tracing) support no resource-level ' +
+        'permissions; they are the only actions granted on "*".',
+    });
+    Validations.of(functionScope).acknowledge({
+      id: 'CloudFormation-Validate::W2531',
+      reason:
+        'Lambda deprecated nodejs20.x on 2026-04-30; creating functions on it stops on 2027-02-01 and ' +
+        'updating them on 2027-03-03. The move to nodejs24.x is a toolchain change (middy 7, vitest 5 and ' +
+        'fauxqs 2 need Node 22+) tracked outside this stack; it must land before 2027-02-01.',
+    });
+    for (const [key, table] of this.tables.byKey) {
+      if (Tables[key].indexes.length === 0) continue;
+      const logicalId = this.getLogicalId(table.node.defaultChild as CfnElement);
+      Validations.of(functionScope).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>/index/*]`,
+        reason:
+          'DynamoDB read grants cover the indexes of this one table (e.g. the work index gsi1); the ' +
+          'wildcard ranges over its index names only, never over other tables.',
+      });
+    }
+  }
+}

@@ -1,0 +1,686 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { AUTHORIZED_ROUTE_KINDS } from '../../cdk/constructs/kuota-api.js';
+import { SECRET_KEYS } from '../../cdk/constructs/secrets.js';
+import { deadLetterEnvVarOf } from '../../cdk/stack.js';
+import { isSandboxQueue } from '../../cdk/stage.js';
+import { allRoutes } from '../../lib/api/routes.js';
+import { parseConfig } from '../../lib/config.js';
+import {
+  AUTHORIZER_CACHE_SECONDS,
+  type BackgroundFunctionSpec,
+  backgroundFunctions,
+  type FunctionSpec,
+  fallbackFunction,
+} from '../../lib/infra/functions.js';
+import {
+  DLQ_RETENTION_DAYS,
+  EnvVar,
+  type QueueKey,
+  Queues,
+  type TableKey,
+  Tables,
+  VISIBILITY_TIMEOUT_FACTOR,
+} from '../../lib/infra/resources.js';
+import {
+  actionsOfFunction,
+  apiMethods,
+  type CfnResource,
+  DYNAMODB_WRITE_ACTIONS,
+  functionIdByName,
+  mentions,
+  ofType,
+  type Resources,
+  referencedId,
+  renderJoin,
+  statementsOfFunction,
+  synthesizeStage,
+} from './template-model.js';
+
+const background = backgroundFunctions as readonly BackgroundFunctionSpec[];
+const allFunctions: readonly FunctionSpec[] = [...allRoutes, ...background, fallbackFunction];
+const propsOf = (resource: CfnResource | undefined) => resource?.Properties ?? {};
+
+type Synthesized = ReturnType<typeof synthesizeStage>;
+
+/** The logical id of a manifest function in a stage's template, found by its physical name. */
+const functionId = (resources: Resources, stage: string, spec: FunctionSpec): string => {
+  const id = functionIdByName(resources, `kuota-${stage}-${spec.id}`);
+  if (!id) throw new Error(`no function ${spec.id} in the ${stage} template`);
+  return id;
+};
+
+const tableIdByName = (resources: Resources, name: string) =>
+  ofType(resources, 'AWS::DynamoDB::Table').find(([, table]) => propsOf(table).TableName === name)?.[0];
+const queueIdByName = (resources: Resources, name: string) =>
+  ofType(resources, 'AWS::SQS::Queue').find(([, queue]) => propsOf(queue).QueueName === name)?.[0];
+
+describe('kuota stack, staging', () => {
+  let staging: Synthesized;
+  let resources: Resources;
+
+  beforeAll(() => {
+    staging = synthesizeStage('staging');
+    resources = staging.resources;
+  });
+
+  it('puts every reseller and regulator route behind the API-key authorizer and leaves public and webhook routes open', () => {
+    // Arrange
+    const [authorizerId] = ofType(resources, 'AWS::ApiGateway::Authorizer').map(([id]) => id);
+    const methods = apiMethods(resources);
+
+    // Act
+    const found = allRoutes.map((route) => ({
+      route,
+      method: methods.find((m) => m.httpMethod === route.method && m.path === route.path),
+    }));
+
+    // Assert
+    expect(authorizerId).toBeDefined();
+    for (const { route, method } of found) {
+      expect(method, `${route.method} ${route.path}`).toBeDefined();
+      expect(method?.integrationFunctionId).toBe(functionId(resources, 'staging', route));
+      if (AUTHORIZED_ROUTE_KINDS.has(route.auth)) {
+        expect(method?.authorizationType, route.id).toBe('CUSTOM');
+        expect(method?.authorizerId, route.id).toBe(authorizerId);
+      } else {
+        expect(method?.authorizationType, route.id).toBe('NONE');
+        expect(method?.authorizerId, route.id).toBeUndefined();
+      }
+    }
+    expect(found.filter(({ route }) => route.auth === 'reseller').length).toBeGreaterThan(0);
+    expect(found.filter(({ route }) => route.auth === 'webhook').length).toBeGreaterThan(0);
+  });
+
+  it('builds the REQUEST authorizer from the authorizer function, keyed and cached by the Authorization header', () => {
+    // Arrange
+    const authorizerSpec = background.find((spec) => spec.trigger.kind === 'authorizer');
+    if (!authorizerSpec) throw new Error('the manifest has no authorizer');
+
+    // Act
+    const authorizers = ofType(resources, 'AWS::ApiGateway::Authorizer').map(([, a]) => propsOf(a));
+
+    // Assert
+    expect(authorizers).toHaveLength(1);
+    expect(authorizers[0]).toMatchObject({
+      Type: 'REQUEST',
+      IdentitySource: 'method.request.header.Authorization',
+      AuthorizerResultTtlInSeconds: AUTHORIZER_CACHE_SECONDS,
+    });
+    expect(mentions(authorizers[0]?.AuthorizerUri, functionId(resources, 'staging', authorizerSpec))).toBe(
+      true,
+    );
+  });
+
+  it("sends any other method on a route's path, and every unknown path, to the fallback function without auth", () => {
+    // Arrange
+    const fallbackId = functionId(resources, 'staging', fallbackFunction);
+    const methods = apiMethods(resources);
+    const expectedPaths = new Set(['/', '/{proxy+}', ...allRoutes.map((route) => route.path)]);
+
+    // Act
+    const anyMethods = methods.filter((method) => method.httpMethod === 'ANY');
+    const fallbackPermissions = ofType(resources, 'AWS::Lambda::Permission').filter(
+      ([, permission]) => referencedId(propsOf(permission).FunctionName) === fallbackId,
+    );
+
+    // Assert
+    expect(new Set(anyMethods.map((method) => method.path))).toEqual(expectedPaths);
+    expect(anyMethods).toHaveLength(expectedPaths.size);
+    for (const method of anyMethods) {
+      expect(method.integrationFunctionId, method.path).toBe(fallbackId);
+      expect(method.authorizationType, method.path).toBe('NONE');
+    }
+    expect(methods).toHaveLength(allRoutes.length + expectedPaths.size);
+    // One invoke permission for the whole API, not one per method.
+    expect(fallbackPermissions).toHaveLength(1);
+    expect(renderJoin(propsOf(fallbackPermissions[0]?.[1]).SourceArn)).toMatch(
+      /:execute-api:.*\/\*\/\*\/\*$/,
+    );
+  });
+
+  it('stays well clear of the CloudFormation limit of 500 resources per stack', () => {
+    // Act
+    const count = Object.keys(resources).length;
+
+    // Assert: past this, split the stack (e.g. the API's functions into a nested stack) before adding routes.
+    expect(count).toBeLessThan(450);
+  });
+
+  it("answers API Gateway's own rejections in the API's error shape", () => {
+    // Arrange
+    const sample = (template: string) =>
+      template
+        .replaceAll('$context.error.messageString', '"Unauthorized"')
+        .replaceAll('$context.error.responseType', 'UNAUTHORIZED')
+        .replaceAll('$context.requestId', 'req-1');
+
+    // Act
+    type Response = { status: unknown; body: { error: Record<string, unknown> } };
+    const responses: Record<string, Response> = Object.fromEntries(
+      ofType(resources, 'AWS::ApiGateway::GatewayResponse').map(([, response]) => {
+        const p = propsOf(response);
+        const templates = p.ResponseTemplates as Record<string, string>;
+        return [
+          p.ResponseType,
+          { status: p.StatusCode, body: JSON.parse(sample(templates['application/json'] ?? '')) },
+        ];
+      }),
+    );
+
+    // Assert
+    expect(responses.UNAUTHORIZED).toMatchObject({
+      status: '401',
+      body: { error: { code: 'UNAUTHENTICATED' } },
+    });
+    expect(responses.ACCESS_DENIED).toMatchObject({ status: '403', body: { error: { code: 'FORBIDDEN' } } });
+    // A bare path prefix (/v1) has no method; API Gateway's answer matches the fallback's 404.
+    expect(responses.MISSING_AUTHENTICATION_TOKEN).toMatchObject({
+      status: '404',
+      body: { error: { code: 'NOT_FOUND' } },
+    });
+    expect(responses.DEFAULT_5XX).toMatchObject({ body: { error: { code: 'INTERNAL' } } });
+    expect(responses.DEFAULT_4XX).toMatchObject({
+      body: { error: { code: 'UNAUTHORIZED', message: 'Unauthorized' } },
+    });
+    for (const response of Object.values(responses)) {
+      expect(typeof response.body.error.code).toBe('string');
+      expect(typeof response.body.error.message).toBe('string');
+      expect(response.body.error.requestId).toBe('req-1');
+    }
+  });
+
+  it("gives every queue a DLQ and a visibility timeout of at least six times its consumer's timeout", () => {
+    // Arrange
+    const mappings = ofType(resources, 'AWS::Lambda::EventSourceMapping').map(([, m]) => propsOf(m));
+    const expectedQueues = Object.keys(Queues) as QueueKey[];
+
+    // Act
+    const queues = expectedQueues.map((key) => {
+      const queueId = queueIdByName(resources, `kuota-staging-${Queues[key].logicalName}`);
+      const queue = propsOf(queueId ? resources[queueId] : undefined);
+      const mapping = mappings.find((m) => referencedId(m.EventSourceArn) === queueId);
+      const consumer = mapping ? propsOf(resources[referencedId(mapping.FunctionName) ?? '']) : undefined;
+      return { key, queueId, queue, mapping, consumer };
+    });
+
+    // Assert
+    for (const { key, queueId, queue, mapping, consumer } of queues) {
+      expect(queueId, key).toBeDefined();
+      const redrive = queue.RedrivePolicy as { deadLetterTargetArn: unknown; maxReceiveCount: number };
+      expect(redrive.maxReceiveCount, key).toBe(Queues[key].maxReceiveCount);
+      const dlq = propsOf(resources[referencedId(redrive.deadLetterTargetArn) ?? '']);
+      expect(dlq.MessageRetentionPeriod, key).toBe(DLQ_RETENTION_DAYS * 24 * 3600);
+      expect(dlq.RedrivePolicy, key).toBeUndefined();
+      expect(queue.VisibilityTimeout, key).toBe(
+        VISIBILITY_TIMEOUT_FACTOR * Queues[key].consumerTimeoutSeconds,
+      );
+      // A queue may still lack its consumer while it is being built; the stack warns about it.
+      if (!mapping) continue;
+      expect(mapping, key).toMatchObject({
+        BatchSize: Queues[key].batchSize,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+      });
+      expect(queue.VisibilityTimeout as number, key).toBeGreaterThanOrEqual(
+        VISIBILITY_TIMEOUT_FACTOR * (consumer?.Timeout as number),
+      );
+    }
+    expect(queues.filter(({ mapping }) => mapping !== undefined).length).toBeGreaterThan(0);
+    // Every queue in the template is one of the manifest's queues or a DLQ of one.
+    expect(ofType(resources, 'AWS::SQS::Queue')).toHaveLength(expectedQueues.length * 2);
+  });
+
+  it('requires SSL and encrypts every queue', () => {
+    // Act
+    const queues = ofType(resources, 'AWS::SQS::Queue');
+    const policies = ofType(resources, 'AWS::SQS::QueuePolicy').map(([, p]) => JSON.stringify(propsOf(p)));
+
+    // Assert
+    for (const [id, queue] of queues) {
+      expect(propsOf(queue).SqsManagedSseEnabled, id).toBe(true);
+      expect(
+        policies.some((p) => p.includes(`"${id}"`) && p.includes('"aws:SecureTransport":"false"')),
+        id,
+      ).toBe(true);
+    }
+  });
+
+  it('alarms on the first message in every DLQ', () => {
+    // Arrange
+    const dlqIds = ofType(resources, 'AWS::SQS::Queue')
+      .map(([, queue]) =>
+        referencedId(
+          (propsOf(queue).RedrivePolicy as { deadLetterTargetArn?: unknown })?.deadLetterTargetArn,
+        ),
+      )
+      .filter((id): id is string => id !== undefined);
+
+    // Act
+    const alarms = ofType(resources, 'AWS::CloudWatch::Alarm').map(([, alarm]) => propsOf(alarm));
+
+    // Assert
+    expect(dlqIds).toHaveLength(Object.keys(Queues).length);
+    for (const dlqId of dlqIds) {
+      const watching = alarms.filter((alarm) =>
+        (alarm.Dimensions as { Value: unknown }[]).some((d) => referencedId(d.Value) === dlqId),
+      );
+      expect(watching, dlqId).toHaveLength(1);
+      expect(watching[0]).toMatchObject({
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      });
+    }
+  });
+
+  it("creates every table on demand with point-in-time recovery and the manifest's keys, indexes and TTL", () => {
+    // Arrange
+    const keys = Object.keys(Tables) as TableKey[];
+
+    // Act
+    const tables = keys.map((key) => ({
+      key,
+      table: propsOf(resources[tableIdByName(resources, `kuota-staging-${Tables[key].logicalName}`) ?? '']),
+    }));
+
+    // Assert
+    expect(ofType(resources, 'AWS::DynamoDB::Table')).toHaveLength(keys.length);
+    for (const { key, table } of tables) {
+      const definition = Tables[key];
+      expect(table, key).toMatchObject({
+        BillingMode: 'PAY_PER_REQUEST',
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        KeySchema: [
+          { AttributeName: definition.partitionKey, KeyType: 'HASH' },
+          { AttributeName: definition.sortKey, KeyType: 'RANGE' },
+        ],
+        TimeToLiveSpecification: { AttributeName: definition.timeToLiveAttribute, Enabled: true },
+      });
+      const indexes = (table.GlobalSecondaryIndexes ?? []) as { IndexName: string; Projection: unknown }[];
+      expect(indexes.map((index) => index.IndexName)).toEqual(definition.indexes.map((i) => i.indexName));
+      for (const index of indexes) expect(index.Projection).toEqual({ ProjectionType: 'ALL' });
+    }
+  });
+
+  it('grants table access at the declared level only: read-only functions, like getQuotaOrder and the authorizer, cannot write', () => {
+    // Arrange
+    const tableIds = Object.fromEntries(
+      (Object.keys(Tables) as TableKey[]).map((key) => [
+        key,
+        tableIdByName(resources, `kuota-staging-${Tables[key].logicalName}`) ?? '',
+      ]),
+    ) as Record<TableKey, string>;
+
+    // Act
+    const grants = allFunctions.map((spec) => ({
+      spec,
+      statements: statementsOfFunction(resources, functionId(resources, 'staging', spec)),
+    }));
+
+    // Assert
+    for (const { spec, statements } of grants) {
+      for (const key of Object.keys(Tables) as TableKey[]) {
+        const onTable = statements.filter((s) => mentions(s.resource, tableIds[key]));
+        const actions = new Set(onTable.flatMap((s) => s.actions));
+        const declared = spec.tables[key];
+        if (!declared) expect([...actions], `${spec.id} on ${key}`).toEqual([]);
+        if (declared) expect(actions.has('dynamodb:GetItem'), `${spec.id} reads ${key}`).toBe(true);
+        const writes = DYNAMODB_WRITE_ACTIONS.filter((action) => actions.has(action));
+        if (declared === 'readwrite')
+          expect(writes, `${spec.id} on ${key}`).toEqual([...DYNAMODB_WRITE_ACTIONS]);
+        else expect(writes, `${spec.id} on ${key}`).toEqual([]);
+      }
+    }
+    const getQuotaOrder = grants.find(({ spec }) => spec.id === 'getQuotaOrder');
+    const authorizer = grants.find(({ spec }) => spec.id === 'authorizer');
+    for (const grant of [getQuotaOrder, authorizer]) {
+      const actions = grant?.statements.flatMap((s) => s.actions) ?? [];
+      expect(actions).toContain('dynamodb:GetItem');
+      expect(actions.filter((a) => /^dynamodb:(Put|Update|Delete|BatchWrite)/.test(a))).toEqual([]);
+      expect(actions.filter((a) => a.startsWith('sqs:Send'))).toEqual([]);
+      expect(actions.filter((a) => a.startsWith('secretsmanager:'))).toEqual([]);
+    }
+  });
+
+  it('grants nothing on "*" but the X-Ray actions, which have no resource-level permissions', () => {
+    // Act
+    const wildcardActions = allFunctions.flatMap((spec) =>
+      statementsOfFunction(resources, functionId(resources, 'staging', spec))
+        .filter((statement) => JSON.stringify(statement.resource).includes('"*"'))
+        .flatMap((statement) => statement.actions),
+    );
+
+    // Assert
+    expect(new Set(wildcardActions)).toEqual(new Set(['xray:PutTraceSegments', 'xray:PutTelemetryRecords']));
+  });
+
+  it('lets a function send only to the queues it declares', () => {
+    // Arrange
+    const queueIds = Object.fromEntries(
+      (Object.keys(Queues) as QueueKey[]).map((key) => [
+        key,
+        queueIdByName(resources, `kuota-staging-${Queues[key].logicalName}`) ?? '',
+      ]),
+    ) as Record<QueueKey, string>;
+
+    // Act
+    const senders = allFunctions.map((spec) => ({
+      spec,
+      sendStatements: statementsOfFunction(resources, functionId(resources, 'staging', spec)).filter((s) =>
+        s.actions.includes('sqs:SendMessage'),
+      ),
+    }));
+
+    // Assert
+    for (const { spec, sendStatements } of senders) {
+      for (const key of Object.keys(Queues) as QueueKey[]) {
+        const allowed = sendStatements.some((s) => mentions(s.resource, queueIds[key]));
+        expect(allowed, `${spec.id} may send to ${key}`).toBe(spec.sendsTo.includes(key));
+      }
+    }
+  });
+
+  it('lets only functions that declare readsSecrets read the secret', () => {
+    // Arrange
+    const secretArns = allFunctions.map(
+      (spec) =>
+        propsOf(resources[functionId(resources, 'staging', spec)]).Environment as {
+          Variables: Record<string, unknown>;
+        },
+    );
+    const secretId = referencedId(secretArns[0]?.Variables[EnvVar.secretsArn]) ?? '';
+
+    // Act
+    const readers = allFunctions.map((spec) => ({
+      spec,
+      reads: statementsOfFunction(resources, functionId(resources, 'staging', spec)).some(
+        (s) => s.actions.includes('secretsmanager:GetSecretValue') && mentions(s.resource, secretId),
+      ),
+      anySecretAccess: [...actionsOfFunction(resources, functionId(resources, 'staging', spec))].some((a) =>
+        a.startsWith('secretsmanager:'),
+      ),
+    }));
+
+    // Assert
+    expect(resources[secretId]?.Type).toBe('AWS::SecretsManager::Secret');
+    expect(readers.filter((r) => r.reads).length).toBeGreaterThan(0);
+    for (const { spec, reads, anySecretAccess } of readers) {
+      expect(reads, spec.id).toBe(spec.readsSecrets);
+      expect(anySecretAccess, spec.id).toBe(spec.readsSecrets);
+    }
+  });
+
+  it('generates every key of the JSON secret, at least 32 characters long, without a value in the template', () => {
+    // Act
+    const secrets = ofType(resources, 'AWS::SecretsManager::Secret').map(
+      ([id, s]) => [id, propsOf(s)] as const,
+    );
+    const bundle = secrets.find(([, s]) => s.SecretString !== undefined);
+    const seeds = secrets.filter(([, s]) => s.GenerateSecretString !== undefined);
+    const bundleText = JSON.stringify(bundle?.[1].SecretString);
+
+    // Assert
+    for (const key of Object.keys(SECRET_KEYS)) {
+      const seed = seeds.find(([id]) => id.includes(key));
+      expect(seed, key).toBeDefined();
+      expect(
+        (seed?.[1].GenerateSecretString as { PasswordLength?: number } | undefined)?.PasswordLength,
+      ).toBeGreaterThanOrEqual(32);
+      expect(bundleText).toContain(`\\"${key}\\":\\"{{resolve:secretsmanager:`);
+      expect(mentions(bundle?.[1].SecretString, seed?.[0] ?? '?')).toBe(true);
+    }
+  });
+
+  it('runs every function on Node 20 arm64 with tracing, its own log group and the environment config() needs', () => {
+    for (const spec of allFunctions) {
+      // Arrange
+      const id = functionId(resources, 'staging', spec);
+
+      // Act
+      const fn = propsOf(resources[id]);
+      const variables = (fn.Environment as { Variables: Record<string, unknown> }).Variables;
+
+      // Assert
+      expect(fn, spec.id).toMatchObject({
+        Runtime: 'nodejs20.x',
+        Architectures: ['arm64'],
+        Timeout: spec.timeoutSeconds,
+        MemorySize: spec.memoryMb,
+        TracingConfig: { Mode: 'Active' },
+      });
+      const logGroup = propsOf(
+        resources[referencedId((fn.LoggingConfig as { LogGroup: unknown }).LogGroup) ?? ''],
+      );
+      expect(logGroup.RetentionInDays, spec.id).toBeGreaterThan(0);
+      expect(variables).toMatchObject({
+        [EnvVar.stage]: 'staging',
+        AWS_NODEJS_CONNECTION_REUSE_ENABLED: '1',
+        [EnvVar.secretsArn]: expect.anything(),
+      });
+      const resourceVariables = [
+        ...Object.values(Tables).map((table) => table.envVar),
+        ...Object.values(Queues).flatMap((queue) => [
+          queue.envVar,
+          deadLetterEnvVarOf(queue) ?? queue.envVar,
+        ]),
+      ];
+      for (const name of resourceVariables) {
+        expect(referencedId(variables[name]), `${spec.id} ${name}`).toBeDefined();
+      }
+    }
+  });
+
+  it('runs every scheduled function at its manifest period, below a minute as ticks within each minute', () => {
+    // Arrange
+    const scheduled = background.flatMap((spec) =>
+      spec.trigger.kind === 'schedule' ? [{ spec, everySeconds: spec.trigger.everySeconds }] : [],
+    );
+    const rules = ofType(resources, 'AWS::Events::Rule').map(([, rule]) => propsOf(rule));
+    const targetsOf = (rule: Record<string, unknown>) =>
+      (rule.Targets as { Arn: unknown }[]).map((target) => referencedId(target.Arn));
+
+    // Act
+    const found = scheduled.map(({ spec, everySeconds }) => {
+      const fnId = functionId(resources, 'staging', spec);
+      const direct = rules.filter((rule) => targetsOf(rule).includes(fnId));
+      const machines = ofType(resources, 'AWS::StepFunctions::StateMachine').filter(([, machine]) =>
+        renderJoin(propsOf(machine).DefinitionString).includes(`<${fnId}>`),
+      );
+      const viaMachine = rules.filter((rule) => machines.some(([id]) => targetsOf(rule).includes(id)));
+      const states = machines.map(
+        ([, machine]) =>
+          Object.values(
+            (JSON.parse(renderJoin(propsOf(machine).DefinitionString)) as { States: Record<string, unknown> })
+              .States,
+          ) as {
+            Type: string;
+            Seconds?: number;
+            Parameters?: { FunctionName?: string; InvocationType?: string };
+          }[],
+      );
+      return { spec, fnId, everySeconds, direct, machines, viaMachine, states: states[0] ?? [] };
+    });
+
+    // Assert
+    expect(found.length).toBeGreaterThan(0);
+    for (const { spec, fnId, everySeconds, direct, machines, viaMachine, states } of found) {
+      if (everySeconds % 60 === 0) {
+        const minutes = everySeconds / 60;
+        expect(direct, spec.id).toHaveLength(1);
+        expect(machines, spec.id).toHaveLength(0);
+        expect(direct[0]?.ScheduleExpression).toBe(
+          `rate(${minutes} ${minutes === 1 ? 'minute' : 'minutes'})`,
+        );
+      } else {
+        expect(direct, spec.id).toHaveLength(0);
+        expect(machines, spec.id).toHaveLength(1);
+        expect(viaMachine[0]?.ScheduleExpression, spec.id).toBe('rate(1 minute)');
+        const tasks = states.filter((state) => state.Type === 'Task');
+        const waits = states.filter((state) => state.Type === 'Wait');
+        expect(tasks, spec.id).toHaveLength(60 / everySeconds);
+        for (const task of tasks)
+          expect(task.Parameters).toMatchObject({ FunctionName: `<${fnId}>`, InvocationType: 'Event' });
+        expect(waits.map((wait) => wait.Seconds)).toEqual(Array(60 / everySeconds - 1).fill(everySeconds));
+      }
+    }
+  });
+
+  it('synthesizes with no construct error and no warning', () => {
+    // Act
+    const problems = staging.messages.filter((message) => message.level !== 'info');
+
+    // Assert
+    expect(problems.map((message) => `${message.id}: ${String(message.entry.data)}`)).toEqual([]);
+  });
+
+  it('logs API access and traces the stage, with throttling', () => {
+    // Act
+    const stages = ofType(staging.resources, 'AWS::ApiGateway::Stage').map(([, s]) => propsOf(s));
+
+    // Assert
+    expect(stages).toHaveLength(1);
+    expect(stages[0]).toMatchObject({
+      StageName: 'staging',
+      TracingEnabled: true,
+      AccessLogSetting: {
+        DestinationArn: expect.anything(),
+        Format: expect.stringContaining('$context.requestId'),
+      },
+      MethodSettings: [
+        expect.objectContaining({
+          LoggingLevel: 'ERROR',
+          DataTraceEnabled: false,
+          ThrottlingRateLimit: expect.any(Number),
+          ThrottlingBurstLimit: expect.any(Number),
+        }),
+      ],
+    });
+    staging.template.hasOutput('ApiUrl', {});
+  });
+});
+
+describe('kuota stack, production', () => {
+  let production: Synthesized;
+  let resources: Resources;
+
+  beforeAll(() => {
+    production = synthesizeStage('production');
+    resources = production.resources;
+  });
+
+  it('deploys no sandbox route, function, table or queue', () => {
+    // Arrange
+    const sandboxRoutes = allRoutes.filter((route) => route.sandboxOnly);
+    const sandboxFunctions = allFunctions.filter((spec) => spec.sandboxOnly);
+    const methods = apiMethods(resources);
+
+    // Act
+    const functionNames = ofType(resources, 'AWS::Lambda::Function').map(
+      ([, fn]) => propsOf(fn).FunctionName,
+    );
+    const tableNames = ofType(resources, 'AWS::DynamoDB::Table').map(([, t]) => propsOf(t).TableName);
+    const queueNames = ofType(resources, 'AWS::SQS::Queue').map(([, q]) => propsOf(q).QueueName);
+
+    // Assert
+    expect(sandboxRoutes.length).toBeGreaterThan(0);
+    for (const route of sandboxRoutes) {
+      expect(
+        methods.some((m) => m.httpMethod === route.method && m.path === route.path),
+        route.id,
+      ).toBe(false);
+    }
+    expect(methods.some((m) => m.path.startsWith('/sandbox'))).toBe(false);
+    for (const spec of sandboxFunctions) expect(functionNames).not.toContain(`kuota-production-${spec.id}`);
+    expect(functionNames).toHaveLength(allFunctions.length - sandboxFunctions.length);
+    expect(tableNames).toEqual(['kuota-production-main']);
+    const productionQueues = (Object.keys(Queues) as QueueKey[]).filter((key) => !isSandboxQueue(key));
+    expect(productionQueues).not.toContain('webhookDelivery');
+    expect(queueNames.sort()).toEqual(
+      productionQueues
+        .flatMap((key) => [
+          `kuota-production-${Queues[key].logicalName}`,
+          `kuota-production-${Queues[key].logicalName}-dlq`,
+        ])
+        .sort(),
+    );
+  });
+
+  it('keeps the authorizer on every non-sandbox reseller and regulator route', () => {
+    // Act
+    const methods = apiMethods(resources);
+
+    // Assert
+    for (const route of allRoutes.filter((r) => !r.sandboxOnly)) {
+      const method = methods.find((m) => m.httpMethod === route.method && m.path === route.path);
+      expect(method?.authorizationType, route.id).toBe(
+        AUTHORIZED_ROUTE_KINDS.has(route.auth) ? 'CUSTOM' : 'NONE',
+      );
+    }
+  });
+
+  it('retains and deletion-protects the tables', () => {
+    // Act
+    const tables = ofType(resources, 'AWS::DynamoDB::Table');
+
+    // Assert
+    for (const [id, table] of tables) {
+      expect(table.DeletionPolicy, id).toBe('Retain');
+      expect(propsOf(table).DeletionProtectionEnabled, id).toBe(true);
+    }
+  });
+
+  it('gives functions an environment lib/config.ts accepts, with harmless values for what production lacks', () => {
+    // Arrange: the values CloudFormation resolves at deploy time, with plausible shapes.
+    const resolved = (value: unknown, name: string) =>
+      typeof value === 'string'
+        ? value
+        : name.endsWith('_URL')
+          ? 'https://sqs.ap-southeast-3.amazonaws.com/123456789012/kuota-production-allocation'
+          : 'kuota-production-main';
+
+    for (const spec of allFunctions.filter((s) => !s.sandboxOnly)) {
+      const variables = (
+        propsOf(resources[functionId(resources, 'production', spec)]).Environment as {
+          Variables: Record<string, unknown>;
+        }
+      ).Variables;
+      const env = Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, resolved(v, k)]));
+
+      // Act
+      const config = parseConfig(env);
+
+      // Assert
+      expect(config.stage, spec.id).toBe('production');
+      expect(config.sandboxTable).toMatch(/not-deployed$/);
+      expect(new URL(config.webhookDeliveryQueueUrl).hostname).toMatch(/\.invalid$/);
+    }
+  });
+
+  it('warns about every sandbox table or queue a production function declares, and grants nothing on it', () => {
+    // Arrange
+    const deployed = allFunctions.filter((spec) => !spec.sandboxOnly);
+    const expected = deployed.flatMap((spec) => [
+      ...(Object.keys(spec.tables) as TableKey[])
+        .filter((key) => !tableIdByName(resources, `kuota-production-${Tables[key].logicalName}`))
+        .map((key) => `${spec.id} table "${key}"`),
+      ...spec.sendsTo
+        .filter((key) => !queueIdByName(resources, `kuota-production-${Queues[key].logicalName}`))
+        .map((key) => `${spec.id} queue "${key}"`),
+    ]);
+
+    // Act
+    const warned = production.messages
+      .filter((message) => message.level === 'warning')
+      .map((message) => ({ path: message.id, text: String(message.entry.data) }))
+      .filter(({ text }) => text.includes('which stage production does not deploy'))
+      .map(({ path, text }) => `${path.split('/').pop()} ${/(table|queue) "[^"]+"/.exec(text)?.[0]}`);
+    const statements = deployed.flatMap((spec) =>
+      statementsOfFunction(resources, functionId(resources, 'production', spec)),
+    );
+
+    // Assert
+    expect(expected.length).toBeGreaterThan(0);
+    expect(warned.sort()).toEqual(expected.sort());
+    expect(JSON.stringify(statements)).not.toMatch(/sandbox|webhook-?delivery/i);
+  });
+});
