@@ -9,6 +9,7 @@ import {
   Tags,
   Validations,
 } from 'aws-cdk-lib';
+import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
@@ -146,6 +147,8 @@ export class KuotaStack extends Stack {
           }),
         );
       } else if (trigger.kind === 'schedule') {
+        // One run at a time: a slow sweep must not overlap the next tick (its steps are idempotent anyway).
+        (lambda(spec.id).node.defaultChild as CfnFunction).reservedConcurrentExecutions = 1;
         new KuotaSchedule(scheduleScope, spec.id, {
           stage,
           functionId: spec.id,
@@ -220,6 +223,13 @@ export class KuotaStack extends Stack {
         continue;
       }
       queue.queue.grantSendMessages(fn);
+    }
+    for (const key of spec.readsQueueDepth ?? []) {
+      this.queues.byKey.get(key)?.queue.grant(fn, 'sqs:GetQueueAttributes');
+    }
+    if (spec.inspectsDeadLetters) {
+      for (const { deadLetterQueue } of this.queues.byKey.values())
+        deadLetterQueue.grant(fn, 'sqs:GetQueueAttributes');
     }
     if (spec.readsSecrets) this.secrets.secret.grantRead(fn);
   }

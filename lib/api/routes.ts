@@ -295,6 +295,7 @@ export const routes = {
     tag: 'Storefront',
     summary: 'What this storefront sells now: unit price, availability, queue depth and wait',
     tables: { main: 'read' },
+    readsQueueDepth: ['storefrontOrders'],
     request: { params: StorefrontPath },
     responses: { 200: { description: 'The offer', schema: OfferView }, ...errors(400, 404, 429) },
   },
@@ -332,6 +333,7 @@ export const routes = {
     summary: 'Order status, QRIS payment, serials, refund (needs the Order-Token header)',
     tables: { main: 'read' },
     readsSecrets: true,
+    readsQueueDepth: ['storefrontOrders'],
     request: { params: StorefrontOrderPath },
     responses: {
       200: { description: 'The order', schema: StorefrontOrderView },
@@ -448,6 +450,7 @@ export const routes = {
     summary:
       'Caps hit and multi-storefront NIKs, idle stock, late refunds, dead letters, fee-cap attempts, tax mismatches',
     tables: { main: 'read' },
+    inspectsDeadLetters: true,
     request: { query: AlertsQuery },
     responses: {
       200: { description: 'The alerts, newest first', schema: AlertList },

@@ -15,6 +15,10 @@ export interface FunctionSpec {
   readonly memoryMb: number;
   readonly tables: Partial<Record<TableKey, TableAccess>>;
   readonly sendsTo: readonly QueueKey[];
+  /** Queues whose depth it reads (GetQueueAttributes), e.g. for the queue ETA shown to buyers. */
+  readonly readsQueueDepth?: readonly QueueKey[];
+  /** Reads the depth of every dead-letter queue (the regulator's alerts). */
+  readonly inspectsDeadLetters?: boolean;
   readonly readsSecrets: boolean;
   /** Sandbox functions simulate external parties; they are never deployed to production. */
   readonly sandboxOnly: boolean;

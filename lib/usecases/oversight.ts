@@ -46,10 +46,18 @@ const earliest = (values: (string | undefined)[]): string | undefined =>
 
 export const vendorRows = async (now: Date) => {
   const vendors = await loadVendors();
-  const paid = await Promise.all(
+  const quota = await Promise.all(
     vendors.map(async ({ profile }) => {
       const orders = await withStoreRetries(() => mainStore.listQuotaOrdersOfReseller(profile.resellerId));
-      return orders.filter((order) => order.ntpn).reduce((sum, order) => sum + order.amountIdr, 0);
+      return {
+        paidIdr: orders.filter((order) => order.ntpn).reduce((sum, order) => sum + order.amountIdr, 0),
+        // Stock that never sold is idle since it arrived, not since forever.
+        stockSince: earliest(
+          orders
+            .filter((order) => order.allocatedQuantity > 0)
+            .map((order) => order.paidAt ?? order.createdAt),
+        ),
+      };
     }),
   );
   const soldOutElsewhere = vendors.filter(({ shards }) => {
@@ -64,7 +72,7 @@ export const vendorRows = async (now: Date) => {
       ? Math.max(1, (now.getTime() - Date.parse(firstSaleAt)) / DAY_MS)
       : undefined;
     const perDay = sellingDays ? total.sold / sellingDays : 0;
-    const idleSince = lastSaleAt ?? undefined;
+    const idleSince = lastSaleAt ?? quota[index]?.stockSince;
     const idle =
       total.onHand > 0 &&
       (!idleSince || now.getTime() - Date.parse(idleSince) > config().idleStockDays * DAY_MS) &&
@@ -80,7 +88,7 @@ export const vendorRows = async (now: Date) => {
       resellerId: profile.resellerId,
       name: profile.name,
       status: profile.status,
-      quotaPaidIdr: paid[index] ?? 0,
+      quotaPaidIdr: quota[index]?.paidIdr ?? 0,
       allocated: total.allocated,
       onHand: total.onHand,
       reserved: total.reserved,
@@ -132,11 +140,18 @@ const refundsPastSla = async (now: Date): Promise<AlertView[]> => {
   for (let bucket = 0; bucket < STOREFRONT_WORK_BUCKETS; bucket += 1) {
     const page = await withStoreRetries(() => storefrontStore.listWork('REFUND', bucket, before, 100));
     for (const item of page.items) {
+      // Rare by design (a refund past its SLA), so reading its order for the vendor costs little.
+      const lookup = await withStoreRetries(() => storefrontStore.findRefund(String(item.refundId)));
+      const order = lookup
+        ? await withStoreRetries(() => storefrontStore.getOrder(lookup.orderId))
+        : undefined;
       found.push({
         alertId: `REFUND_PAST_SLA#${String(item.refundId)}`,
         kind: 'REFUND_PAST_SLA',
         at: String(item.recordedAt),
+        ...(order ? { resellerId: order.resellerId } : {}),
         evidence: {
+          ...(order ? { orderId: order.orderId } : {}),
           refundId: item.refundId,
           amountIdr: item.amountIdr,
           recordedAt: item.recordedAt,
@@ -151,9 +166,11 @@ const refundsPastSla = async (now: Date): Promise<AlertView[]> => {
 const deadLetters = async (now: Date): Promise<AlertView[]> => {
   const found: AlertView[] = [];
   for (const [queue, url] of Object.entries(config().deadLetterQueueUrls)) {
-    const result = await sqs().send(
-      new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessages'] }),
-    );
+    // A queue this stage does not deploy (or cannot read) must not hide the other alerts.
+    const result = await sqs()
+      .send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessages'] }))
+      .catch(() => undefined);
+    if (!result) continue;
     const count = Number(result.Attributes?.ApproximateNumberOfMessages ?? 0);
     if (count > 0) {
       found.push({
