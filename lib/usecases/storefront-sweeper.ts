@@ -44,8 +44,10 @@ export const sweepStorefronts = async (
       logger.warn('sweeper step failed; next run retries', { error: String(error) });
     }
   };
+  // Reserved more than reconcileAfterSeconds ago, or past expiry: whichever is later in expiresAt terms
+  // (a TTL shorter than reconcileAfterSeconds must not leave expired reservations unswept).
   const reconcileBefore = new Date(
-    now.getTime() + (sweep.reservationTtlSeconds - sweep.reconcileAfterSeconds) * 1000,
+    now.getTime() + Math.max(0, sweep.reservationTtlSeconds - sweep.reconcileAfterSeconds) * 1000,
   ).toISOString();
   const staleQueuedBefore = new Date(now.getTime() - sweep.staleQueuedSeconds * 1000).toISOString();
 
