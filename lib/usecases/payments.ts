@@ -48,7 +48,9 @@ export const handleCapture = async (
       return 'ALREADY_PROCESSED';
     const at = settings.now().toISOString();
 
-    const inTime = order.expiresAt !== undefined && capture.occurredAt <= order.expiresAt;
+    // Instants, not strings: the gateway may write its timestamps with an offset (e.g. +07:00).
+    const inTime =
+      order.expiresAt !== undefined && Date.parse(capture.occurredAt) <= Date.parse(order.expiresAt);
     if (order.status === 'RESERVED' && capture.amountIdr === order.amountIdr && inTime) {
       const serials = deriveSerials(settings.serialKey, order.orderId, order.quantity, generation);
       try {
@@ -157,7 +159,7 @@ export const reconcileOrderPayments = async (
   if (!order.payment) return 0;
   const captures = await settings.gateway.listCaptures(order.payment.paymentId);
   let processed = 0;
-  for (const capture of [...captures].sort((a, b) => a.occurredAt.localeCompare(b.occurredAt))) {
+  for (const capture of [...captures].sort((a, b) => Date.parse(a.occurredAt) - Date.parse(b.occurredAt))) {
     const outcome = await handleCapture(order.payment.paymentId, capture, settings);
     if (outcome !== 'ALREADY_PROCESSED') processed += 1;
   }
