@@ -221,7 +221,11 @@ export const storefrontStore = {
                 TableName: table(),
                 Key: MainKeys.nikDay(order.nikHash, input.day),
                 UpdateExpression: 'ADD #count :quantity SET purgeAt = if_not_exists(purgeAt, :purgeAt)',
-                ConditionExpression: 'attribute_not_exists(#count) OR #count <= :room',
+                // An order larger than the whole cap never fits, not even on a NIK's first order of the day.
+                ConditionExpression:
+                  order.quantity <= input.cap
+                    ? 'attribute_not_exists(#count) OR #count <= :room'
+                    : '#count <= :room',
                 ExpressionAttributeNames: { '#count': 'count' },
                 ExpressionAttributeValues: {
                   ':quantity': order.quantity,
