@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { config } from '../config.js';
+import { capacityMeterPlugin } from './capacity-meter.js';
 import { faultInjectionPlugin } from './fault-injection.js';
 
 /**
@@ -36,6 +37,8 @@ export const dynamo = (): DynamoDBDocumentClient => {
       maxAttempts: 2,
     });
     client.middlewareStack.use(faultInjectionPlugin);
+    // After the fault injector: it counts only what reaches the table. Inert unless the benchmark enables it.
+    client.middlewareStack.use(capacityMeterPlugin);
     documentClient = DynamoDBDocumentClient.from(client, {
       marshallOptions: { removeUndefinedValues: true },
     });
@@ -52,6 +55,7 @@ export const sqs = (): SQSClient => {
       ...(sqsEndpoint ? { endpoint: sqsEndpoint, useQueueUrlAsEndpoint: false } : {}),
       ...(stage === 'local' ? { credentials: localCredentials } : {}),
     });
+    sqsClient.middlewareStack.use(capacityMeterPlugin);
   }
   return sqsClient;
 };
