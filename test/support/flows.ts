@@ -1,9 +1,16 @@
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { expect } from 'vitest';
+import { hashNik } from '../../lib/domain/nik.js';
+import { jakartaDay } from '../../lib/domain/storefront-order.js';
+import { signPayload } from '../../lib/domain/webhook-signature.js';
+import { MainKeys } from '../../lib/infra/resources.js';
+import { checkLedger } from '../../lib/usecases/ledger-check.js';
 import { eventually, type TestCloud } from './cloud.js';
 
 /** Multi-step journeys the storefront tests share: give a reseller stock, place and pay orders. */
 let keyCounter = 0;
-const uniqueKey = (label: string) => {
+export const uniqueKey = (label: string) => {
   keyCounter += 1;
   return `${label}-${Date.now()}-${keyCounter}`;
 };
@@ -12,27 +19,48 @@ export const stockReseller = async (
   kuota: TestCloud,
   resellerIndex: number,
   quantity: number,
+): Promise<void> => stockResellers(kuota, [resellerIndex], quantity);
+
+/**
+ * Gives each reseller `quantity` more stamps through the real wholesale path (quota order, tax payment,
+ * allocation), all at once, and waits (one table scan per round, not one poll per reseller) until every
+ * reseller's shards hold them.
+ */
+export const stockResellers = async (
+  kuota: TestCloud,
+  resellerIndexes: readonly number[],
+  quantity: number,
 ): Promise<void> => {
-  const reseller = kuota.credentials.resellers[resellerIndex];
-  if (!reseller) throw new Error(`no reseller ${resellerIndex}`);
-  const created = await kuota.api.post('/v1/wholesale/quota-orders', {
-    apiKey: reseller.apiKey,
-    headers: { 'idempotency-key': uniqueKey('stock') },
-    body: { quantity },
+  const resellers = resellerIndexes.map((index) => {
+    const reseller = kuota.credentials.resellers[index];
+    if (!reseller) throw new Error(`no reseller ${index}`);
+    return reseller;
   });
-  expect(created.status).toBe(201);
-  const paid = await kuota.api.post(`/sandbox/tax-authority/billings/${created.body.billingCode}/pay`, {
-    body: { amountIdr: quantity * 10_000 },
+  const allocatedOf = async () =>
+    new Map([...(await stockByReseller(kuota))].map(([id, totals]) => [id, totals.allocated]));
+  const before = await allocatedOf();
+  await mapLimit(resellers, 8, async (reseller) => {
+    const created = await kuota.api.post('/v1/wholesale/quota-orders', {
+      apiKey: reseller.apiKey,
+      headers: { 'idempotency-key': uniqueKey('stock') },
+      body: { quantity },
+    });
+    expect(created.status).toBe(201);
+    const paid = await kuota.api.post(`/sandbox/tax-authority/billings/${created.body.billingCode}/pay`, {
+      body: { amountIdr: quantity * 10_000 },
+    });
+    expect(paid.status).toBe(200);
   });
-  expect(paid.status).toBe(200);
   await eventually(
     async () => {
-      const order = await kuota.api.get(`/v1/wholesale/quota-orders/${created.body.id}`, {
-        apiKey: reseller.apiKey,
-      });
-      return order.body.status === 'ALLOCATED' ? true : undefined;
+      const now = await allocatedOf();
+      return resellers.every(
+        (reseller) => (now.get(reseller.id) ?? 0) - (before.get(reseller.id) ?? 0) >= quantity,
+      )
+        ? true
+        : undefined;
     },
-    { timeoutMs: 30_000 },
+    { timeoutMs: 30_000, intervalMs: 250 },
   );
 };
 
@@ -58,6 +86,24 @@ export const placeOrder = async (
     body: { nik, quantity },
   });
 
+/** Places an order like a well-behaved client: a 429 is retried (same Idempotency-Key) after a pause. */
+export const placeOrderPatiently = async (
+  kuota: TestCloud,
+  resellerId: string,
+  nik: string,
+  quantity: number,
+  statuses: number[] = [],
+) => {
+  const key = uniqueKey('patient');
+  for (let attempt = 0; attempt < 50; attempt += 1) {
+    const answer = await placeOrder(kuota, resellerId, nik, quantity, key);
+    statuses.push(answer.status);
+    if (answer.status !== 429) return answer;
+    await new Promise((resolve) => setTimeout(resolve, 50 + Math.random() * 150));
+  }
+  throw new Error('intake kept answering 429');
+};
+
 export const readOrder = (kuota: TestCloud, placed: PlacedOrder) =>
   kuota.api.get(placed.statusUrl, { headers: { 'order-token': placed.orderToken } });
 
@@ -77,3 +123,223 @@ export const waitForStatus = async (
     },
     { timeoutMs },
   );
+
+export interface OrderPayment {
+  readonly paymentId: string;
+  readonly amountIdr: number;
+  readonly expiresAt: string;
+}
+
+/** Places an order and waits until it is RESERVED with its QRIS payment attached. */
+export const reservedOrder = async (kuota: TestCloud, resellerId: string, nik: string, quantity: number) => {
+  const placed = await placeOrder(kuota, resellerId, nik, quantity);
+  expect(placed.status).toBe(202);
+  const reserved = await waitForStatus(kuota, placed.body, ['RESERVED']);
+  return { placed: placed.body, payment: reserved.payment as OrderPayment };
+};
+
+/** The buyer pays the QRIS at the sandbox gateway (the exact amount unless told otherwise). */
+export const payAtGateway = async (kuota: TestCloud, paymentId: string, amountIdr?: number) => {
+  const paid = await kuota.api.post<{ eventId: string; amountIdr: number; occurredAt: string }>(
+    `/sandbox/payment-gateway/payments/${paymentId}/pay`,
+    { body: amountIdr === undefined ? {} : { amountIdr } },
+  );
+  expect(paid.status).toBe(200);
+  return paid.body;
+};
+
+export const setGatewayFaults = async (
+  kuota: TestCloud,
+  faults: { duplicateRate?: number; dropRate?: number; delayMs?: number; reorder?: boolean },
+) => {
+  const answer = await kuota.api.post('/sandbox/faults', { body: { paymentGateway: faults } });
+  expect(answer.status).toBe(200);
+};
+
+export interface GatewayEvent {
+  readonly eventId: string;
+  readonly paymentId: string;
+  readonly type: 'PAYMENT_CAPTURED' | 'REFUND_COMPLETED';
+  readonly amountIdr: number;
+  readonly occurredAt: string;
+  readonly refundId?: string;
+}
+
+/** Posts an event as the payment gateway would: signed with the shared secret over the raw body. */
+export const sendGatewayEvent = (kuota: TestCloud, event: GatewayEvent) => {
+  const rawBody = JSON.stringify(event);
+  return kuota.api.post('/v1/webhooks/payment-gateway', {
+    rawBody,
+    headers: {
+      'content-type': 'application/json',
+      'kuota-signature': signPayload(
+        kuota.secrets.paymentGatewayWebhookSecret,
+        rawBody,
+        Math.floor(Date.now() / 1000),
+      ),
+    },
+  });
+};
+
+export const runSweeper = async (kuota: TestCloud) =>
+  (await kuota.cloud.runtime.runJob('storefrontSweeper')) as Record<string, number>;
+
+/** Direct, strongly consistent reads of the main table (the test's own client: no injected faults). */
+export const documents = (kuota: TestCloud) => DynamoDBDocumentClient.from(kuota.cloud.dynamo);
+
+export const scanMain = async (kuota: TestCloud, pkPrefix: string): Promise<Record<string, unknown>[]> => {
+  const items: Record<string, unknown>[] = [];
+  let cursor: Record<string, unknown> | undefined;
+  do {
+    const page = await documents(kuota).send(
+      new ScanCommand({
+        TableName: kuota.cloud.tables.main,
+        ConsistentRead: true,
+        FilterExpression: 'begins_with(pk, :prefix)',
+        ExpressionAttributeValues: { ':prefix': pkPrefix },
+        ExclusiveStartKey: cursor,
+      }),
+    );
+    items.push(...((page.Items ?? []) as Record<string, unknown>[]));
+    cursor = page.LastEvaluatedKey;
+  } while (cursor);
+  return items;
+};
+
+/** Every storefront order item (not their captures). */
+export const storefrontOrderItems = async (kuota: TestCloud) =>
+  (await scanMain(kuota, 'SORDER#')).filter((item) => item.sk === 'ORDER');
+
+export const countMainItems = async (kuota: TestCloud): Promise<number> => {
+  let count = 0;
+  let cursor: Record<string, unknown> | undefined;
+  do {
+    const page = await documents(kuota).send(
+      new ScanCommand({
+        TableName: kuota.cloud.tables.main,
+        ConsistentRead: true,
+        Select: 'COUNT',
+        ExclusiveStartKey: cursor,
+      }),
+    );
+    count += page.Count ?? 0;
+    cursor = page.LastEvaluatedKey;
+  } while (cursor);
+  return count;
+};
+
+export interface ShardItem {
+  readonly pk: string;
+  readonly allocated: number;
+  readonly onHand: number;
+  readonly reserved: number;
+  readonly sold: number;
+  readonly returned: number;
+}
+
+const shardItem = (item: Record<string, unknown>): ShardItem => ({
+  pk: String(item.pk),
+  allocated: Number(item.allocated ?? 0),
+  onHand: Number(item.onHand ?? 0),
+  reserved: Number(item.reserved ?? 0),
+  sold: Number(item.sold ?? 0),
+  returned: Number(item.returned ?? 0),
+});
+
+export const stockShards = async (kuota: TestCloud, resellerId: string): Promise<ShardItem[]> =>
+  (await scanMain(kuota, `STOCK#${resellerId}#`)).map(shardItem);
+
+/** Every reseller's shard counters, summed, from one scan. */
+export const stockByReseller = async (kuota: TestCloud) => {
+  const shardsOf = new Map<string, ShardItem[]>();
+  for (const item of await scanMain(kuota, 'STOCK#')) {
+    const resellerId = String(item.pk).split('#')[1] ?? '';
+    shardsOf.set(resellerId, [...(shardsOf.get(resellerId) ?? []), shardItem(item)]);
+  }
+  return new Map([...shardsOf].map(([resellerId, shards]) => [resellerId, stockTotals(shards)]));
+};
+
+export const stockTotals = (shards: readonly ShardItem[]) =>
+  shards.reduce(
+    (sum, shard) => ({
+      allocated: sum.allocated + shard.allocated,
+      onHand: sum.onHand + shard.onHand,
+      reserved: sum.reserved + shard.reserved,
+      sold: sum.sold + shard.sold,
+      returned: sum.returned + shard.returned,
+    }),
+    { allocated: 0, onHand: 0, reserved: 0, sold: 0, returned: 0 },
+  );
+
+/** The buyer's national counter for a day (Asia/Jakarta), read by the NIK's HMAC. */
+export const nikDayCount = async (kuota: TestCloud, nik: string, day = jakartaDay(new Date())) => {
+  const result = await documents(kuota).send(
+    new GetCommand({
+      TableName: kuota.cloud.tables.main,
+      Key: MainKeys.nikDay(hashNik(kuota.secrets.nikHmacKey, nik), day),
+      ConsistentRead: true,
+    }),
+  );
+  return result.Item ? Number(result.Item.count ?? 0) : 0;
+};
+
+export const serialItemsOf = async (kuota: TestCloud, orderId: string) =>
+  (await scanMain(kuota, 'SERIAL#')).filter((item) => item.orderId === orderId);
+
+/** `npm run ledger:check` over this test's table: shards, ledger entries and quota orders must agree. */
+export const ledgerReport = (kuota: TestCloud) => {
+  const mainTable = kuota.cloud.tables.main;
+  if (!mainTable) throw new Error('the test cloud has no main table');
+  return checkLedger({ client: documents(kuota), mainTable });
+};
+
+/** Messages waiting in or held from one of the test cloud's queues (delayed ones included). */
+export const queueBacklog = async (kuota: TestCloud, queue: 'storefrontOrders' | 'webhookDelivery') => {
+  const { Attributes } = await kuota.cloud.sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: kuota.cloud.queues[queue].url,
+      AttributeNames: [
+        'ApproximateNumberOfMessages',
+        'ApproximateNumberOfMessagesNotVisible',
+        'ApproximateNumberOfMessagesDelayed',
+      ],
+    }),
+  );
+  return Object.values(Attributes ?? {}).reduce((sum, value) => sum + Number(value), 0);
+};
+
+/**
+ * Waits until no storefront order is QUEUED and every RESERVED one has its payment attached. Watches the
+ * order queue (cheap) and scans the table only once the queue looks drained.
+ */
+export const waitUntilOrdersSettle = async (kuota: TestCloud, timeoutMs = 30_000) =>
+  eventually(
+    async () => {
+      if ((await queueBacklog(kuota, 'storefrontOrders')) > 0) return undefined;
+      const orders = await storefrontOrderItems(kuota);
+      const unsettled = orders.filter(
+        (order) => order.status === 'QUEUED' || (order.status === 'RESERVED' && !order.payment),
+      );
+      return unsettled.length === 0 ? orders : undefined;
+    },
+    { timeoutMs, intervalMs: 250 },
+  );
+
+/** Runs `work` over `items` with at most `limit` in flight. */
+export const mapLimit = async <T, R>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T, index: number) => Promise<R>,
+): Promise<R[]> => {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const index = next;
+      next += 1;
+      results[index] = await work(items[index] as T, index);
+    }
+  });
+  await Promise.all(lanes);
+  return results;
+};

@@ -1,0 +1,256 @@
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import {
+  armCrash,
+  clearFaults,
+  crashPoint,
+  disarmCrashes,
+  faultCounters,
+  setFaultPlan,
+} from '../../lib/adapters/fault-injection.js';
+import { queues } from '../../lib/adapters/queues.js';
+import { paymentSettings, reservationSettings, sweepSettings } from '../../lib/usecases/deps.js';
+import { sweepStorefronts } from '../../lib/usecases/storefront-sweeper.js';
+import { eventually, startTestCloud, type TestCloud } from '../support/cloud.js';
+import {
+  documents,
+  ledgerReport,
+  nikDayCount,
+  type PlacedOrder,
+  payAtGateway,
+  placeOrder,
+  readOrder,
+  reservedOrder,
+  runSweeper,
+  sendGatewayEvent,
+  serialItemsOf,
+  setGatewayFaults,
+  stockReseller,
+  stockShards,
+  stockTotals,
+  validNik,
+  waitForStatus,
+} from '../support/flows.js';
+
+/**
+ * Issue 4: a process dies between the steps of reserve -> pay -> fulfil (a crash point armed in the
+ * handlers, which run in this process), or a write commits while its response is lost. Redelivery (SQS,
+ * the gateway's webhook retries) and the sweeper finish the work exactly once: every paid order ends
+ * FULFILLED (or its money REFUNDED), nothing is taken twice.
+ */
+let kuota: TestCloud;
+beforeAll(async () => {
+  kuota = await startTestCloud({ visibilityTimeoutSeconds: 1, extraEnv: { KUOTA_STOCK_SHARDS: '2' } });
+  await stockReseller(kuota, 0, 40);
+});
+afterEach(async () => {
+  disarmCrashes();
+  clearFaults();
+  await setGatewayFaults(kuota, {});
+});
+afterAll(async () => {
+  await kuota?.stop();
+});
+
+const sandboxPaymentIdOf = async (orderId: string) => {
+  const result = await documents(kuota).send(
+    new GetCommand({
+      TableName: kuota.cloud.tables.sandbox,
+      Key: { pk: `PG_REFERENCE#${orderId}`, sk: 'REFERENCE' },
+      ConsistentRead: true,
+    }),
+  );
+  return result.Item?.paymentId as string | undefined;
+};
+
+/** Pays the order's QR and waits for the stamps; checks they were issued once. */
+const payAndExpectStamps = async (placed: PlacedOrder, quantity: number) => {
+  const reserved = await waitForStatus(kuota, placed, ['RESERVED']);
+  const payment = reserved.payment as { paymentId: string };
+  await payAtGateway(kuota, payment.paymentId);
+  const fulfilled = await waitForStatus(kuota, placed, ['FULFILLED']);
+  expect(fulfilled.stamps).toHaveLength(quantity);
+  expect(await serialItemsOf(kuota, placed.orderId)).toHaveLength(quantity);
+  return { payment, fulfilled };
+};
+
+describe('crashes between the steps', () => {
+  it.each(['reservation:after-reserve', 'reservation:after-payment-created'])(
+    'finishes a reservation whose consumer crashed at %s, taking stock and cap once',
+    async (point) => {
+      // Arrange
+      const nik = validNik(point.length);
+      const before = stockTotals(await stockShards(kuota, 'R01'));
+      armCrash(point, 1);
+
+      // Act
+      const placed = await placeOrder(kuota, 'R01', nik, 2);
+      const { payment } = await payAndExpectStamps(placed.body, 2);
+      const after = stockTotals(await stockShards(kuota, 'R01'));
+
+      // Assert: the crash fired (the point is no longer armed) and the redelivery took nothing twice.
+      expect(() => crashPoint(point)).not.toThrow();
+      expect(await sandboxPaymentIdOf(placed.body.orderId)).toBe(payment.paymentId);
+      expect(await nikDayCount(kuota, nik)).toBe(2);
+      expect(after.sold - before.sold).toBe(2);
+      expect(after.onHand - before.onHand).toBe(-2);
+      expect(after.reserved).toBe(before.reserved);
+    },
+  );
+
+  it('confirms a refund whose webhook handler crashed right after recording it (payment:after-refund-recorded)', async () => {
+    // Arrange: a fulfilled order, then the buyer pays a second time.
+    const { placed, payment } = await reservedOrder(kuota, 'R01', validNik(3), 1);
+    await payAtGateway(kuota, payment.paymentId);
+    await waitForStatus(kuota, placed, ['FULFILLED']);
+    armCrash('payment:after-refund-recorded', 1);
+
+    // Act: the capture webhook crashes once (500), is redelivered; the sweeper asks for the refund.
+    const second = await payAtGateway(kuota, payment.paymentId);
+    const recorded = await eventually(async () => {
+      const order = await readOrder(kuota, placed);
+      return order.body.refund ? order.body : undefined;
+    });
+    await runSweeper(kuota);
+    const refunded = await eventually(async () => {
+      const order = await readOrder(kuota, placed);
+      const refund = order.body.refund as { status: string } | undefined;
+      if (refund?.status === 'COMPLETED') return order.body;
+      await runSweeper(kuota);
+      return undefined;
+    });
+
+    // Assert
+    expect(() => crashPoint('payment:after-refund-recorded')).not.toThrow();
+    expect(recorded).toMatchObject({ status: 'FULFILLED', refund: { amountIdr: second.amountIdr } });
+    expect(refunded).toMatchObject({
+      status: 'FULFILLED',
+      refund: { amountIdr: second.amountIdr, status: 'COMPLETED' },
+    });
+    expect(await serialItemsOf(kuota, placed.orderId)).toHaveLength(1);
+  });
+
+  it('refunds a late payment whose webhook handler crashed after recording the refund', async () => {
+    // Arrange: a reservation the sweeper would expire; the clock is moved by paying with a late timestamp.
+    const { placed, payment } = await reservedOrder(kuota, 'R01', validNik(4), 1);
+    await setGatewayFaults(kuota, { dropRate: 1 });
+    const capture = await payAtGateway(kuota, payment.paymentId);
+    armCrash('payment:after-refund-recorded', 1);
+    const late = {
+      eventId: capture.eventId,
+      paymentId: payment.paymentId,
+      type: 'PAYMENT_CAPTURED' as const,
+      amountIdr: capture.amountIdr,
+      occurredAt: new Date(Date.parse(payment.expiresAt) + 1_000).toISOString(),
+    };
+
+    // Act: the first delivery dies after recording; the gateway retries; the sweeper requests the refund.
+    const crashed = await sendGatewayEvent(kuota, late);
+    const retried = await sendGatewayEvent(kuota, late);
+    const pending = await readOrder(kuota, placed);
+    await runSweeper(kuota);
+    const refunded = await eventually(async () => {
+      const order = await readOrder(kuota, placed);
+      if (order.body.status === 'REFUNDED') return order.body;
+      await runSweeper(kuota);
+      return undefined;
+    });
+
+    // Assert
+    expect(crashed.status).toBe(500);
+    expect(retried.body).toMatchObject({ outcome: 'ALREADY_PROCESSED' });
+    expect(pending.body).toMatchObject({ status: 'REFUND_PENDING', refund: { status: 'PENDING' } });
+    expect(refunded).toMatchObject({ refund: { amountIdr: payment.amountIdr, status: 'COMPLETED' } });
+    expect(await nikDayCount(kuota, validNik(4))).toBe(0);
+  });
+});
+
+describe('lost responses', () => {
+  it('fulfils once when the fulfilment transaction commits but its response is lost', async () => {
+    // Arrange
+    const { placed, payment } = await reservedOrder(kuota, 'R01', validNik(5), 2);
+    await setGatewayFaults(kuota, { dropRate: 1 });
+    const capture = await payAtGateway(kuota, payment.paymentId);
+    const lostBefore = faultCounters().responsesLost;
+    setFaultPlan({
+      throttleRate: 0,
+      transactionConflictRate: 0,
+      lostResponseRate: 1,
+      commands: ['TransactWriteItemsCommand'],
+    });
+
+    // Act
+    const answer = await sendGatewayEvent(kuota, {
+      eventId: capture.eventId,
+      paymentId: payment.paymentId,
+      type: 'PAYMENT_CAPTURED',
+      amountIdr: capture.amountIdr,
+      occurredAt: capture.occurredAt,
+    });
+    clearFaults();
+    const order = await readOrder(kuota, placed);
+
+    // Assert: kuota found its own committed write and did not apply the capture twice.
+    expect(faultCounters().responsesLost).toBeGreaterThan(lostBefore);
+    expect(answer.status).toBe(200);
+    expect(order.body.status).toBe('FULFILLED');
+    expect(order.body.refund).toBeUndefined();
+    expect(await serialItemsOf(kuota, placed.orderId)).toHaveLength(2);
+  });
+
+  it('reserves once and attaches one payment when every reservation write loses its response', async () => {
+    // Arrange
+    const nik = validNik(6);
+    const before = stockTotals(await stockShards(kuota, 'R01'));
+    setFaultPlan({
+      throttleRate: 0,
+      transactionConflictRate: 0,
+      lostResponseRate: 1,
+      commands: ['TransactWriteItemsCommand'],
+    });
+
+    // Act
+    const placed = await placeOrder(kuota, 'R01', nik, 3);
+    const reserved = await waitForStatus(kuota, placed.body, ['RESERVED']);
+    clearFaults();
+    const { fulfilled } = await payAndExpectStamps(placed.body, 3);
+    const after = stockTotals(await stockShards(kuota, 'R01'));
+
+    // Assert
+    expect(reserved.payment).toMatchObject({ amountIdr: 3 * 12_500 });
+    expect(fulfilled.refund).toBeUndefined();
+    expect(await nikDayCount(kuota, nik)).toBe(3);
+    expect(after.sold - before.sold).toBe(3);
+    expect(after.onHand - before.onHand).toBe(-3);
+    expect((await ledgerReport(kuota)).differences).toEqual([]);
+  });
+});
+
+describe('a lost queue message', () => {
+  it('re-enqueues an accepted order the queue never got, so its 202 still ends in a reservation', async () => {
+    // Arrange: the queue refuses the intake's message (emulator restart, outage); intake still answers 202.
+    const enqueue = vi
+      .spyOn(queues, 'requestReservation')
+      .mockRejectedValueOnce(new Error('queue unavailable'));
+    const placed = await placeOrder(kuota, 'R01', validNik(7), 1);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const stranded = await readOrder(kuota, placed.body);
+    const enqueueAttempts = enqueue.mock.calls.length;
+    enqueue.mockRestore();
+
+    // Act: the sweeper, with "stale" meaning any QUEUED order (the deployed setting waits 60 s).
+    const tally = await sweepStorefronts(
+      { ...sweepSettings(), staleQueuedSeconds: 0 },
+      await paymentSettings(),
+      reservationSettings(),
+    );
+    const reserved = await waitForStatus(kuota, placed.body, ['RESERVED']);
+
+    // Assert
+    expect(placed.status).toBe(202);
+    expect(enqueueAttempts).toBe(1);
+    expect(stranded.body.status).toBe('QUEUED');
+    expect(tally.requeued).toBeGreaterThanOrEqual(1);
+    expect(reserved.payment).toMatchObject({ amountIdr: 12_500 });
+  });
+});

@@ -1,0 +1,153 @@
+import { randomUUID } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestCloud, type TestCloud } from '../support/cloud.js';
+import {
+  nikDayCount,
+  placeOrder,
+  stockReseller,
+  storefrontOrderItems,
+  validNik,
+  waitForStatus,
+} from '../support/flows.js';
+
+/**
+ * Issue 4: per-NIK and per-client intake limits answer 429 with Retry-After instead of queueing abuse.
+ * Limits are low here (NIK 3 a minute, client 12 a minute; the client is the source IP), and the
+ * national daily cap is configured to 3 stamps. The limiter counts fixed one-minute windows,
+ * so each test starts well inside a window: a window boundary mid-test would reset the counters.
+ */
+const NIK_LIMIT = 3;
+const CLIENT_LIMIT = 12;
+/** A daily cap configured below the per-order maximum (5). */
+const DAILY_CAP = 3;
+
+let kuota: TestCloud;
+beforeAll(async () => {
+  kuota = await startTestCloud({
+    extraEnv: {
+      KUOTA_NIK_INTAKE_PER_MINUTE: String(NIK_LIMIT),
+      KUOTA_CLIENT_INTAKE_PER_MINUTE: String(CLIENT_LIMIT),
+      KUOTA_NIK_DAILY_CAP: String(DAILY_CAP),
+    },
+  });
+  await stockReseller(kuota, 0, 10);
+});
+afterAll(async () => {
+  await kuota?.stop();
+});
+
+/** Waits for the next minute if fewer than 15 s of the current one remain. */
+const startInsideAWindow = async () => {
+  const left = 60_000 - (Date.now() % 60_000);
+  if (left < 15_000) await new Promise((resolve) => setTimeout(resolve, left + 100));
+};
+
+describe('intake limits', () => {
+  it('answers 429 with Retry-After to a NIK over its per-minute limit, and queues nothing for it', async () => {
+    // Arrange
+    await startInsideAWindow();
+    const nik = validNik(77);
+    const before = (await storefrontOrderItems(kuota)).length;
+
+    // Act
+    const answers = await Promise.all(
+      Array.from({ length: NIK_LIMIT + 3 }, () => placeOrder(kuota, 'R02', nik, 1)),
+    );
+    const after = await storefrontOrderItems(kuota);
+
+    // Assert
+    const accepted = answers.filter((answer) => answer.status === 202);
+    const limited = answers.filter((answer) => answer.status === 429);
+    expect(accepted).toHaveLength(NIK_LIMIT);
+    expect(limited).toHaveLength(3);
+    for (const answer of limited) {
+      expect(Number(answer.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      expect(Number(answer.headers.get('retry-after'))).toBeLessThanOrEqual(60);
+      expect(answer.body.error).toMatchObject({ code: 'RATE_LIMITED' });
+    }
+    expect(after.length - before).toBe(NIK_LIMIT);
+    expect(new Set(after.map((item) => item.orderId))).toEqual(
+      new Set([...accepted.map((answer) => answer.body.orderId)]),
+    );
+  });
+
+  it('answers 429 to a client over its per-minute limit whatever NIKs it sends, and only to that client', async () => {
+    // Arrange: this client connects from 127.0.0.2, so the first test's orders (from 127.0.0.1) do not count.
+    await startInsideAWindow();
+    const before = (await storefrontOrderItems(kuota)).length;
+
+    // Act
+    const answers = await Promise.all(
+      Array.from({ length: CLIENT_LIMIT + 4 }, (_, index) =>
+        postFrom('127.0.0.2', '/v1/storefronts/R03/orders', { nik: validNik(1000 + index), quantity: 1 }),
+      ),
+    );
+    const otherClient = await placeOrder(kuota, 'R03', validNik(2000), 1);
+    const after = (await storefrontOrderItems(kuota)).length;
+
+    // Assert
+    expect(answers.filter((answer) => answer.status === 202)).toHaveLength(CLIENT_LIMIT);
+    const limited = answers.filter((answer) => answer.status === 429);
+    expect(limited).toHaveLength(4);
+    for (const answer of limited) {
+      expect(answer.retryAfter).toMatch(/^[1-9][0-9]*$/);
+      expect(answer.body).toContain('RATE_LIMITED');
+    }
+    expect(otherClient.status).toBe(202);
+    expect(after - before).toBe(CLIENT_LIMIT + 1);
+  });
+});
+
+describe('a configured daily cap below the per-order maximum', () => {
+  it('rejects a single order larger than the cap, even for a NIK with nothing reserved today', async () => {
+    // Arrange
+    const nik = validNik(3_000);
+
+    // Act
+    const tooMany = await placeOrder(kuota, 'R01', nik, DAILY_CAP + 1);
+    const rejected = await waitForStatus(kuota, tooMany.body, ['REJECTED', 'RESERVED']);
+    const fits = await placeOrder(kuota, 'R01', nik, DAILY_CAP);
+    const reserved = await waitForStatus(kuota, fits.body, ['REJECTED', 'RESERVED']);
+
+    // Assert
+    expect(rejected).toMatchObject({ status: 'REJECTED', reason: 'BUYER_CAP_EXCEEDED' });
+    expect(reserved).toMatchObject({ status: 'RESERVED', quantity: DAILY_CAP });
+    expect(await nikDayCount(kuota, nik)).toBe(DAILY_CAP);
+  });
+});
+
+/** POSTs an order from another loopback address, i.e. as another client (another source IP). */
+const postFrom = (localAddress: string, path: string, body: unknown) =>
+  new Promise<{ status: number; retryAfter: string | undefined; body: string }>((resolve, reject) => {
+    const url = new URL(path, kuota.baseUrl);
+    const payload = JSON.stringify(body);
+    const request = httpRequest(
+      {
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        method: 'POST',
+        localAddress,
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(payload),
+          'idempotency-key': `client-${randomUUID()}`,
+        },
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () =>
+          resolve({
+            status: response.statusCode ?? 0,
+            retryAfter: response.headers['retry-after'],
+            body: Buffer.concat(chunks).toString('utf8'),
+          }),
+        );
+        response.on('error', reject);
+      },
+    );
+    request.on('error', reject);
+    request.end(payload);
+  });
