@@ -9,7 +9,7 @@ import { config } from '../config.js';
 import type { QuotaOrder, QuotaOrderStatus } from '../domain/quota-order.js';
 import { Index, MainKeys } from '../infra/resources.js';
 import { dynamo } from './aws-clients.js';
-import { storeCall } from './dynamo-errors.js';
+import { ConditionFailed, storeCall } from './dynamo-errors.js';
 
 /** Persistence of kuota's own records in the main table. All keys come from MainKeys. */
 const table = () => config().mainTable;
@@ -418,6 +418,27 @@ export const mainStore = {
         }),
       ),
     );
+  },
+
+  /** A lowered fee cap binds at once: a fee above it comes down to it (one conditional write, no race). */
+  async lowerServiceFeeTo(resellerId: string, capIdr: number): Promise<boolean> {
+    try {
+      await storeCall(() =>
+        dynamo().send(
+          new UpdateCommand({
+            TableName: table(),
+            Key: MainKeys.resellerProfile(resellerId),
+            UpdateExpression: 'SET serviceFeeIdr = :cap',
+            ConditionExpression: 'attribute_exists(pk) AND serviceFeeIdr > :cap',
+            ExpressionAttributeValues: { ':cap': capIdr },
+          }),
+        ),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionFailed) return false;
+      throw error;
+    }
   },
 
   async listAuditOfDay(day: string): Promise<(AuditRecord & { auditId: string })[]> {

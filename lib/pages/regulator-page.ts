@@ -13,15 +13,17 @@ export const regulatorPage = (): string => `<!doctype html>
   body { margin: 0; }
   header { background: #0f2a47; color: #fff; padding: .8rem 1.5rem; display: flex; align-items: center; gap: 1rem; }
   header h1 { font-size: 1.15rem; margin: 0; flex: 1; }
-  main { padding: 1rem 1.5rem; display: grid; gap: 1rem; }
+  main { padding: 1rem 1.5rem; display: grid; grid-template-columns: minmax(0, 1fr); gap: 1rem; }
   .cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(10rem, 1fr)); gap: .75rem; }
   .card, section { background: #fff; border-radius: 10px; padding: .8rem 1rem; box-shadow: 0 1px 3px #0002; }
   .card .value { font-size: 1.5rem; font-weight: 700; }
   .card .label { color: #5b6470; font-size: .8rem; }
-  .charts { display: grid; grid-template-columns: 2fr 1fr; gap: 1rem; }
+  .charts { display: grid; grid-template-columns: minmax(0, 2fr) minmax(0, 1fr); gap: 1rem; }
+  section { overflow-x: auto; }
   table { border-collapse: collapse; width: 100%; font-size: .82rem; }
-  th, td { padding: .35rem .5rem; border-bottom: 1px solid #e5e7eb; text-align: right; white-space: nowrap; }
+  th, td { padding: .35rem .4rem; border-bottom: 1px solid #e5e7eb; text-align: right; white-space: nowrap; }
   th:nth-child(-n+3), td:nth-child(-n+3) { text-align: left; }
+  #ledger th, #ledger td { text-align: left; } #ledger th:nth-child(3), #ledger td:nth-child(3) { text-align: right; }
   tbody tr { cursor: pointer; } tbody tr:hover { background: #eef4fb; } tr.selected { background: #dbe9f8; }
   .flag { display: inline-block; font-size: .7rem; padding: .05rem .35rem; border-radius: 4px; background: #fde68a; margin-left: .2rem; }
   .flag.SUSPENDED, .flag.IDLE_STOCK { background: #fecaca; } .flag.SOLD_OUT { background: #e5e7eb; }

@@ -93,6 +93,8 @@ export const regulatorUpdatesVendor = async (
       newId('AU', now()),
     ),
   );
+  const feeCap = changes.serviceFeeCapIdr;
+  if (feeCap !== undefined) await withStoreRetries(() => mainStore.lowerServiceFeeTo(resellerId, feeCap));
   return vendorStatus(resellerId);
 };
 
