@@ -6,7 +6,7 @@ import { type ShardPart, type StorefrontOrder, storefrontStore } from '../adapte
 import type { PaymentGateway } from '../domain/payment-gateway.js';
 import { jakartaDay, type RejectionReason, unitPrice } from '../domain/storefront-order.js';
 import { logger } from '../http/logger.js';
-import { cachedReseller } from './reseller-cache.js';
+import { cachedReseller, forgetReseller } from './reseller-cache.js';
 import { buyerReference } from './storefront.js';
 
 /**
@@ -114,7 +114,12 @@ export const reserveOrder = async (
     if (order.status !== 'QUEUED') return 'ALREADY_DONE';
 
     const now = settings.now();
-    const reseller = await cachedReseller(order.resellerId);
+    let reseller = await cachedReseller(order.resellerId);
+    if (reseller?.status === 'SUSPENDED') {
+      // A suspension must not outlive its resume: confirm with a fresh read before rejecting.
+      forgetReseller(order.resellerId);
+      reseller = await cachedReseller(order.resellerId);
+    }
     if (!reseller || reseller.status === 'SUSPENDED') return reject(order, 'RESELLER_SUSPENDED', now);
     if (!reseller.storefrontOpen) return reject(order, 'STOREFRONT_CLOSED', now);
     if ((soldOutUntil.get(order.resellerId) ?? 0) > now.getTime()) return reject(order, 'SOLD_OUT', now);

@@ -7,7 +7,9 @@ const readme = readFileSync('README.md', 'utf8');
 
 describe('the README stays in step with the code', () => {
   it('lists every route of the API', () => {
-    const missing = allRoutes.filter((route) => !readme.includes(`\`${route.path}\``)).map((route) => route.path);
+    const missing = allRoutes
+      .filter((route) => !readme.includes(`\`${route.path}\``))
+      .map((route) => route.path);
     expect(missing).toEqual([]);
   });
 
