@@ -24,9 +24,11 @@ import type { DeserializeMiddleware, MetadataBearer, Pluggable } from '@smithy/t
  *
  * Approximations, all documented where they are made:
  * - UpdateItem bills the larger of the item before and after the update, which the request alone does not
- *   show. The meter estimates it as the larger of (a) the last size it saw for that item in this process
- *   (from a Put, a Get or an earlier Update) grown by the update's values, and (b) the key plus every
- *   attribute name and value the update expression carries.
+ *   show. The meter remembers the size of every attribute of the items it saw written or read in this
+ *   process (Put, Get, earlier Updates) and applies the update to that picture: SET replaces an
+ *   attribute's size with its new value's, ADD of a number keeps the larger, list_append and set ADD grow
+ *   it, REMOVE drops it. For an item it never saw, the item is the key plus the attributes the update
+ *   writes (an undercount when the item has other, large attributes).
  * - Index membership of an item is known only from writes the meter saw; an update that does not touch
  *   an index key of an item the meter never saw is assumed not to be in the index.
  * - Numbers are sized as AWS documents them: 1 byte per two significant digits, plus 1.
@@ -211,11 +213,25 @@ const scalar = (value: unknown): string | undefined => {
   return typeof value === 'object' ? undefined : String(value);
 };
 
-/** What the meter remembers about an item it saw written or read: its size and its index partitions. */
+/**
+ * What the meter remembers about an item it saw written or read: the size of each attribute (name
+ * included) and the index partitions it is in.
+ */
 interface ShadowItem {
-  size: number;
+  attributes: Map<string, number>;
   indexes: Record<string, string>;
 }
+const sizeOf = (attributes: ReadonlyMap<string, number>): number =>
+  [...attributes.values()].reduce((sum, size) => sum + size, 0);
+const attributeSizes = (item: AnyItem | undefined): Map<string, number> => {
+  const sizes = new Map<string, number>();
+  if (!item) return sizes;
+  const marshalled = isMarshalledItem(item);
+  for (const [name, value] of Object.entries(item)) {
+    if (value !== undefined) sizes.set(name, utf8(name) + valueSize(value, marshalled));
+  }
+  return sizes;
+};
 const MAX_SHADOW_ITEMS = 250_000;
 const shadow = new Map<string, ShadowItem>();
 const shadowId = (table: string, key: AnyItem): string => {
@@ -279,14 +295,23 @@ interface WriteRequest {
   readonly ExpressionAttributeValues?: AnyItem;
 }
 
-/** `SET a = :x, b = if_not_exists(b, :y) REMOVE c ADD d :z` → attribute name → value placeholder. */
+interface UpdateAction {
+  readonly action: 'SET' | 'ADD' | 'DELETE';
+  /** The value expression's placeholders (`:x`). */
+  readonly placeholders: readonly string[];
+  /** `if_not_exists(...)`: keeps an existing value. `list_append(...)`: grows it. */
+  readonly keepsExisting: boolean;
+  readonly appends: boolean;
+}
+
+/** `SET a = :x, b = if_not_exists(b, :y) REMOVE c ADD d :z` → top-level attribute name → what happens. */
 const parseUpdate = (request: WriteRequest) => {
   const names = request.ExpressionAttributeNames ?? {};
   const resolve = (path: string) => {
     const first = path.trim().split(/[.[]/)[0] ?? '';
     return names[first] ?? first;
   };
-  const set = new Map<string, string | undefined>();
+  const actions = new Map<string, UpdateAction>();
   const removed = new Set<string>();
   const clauses = (request.UpdateExpression ?? '').split(/\b(SET|REMOVE|ADD|DELETE)\b/i);
   for (let index = 1; index < clauses.length; index += 2) {
@@ -305,18 +330,21 @@ const parseUpdate = (request: WriteRequest) => {
     }
     if (current.trim()) parts.push(current);
     for (const part of parts) {
-      if (action === 'REMOVE') removed.add(resolve(part));
-      else if (action === 'SET') {
-        const [path, value = ''] = part.split('=');
-        const placeholder = /^\s*(:[A-Za-z0-9_]+)\s*$/.exec(value)?.[1];
-        set.set(resolve(path ?? ''), placeholder);
-      } else {
-        const [path] = part.trim().split(/\s+/);
-        set.set(resolve(path ?? ''), undefined);
+      if (action === 'REMOVE') {
+        removed.add(resolve(part));
+        continue;
       }
+      const [path = '', value = ''] =
+        action === 'SET' ? part.split('=') : [part.trim().split(/\s+/)[0], part];
+      actions.set(resolve(path), {
+        action: action as UpdateAction['action'],
+        placeholders: value.match(/:[A-Za-z0-9_]+/g) ?? [],
+        keepsExisting: /if_not_exists/i.test(value),
+        appends: /list_append/i.test(value),
+      });
     }
   }
-  return { set, removed };
+  return { actions, removed };
 };
 
 const writeCharges = (
@@ -332,46 +360,68 @@ const writeCharges = (
   if (kind === 'ConditionCheck') {
     return [{ table, partition, writeUnits: writeUnitsFor(itemSize(key), true), readUnits: 0 }];
   }
+  const before = known ? sizeOf(known.attributes) : 0;
   if (kind === 'Put') {
-    const size = Math.max(itemSize(request.Item), known?.size ?? 0);
-    const after = indexPartitions(table, request.Item ?? {});
-    remember(id, { size: itemSize(request.Item), indexes: after });
+    const attributes = attributeSizes(request.Item);
+    const after = sizeOf(attributes);
+    const indexes = indexPartitions(table, request.Item ?? {});
+    remember(id, { attributes, indexes });
     return [
-      { table, partition, writeUnits: writeUnitsFor(size, transactional), readUnits: 0 },
-      ...indexCharges(table, known?.indexes ?? {}, after, itemSize(request.Item), transactional),
+      { table, partition, writeUnits: writeUnitsFor(Math.max(before, after), transactional), readUnits: 0 },
+      ...indexCharges(table, known?.indexes ?? {}, indexes, after, transactional),
     ];
   }
   if (kind === 'Delete') {
-    const size = known?.size ?? itemSize(key);
+    const size = known ? before : itemSize(key);
     remember(id, undefined);
     return [
       { table, partition, writeUnits: writeUnitsFor(size, transactional), readUnits: 0 },
       ...indexCharges(table, known?.indexes ?? {}, {}, size, transactional),
     ];
   }
-  // Update: the larger of before and after; estimated as described at the top of this file.
-  const names = Object.values(request.ExpressionAttributeNames ?? {}).reduce(
-    (sum, name) => sum + utf8(name),
-    0,
-  );
+  // Update: billed on the larger of the item before and after, estimated as described at the top.
   const values = request.ExpressionAttributeValues ?? {};
-  const valueBytes = Object.values(values).reduce((sum: number, value) => sum + valueSize(value, true), 0);
-  const requestEstimate = itemSize(key) + names + valueBytes;
-  const size = known ? Math.max(known.size + valueBytes, requestEstimate) : requestEstimate;
-  const { set, removed } = parseUpdate(request);
-  const after: Record<string, string> = { ...(known?.indexes ?? {}) };
-  for (const index of tables.get(table)?.indexes ?? []) {
-    if (removed.has(index.partitionKey)) delete after[index.indexName];
-    const placeholder = set.has(index.partitionKey) ? set.get(index.partitionKey) : undefined;
-    const value = placeholder ? scalar(values[placeholder]) : undefined;
-    if (value !== undefined) after[index.indexName] = value;
+  const { actions, removed } = parseUpdate(request);
+  const attributes = new Map(known?.attributes ?? attributeSizes(key));
+  for (const name of removed) attributes.delete(name);
+  for (const [name, change] of actions) {
+    const old = attributes.get(name);
+    const valueBytes = change.placeholders.reduce(
+      (sum, placeholder) => sum + valueSize(values[placeholder], true),
+      0,
+    );
+    const fresh = utf8(name) + valueBytes;
+    if (old === undefined) attributes.set(name, fresh);
+    else if (change.appends) attributes.set(name, old + valueBytes);
+    else if (change.keepsExisting || change.action === 'DELETE') attributes.set(name, old);
+    else if (change.action === 'ADD' && !isNumberAdd(change, values)) attributes.set(name, old + valueBytes);
+    else if (change.action === 'ADD') attributes.set(name, Math.max(old, fresh));
+    else attributes.set(name, fresh);
   }
-  remember(id, { size: known ? Math.max(known.size, size) : size, indexes: after });
-  const before = known?.indexes ?? {};
-  const indexWrites = indexCharges(table, before, after, size, transactional);
+  const after = sizeOf(attributes);
+  const size = Math.max(before, after);
+  const indexes: Record<string, string> = { ...(known?.indexes ?? {}) };
+  for (const index of tables.get(table)?.indexes ?? []) {
+    if (removed.has(index.partitionKey)) delete indexes[index.indexName];
+    const change = actions.get(index.partitionKey);
+    const placeholder =
+      change?.action === 'SET' && change.placeholders.length === 1 ? change.placeholders[0] : undefined;
+    const value = placeholder ? scalar(values[placeholder]) : undefined;
+    if (value !== undefined) indexes[index.indexName] = value;
+  }
+  remember(id, { attributes, indexes });
   // An item that stays in an index under the same key is still rewritten there (projection ALL).
-  return [{ table, partition, writeUnits: writeUnitsFor(size, transactional), readUnits: 0 }, ...indexWrites];
+  return [
+    { table, partition, writeUnits: writeUnitsFor(size, transactional), readUnits: 0 },
+    ...indexCharges(table, known?.indexes ?? {}, indexes, size, transactional),
+  ];
 };
+
+const isNumberAdd = (change: UpdateAction, values: AnyItem): boolean =>
+  change.placeholders.every((placeholder) => {
+    const value = values[placeholder];
+    return isAttributeValue(value) && value.N !== undefined;
+  });
 
 const readCharge = (
   table: string,
@@ -381,7 +431,7 @@ const readCharge = (
 ): UnitCharge => {
   if (item) {
     const id = shadowId(table, key);
-    remember(id, { size: itemSize(item), indexes: indexPartitions(table, item) });
+    remember(id, { attributes: attributeSizes(item), indexes: indexPartitions(table, item) });
   }
   return {
     table,

@@ -241,6 +241,39 @@ describe('request usage from real command inputs', () => {
     expect(unseen.charges[0]?.writeUnits).toBe(1);
   });
 
+  it('does not grow a counter item with every ADD: a thousand updates still cost 1 WRU each', () => {
+    registerMeteredTable('stock', { partitionKey: 'pk', sortKey: 'sk' });
+    const key = { pk: { S: 'STOCK#R01' }, sk: { S: 'COUNTER' } };
+    dynamoDbRequestUsage(
+      'PutItemCommand',
+      {
+        TableName: 'stock',
+        Item: { ...key, onHand: { N: '1000' }, reserved: { N: '0' }, name: { S: kb(0.5) } },
+      },
+      {},
+    );
+    const take = {
+      TableName: 'stock',
+      Key: key,
+      UpdateExpression: 'ADD onHand :minus, reserved :plus',
+      ConditionExpression: 'onHand >= :plus',
+      ExpressionAttributeValues: { ':minus': { N: '-1' }, ':plus': { N: '1' } },
+    };
+    let last = 0;
+    for (let i = 0; i < 1_000; i += 1)
+      last = dynamoDbRequestUsage('UpdateItemCommand', take, {}).charges[0]?.writeUnits ?? 0;
+    expect(last).toBe(1);
+    // Growing a list does grow the item.
+    const append = {
+      TableName: 'stock',
+      Key: key,
+      UpdateExpression: 'SET events = list_append(if_not_exists(events, :empty), :event)',
+      ExpressionAttributeValues: { ':empty': { L: [] }, ':event': { L: [{ S: kb(0.3) }] } },
+    };
+    dynamoDbRequestUsage('UpdateItemCommand', append, {});
+    expect(dynamoDbRequestUsage('UpdateItemCommand', append, {}).charges[0]?.writeUnits).toBe(2);
+  });
+
   it('adds global secondary index writes when an item enters, moves in or leaves the index', () => {
     registerMeteredTable('main', {
       partitionKey: 'pk',
