@@ -70,7 +70,7 @@ describe('reservation expiry and reconciliation', () => {
     const orderedAgain = await reservedOrder(kuota, 'R01', unpaidNik, 5);
 
     // Assert
-    expect(capture.occurredAt <= paid.payment.expiresAt).toBe(true);
+    expect(Date.parse(capture.occurredAt)).toBeLessThanOrEqual(Date.parse(paid.payment.expiresAt));
     expect(beforeSweep.body.status).toBe('RESERVED');
     expect(tally).toMatchObject({ reconciled: 1, expired: 1, failed: 0 });
     expect(paidAfter.body.status).toBe('FULFILLED');
@@ -144,7 +144,7 @@ describe('reservation expiry and reconciliation', () => {
     const refunded = await waitForStatus(kuota, placed, ['REFUNDED']);
 
     // Assert
-    expect(capture.occurredAt > payment.expiresAt).toBe(true);
+    expect(Date.parse(capture.occurredAt)).toBeGreaterThan(Date.parse(payment.expiresAt));
     expect(capWhileReserved).toBe(1);
     expect(refunded).toMatchObject({ refund: { amountIdr: payment.amountIdr, status: 'COMPLETED' } });
     expect(await nikDayCount(kuota, nik)).toBe(0);
