@@ -291,7 +291,7 @@ const main = async () => {
   );
   const stockOf = (position: number) => (position === 0 ? settings.hotStock : settings.otherStock);
   process.stdout.write(
-    `  stocking ${settings.rounds * 5} resellers (kuota: quota order → tax payment → allocation)... `,
+    `  stocking ${settings.rounds * 5 + 1} resellers (kuota: quota order → tax payment → allocation)... `,
   );
   const stocked = Date.now();
   const calibrationReseller = credentials.resellers[25] as (typeof credentials.resellers)[number];

@@ -124,10 +124,12 @@ const main = () => {
   const [kuota, baseline] = results as [CapacityResult, CapacityResult];
   const row = (label: string, pick: (result: CapacityResult) => string) =>
     console.log(`| ${label} | ${pick(kuota)} | ${pick(baseline)} |`);
-  row('stamps/s, one reseller', (result) => fmt(result.perReseller.stampsPerSecond));
-  row('binds first (one reseller)', (result) => result.perReseller.binding.name);
+  row('stamps/s, one reseller: its own partitions', (result) => fmt(result.resellerKeys.stampsPerSecond));
+  row('  bound by', (result) => result.resellerKeys.binding?.name ?? '—');
+  row('stamps/s, one reseller: all limits', (result) => fmt(result.perReseller.stampsPerSecond));
+  row('  binds first', (result) => result.perReseller.binding.name);
   row('stamps/s, nationally', (result) => fmt(result.national.stampsPerSecond));
-  row('binds first (nationally)', (result) => result.national.binding.name);
+  row('  binds first', (result) => result.national.binding.name);
   row(`time to serve ${fmt(options.stamps)} stamps`, (result) => duration(result.secondsForStamps));
   row('scaling warm-up before full rate', (result) => duration(result.rampSeconds));
   for (const result of results) {

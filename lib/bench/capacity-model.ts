@@ -93,6 +93,8 @@ export interface CapacityResult {
     readonly binding: Limit;
     readonly limits: Limit[];
   };
+  /** One reseller's own partitions only (what no account quota increase can raise). */
+  readonly resellerKeys: { readonly stampsPerSecond: number; readonly binding?: Limit };
   readonly national: { readonly stampsPerSecond: number; readonly binding: Limit; readonly limits: Limit[] };
   /** Seconds to sell `stamps` at the national rate, and the warm-up (scaling) it needs first. */
   readonly secondsForStamps: number;
@@ -207,8 +209,12 @@ export const capacity = (design: DesignMeasurements, options: ModelOptions): Cap
       return (needed / limits.lambdaScalingPer10Seconds) * 10;
     }),
   );
+  const ownKeys = resellerLimits.length > 0 ? lowest(resellerLimits) : undefined;
   return {
     design: design.design,
+    resellerKeys: ownKeys
+      ? { stampsPerSecond: ownKeys.stampsPerSecond, binding: ownKeys }
+      : { stampsPerSecond: Infinity },
     perReseller: {
       stampsPerSecond: resellerBinding.stampsPerSecond,
       binding: resellerBinding,

@@ -86,6 +86,7 @@ describe('capacity', () => {
     // One reseller: its 32 shards allow 16,000/s, but the table quota (40,000 ÷ 10 = 4,000) binds first.
     expect(result.perReseller.stampsPerSecond).toBe(4_000);
     expect(result.perReseller.binding.name).toBe('table quota: main');
+    expect(result.resellerKeys.stampsPerSecond).toBe(16_000);
     // Nationally: API 10,000 ÷ 2 = 5,000; Lambda 1,000 ÷ 0.07 ≈ 14,286; table 4,000; index 16,000;
     // SQS source 1,000 ÷ 0.02 = 50,000; 10 resellers × 4,000 = 40,000.
     expect(result.national.stampsPerSecond).toBe(4_000);
