@@ -7,6 +7,13 @@ import { EnvVar } from './infra/resources.js';
  */
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
+/** A probability for an injected DynamoDB fault; unset means 0 (no faults). */
+const faultRate = z.coerce
+  .number()
+  .min(0, 'must be between 0 and 1')
+  .max(1, 'must be between 0 and 1')
+  .default(0);
+
 const ConfigSchema = z.object({
   stage: z.enum(['local', 'staging', 'production']).default('local'),
   region: z.string().min(1).default('ap-southeast-3'),
@@ -27,10 +34,20 @@ const ConfigSchema = z.object({
   deadLetterQueueUrls: z.object({ allocation: z.url(), storefrontOrders: z.url(), webhookDelivery: z.url() }),
   idleStockDays: z.coerce.number().positive().default(2),
   refundSlaSeconds: positiveInt(3_600),
+  paymentWatchSeconds: positiveInt(3_600),
   maxBodyBytes: positiveInt(16 * 1024),
   // http(s) only: z.url() alone takes `localhost:8000` as a URL with the scheme `localhost:`.
   dynamoDbEndpoint: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
   sqsEndpoint: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  /**
+   * Injected DynamoDB faults (lib/adapters/fault-injection.ts), for the local stack and its tests: the share
+   * of requests throttled, of transactions cancelled by a conflict, of writes whose response is lost.
+   */
+  faults: z.object({
+    throttleRate: faultRate,
+    transactionConflictRate: faultRate,
+    lostResponseRate: faultRate,
+  }),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 
@@ -62,9 +79,15 @@ export const parseConfig = (env: NodeJS.ProcessEnv): Config => {
     },
     idleStockDays: env[EnvVar.idleStockDays],
     refundSlaSeconds: env[EnvVar.refundSlaSeconds],
+    paymentWatchSeconds: env[EnvVar.paymentWatchSeconds],
     maxBodyBytes: env[EnvVar.maxBodyBytes],
     dynamoDbEndpoint: env[EnvVar.dynamoDbEndpoint] || undefined,
     sqsEndpoint: env[EnvVar.sqsEndpoint] || undefined,
+    faults: {
+      throttleRate: env[EnvVar.faultThrottleRate] || undefined,
+      transactionConflictRate: env[EnvVar.faultTransactionConflictRate] || undefined,
+      lostResponseRate: env[EnvVar.faultLostResponseRate] || undefined,
+    },
   });
   if (!result.success) {
     const envNames: Record<string, string> = {
@@ -85,6 +108,7 @@ export const parseConfig = (env: NodeJS.ProcessEnv): Config => {
       clientIntakePerMinute: EnvVar.clientIntakePerMinute,
       idleStockDays: EnvVar.idleStockDays,
       refundSlaSeconds: EnvVar.refundSlaSeconds,
+      paymentWatchSeconds: EnvVar.paymentWatchSeconds,
       maxBodyBytes: EnvVar.maxBodyBytes,
       dynamoDbEndpoint: EnvVar.dynamoDbEndpoint,
       sqsEndpoint: EnvVar.sqsEndpoint,
@@ -94,12 +118,25 @@ export const parseConfig = (env: NodeJS.ProcessEnv): Config => {
       storefrontOrders: EnvVar.storefrontOrderDlqUrl,
       webhookDelivery: EnvVar.webhookDeliveryDlqUrl,
     };
+    const faultNames: Record<string, string> = {
+      throttleRate: EnvVar.faultThrottleRate,
+      transactionConflictRate: EnvVar.faultTransactionConflictRate,
+      lostResponseRate: EnvVar.faultLostResponseRate,
+    };
     const nameOf = (path: readonly PropertyKey[]) =>
       path[0] === 'deadLetterQueueUrls'
         ? (dlqNames[String(path[1])] ?? path.join('.'))
-        : (envNames[String(path[0])] ?? path.join('.'));
+        : path[0] === 'faults'
+          ? (faultNames[String(path[1])] ?? path.join('.'))
+          : (envNames[String(path[0])] ?? path.join('.'));
     const problems = result.error.issues.map((issue) => `${nameOf(issue.path)}: ${issue.message}`).join('; ');
     throw new ConfigurationError(`invalid configuration: ${problems}`);
+  }
+  const { faults, stage } = result.data;
+  if (stage === 'production' && Object.values(faults).some((rate) => rate > 0)) {
+    throw new ConfigurationError(
+      `invalid configuration: ${EnvVar.faultThrottleRate}, ${EnvVar.faultTransactionConflictRate} and ${EnvVar.faultLostResponseRate} (fault injection) are refused in production`,
+    );
   }
   return result.data;
 };

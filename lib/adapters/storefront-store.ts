@@ -54,7 +54,7 @@ export interface StorefrontOrder {
   readonly refunds: Record<string, RefundState>;
 }
 
-const work = (state: 'QUEUED' | 'RESERVED' | 'REFUND', id: string, sortKey: string) => ({
+const work = (state: 'QUEUED' | 'RESERVED' | 'REFUND' | 'WATCH', id: string, sortKey: string) => ({
   gsi1pk: MainKeys.storefrontWork(state, bucketOf(id, STOREFRONT_WORK_BUCKETS)),
   gsi1sk: sortKey,
 });
@@ -90,6 +90,15 @@ const ledgerEntry = (
   shard: parts[0]?.shard ?? 0,
   at,
   reference: order.orderId,
+});
+
+/**
+ * A settled order (FULFILLED or EXPIRED) stays in the WATCH part of the work index until `watchUntil`, when
+ * the sweeper asks the gateway once more: a second or late payment whose webhook was lost is refunded too.
+ */
+const watch = (order: StorefrontOrder, watchUntil: string) => ({
+  gsi1pk: work('WATCH', order.orderId, '').gsi1pk,
+  gsi1sk: `${watchUntil}#${order.orderId}`,
 });
 
 /** The order item's own update, guarded by its version (and optionally by its status). */
@@ -308,6 +317,7 @@ export const storefrontStore = {
     capture: GatewayCapture,
     serials: string[],
     at: string,
+    watchUntil: string,
   ): Promise<void> {
     const parts = order.shardParts ?? [];
     await storeCall(() =>
@@ -316,8 +326,14 @@ export const storefrontStore = {
           TransactItems: [
             orderUpdate(
               order,
-              { status: 'FULFILLED', stamps: serials, paidAt: capture.occurredAt, fulfilledAt: at },
-              ['gsi1pk', 'gsi1sk'],
+              {
+                status: 'FULFILLED',
+                stamps: serials,
+                paidAt: capture.occurredAt,
+                fulfilledAt: at,
+                ...watch(order, watchUntil),
+              },
+              [],
               'RESERVED',
             ),
             ...parts.map((part) => {
@@ -367,13 +383,18 @@ export const storefrontStore = {
   },
 
   /** Not paid in time: stock back on sale, the buyer's cap back, RELEASE in the ledger. */
-  async expire(order: StorefrontOrder, at: string): Promise<void> {
+  async expire(order: StorefrontOrder, at: string, watchUntil: string): Promise<void> {
     const parts = order.shardParts ?? [];
     await storeCall(() =>
       dynamo().send(
         new TransactWriteCommand({
           TransactItems: [
-            orderUpdate(order, { status: 'EXPIRED', expiredAt: at }, ['gsi1pk', 'gsi1sk'], 'RESERVED'),
+            orderUpdate(
+              order,
+              { status: 'EXPIRED', expiredAt: at, ...watch(order, watchUntil) },
+              [],
+              'RESERVED',
+            ),
             ...parts.map((part) => shardMove(order.resellerId, part, 'reserved', 'onHand', false)),
             {
               Update: {
@@ -443,6 +464,15 @@ export const storefrontStore = {
     );
   },
 
+  /** The watch window of a settled order has ended: it leaves the work index. */
+  async endWatch(order: StorefrontOrder): Promise<void> {
+    await storeCall(() =>
+      dynamo().send(
+        new TransactWriteCommand({ TransactItems: [orderUpdate(order, {}, ['gsi1pk', 'gsi1sk'])] }),
+      ),
+    );
+  },
+
   async findRefund(refundId: string): Promise<{ orderId: string; eventId: string } | undefined> {
     const result = await storeCall(() =>
       dynamo().send(
@@ -496,7 +526,7 @@ export const storefrontStore = {
 
   /** One bucket of the work index for a state, oldest first, up to `before`. */
   async listWork(
-    state: 'QUEUED' | 'RESERVED' | 'REFUND',
+    state: 'QUEUED' | 'RESERVED' | 'REFUND' | 'WATCH',
     bucket: number,
     before: string,
     limit: number,

@@ -27,6 +27,7 @@ export const EnvVar = {
   webhookDeliveryDlqUrl: 'KUOTA_WEBHOOK_DELIVERY_DLQ_URL',
   idleStockDays: 'KUOTA_IDLE_STOCK_DAYS',
   refundSlaSeconds: 'KUOTA_REFUND_SLA_SECONDS',
+  paymentWatchSeconds: 'KUOTA_PAYMENT_WATCH_SECONDS',
   reservationTtlSeconds: 'RESERVATION_TTL_SECONDS',
   nikDailyCap: 'KUOTA_NIK_DAILY_CAP',
   nikIntakePerMinute: 'KUOTA_NIK_INTAKE_PER_MINUTE',
@@ -34,6 +35,9 @@ export const EnvVar = {
   maxBodyBytes: 'KUOTA_MAX_BODY_BYTES',
   dynamoDbEndpoint: 'KUOTA_DYNAMODB_ENDPOINT',
   sqsEndpoint: 'KUOTA_SQS_ENDPOINT',
+  faultThrottleRate: 'KUOTA_FAULT_THROTTLE_RATE',
+  faultTransactionConflictRate: 'KUOTA_FAULT_TRANSACTION_CONFLICT_RATE',
+  faultLostResponseRate: 'KUOTA_FAULT_LOST_RESPONSE_RATE',
   awsRegion: 'AWS_REGION',
 } as const;
 export type EnvVarName = (typeof EnvVar)[keyof typeof EnvVar];
@@ -193,7 +197,7 @@ export const MainKeys = {
    * Work-index partitions of storefront orders by state, spread over buckets so intake at thousands of
    * orders a second never concentrates index writes on one partition.
    */
-  storefrontWork: (state: 'QUEUED' | 'RESERVED' | 'REFUND', bucket: number) =>
+  storefrontWork: (state: 'QUEUED' | 'RESERVED' | 'REFUND' | 'WATCH', bucket: number) =>
     `WORK#SORDER#${state}#${bucket}`,
   auditOfDay: (day: string) => `AUDIT#${day}`,
   /** Minute-by-minute national snapshots of every reseller's stock, written by a job, read by dashboards. */

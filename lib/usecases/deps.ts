@@ -21,6 +21,7 @@ export const paymentSettings = async (): Promise<PaymentSettings> => ({
   gateway: sandboxPaymentGateway,
   serialKey: (await secrets()).serialKey,
   now: () => new Date(),
+  paymentWatchSeconds: config().paymentWatchSeconds,
 });
 
 export const reservationSettings = (): ReservationSettings => ({

@@ -17,7 +17,19 @@ export interface PaymentSettings {
   readonly gateway: PaymentGateway;
   readonly serialKey: string;
   readonly now: () => Date;
+  /** How long after its QR expired a settled order is still checked for payments whose webhook was lost. */
+  readonly paymentWatchSeconds: number;
 }
+
+/** When the sweeper last asks the gateway about a settled order's payment. */
+export const watchUntil = (
+  order: StorefrontOrder,
+  settings: Pick<PaymentSettings, 'paymentWatchSeconds' | 'now'>,
+) =>
+  new Date(
+    Math.max(Date.parse(order.expiresAt ?? ''), settings.now().getTime()) +
+      settings.paymentWatchSeconds * 1000,
+  ).toISOString();
 
 export type CaptureOutcome = 'FULFILLED' | 'REFUND_REQUESTED' | 'ALREADY_PROCESSED';
 
@@ -54,7 +66,9 @@ export const handleCapture = async (
     if (order.status === 'RESERVED' && capture.amountIdr === order.amountIdr && inTime) {
       const serials = deriveSerials(settings.serialKey, order.orderId, order.quantity, generation);
       try {
-        await withStoreRetries(() => storefrontStore.fulfil(order, capture, serials, at));
+        await withStoreRetries(() =>
+          storefrontStore.fulfil(order, capture, serials, at, watchUntil(order, settings)),
+        );
         return 'FULFILLED';
       } catch (error) {
         if (!(error instanceof ConditionFailed)) throw error;
@@ -69,9 +83,11 @@ export const handleCapture = async (
     }
     if (order.status === 'RESERVED' && !inTime) {
       // Paid after the reservation lapsed: release it first (stock and cap return), then refund.
-      await withStoreRetries(() => storefrontStore.expire(order, at)).catch((error) => {
-        if (!(error instanceof ConditionFailed)) throw error;
-      });
+      await withStoreRetries(() => storefrontStore.expire(order, at, watchUntil(order, settings))).catch(
+        (error) => {
+          if (!(error instanceof ConditionFailed)) throw error;
+        },
+      );
       continue;
     }
     const refund = {

@@ -3,7 +3,7 @@ import { queues } from '../adapters/queues.js';
 import { storefrontStore } from '../adapters/storefront-store.js';
 import { logger } from '../http/logger.js';
 import { STOREFRONT_WORK_BUCKETS } from '../infra/resources.js';
-import { type PaymentSettings, reconcileOrderPayments, reconcileRefund } from './payments.js';
+import { type PaymentSettings, reconcileOrderPayments, reconcileRefund, watchUntil } from './payments.js';
 import { attachPayment, type ReservationSettings } from './reservation.js';
 
 /**
@@ -12,7 +12,9 @@ import { attachPayment, type ReservationSettings } from './reservation.js';
  *   expired), then release stock and the buyer's cap;
  * - reservations older than `reconcileAfterSeconds`: ask the gateway, so a lost webhook still fulfils;
  * - QUEUED orders the queue lost (emulator restart, failed enqueue): enqueue again;
- * - refunds not yet confirmed: ask the gateway again until it confirms.
+ * - refunds not yet confirmed: ask the gateway again until it confirms;
+ * - settled orders at the end of their payment watch: ask the gateway once more, so a second or late
+ *   payment whose webhook was lost is still refunded.
  */
 export interface SweepSettings {
   readonly staleQueuedSeconds: number;
@@ -33,6 +35,7 @@ export const sweepStorefronts = async (
     expired: 0,
     refundsConfirmed: 0,
     paymentsAttached: 0,
+    lateCapturesFound: 0,
     failed: 0,
   };
   const guard = async (work: () => Promise<void>) => {
@@ -68,7 +71,9 @@ export const sweepStorefronts = async (
         tally.reconciled += await reconcileOrderPayments(order, payments);
         const current = await withStoreRetries(() => storefrontStore.getOrder(order.orderId));
         if (current?.status === 'RESERVED' && current.expiresAt && current.expiresAt <= now.toISOString()) {
-          await withStoreRetries(() => storefrontStore.expire(current, now.toISOString()));
+          await withStoreRetries(() =>
+            storefrontStore.expire(current, now.toISOString(), watchUntil(current, payments)),
+          );
           tally.expired += 1;
         }
       });
@@ -100,6 +105,20 @@ export const sweepStorefronts = async (
           payments,
         );
         if (outcome === 'COMPLETED') tally.refundsConfirmed += 1;
+      });
+    }
+
+    const watched = await withStoreRetries(() =>
+      storefrontStore.listWork('WATCH', bucket, now.toISOString(), sweep.pageSize),
+    );
+    for (const item of watched.items) {
+      await guard(async () => {
+        const order = await withStoreRetries(() => storefrontStore.getOrder(String(item.orderId)));
+        if (!order) return;
+        // Last look at the gateway: a second or late payment whose webhook was lost is refunded now.
+        tally.lateCapturesFound += await reconcileOrderPayments(order, payments);
+        const settled = await withStoreRetries(() => storefrontStore.getOrder(order.orderId));
+        if (settled) await withStoreRetries(() => storefrontStore.endWatch(settled));
       });
     }
   }
