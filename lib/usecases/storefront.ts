@@ -75,26 +75,29 @@ export const placeOrder = async (
   const nikHash = hashNik(nikHmacKey, input.nik);
   const requestHash = sha256Hex(`${nikHash}:${input.quantity}`);
   const orderId = idFromIdempotencyKey('SO', input.resellerId, input.idempotencyKey);
-  const existing = await retry(() => storefrontStore.getOrder(orderId));
-  if (existing) return replayOrConflict(existing, requestHash, nikHmacKey);
-
   const at = now();
   const window = minuteWindow(at);
   const limits = config();
-  const nikAllowed = await retry(() =>
-    storefrontStore.countIntake(`NIK#${nikHash}`, window.start, limits.nikIntakePerMinute, window.purgeAt),
-  );
+  // Three independent round trips at once: the replay lookup and both intake counters. (A replayed
+  // request also counts against the limits; with minute windows that costs a retrying client little.)
+  const [existing, nikAllowed, clientAllowed] = await Promise.all([
+    retry(() => storefrontStore.getOrder(orderId)),
+    retry(() =>
+      storefrontStore.countIntake(`NIK#${nikHash}`, window.start, limits.nikIntakePerMinute, window.purgeAt),
+    ),
+    retry(() =>
+      storefrontStore.countIntake(
+        `CLIENT#${sha256Hex(input.clientId)}`,
+        window.start,
+        limits.clientIntakePerMinute,
+        window.purgeAt,
+      ),
+    ),
+  ]);
+  if (existing) return replayOrConflict(existing, requestHash, nikHmacKey);
   if (!nikAllowed) {
     throw new RateLimitedError('too many orders for this NIK; retry later', window.retryAfterSeconds);
   }
-  const clientAllowed = await retry(() =>
-    storefrontStore.countIntake(
-      `CLIENT#${sha256Hex(input.clientId)}`,
-      window.start,
-      limits.clientIntakePerMinute,
-      window.purgeAt,
-    ),
-  );
   if (!clientAllowed) {
     throw new RateLimitedError('too many orders from this client; retry later', window.retryAfterSeconds);
   }
@@ -118,15 +121,16 @@ export const placeOrder = async (
     if (!winner) throw error;
     return replayOrConflict(winner, requestHash, nikHmacKey);
   }
-  await noteScalperEvidence(nikHash, jakartaDay(at), input.resellerId, order.createdAt).catch(
-    (error: unknown) => logger.warn('could not note the storefront of an order', { error: String(error) }),
-  );
-  try {
-    await queues.requestReservation({ orderId });
-  } catch (error) {
-    // The order is recorded: the sweeper re-enqueues QUEUED orders the queue never saw.
-    logger.warn('enqueue failed; the sweeper will re-enqueue the order', { orderId, error: String(error) });
-  }
+  // The order is durable now; evidence and enqueue go out together, and neither failure loses it.
+  await Promise.all([
+    noteScalperEvidence(nikHash, jakartaDay(at), input.resellerId, order.createdAt).catch((error: unknown) =>
+      logger.warn('could not note the storefront of an order', { error: String(error) }),
+    ),
+    queues.requestReservation({ orderId }).catch((error: unknown) =>
+      // The sweeper re-enqueues QUEUED orders the queue never saw.
+      logger.warn('enqueue failed; the sweeper will re-enqueue the order', { orderId, error: String(error) }),
+    ),
+  ]);
   return accepted(order, nikHmacKey);
 };
 
