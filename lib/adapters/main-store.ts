@@ -55,6 +55,53 @@ const toQuotaOrder = (item: Record<string, unknown>): StoredQuotaOrder => {
   return rest as unknown as StoredQuotaOrder;
 };
 
+/** One page of a work-index partition, in sort-key order. */
+const workPage = async (partition: string, limit: number, cursor?: Record<string, unknown>) => {
+  const result = await storeCall(() =>
+    dynamo().send(
+      new QueryCommand({
+        TableName: table(),
+        IndexName: Index.work.indexName,
+        KeyConditionExpression: 'gsi1pk = :pk',
+        ExpressionAttributeValues: { ':pk': partition },
+        Limit: limit,
+        ExclusiveStartKey: cursor,
+      }),
+    ),
+  );
+  return { orders: (result.Items ?? []).map(toQuotaOrder), cursor: result.LastEvaluatedKey };
+};
+
+/** Every item of one partition (optionally those whose sort key starts with a prefix), all pages. */
+const wholePartition = async (
+  pk: string,
+  options: { sortKeyPrefix?: string; newestFirst?: boolean } = {},
+): Promise<Record<string, unknown>[]> => {
+  const items: Record<string, unknown>[] = [];
+  let cursor: Record<string, unknown> | undefined;
+  do {
+    const result = await storeCall(() =>
+      dynamo().send(
+        new QueryCommand({
+          TableName: table(),
+          KeyConditionExpression: options.sortKeyPrefix
+            ? 'pk = :pk AND begins_with(sk, :prefix)'
+            : 'pk = :pk',
+          ExpressionAttributeValues: {
+            ':pk': pk,
+            ...(options.sortKeyPrefix ? { ':prefix': options.sortKeyPrefix } : {}),
+          },
+          ScanIndexForward: !options.newestFirst,
+          ExclusiveStartKey: cursor,
+        }),
+      ),
+    );
+    items.push(...(result.Items ?? []));
+    cursor = result.LastEvaluatedKey;
+  } while (cursor);
+  return items;
+};
+
 export const mainStore = {
   async getReseller(resellerId: string): Promise<ResellerProfile | undefined> {
     const result = await storeCall(() =>
@@ -276,19 +323,7 @@ export const mainStore = {
 
   /** Paid orders with stamps still to allocate, oldest payment first. */
   async listAllocationWork(limit: number, cursor?: Record<string, unknown>) {
-    const result = await storeCall(() =>
-      dynamo().send(
-        new QueryCommand({
-          TableName: table(),
-          IndexName: Index.work.indexName,
-          KeyConditionExpression: 'gsi1pk = :pk',
-          ExpressionAttributeValues: { ':pk': MainKeys.allocationWork },
-          Limit: limit,
-          ExclusiveStartKey: cursor,
-        }),
-      ),
-    );
-    return { orders: (result.Items ?? []).map(toQuotaOrder), cursor: result.LastEvaluatedKey };
+    return workPage(MainKeys.allocationWork, limit, cursor);
   },
 
   async countAllocationWork(): Promise<number> {
@@ -314,26 +349,10 @@ export const mainStore = {
   },
 
   async listQuotaOrdersOfReseller(resellerId: string): Promise<StoredQuotaOrder[]> {
-    const orders: StoredQuotaOrder[] = [];
-    let cursor: Record<string, unknown> | undefined;
-    do {
-      const result = await storeCall(() =>
-        dynamo().send(
-          new QueryCommand({
-            TableName: table(),
-            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-            ExpressionAttributeValues: {
-              ':pk': MainKeys.resellerProfile(resellerId).pk,
-              ':prefix': MainKeys.quotaOrderPrefix,
-            },
-            ExclusiveStartKey: cursor,
-          }),
-        ),
-      );
-      orders.push(...(result.Items ?? []).map(toQuotaOrder));
-      cursor = result.LastEvaluatedKey;
-    } while (cursor);
-    return orders;
+    const items = await wholePartition(MainKeys.resellerProfile(resellerId).pk, {
+      sortKeyPrefix: MainKeys.quotaOrderPrefix,
+    });
+    return items.map(toQuotaOrder);
   },
 
   async updateStorefrontSettings(resellerId: string, settings: { serviceFeeIdr: number; open: boolean }) {
@@ -442,34 +461,16 @@ export const mainStore = {
   },
 
   async listAuditOfDay(day: string): Promise<(AuditRecord & { auditId: string })[]> {
-    const result = await storeCall(() =>
-      dynamo().send(
-        new QueryCommand({
-          TableName: table(),
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': MainKeys.auditOfDay(day) },
-          ScanIndexForward: false,
-        }),
-      ),
-    );
-    return (result.Items ?? []) as (AuditRecord & { auditId: string })[];
+    return (await wholePartition(MainKeys.auditOfDay(day), {
+      newestFirst: true,
+    })) as unknown as (AuditRecord & {
+      auditId: string;
+    })[];
   },
 
   /** Orders awaiting payment, oldest expiry first, a page at a time. */
   async listAwaitingPayment(limit: number, cursor?: Record<string, unknown>) {
-    const result = await storeCall(() =>
-      dynamo().send(
-        new QueryCommand({
-          TableName: table(),
-          IndexName: Index.work.indexName,
-          KeyConditionExpression: 'gsi1pk = :pk',
-          ExpressionAttributeValues: { ':pk': MainKeys.awaitingPaymentWork },
-          Limit: limit,
-          ExclusiveStartKey: cursor,
-        }),
-      ),
-    );
-    return { orders: (result.Items ?? []).map(toQuotaOrder), cursor: result.LastEvaluatedKey };
+    return workPage(MainKeys.awaitingPaymentWork, limit, cursor);
   },
 
   /** Alerts are keyed by a business id, so recording the same finding twice keeps one alert. */
@@ -486,15 +487,8 @@ export const mainStore = {
   },
 
   async listAlertsOfDay(day: string): Promise<(AlertRecord & { alertId: string })[]> {
-    const result = await storeCall(() =>
-      dynamo().send(
-        new QueryCommand({
-          TableName: table(),
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': MainKeys.alertsOfDay(day) },
-        }),
-      ),
-    );
-    return (result.Items ?? []) as (AlertRecord & { alertId: string })[];
+    return (await wholePartition(MainKeys.alertsOfDay(day))) as unknown as (AlertRecord & {
+      alertId: string;
+    })[];
   },
 };
