@@ -1,6 +1,9 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { withStoreRetries } from '../lib/adapters/dynamo-errors.js';
 import { mainStore } from '../lib/adapters/main-store.js';
+import { config } from '../lib/config.js';
+import { EnvVar } from '../lib/infra/resources.js';
 import { JavaMissingError, startDynamoDbLocal, startSqsEmulator } from '../lib/runtime/emulators.js';
 import { bootLocalCloud, newLocalSecrets } from '../lib/runtime/local-cloud.js';
 import { seedParties } from '../lib/runtime/seed.js';
@@ -9,12 +12,37 @@ import type { Secrets } from '../lib/secrets.js';
 /**
  * `npm start`: DynamoDB Local (persisted under .kuota/), fauxqs, the tables and queues of the CDK stack,
  * 26 seeded resellers and the regulator, and the HTTP API on PORT (default 3000).
- * `npm start -- --fresh` wipes .kuota/ first.
+ * `npm start -- --fresh` wipes .kuota/ first. `npm start -- --faults 0.2` injects DynamoDB faults (throttling,
+ * transaction conflicts, lost responses) into 20% of the stack's requests of each kind (KUOTA_FAULT_*).
  */
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const stateDirectory = resolve(process.cwd(), '.kuota');
 const fresh = process.argv.includes('--fresh');
 const port = Number(process.env.PORT ?? 3000);
+
+const faultFlag = (): string | undefined => {
+  const index = process.argv.findIndex((arg) => arg === '--faults' || arg.startsWith('--faults='));
+  if (index < 0) return undefined;
+  const arg = process.argv[index] ?? '';
+  const value = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : process.argv[index + 1];
+  const rate = Number(value);
+  if (value === undefined || value.trim() === '' || !Number.isFinite(rate) || rate < 0 || rate > 1) {
+    console.error(
+      `kuota: --faults takes a rate between 0 and 1 (e.g. --faults 0.2), not ${value ?? 'nothing'}`,
+    );
+    process.exit(1);
+  }
+  return String(rate);
+};
+const faultRate = faultFlag();
+const faultEnv: Record<string, string> =
+  faultRate === undefined
+    ? {}
+    : {
+        [EnvVar.faultThrottleRate]: faultRate,
+        [EnvVar.faultTransactionConflictRate]: faultRate,
+        [EnvVar.faultLostResponseRate]: faultRate,
+      };
 
 const main = async () => {
   if (fresh) rmSync(stateDirectory, { recursive: true, force: true });
@@ -36,8 +64,15 @@ const main = async () => {
     port,
     secrets,
     runSchedules: true,
-    extraEnv: { KUOTA_LOG_LEVEL: process.env.KUOTA_LOG_LEVEL ?? 'WARN' },
+    extraEnv: { KUOTA_LOG_LEVEL: process.env.KUOTA_LOG_LEVEL ?? 'WARN', ...faultEnv },
   });
+  const { faults } = config();
+  const faultsOn = Object.values(faults).some((rate) => rate > 0);
+  if (faultsOn) {
+    console.log(
+      `kuota: FAULT INJECTION ON: DynamoDB throttling ${faults.throttleRate}, transaction conflicts ${faults.transactionConflictRate}, lost responses ${faults.lostResponseRate}`,
+    );
+  }
 
   // Where the running stack lives, for `npm run ledger:check` and `npm run surge`.
   writeFileSync(
@@ -46,7 +81,7 @@ const main = async () => {
   );
   const credentialsFile = join(stateDirectory, 'credentials.json');
   const apiBaseUrl = `http://127.0.0.1:${port}`;
-  if (!existsSync(credentialsFile) || !(await mainStore.getReseller('R01'))) {
+  if (!existsSync(credentialsFile) || !(await withStoreRetries(() => mainStore.getReseller('R01')))) {
     const seeded = await seedParties();
     const credentials = {
       apiBaseUrl,
@@ -69,7 +104,7 @@ kuota is running
   OpenAPI      ${apiBaseUrl}/openapi.json
   credentials  ${credentialsFile}
   DynamoDB     ${dynamoDb.endpoint}  (data in ${join(stateDirectory, 'dynamodb')})
-  SQS          ${sqs.endpoint}
+  SQS          ${sqs.endpoint}${faultsOn ? `\n  faults       DynamoDB throttling ${faults.throttleRate}, conflicts ${faults.transactionConflictRate}, lost responses ${faults.lostResponseRate}` : ''}
 Press Ctrl-C to stop.`);
 
   let stopping = false;

@@ -3,7 +3,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { config } from '../config.js';
 import { capacityMeterPlugin } from './capacity-meter.js';
-import { faultInjectionPlugin } from './fault-injection.js';
+import { faultInjectionPlugin, setFaultPlan } from './fault-injection.js';
 
 /**
  * One client per service per process, created at cold start and reused across invocations (connection
@@ -26,8 +26,14 @@ const localCredentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 
 export const dynamo = (): DynamoDBDocumentClient => {
   if (!documentClient) {
-    const { dynamoDbEndpoint, region, stage } = config();
+    const { dynamoDbEndpoint, region, stage, faults } = config();
     assertLocalEndpoint('DynamoDB', dynamoDbEndpoint);
+    // Faults by configuration (KUOTA_FAULT_*; parseConfig refuses them in production). Only a non-zero plan
+    // is applied, so a plan a test set directly is not reset by the next client creation.
+    if (Object.values(faults).some((rate) => rate > 0)) {
+      if (stage === 'production') throw new Error('fault injection is refused in production');
+      setFaultPlan(faults);
+    }
     const client = new DynamoDBClient({
       region,
       ...(dynamoDbEndpoint ? { endpoint: dynamoDbEndpoint } : {}),

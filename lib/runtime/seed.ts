@@ -1,3 +1,4 @@
+import { withStoreRetries } from '../adapters/dynamo-errors.js';
 import { mainStore } from '../adapters/main-store.js';
 import { hashApiKey, newApiKey } from '../domain/api-keys.js';
 
@@ -47,20 +48,27 @@ export const seedParties = async (): Promise<SeededCredentials> => {
   for (const [index, name] of RESELLER_NAMES.entries()) {
     const id = resellerId(index);
     const apiKey = newApiKey('reseller');
-    await mainStore.putReseller({
-      resellerId: id,
-      name,
-      status: 'ACTIVE',
-      holdingCap: DEFAULT_HOLDING_CAP,
-      pipeline: 0,
-      serviceFeeCapIdr: DEFAULT_SERVICE_FEE_CAP_IDR,
-      serviceFeeIdr: DEFAULT_SERVICE_FEE_CAP_IDR,
-      storefrontOpen: true,
-    });
-    await mainStore.putApiKey(hashApiKey(apiKey), { role: 'reseller', resellerId: id });
+    // Retried: seeding runs against a throttling store too (AWS, or the local stack with injected faults).
+    await withStoreRetries(() =>
+      mainStore.putReseller({
+        resellerId: id,
+        name,
+        status: 'ACTIVE',
+        holdingCap: DEFAULT_HOLDING_CAP,
+        pipeline: 0,
+        serviceFeeCapIdr: DEFAULT_SERVICE_FEE_CAP_IDR,
+        serviceFeeIdr: DEFAULT_SERVICE_FEE_CAP_IDR,
+        storefrontOpen: true,
+      }),
+    );
+    await withStoreRetries(() =>
+      mainStore.putApiKey(hashApiKey(apiKey), { role: 'reseller', resellerId: id }),
+    );
     resellers.push({ id, name, apiKey });
   }
   const regulatorKey = newApiKey('regulator');
-  await mainStore.putApiKey(hashApiKey(regulatorKey), { role: 'regulator', regulatorId: 'DJP' });
+  await withStoreRetries(() =>
+    mainStore.putApiKey(hashApiKey(regulatorKey), { role: 'regulator', regulatorId: 'DJP' }),
+  );
   return { resellers, regulatorKey };
 };
