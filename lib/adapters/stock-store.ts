@@ -174,6 +174,9 @@ export const stockStore = {
         if (before === '') return [];
         const upper = before ?? `${options.toIso ?? '9999'}~`;
         const lower = options.fromIso ?? '0000';
+        // An empty window (from after to, or a cursor before from): nothing to read, and DynamoDB refuses a
+        // BETWEEN whose bounds are reversed (ValidationException, which would be a 500).
+        if (upper < lower) return [];
         const result = await storeCall(() =>
           dynamo().send(
             new QueryCommand({

@@ -115,7 +115,12 @@ export const SandboxPayBillingResult = z
   })
   .meta({ id: 'SandboxPayment' });
 
-const Rate = z.number().min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1');
+const Rate = z
+  .number()
+  .min(0, 'must be between 0 and 1')
+  .max(1, 'must be between 0 and 1')
+  // DynamoDB stores no number of magnitude below 1e-130: a denormal rate would fail the write (a 5xx).
+  .refine((rate) => rate === 0 || rate >= 1e-9, 'must be 0 or at least 0.000000001');
 export const WebhookFaults = z.strictObject({
   duplicateRate: Rate.default(0),
   dropRate: Rate.default(0),

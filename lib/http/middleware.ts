@@ -1,6 +1,7 @@
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { z } from 'zod';
+import { RetryableStoreError, translateDynamoError } from '../adapters/dynamo-errors.js';
 import {
   DomainError,
   type ErrorIssue,
@@ -58,7 +59,13 @@ export { header as requestHeader };
  */
 export const errorResponses = (): Middleware => ({
   onError: async (request) => {
-    const { error, context } = request;
+    const { context } = request;
+    // Throttling, a transaction conflict or a lost response that no retry absorbed (a store call made
+    // without withStoreRetries, e.g. in a sandbox party): the client's cue to retry, never a 5xx.
+    const error =
+      translateDynamoError(request.error) instanceof RetryableStoreError
+        ? new ServiceBusyError(1)
+        : request.error;
     const requestId = context.awsRequestId;
     if (error instanceof DomainError) {
       const statusCode = HTTP_STATUS_BY_CODE[error.code];

@@ -191,13 +191,17 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
       const name = request.rawHeaders[i] ?? '';
       const value = request.rawHeaders[i + 1] ?? '';
       headers[name] = value;
-      multiValueHeaders[name] = [...(multiValueHeaders[name] ?? []), value];
+      // Own properties only: a header or query key named `constructor` or `toString` is data, not a method.
+      multiValueHeaders[name] = [
+        ...(Object.hasOwn(multiValueHeaders, name) ? (multiValueHeaders[name] ?? []) : []),
+        value,
+      ];
     }
     const query: Record<string, string> = {};
     const multiQuery: Record<string, string[]> = {};
     for (const [name, value] of url.searchParams) {
       query[name] = value;
-      multiQuery[name] = [...(multiQuery[name] ?? []), value];
+      multiQuery[name] = [...(Object.hasOwn(multiQuery, name) ? (multiQuery[name] ?? []) : []), value];
     }
     const method = request.method ?? 'GET';
     const matched = match(method, url.pathname);
