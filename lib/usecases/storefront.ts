@@ -52,6 +52,24 @@ const replayOrConflict = (existing: StorefrontOrder, requestHash: string, tokenK
 };
 
 /**
+ * A replay of an order that is still QUEUED is enqueued again: the first attempt may have stopped between
+ * its write and its enqueue (or its write committed while the answer was lost). A duplicate message is a
+ * no-op for the reservation consumer; without it the order waited for the sweeper's stale-order pass.
+ */
+const replayQueued = async (existing: StorefrontOrder, requestHash: string, tokenKey: string) => {
+  const answer = replayOrConflict(existing, requestHash, tokenKey);
+  if (existing.status === 'QUEUED') {
+    await queues.requestReservation({ orderId: existing.orderId }).catch((error: unknown) =>
+      logger.warn('enqueue failed; the sweeper will re-enqueue the order', {
+        orderId: existing.orderId,
+        error: String(error),
+      }),
+    );
+  }
+  return answer;
+};
+
+/**
  * Intake: validate, record durably, enqueue. It reads a cached profile and writes the order's own fresh
  * key plus two rate-limit counters that only this NIK / this client touch: nothing a surge contends on.
  */
@@ -94,7 +112,7 @@ export const placeOrder = async (
       ),
     ),
   ]);
-  if (existing) return replayOrConflict(existing, requestHash, nikHmacKey);
+  if (existing) return replayQueued(existing, requestHash, nikHmacKey);
   if (!nikAllowed) {
     throw new RateLimitedError('too many orders for this NIK; retry later', window.retryAfterSeconds);
   }
@@ -119,7 +137,7 @@ export const placeOrder = async (
     if (!(error instanceof ConditionFailed)) throw error;
     const winner = await retry(() => storefrontStore.getOrder(orderId));
     if (!winner) throw error;
-    return replayOrConflict(winner, requestHash, nikHmacKey);
+    return replayQueued(winner, requestHash, nikHmacKey);
   }
   // The order is durable now; evidence and enqueue go out together, and neither failure loses it.
   await Promise.all([
