@@ -18,6 +18,7 @@ export const regulatorPage = (): string => `<!doctype html>
   .card, section { background: #fff; border-radius: 10px; padding: .8rem 1rem; box-shadow: 0 1px 3px #0002; }
   .card .value { font-size: 1.5rem; font-weight: 700; }
   .card .label { color: #5b6470; font-size: .8rem; }
+  .chart { position: relative; height: 260px; }
   .charts { display: grid; grid-template-columns: minmax(0, 2fr) minmax(0, 1fr); gap: 1rem; }
   section { overflow-x: auto; }
   table { border-collapse: collapse; width: 100%; font-size: .82rem; }
@@ -53,8 +54,8 @@ export const regulatorPage = (): string => `<!doctype html>
     <div class="card"><div class="value" id="alert-count">0</div><div class="label">alerts (7 days)</div></div>
   </div>
   <div class="charts">
-    <section><h3>Stock per vendor</h3><canvas id="stock-chart" height="110"></canvas></section>
-    <section><h3>Sales over time</h3><canvas id="sales-chart" height="220"></canvas></section>
+    <section><h3>Stock per vendor</h3><div class="chart"><canvas id="stock-chart"></canvas></div></section>
+    <section><h3>Sales over time</h3><div class="chart"><canvas id="sales-chart"></canvas></div></section>
   </div>
   <section><h3>Vendors</h3>
     <table id="vendors"><thead><tr>
@@ -123,7 +124,7 @@ function renderVendors(vendors) {
     ],
   };
   if (stockChart) { stockChart.data = data; stockChart.update('none'); }
-  else stockChart = new Chart($('stock-chart'), { type: 'bar', data, options: { animation: false, responsive: true } });
+  else stockChart = new Chart($('stock-chart'), { type: 'bar', data, options: { animation: false, responsive: true, maintainAspectRatio: false } });
 }
 
 function renderSales(points) {
@@ -135,7 +136,7 @@ function renderSales(points) {
     ],
   };
   if (salesChart) { salesChart.data = data; salesChart.update('none'); }
-  else salesChart = new Chart($('sales-chart'), { type: 'line', data, options: { animation: false, responsive: true } });
+  else salesChart = new Chart($('sales-chart'), { type: 'line', data, options: { animation: false, responsive: true, maintainAspectRatio: false } });
 }
 
 function renderAlerts(alerts) {
