@@ -107,6 +107,8 @@ export interface OrderRecord {
   statusUrl?: string;
   /** ms from the 202 until the client first saw the order RESERVED with its QRIS payment. */
   reserveMs?: number;
+  /** When the client first saw the order out of the queue (reserved or rejected), epoch ms. */
+  leftQueueAt?: number;
   payment?: { paymentId: string; amountIdr: number; expiresAt: string };
   /** Payments the gateway confirmed (200), and attempts whose outcome is unknown (error, no answer). */
   captures: number;
@@ -186,7 +188,14 @@ export interface SurgeReport {
     maxDepth: number;
     /** Seconds from the start of the arrivals until the queue was first seen empty after the last 202. */
     drainedAtSeconds: number | null;
-    /** Seconds from the last 202 until the queue was first seen empty. */
+    /** Seconds from the end of the arrivals (--duration) until the queue was first seen empty. */
+    drainSecondsAfterArrivals: number | null;
+    /**
+     * Seconds from the end of the arrivals until the last accepted order was seen out of the queue
+     * (reserved or rejected). The SQS depth can stay above 0 after that: redeliveries of done orders.
+     */
+    ordersOutOfQueueSecondsAfterArrivals: number | null;
+    /** Seconds from the last 202 (late retries after a 429 included) until the queue was first seen empty. */
     drainSecondsAfterLastAccept: number | null;
   };
   readonly errors: {
@@ -579,6 +588,7 @@ const surge = async (
       }
       const view = answer.body;
       record.final = view;
+      if (view.status !== 'QUEUED') record.leftQueueAt ??= Date.now();
       if (isSettled(record, view)) {
         record.settled = true;
         settledCount += 1;
@@ -998,6 +1008,11 @@ const surge = async (
     queue: {
       maxDepth: maxQueueDepth,
       drainedAtSeconds: queueDrainedAt === undefined ? null : round1((queueDrainedAt - surgeStart) / 1000),
+      drainSecondsAfterArrivals:
+        queueDrainedAt === undefined ? null : round1(Math.max(0, queueDrainedAt - arrivalsEnd) / 1000),
+      ordersOutOfQueueSecondsAfterArrivals: accepted.every((record) => record.leftQueueAt !== undefined)
+        ? round1(Math.max(0, ...accepted.map((record) => (record.leftQueueAt ?? 0) - arrivalsEnd)) / 1000)
+        : null,
       drainSecondsAfterLastAccept:
         queueDrainedAt === undefined || lastAcceptAt === 0
           ? null

@@ -96,9 +96,9 @@ code{background:#f6f8fa;padding:0 .25rem}li.bad{color:#a40e26}
       .join(', ') || '-',
   )}</div>
 <div class="card">expired / refunded<b>${o.expired} / ${o.refunded}</b>Rp${report.payments.refundedIdr.toLocaleString('en-US')} back</div>
-<div class="card">intake p50 / p95 / p99<b>${l.intakeRequests.p50} / ${l.intakeRequests.p95} / ${l.intakeRequests.p99} ms</b>${l.intakeRequests.count} requests</div>
+<div class="card">intake p50 / p95 / p99<b>${Math.round(l.intakeRequests.p50)} / ${Math.round(l.intakeRequests.p95)} / ${Math.round(l.intakeRequests.p99)} ms</b>${l.intakeRequests.count} requests</div>
 <div class="card">peak accepted/s<b>${report.throughput.peakAcceptedPerSecond}</b>mean ${report.throughput.meanAcceptedPerSecond}/s over the arrivals</div>
-<div class="card">queue drained<b>${report.queue.drainSecondsAfterLastAccept ?? '–'} s</b>after the last 202 (max depth ${report.queue.maxDepth})</div>
+<div class="card">queue drained<b>${report.queue.ordersOutOfQueueSecondsAfterArrivals ?? '–'} s</b>after the arrivals ended: every order reserved or rejected (max depth ${report.queue.maxDepth}; SQS empty ${report.queue.drainSecondsAfterArrivals ?? '–'} s after)</div>
 <div class="card">5xx<b>${report.errors.fiveXx}</b>${report.throughput.requests} requests, ${report.errors.networkErrors} network errors</div>
 </div>
 <div class="charts">
@@ -183,7 +183,7 @@ export const formatSummary = (report: SurgeReport): string => {
     `intake latency    p50 ${l.intakeRequests.p50} ms, p95 ${l.intakeRequests.p95} ms, p99 ${l.intakeRequests.p99} ms (${l.intakeRequests.count} POSTs; 202 only: p95 ${l.intakeAccepted.p95} ms)`,
     `to reserved       p50 ${l.acceptedToReserved.p50} ms, p95 ${l.acceptedToReserved.p95} ms, p99 ${l.acceptedToReserved.p99} ms after the 202`,
     `throughput        ${report.throughput.requests} requests (${report.throughput.requestsPerSecond}/s), accepted peak ${report.throughput.peakAcceptedPerSecond}/s, mean ${report.throughput.meanAcceptedPerSecond}/s`,
-    `queue             max depth ${report.queue.maxDepth}, drained ${report.queue.drainSecondsAfterLastAccept ?? '-'} s after the last 202 (${report.queue.drainedAtSeconds ?? '-'} s into the surge)`,
+    `queue             max depth ${report.queue.maxDepth}; every order out of the queue ${report.queue.ordersOutOfQueueSecondsAfterArrivals ?? '-'} s after the arrivals ended; SQS empty ${report.queue.drainSecondsAfterArrivals ?? '-'} s after (${report.queue.drainSecondsAfterLastAccept ?? '-'} s after the last 202)`,
     `errors            ${Object.entries(report.errors.byStatus)
       .filter(([status]) => status === 'network error' || Number(status) >= 400)
       .map(([status, count]) => `${status}: ${count}`)
