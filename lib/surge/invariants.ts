@@ -50,7 +50,6 @@ export interface InvariantInput {
 
 /** Intake refusals a well-formed order can legitimately get (besides 429, which the client retries). */
 const EXPECTED_REFUSALS = new Set(['STOREFRONT_CLOSED', 'RESELLER_SUSPENDED']);
-const MAX_LINES_PER_INVARIANT = 25;
 
 export const checkInvariants = (input: InvariantInput) => {
   const invariants: InvariantResult[] = [];
@@ -62,9 +61,7 @@ export const checkInvariants = (input: InvariantInput) => {
       ok: problems.length === 0,
       detail: problems.length === 0 ? okDetail : `${problems.length} violation(s)`,
     });
-    for (const problem of problems.slice(0, MAX_LINES_PER_INVARIANT)) violations.push(`${name}: ${problem}`);
-    if (problems.length > MAX_LINES_PER_INVARIANT)
-      violations.push(`${name}: ... and ${problems.length - MAX_LINES_PER_INVARIANT} more`);
+    for (const problem of problems) violations.push(`${name}: ${problem}`);
   };
   const accepted = input.records.filter((record) => record.outcome === 'ACCEPTED');
   const label = (record: OrderRecord) =>
