@@ -140,10 +140,14 @@ export const reservedOrder = async (kuota: TestCloud, resellerId: string, nik: s
 
 /** The buyer pays the QRIS at the sandbox gateway (the exact amount unless told otherwise). */
 export const payAtGateway = async (kuota: TestCloud, paymentId: string, amountIdr?: number) => {
-  const paid = await kuota.api.post<{ eventId: string; amountIdr: number; occurredAt: string }>(
-    `/sandbox/payment-gateway/payments/${paymentId}/pay`,
-    { body: amountIdr === undefined ? {} : { amountIdr } },
-  );
+  const paid = await kuota.api.post<{
+    eventId: string;
+    amountIdr: number;
+    occurredAt: string;
+    deliveries: number;
+  }>(`/sandbox/payment-gateway/payments/${paymentId}/pay`, {
+    body: amountIdr === undefined ? {} : { amountIdr },
+  });
   expect(paid.status).toBe(200);
   return paid.body;
 };
