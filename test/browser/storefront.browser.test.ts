@@ -1,9 +1,7 @@
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type BrowserContext, chromium } from 'playwright-core';
+import { mkdir } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LaunchedChromium, launchChromium, skipBrowser, watchPage } from '../support/browser.js';
 import { startTestCloud, type TestCloud } from '../support/cloud.js';
 import { serialItemsOf, stockReseller, validNik } from '../support/flows.js';
 
@@ -12,71 +10,28 @@ import { serialItemsOf, stockReseller, validNik } from '../support/flows.js';
  * NIK, see the order queued or reserved, pay with the sandbox wallet, see the serials. Without
  * /usr/bin/chromium the test fails with instructions; KUOTA_SKIP_BROWSER=1 skips it explicitly.
  */
-const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT = 'test-artifacts/storefront.png';
-const skip = process.env.KUOTA_SKIP_BROWSER === '1';
-
-/** Flags that keep Chromium off the network (../shared/TOOLCHAIN.md). */
-const CHROMIUM_FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1',
-];
 
 let kuota: TestCloud;
-let context: BrowserContext;
-let userDataDir: string;
+let browser: LaunchedChromium;
 
-describe.skipIf(skip)('storefront page in Chromium', () => {
+describe.skipIf(skipBrowser)('storefront page in Chromium', () => {
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `Chromium is not installed at ${CHROMIUM}: install it with \`sudo apt-get install -y chromium\`, ` +
-          'or set KUOTA_SKIP_BROWSER=1 to skip the browser test deliberately',
-      );
-    }
+    // Fails with install instructions when /usr/bin/chromium is missing.
+    browser = await launchChromium({ viewport: { width: 900, height: 1000 } });
     kuota = await startTestCloud({ extraEnv: { KUOTA_STOCK_SHARDS: '2' } });
     await stockReseller(kuota, 0, 10);
-    userDataDir = await mkdtemp(join(tmpdir(), 'kuota-chromium-'));
-    // A persistent context is how Playwright takes an explicit, fresh --user-data-dir.
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_FLAGS,
-      viewport: { width: 900, height: 1000 },
-      timeout: 30_000,
-    });
   });
   afterAll(async () => {
-    await context?.close();
-    if (userDataDir) await rm(userDataDir, { recursive: true, force: true });
+    await browser?.close();
     await kuota?.stop();
   });
 
   it('orders, pays with the sandbox wallet and shows the serials', async () => {
     // Arrange
-    const page = context.pages()[0] ?? (await context.newPage());
+    const { page } = browser;
     page.setDefaultTimeout(20_000);
-    const pageErrors: string[] = [];
-    const offSiteRequests: string[] = [];
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-    page.on('console', (message) => {
-      if (message.type() === 'error' && !message.location().url.endsWith('/favicon.ico'))
-        pageErrors.push(message.text());
-    });
-    page.on('response', (response) => {
-      // The browser asks for /favicon.ico on its own; the page has none and that is fine.
-      if (response.status() >= 400 && !response.url().endsWith('/favicon.ico'))
-        pageErrors.push(`${response.status()} ${response.url()}`);
-    });
-    page.on('request', (request) => {
-      if (!request.url().startsWith(kuota.baseUrl)) offSiteRequests.push(request.url());
-    });
+    const watched = watchPage(page, kuota.baseUrl);
     await page.goto(`${kuota.baseUrl}/storefronts/R01`);
     await expect.poll(() => page.locator('#price').textContent(), { timeout: 15_000 }).toMatch(/12[.,]500/);
     const name = await page.locator('#name').textContent();
@@ -109,7 +64,7 @@ describe.skipIf(skip)('storefront page in Chromium', () => {
     for (const serial of shown) expect(serial).toMatch(/^[A-Z0-9]{22}$/);
     expect(stored.map((item) => item.serial).sort()).toEqual([...shown].sort());
     expect(existsSync(SCREENSHOT)).toBe(true);
-    expect(pageErrors).toEqual([]);
-    expect(offSiteRequests).toEqual([]);
+    expect(watched.problems).toEqual([]);
+    expect(watched.offSite).toEqual([]);
   });
 });
