@@ -62,10 +62,7 @@ const progressLine = (line: string) => {
 
 const main = async () => {
   // Imported after the environment is set: the logger reads its level at load time.
-  const { JavaMissingError, startDynamoDbLocal, startSqsEmulator } = await import(
-    '../lib/runtime/emulators.js'
-  );
-  const { bootLocalCloud, newLocalSecrets } = await import('../lib/runtime/local-cloud.js');
+  const { startEphemeralCloud } = await import('../lib/runtime/ephemeral-cloud.js');
   const { seedParties } = await import('../lib/runtime/seed.js');
   const { mainStore } = await import('../lib/adapters/main-store.js');
   const { DynamoDBDocumentClient } = await import('@aws-sdk/lib-dynamodb');
@@ -79,42 +76,20 @@ const main = async () => {
       'local runtime: 2 pollers × batch 10 on the allocation queue',
   );
 
-  const stops: (() => Promise<void>)[] = [];
-  const stopAll = async () => {
-    for (const stop of stops.splice(0).reverse()) await stop().catch(() => undefined);
-  };
-  // Interrupted (Ctrl-C, a closed pipe): still stop DynamoDB Local, which runs as a child Java process.
-  const interrupted = () => void stopAll().finally(() => process.exit(130));
-  process.once('SIGINT', interrupted);
-  process.once('SIGTERM', interrupted);
-  process.stdout.on('error', interrupted);
+  let stopAll = async () => {};
   try {
     const started = Date.now();
     process.stdout.write('  starting DynamoDB Local (in memory) and fauxqs... ');
-    const dynamoDb = await startDynamoDbLocal({}).catch((error: unknown) => {
-      if (error instanceof JavaMissingError) {
-        console.error(`\n${error.message}`);
-        process.exit(2);
-      }
-      throw error;
-    });
-    stops.push(() => dynamoDb.stop());
-    const sqs = await startSqsEmulator({});
-    stops.push(() => sqs.stop());
-    const cloud = await bootLocalCloud({
-      dynamoDbEndpoint: dynamoDb.endpoint,
-      sqsEndpoint: sqs.endpoint,
+    const ephemeral = await startEphemeralCloud({
       prefix: 'bench',
-      port: 0,
-      secrets: newLocalSecrets(),
-      runSchedules: false,
       extraEnv: {
         KUOTA_STOCK_SHARDS: String(settings.shards),
         KUOTA_ALLOCATION_CHUNK: String(settings.chunk),
         KUOTA_ISSUER_STAMPS_PER_MINUTE: String(settings.issuerPerMinute),
       },
     });
-    stops.push(() => cloud.stop());
+    stopAll = ephemeral.stop;
+    const { cloud } = ephemeral;
     const credentials = await seedParties();
     console.log(`ready in ${fmt((Date.now() - started) / 1000, 1)} s`);
 

@@ -158,10 +158,7 @@ class StatusTally {
 }
 
 const main = async () => {
-  const { JavaMissingError, startDynamoDbLocal, startSqsEmulator } = await import(
-    '../lib/runtime/emulators.js'
-  );
-  const { bootLocalCloud, newLocalSecrets } = await import('../lib/runtime/local-cloud.js');
+  const { startEphemeralCloud } = await import('../lib/runtime/ephemeral-cloud.js');
   const { seedParties, DEFAULT_SERVICE_FEE_CAP_IDR } = await import('../lib/runtime/seed.js');
   const meter = await import('../lib/adapters/capacity-meter.js');
   const { Tables, Queues, physicalName, MainKeys } = await import('../lib/infra/resources.js');
@@ -189,33 +186,10 @@ const main = async () => {
       `${settings.rounds} × (kuota, baseline); ${settings.shards} stock shards for kuota`,
   );
 
-  const stops: (() => Promise<void>)[] = [];
-  const stopAll = async () => {
-    for (const stop of stops.splice(0).reverse()) await stop().catch(() => undefined);
-  };
-  const interrupted = () => void stopAll().finally(() => process.exit(130));
-  process.once('SIGINT', interrupted);
-  process.once('SIGTERM', interrupted);
-
   const benchStarted = Date.now();
   process.stdout.write('  starting DynamoDB Local (in memory), fauxqs, kuota and the baseline... ');
-  const dynamoDb = await startDynamoDbLocal({}).catch((error: unknown) => {
-    if (error instanceof JavaMissingError) {
-      console.error(`\n${error.message}`);
-      process.exit(2);
-    }
-    throw error;
-  });
-  stops.push(() => dynamoDb.stop());
-  const sqsEmulator = await startSqsEmulator({});
-  stops.push(() => sqsEmulator.stop());
-  const cloud = await bootLocalCloud({
-    dynamoDbEndpoint: dynamoDb.endpoint,
-    sqsEndpoint: sqsEmulator.endpoint,
+  const ephemeral = await startEphemeralCloud({
     prefix: 'bench',
-    port: 0,
-    secrets: newLocalSecrets(),
-    runSchedules: false,
     extraEnv: {
       KUOTA_STOCK_SHARDS: String(settings.shards),
       KUOTA_ISSUER_STAMPS_PER_MINUTE: '1000000000',
@@ -223,13 +197,14 @@ const main = async () => {
       KUOTA_CLIENT_INTAKE_PER_MINUTE: '100000000',
     },
   });
-  stops.push(() => cloud.stop());
+  const stopAll = ephemeral.stop;
+  const { cloud } = ephemeral;
   const credentials = await seedParties();
   const baselineTables = await provisionBaselineTables(cloud.dynamo, 'bench');
   resetBaselineIdempotency();
   resetBaselineOrders();
   const baseline = await startBaselineRuntime({ port: 0 });
-  stops.push(() => baseline.stop());
+  ephemeral.onStop(() => baseline.stop());
 
   // What the meter needs to know: key names and indexes, and the pollers' SQS client.
   meter.registerMeteredTable(cloud.tables.main as string, {
