@@ -5,7 +5,7 @@ import { resetClientsForTests } from '../adapters/aws-clients.js';
 import { resetConfigForTests } from '../config.js';
 import { EnvVar, type QueueKey, Queues } from '../infra/resources.js';
 import { resetSecretsForTests, type Secrets } from '../secrets.js';
-import { type LocalRuntime, type StaticPage, startLocalRuntime } from './local-runtime.js';
+import { type LocalRuntime, startLocalRuntime } from './local-runtime.js';
 import { type ProvisionedQueue, provisionQueues, provisionTables } from './provision.js';
 
 /**
@@ -31,7 +31,6 @@ export interface LocalCloudOptions {
   readonly runSchedules: boolean;
   readonly visibilityTimeoutSeconds?: number;
   readonly extraEnv?: Record<string, string>;
-  readonly pages?: readonly StaticPage[];
 }
 
 export interface LocalCloud {
@@ -101,7 +100,6 @@ export const bootLocalCloud = async (options: LocalCloudOptions): Promise<LocalC
     includeSandbox: true,
     runSchedules: options.runSchedules,
     pollers: { concurrency: 2, waitTimeSeconds: 1 },
-    pages: options.pages,
   });
   return {
     runtime,

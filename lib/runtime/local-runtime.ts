@@ -37,20 +37,17 @@ const API_GATEWAY_TIMEOUT_SECONDS = 29;
 
 type AnyHandler = (event: unknown, context: Context) => Promise<unknown>;
 
-export interface StaticPage {
-  /** Path pattern, e.g. `/storefronts/{resellerId}`. */
-  readonly path: string;
-  readonly render: (params: Record<string, string>) => Promise<string> | string;
-}
-
 export interface LocalRuntimeOptions {
   readonly port: number;
-  readonly sqs: SQSClient;
-  readonly queueUrls: Record<QueueKey, string>;
+  /** Needed when a mounted function consumes a queue. */
+  readonly sqs?: SQSClient;
+  readonly queueUrls?: Record<QueueKey, string>;
   readonly includeSandbox: boolean;
   readonly runSchedules: boolean;
   readonly pollers?: { concurrency?: number; waitTimeSeconds?: number };
-  readonly pages?: readonly StaticPage[];
+  /** What to mount; kuota's own routes and background functions unless told otherwise (the benchmark's baseline). */
+  readonly routes?: readonly RouteDefinition[];
+  readonly background?: readonly BackgroundFunctionSpec[];
 }
 
 export interface LocalRuntime {
@@ -90,10 +87,13 @@ const gatewayError = (statusCode: number, code: string, message: string): APIGat
 });
 
 export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<LocalRuntime> => {
-  const routes = allRoutes.filter((route) => options.includeSandbox || !route.sandboxOnly);
+  const routes = (options.routes ?? allRoutes).filter(
+    (route) => options.includeSandbox || !route.sandboxOnly,
+  );
+  const background: readonly BackgroundFunctionSpec[] = options.background ?? backgroundFunctions;
   const match = routeMatcher(routes);
   const handlers = new Map<string, AnyHandler>();
-  for (const spec of [...routes, ...backgroundFunctions, fallbackFunction]) {
+  for (const spec of [...routes, ...background, fallbackFunction]) {
     if (spec.sandboxOnly && !options.includeSandbox) continue;
     handlers.set(spec.id, await loadHandler(spec));
   }
@@ -105,9 +105,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
     return (await invokeWithTimeout((context) => handler(event, context), spec)) as T;
   };
 
-  const authorizerSpec = backgroundFunctions.find(
-    (fn) => fn.trigger.kind === 'authorizer',
-  ) as BackgroundFunctionSpec;
+  const authorizerSpec = background.find((fn) => fn.trigger.kind === 'authorizer');
   const authorizerCache = new Map<
     string,
     { expires: number; result: APIGatewayAuthorizerResult | 'DENIED' }
@@ -138,6 +136,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
         stageVariables: null,
         requestContext: { ...event.requestContext, authorizer: undefined },
       };
+      if (!authorizerSpec) return gatewayError(500, 'INTERNAL', 'no authorizer is mounted');
       try {
         result = await invoke<APIGatewayAuthorizerResult>(authorizerSpec, authorizerEvent);
       } catch (error) {
@@ -154,11 +153,6 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
     return { ...(result.context ?? {}), principalId: result.principalId };
   };
 
-  const pageMatcher = (options.pages ?? []).map((page) => ({
-    page,
-    pattern: new RegExp(`^${page.path.replace(/\{([A-Za-z0-9_]+)\}/g, '(?<$1>[^/]+)')}/?$`),
-  }));
-
   const handleHttp = async (request: IncomingMessage, response: ServerResponse) => {
     const started = Date.now();
     const url = new URL(request.url ?? '/', 'http://localhost');
@@ -169,19 +163,6 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
       });
       response.end(result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body);
     };
-    if (request.method === 'GET') {
-      for (const { page, pattern } of pageMatcher) {
-        const pageMatch = pattern.exec(url.pathname);
-        if (pageMatch) {
-          const html = await page.render({ ...(pageMatch.groups ?? {}) });
-          return send({
-            statusCode: 200,
-            headers: { 'content-type': 'text/html; charset=utf-8' },
-            body: html,
-          });
-        }
-      }
-    }
     const body = await readBody(request);
     if (body === 'TOO_LARGE') return send(gatewayError(413, 'PAYLOAD_TOO_LARGE', 'Request Too Long'));
 
@@ -278,8 +259,13 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
   // SQS event source mappings.
   let running = true;
   const loops: Promise<void>[] = [];
-  const pollOnce = async (spec: BackgroundFunctionSpec, queueUrl: string, batchSize: number) => {
-    const received = await options.sqs.send(
+  const pollOnce = async (
+    sqs: SQSClient,
+    spec: BackgroundFunctionSpec,
+    queueUrl: string,
+    batchSize: number,
+  ) => {
+    const received = await sqs.send(
       new ReceiveMessageCommand({
         QueueUrl: queueUrl,
         MaxNumberOfMessages: batchSize,
@@ -318,7 +304,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
     }
     const done = event.Records.filter((record) => !failed.has(record.messageId));
     if (done.length > 0) {
-      await options.sqs.send(
+      await sqs.send(
         new DeleteMessageBatchCommand({
           QueueUrl: queueUrl,
           Entries: done.map((record, index) => ({ Id: String(index), ReceiptHandle: record.receiptHandle })),
@@ -327,17 +313,20 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
     }
   };
   const { Queues } = await import('../infra/resources.js');
-  for (const spec of backgroundFunctions as readonly BackgroundFunctionSpec[]) {
+  for (const spec of background) {
     if (spec.trigger.kind !== 'queue' || !handlers.has(spec.id)) continue;
     const queueKey = spec.trigger.queue;
-    const queueUrl = options.queueUrls[queueKey];
+    const { sqs } = options;
+    const queueUrl = options.queueUrls?.[queueKey];
+    if (!sqs || !queueUrl)
+      throw new Error(`${spec.id} consumes ${queueKey}: the runtime needs an SQS client and its URL`);
     const batchSize = Queues[queueKey].batchSize;
     for (let poller = 0; poller < (options.pollers?.concurrency ?? 2); poller += 1) {
       loops.push(
         (async () => {
           while (running) {
             try {
-              await pollOnce(spec, queueUrl, batchSize);
+              await pollOnce(sqs, spec, queueUrl, batchSize);
             } catch {
               if (running) await new Promise((r) => setTimeout(r, 500));
             }
@@ -351,9 +340,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
   const timers: NodeJS.Timeout[] = [];
   const jobRuns = new Map<string, Promise<unknown>>();
   const runJob = (functionId: string): Promise<unknown> => {
-    const spec = (backgroundFunctions as readonly BackgroundFunctionSpec[]).find(
-      (fn) => fn.id === functionId,
-    );
+    const spec = background.find((fn) => fn.id === functionId);
     if (spec?.trigger.kind !== 'schedule') throw new Error(`${functionId} is not a scheduled job`);
     const current = jobRuns.get(functionId);
     if (current) return current;
@@ -373,7 +360,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
     return run;
   };
   if (options.runSchedules) {
-    for (const spec of backgroundFunctions as readonly BackgroundFunctionSpec[]) {
+    for (const spec of background) {
       if (spec.trigger.kind !== 'schedule' || !handlers.has(spec.id)) continue;
       timers.push(
         setInterval(() => void runJob(spec.id).catch(() => undefined), spec.trigger.everySeconds * 1000),
