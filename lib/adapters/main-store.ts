@@ -1,15 +1,10 @@
-import {
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  TransactWriteCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { config } from '../config.js';
 import type { QuotaOrder, QuotaOrderStatus } from '../domain/quota-order.js';
 import { Index, MainKeys } from '../infra/resources.js';
 import { dynamo } from './aws-clients.js';
 import { ConditionFailed, storeCall } from './dynamo-errors.js';
+import { transactWrite } from './transact.js';
 
 /** Persistence of kuota's own records in the main table. All keys come from MainKeys. */
 const table = () => config().mainTable;
@@ -158,54 +153,48 @@ export const mainStore = {
    * orders cannot both squeeze under the holding cap; the status condition makes a suspension final.
    */
   async createQuotaOrder(order: QuotaOrder, requestHash: string, expectedPipeline: number): Promise<void> {
-    await storeCall(() =>
-      dynamo().send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName: table(),
-                Key: MainKeys.resellerProfile(order.resellerId),
-                UpdateExpression: 'SET pipeline = :next',
-                ConditionExpression: 'pipeline = :expected AND #status = :active',
-                ExpressionAttributeNames: { '#status': 'status' },
-                ExpressionAttributeValues: {
-                  ':next': expectedPipeline + order.quantity,
-                  ':expected': expectedPipeline,
-                  ':active': 'ACTIVE',
-                },
-              },
-            },
-            {
-              Put: {
-                TableName: table(),
-                Item: {
-                  ...MainKeys.quotaOrder(order.resellerId, order.id),
-                  entity: 'QuotaOrder',
-                  gsi1pk: MainKeys.awaitingPaymentWork,
-                  gsi1sk: `${order.expiresAt}#${order.resellerId}#${order.id}`,
-                  ...order,
-                  requestHash,
-                },
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
-            },
-            {
-              Put: {
-                TableName: table(),
-                Item: {
-                  ...MainKeys.billing(order.billingCode),
-                  entity: 'BillingLookup',
-                  resellerId: order.resellerId,
-                  orderId: order.id,
-                },
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
-            },
-          ],
-        }),
-      ),
-    );
+    await transactWrite([
+      {
+        Update: {
+          TableName: table(),
+          Key: MainKeys.resellerProfile(order.resellerId),
+          UpdateExpression: 'SET pipeline = :next',
+          ConditionExpression: 'pipeline = :expected AND #status = :active',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':next': expectedPipeline + order.quantity,
+            ':expected': expectedPipeline,
+            ':active': 'ACTIVE',
+          },
+        },
+      },
+      {
+        Put: {
+          TableName: table(),
+          Item: {
+            ...MainKeys.quotaOrder(order.resellerId, order.id),
+            entity: 'QuotaOrder',
+            gsi1pk: MainKeys.awaitingPaymentWork,
+            gsi1sk: `${order.expiresAt}#${order.resellerId}#${order.id}`,
+            ...order,
+            requestHash,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+      {
+        Put: {
+          TableName: table(),
+          Item: {
+            ...MainKeys.billing(order.billingCode),
+            entity: 'BillingLookup',
+            resellerId: order.resellerId,
+            orderId: order.id,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+    ]);
   },
 
   async findOrderByBillingCode(
@@ -247,78 +236,66 @@ export const mainStore = {
             },
           ]
         : [];
-    await storeCall(() =>
-      dynamo().send(
-        new TransactWriteCommand({
-          TransactItems: [
-            ...restorePipeline,
-            {
-              Put: {
-                TableName: table(),
-                Item: {
-                  ...MainKeys.ntpn(payment.ntpn),
-                  entity: 'Ntpn',
-                  billingCode: order.billingCode,
-                  resellerId: order.resellerId,
-                  orderId: order.id,
-                  amountIdr: order.amountIdr,
-                  paidAt: payment.paidAt,
-                },
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
-            },
-            {
-              Update: {
-                TableName: table(),
-                Key: MainKeys.quotaOrder(order.resellerId, order.id),
-                UpdateExpression:
-                  'SET #status = :paid, ntpn = :ntpn, paidAt = :paidAt, lastAllocationAt = :paidAt, gsi1pk = :work, gsi1sk = :workSort',
-                ConditionExpression: 'attribute_exists(pk) AND #status = :was AND attribute_not_exists(ntpn)',
-                ExpressionAttributeNames: { '#status': 'status' },
-                ExpressionAttributeValues: {
-                  ':paid': 'PAID' satisfies QuotaOrderStatus,
-                  ':ntpn': payment.ntpn,
-                  ':paidAt': payment.paidAt,
-                  ':was': order.status,
-                  ':work': MainKeys.allocationWork,
-                  ':workSort': `${payment.paidAt}#${order.resellerId}#${order.id}`,
-                },
-              },
-            },
-          ],
-        }),
-      ),
-    );
+    await transactWrite([
+      ...restorePipeline,
+      {
+        Put: {
+          TableName: table(),
+          Item: {
+            ...MainKeys.ntpn(payment.ntpn),
+            entity: 'Ntpn',
+            billingCode: order.billingCode,
+            resellerId: order.resellerId,
+            orderId: order.id,
+            amountIdr: order.amountIdr,
+            paidAt: payment.paidAt,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+      {
+        Update: {
+          TableName: table(),
+          Key: MainKeys.quotaOrder(order.resellerId, order.id),
+          UpdateExpression:
+            'SET #status = :paid, ntpn = :ntpn, paidAt = :paidAt, lastAllocationAt = :paidAt, gsi1pk = :work, gsi1sk = :workSort',
+          ConditionExpression: 'attribute_exists(pk) AND #status = :was AND attribute_not_exists(ntpn)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':paid': 'PAID' satisfies QuotaOrderStatus,
+            ':ntpn': payment.ntpn,
+            ':paidAt': payment.paidAt,
+            ':was': order.status,
+            ':work': MainKeys.allocationWork,
+            ':workSort': `${payment.paidAt}#${order.resellerId}#${order.id}`,
+          },
+        },
+      },
+    ]);
   },
 
   /** Expires the order and takes its stamps out of the reseller's pipeline, together. */
   async markQuotaOrderExpired(order: QuotaOrder): Promise<void> {
-    await storeCall(() =>
-      dynamo().send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName: table(),
-                Key: MainKeys.quotaOrder(order.resellerId, order.id),
-                UpdateExpression: 'SET #status = :expired REMOVE gsi1pk, gsi1sk',
-                ConditionExpression: '#status = :awaiting',
-                ExpressionAttributeNames: { '#status': 'status' },
-                ExpressionAttributeValues: { ':expired': 'EXPIRED', ':awaiting': 'AWAITING_PAYMENT' },
-              },
-            },
-            {
-              Update: {
-                TableName: table(),
-                Key: MainKeys.resellerProfile(order.resellerId),
-                UpdateExpression: 'ADD pipeline :minus',
-                ExpressionAttributeValues: { ':minus': -order.quantity },
-              },
-            },
-          ],
-        }),
-      ),
-    );
+    await transactWrite([
+      {
+        Update: {
+          TableName: table(),
+          Key: MainKeys.quotaOrder(order.resellerId, order.id),
+          UpdateExpression: 'SET #status = :expired REMOVE gsi1pk, gsi1sk',
+          ConditionExpression: '#status = :awaiting',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':expired': 'EXPIRED', ':awaiting': 'AWAITING_PAYMENT' },
+        },
+      },
+      {
+        Update: {
+          TableName: table(),
+          Key: MainKeys.resellerProfile(order.resellerId),
+          UpdateExpression: 'ADD pipeline :minus',
+          ExpressionAttributeValues: { ':minus': -order.quantity },
+        },
+      },
+    ]);
   },
 
   /** Paid orders with stamps still to allocate, oldest payment first. */
@@ -392,51 +369,43 @@ export const mainStore = {
       values[':status'] = changes.status;
     }
     if (sets.length === 0) return;
-    await storeCall(() =>
-      dynamo().send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName: table(),
-                Key: MainKeys.resellerProfile(resellerId),
-                UpdateExpression: `SET ${sets.join(', ')}`,
-                ConditionExpression: 'attribute_exists(pk)',
-                ...(changes.status !== undefined
-                  ? { ExpressionAttributeNames: { '#status': 'status' } }
-                  : {}),
-                ExpressionAttributeValues: values,
-              },
+    await transactWrite([
+      {
+        Update: {
+          TableName: table(),
+          Key: MainKeys.resellerProfile(resellerId),
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ConditionExpression: 'attribute_exists(pk)',
+          ...(changes.status !== undefined ? { ExpressionAttributeNames: { '#status': 'status' } } : {}),
+          ExpressionAttributeValues: values,
+        },
+      },
+      // Suspension is also stamped on every stock shard, so reservations stop at once: the
+      // reservation's shard condition sees it without reading the (hot) profile.
+      ...(changes.status !== undefined
+        ? Array.from({ length: config().stockShardCount }, (_, shard) => ({
+            Update: {
+              TableName: table(),
+              Key: MainKeys.stockShard(resellerId, shard),
+              UpdateExpression: 'SET suspended = :suspended',
+              ExpressionAttributeValues: { ':suspended': changes.status === 'SUSPENDED' },
             },
-            // Suspension is also stamped on every stock shard, so reservations stop at once: the
-            // reservation's shard condition sees it without reading the (hot) profile.
-            ...(changes.status !== undefined
-              ? Array.from({ length: config().stockShardCount }, (_, shard) => ({
-                  Update: {
-                    TableName: table(),
-                    Key: MainKeys.stockShard(resellerId, shard),
-                    UpdateExpression: 'SET suspended = :suspended',
-                    ExpressionAttributeValues: { ':suspended': changes.status === 'SUSPENDED' },
-                  },
-                }))
-              : []),
-            {
-              Put: {
-                TableName: table(),
-                Item: {
-                  pk: MainKeys.auditOfDay(audit.at.slice(0, 10)),
-                  sk: `${audit.at}#${auditId}`,
-                  entity: 'AuditRecord',
-                  auditId,
-                  ...audit,
-                },
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
-            },
-          ],
-        }),
-      ),
-    );
+          }))
+        : []),
+      {
+        Put: {
+          TableName: table(),
+          Item: {
+            pk: MainKeys.auditOfDay(audit.at.slice(0, 10)),
+            sk: `${audit.at}#${auditId}`,
+            entity: 'AuditRecord',
+            auditId,
+            ...audit,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+    ]);
   },
 
   /** A lowered fee cap binds at once: a fee above it comes down to it (one conditional write, no race). */

@@ -1,8 +1,9 @@
-import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { config } from '../config.js';
 import { MainKeys } from '../infra/resources.js';
 import { dynamo } from './aws-clients.js';
 import { storeCall } from './dynamo-errors.js';
+import { transactWrite } from './transact.js';
 
 /** One item per sold stamp: its status, and the one document it was affixed to. */
 export interface StampRecord {
@@ -32,36 +33,30 @@ export const stampStore = {
 
   /** Binds the stamp to a document exactly once (conditional on SOLD) and counts it on its shard. */
   async affix(stamp: StampRecord, documentSha256: string, at: string): Promise<void> {
-    await storeCall(() =>
-      dynamo().send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName: table(),
-                Key: MainKeys.serial(stamp.serial),
-                UpdateExpression: 'SET #status = :affixed, documentSha256 = :document, affixedAt = :at',
-                ConditionExpression: '#status = :sold',
-                ExpressionAttributeNames: { '#status': 'status' },
-                ExpressionAttributeValues: {
-                  ':affixed': 'AFFIXED',
-                  ':sold': 'SOLD',
-                  ':document': documentSha256,
-                  ':at': at,
-                },
-              },
-            },
-            {
-              Update: {
-                TableName: table(),
-                Key: MainKeys.stockShard(stamp.resellerId, stamp.shard),
-                UpdateExpression: 'ADD affixed :one',
-                ExpressionAttributeValues: { ':one': 1 },
-              },
-            },
-          ],
-        }),
-      ),
-    );
+    await transactWrite([
+      {
+        Update: {
+          TableName: table(),
+          Key: MainKeys.serial(stamp.serial),
+          UpdateExpression: 'SET #status = :affixed, documentSha256 = :document, affixedAt = :at',
+          ConditionExpression: '#status = :sold',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':affixed': 'AFFIXED',
+            ':sold': 'SOLD',
+            ':document': documentSha256,
+            ':at': at,
+          },
+        },
+      },
+      {
+        Update: {
+          TableName: table(),
+          Key: MainKeys.stockShard(stamp.resellerId, stamp.shard),
+          UpdateExpression: 'ADD affixed :one',
+          ExpressionAttributeValues: { ':one': 1 },
+        },
+      },
+    ]);
   },
 };

@@ -1,16 +1,11 @@
-import {
-  BatchGetCommand,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  TransactWriteCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { config } from '../config.js';
 import type { QuotaOrder } from '../domain/quota-order.js';
 import { type LedgerEntry, type ShardCounters, splitAcrossShards } from '../domain/stock.js';
 import { MainKeys } from '../infra/resources.js';
 import { dynamo } from './aws-clients.js';
 import { storeCall } from './dynamo-errors.js';
+import { transactWrite } from './transact.js';
 
 /** Stock shards, ledger entries and the issuer's capacity bucket. */
 const table = () => config().mainTable;
@@ -109,55 +104,49 @@ export const stockStore = {
           ]
         : [],
     );
-    await storeCall(() =>
-      dynamo().send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName: table(),
-                Key: MainKeys.quotaOrder(order.resellerId, order.id),
-                UpdateExpression: complete
-                  ? 'SET allocatedQuantity = :allocated, lastAllocationAt = :at, lastChunkAttempt = :attempt, #status = :done, allocatedAt = :at REMOVE gsi1pk, gsi1sk'
-                  : 'SET allocatedQuantity = :allocated, lastAllocationAt = :at, lastChunkAttempt = :attempt',
-                ConditionExpression: '#status = :paid AND allocatedQuantity = :expected',
-                ExpressionAttributeNames: { '#status': 'status' },
-                ExpressionAttributeValues: {
-                  ':allocated': allocated,
-                  ':expected': order.allocatedQuantity,
-                  ':paid': 'PAID',
-                  ':at': at,
-                  ':attempt': attemptId,
-                  ...(complete ? { ':done': 'ALLOCATED' } : {}),
-                },
-              },
-            },
-            {
-              Update: {
-                TableName: table(),
-                Key: MainKeys.resellerProfile(order.resellerId),
-                UpdateExpression: 'ADD pipeline :minus',
-                ExpressionAttributeValues: { ':minus': -quantity },
-              },
-            },
-            ...shardUpdates,
-            {
-              Put: {
-                TableName: table(),
-                Item: {
-                  pk: MainKeys.ledgerPartition(order.resellerId, entry.shard),
-                  sk: MainKeys.ledgerEntrySortKey(at, entry.entryId),
-                  entity: 'LedgerEntry',
-                  ...entry,
-                  shardParts: parts,
-                },
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
-            },
-          ],
-        }),
-      ),
-    );
+    await transactWrite([
+      {
+        Update: {
+          TableName: table(),
+          Key: MainKeys.quotaOrder(order.resellerId, order.id),
+          UpdateExpression: complete
+            ? 'SET allocatedQuantity = :allocated, lastAllocationAt = :at, lastChunkAttempt = :attempt, #status = :done, allocatedAt = :at REMOVE gsi1pk, gsi1sk'
+            : 'SET allocatedQuantity = :allocated, lastAllocationAt = :at, lastChunkAttempt = :attempt',
+          ConditionExpression: '#status = :paid AND allocatedQuantity = :expected',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':allocated': allocated,
+            ':expected': order.allocatedQuantity,
+            ':paid': 'PAID',
+            ':at': at,
+            ':attempt': attemptId,
+            ...(complete ? { ':done': 'ALLOCATED' } : {}),
+          },
+        },
+      },
+      {
+        Update: {
+          TableName: table(),
+          Key: MainKeys.resellerProfile(order.resellerId),
+          UpdateExpression: 'ADD pipeline :minus',
+          ExpressionAttributeValues: { ':minus': -quantity },
+        },
+      },
+      ...shardUpdates,
+      {
+        Put: {
+          TableName: table(),
+          Item: {
+            pk: MainKeys.ledgerPartition(order.resellerId, entry.shard),
+            sk: MainKeys.ledgerEntrySortKey(at, entry.entryId),
+            entity: 'LedgerEntry',
+            ...entry,
+            shardParts: parts,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+    ]);
     return { complete };
   },
 

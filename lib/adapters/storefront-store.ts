@@ -1,10 +1,4 @@
-import {
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  TransactWriteCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { config } from '../config.js';
 import type { GatewayCapture, GatewayPayment } from '../domain/payment-gateway.js';
 import type { LedgerEntry, MovementKind } from '../domain/stock.js';
@@ -12,6 +6,7 @@ import { bucketOf, type RejectionReason, type StorefrontOrderStatus } from '../d
 import { Index, MainKeys, STOREFRONT_WORK_BUCKETS } from '../infra/resources.js';
 import { dynamo } from './aws-clients.js';
 import { storeCall } from './dynamo-errors.js';
+import { transactWrite } from './transact.js';
 
 /**
  * Persistence of storefront orders. Every change to an order is conditional on the version read, so
@@ -204,85 +199,67 @@ export const storefrontStore = {
       at: string;
     },
   ): Promise<void> {
-    await storeCall(() =>
-      dynamo().send(
-        new TransactWriteCommand({
-          TransactItems: [
-            orderUpdate(
-              order,
-              {
-                status: 'RESERVED',
-                unitPriceIdr: input.unitPriceIdr,
-                amountIdr: input.unitPriceIdr * order.quantity,
-                reservedAt: input.at,
-                expiresAt: input.expiresAt,
-                day: input.day,
-                shardParts: input.parts,
-                gsi1pk: work('RESERVED', order.orderId, '').gsi1pk,
-                gsi1sk: `${input.expiresAt}#${order.orderId}`,
-              },
-              [],
-              'QUEUED',
-            ),
-            ...input.parts.map((part) => shardMove(order.resellerId, part, 'onHand', 'reserved', true)),
-            {
-              Update: {
-                TableName: table(),
-                Key: MainKeys.nikDay(order.nikHash, input.day),
-                UpdateExpression: 'ADD #count :quantity SET purgeAt = if_not_exists(purgeAt, :purgeAt)',
-                // An order larger than the whole cap never fits, not even on a NIK's first order of the day.
-                ConditionExpression:
-                  order.quantity <= input.cap
-                    ? 'attribute_not_exists(#count) OR #count <= :room'
-                    : '#count <= :room',
-                ExpressionAttributeNames: { '#count': 'count' },
-                ExpressionAttributeValues: {
-                  ':quantity': order.quantity,
-                  ':room': input.cap - order.quantity,
-                  ':purgeAt': Math.floor(Date.parse(input.at) / 1000) + 3 * 86_400,
-                },
-              },
-            },
-            ledgerPut(ledgerEntry(order, 'RESERVE', input.at, input.parts)),
-          ],
-        }),
+    await transactWrite([
+      orderUpdate(
+        order,
+        {
+          status: 'RESERVED',
+          unitPriceIdr: input.unitPriceIdr,
+          amountIdr: input.unitPriceIdr * order.quantity,
+          reservedAt: input.at,
+          expiresAt: input.expiresAt,
+          day: input.day,
+          shardParts: input.parts,
+          gsi1pk: work('RESERVED', order.orderId, '').gsi1pk,
+          gsi1sk: `${input.expiresAt}#${order.orderId}`,
+        },
+        [],
+        'QUEUED',
       ),
-    );
+      ...input.parts.map((part) => shardMove(order.resellerId, part, 'onHand', 'reserved', true)),
+      {
+        Update: {
+          TableName: table(),
+          Key: MainKeys.nikDay(order.nikHash, input.day),
+          UpdateExpression: 'ADD #count :quantity SET purgeAt = if_not_exists(purgeAt, :purgeAt)',
+          // An order larger than the whole cap never fits, not even on a NIK's first order of the day.
+          ConditionExpression:
+            order.quantity <= input.cap
+              ? 'attribute_not_exists(#count) OR #count <= :room'
+              : '#count <= :room',
+          ExpressionAttributeNames: { '#count': 'count' },
+          ExpressionAttributeValues: {
+            ':quantity': order.quantity,
+            ':room': input.cap - order.quantity,
+            ':purgeAt': Math.floor(Date.parse(input.at) / 1000) + 3 * 86_400,
+          },
+        },
+      },
+      ledgerPut(ledgerEntry(order, 'RESERVE', input.at, input.parts)),
+    ]);
   },
 
   async reject(order: StorefrontOrder, reason: RejectionReason, at: string): Promise<void> {
-    await storeCall(() =>
-      dynamo().send(
-        new TransactWriteCommand({
-          TransactItems: [
-            orderUpdate(order, { status: 'REJECTED', reason, rejectedAt: at }, ['gsi1pk', 'gsi1sk']),
-          ],
-        }),
-      ),
-    );
+    await transactWrite([
+      orderUpdate(order, { status: 'REJECTED', reason, rejectedAt: at }, ['gsi1pk', 'gsi1sk']),
+    ]);
   },
 
   /** Records the gateway payment on the order and the paymentId -> order lookup the webhooks need. */
   async attachPayment(order: StorefrontOrder, payment: GatewayPayment): Promise<void> {
-    await storeCall(() =>
-      dynamo().send(
-        new TransactWriteCommand({
-          TransactItems: [
-            orderUpdate(order, { payment }),
-            {
-              Put: {
-                TableName: table(),
-                Item: {
-                  ...MainKeys.paymentLookup(payment.paymentId),
-                  entity: 'PaymentLookup',
-                  orderId: order.orderId,
-                },
-              },
-            },
-          ],
-        }),
-      ),
-    );
+    await transactWrite([
+      orderUpdate(order, { payment }),
+      {
+        Put: {
+          TableName: table(),
+          Item: {
+            ...MainKeys.paymentLookup(payment.paymentId),
+            entity: 'PaymentLookup',
+            orderId: order.orderId,
+          },
+        },
+      },
+    ]);
   },
 
   async findOrderIdByPayment(paymentId: string): Promise<string | undefined> {
@@ -320,97 +297,80 @@ export const storefrontStore = {
     watchUntil: string,
   ): Promise<void> {
     const parts = order.shardParts ?? [];
-    await storeCall(() =>
-      dynamo().send(
-        new TransactWriteCommand({
-          TransactItems: [
-            orderUpdate(
-              order,
-              {
-                status: 'FULFILLED',
-                stamps: serials,
-                paidAt: capture.occurredAt,
-                fulfilledAt: at,
-                ...watch(order, watchUntil),
-              },
-              [],
-              'RESERVED',
-            ),
-            ...parts.map((part) => {
-              // The sale also stamps the shard's sale times, for the regulator's view (no extra write).
-              const move = shardMove(order.resellerId, part, 'reserved', 'sold', false);
-              return {
-                Update: {
-                  ...move.Update,
-                  UpdateExpression: `${move.Update.UpdateExpression} SET lastSaleAt = :at, firstSaleAt = if_not_exists(firstSaleAt, :at)`,
-                  ExpressionAttributeValues: { ...move.Update.ExpressionAttributeValues, ':at': at },
-                },
-              };
-            }),
-            ...serials.map((serial) => ({
-              Put: {
-                TableName: table(),
-                Item: {
-                  ...MainKeys.serial(serial),
-                  entity: 'Stamp',
-                  serial,
-                  status: 'SOLD',
-                  resellerId: order.resellerId,
-                  orderId: order.orderId,
-                  shard: parts[0]?.shard ?? 0,
-                  soldAt: at,
-                },
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
-            })),
-            ledgerPut(ledgerEntry(order, 'SELL', at, parts)),
-            {
-              Put: {
-                TableName: table(),
-                Item: {
-                  ...MainKeys.storefrontCapture(order.orderId, capture.eventId),
-                  entity: 'Capture',
-                  ...capture,
-                  outcome: 'FULFILLED',
-                },
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
-            },
-          ],
-        }),
+    await transactWrite([
+      orderUpdate(
+        order,
+        {
+          status: 'FULFILLED',
+          stamps: serials,
+          paidAt: capture.occurredAt,
+          fulfilledAt: at,
+          ...watch(order, watchUntil),
+        },
+        [],
+        'RESERVED',
       ),
-    );
+      ...parts.map((part) => {
+        // The sale also stamps the shard's sale times, for the regulator's view (no extra write).
+        const move = shardMove(order.resellerId, part, 'reserved', 'sold', false);
+        return {
+          Update: {
+            ...move.Update,
+            UpdateExpression: `${move.Update.UpdateExpression} SET lastSaleAt = :at, firstSaleAt = if_not_exists(firstSaleAt, :at)`,
+            ExpressionAttributeValues: { ...move.Update.ExpressionAttributeValues, ':at': at },
+          },
+        };
+      }),
+      ...serials.map((serial) => ({
+        Put: {
+          TableName: table(),
+          Item: {
+            ...MainKeys.serial(serial),
+            entity: 'Stamp',
+            serial,
+            status: 'SOLD',
+            resellerId: order.resellerId,
+            orderId: order.orderId,
+            shard: parts[0]?.shard ?? 0,
+            soldAt: at,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      })),
+      ledgerPut(ledgerEntry(order, 'SELL', at, parts)),
+      {
+        Put: {
+          TableName: table(),
+          Item: {
+            ...MainKeys.storefrontCapture(order.orderId, capture.eventId),
+            entity: 'Capture',
+            ...capture,
+            outcome: 'FULFILLED',
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+    ]);
   },
 
   /** Not paid in time: stock back on sale, the buyer's cap back, RELEASE in the ledger. */
   async expire(order: StorefrontOrder, at: string, watchUntil: string): Promise<void> {
     const parts = order.shardParts ?? [];
-    await storeCall(() =>
-      dynamo().send(
-        new TransactWriteCommand({
-          TransactItems: [
-            orderUpdate(
-              order,
-              { status: 'EXPIRED', expiredAt: at, ...watch(order, watchUntil) },
-              [],
-              'RESERVED',
-            ),
-            ...parts.map((part) => shardMove(order.resellerId, part, 'reserved', 'onHand', false)),
-            {
-              Update: {
-                TableName: table(),
-                Key: MainKeys.nikDay(order.nikHash, order.day ?? ''),
-                UpdateExpression: 'ADD #count :minus',
-                ConditionExpression: '#count >= :quantity',
-                ExpressionAttributeNames: { '#count': 'count' },
-                ExpressionAttributeValues: { ':minus': -order.quantity, ':quantity': order.quantity },
-              },
-            },
-            ledgerPut(ledgerEntry(order, 'RELEASE', at, parts)),
-          ],
-        }),
-      ),
-    );
+    await transactWrite([
+      orderUpdate(order, { status: 'EXPIRED', expiredAt: at, ...watch(order, watchUntil) }, [], 'RESERVED'),
+      ...parts.map((part) => shardMove(order.resellerId, part, 'reserved', 'onHand', false)),
+      {
+        Update: {
+          TableName: table(),
+          Key: MainKeys.nikDay(order.nikHash, order.day ?? ''),
+          UpdateExpression: 'ADD #count :minus',
+          ConditionExpression: '#count >= :quantity',
+          ExpressionAttributeNames: { '#count': 'count' },
+          ExpressionAttributeValues: { ':minus': -order.quantity, ':quantity': order.quantity },
+        },
+      },
+      ledgerPut(ledgerEntry(order, 'RELEASE', at, parts)),
+    ]);
   },
 
   /**
@@ -425,52 +385,42 @@ export const storefrontStore = {
     at: string,
   ): Promise<void> {
     const { refundId, ...state } = refund;
-    await storeCall(() =>
-      dynamo().send(
-        new TransactWriteCommand({
-          TransactItems: [
-            orderUpdate(order, { status: nextStatus, refunds: { ...order.refunds, [refundId]: state } }),
-            {
-              Put: {
-                TableName: table(),
-                Item: {
-                  ...MainKeys.storefrontCapture(order.orderId, capture.eventId),
-                  entity: 'Capture',
-                  ...capture,
-                  outcome: 'REFUND',
-                  refundId,
-                  refundStatus: 'PENDING',
-                  paymentId: order.payment?.paymentId,
-                  recordedAt: at,
-                  ...work('REFUND', refundId, `${at}#${refundId}`),
-                },
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
-            },
-            {
-              Put: {
-                TableName: table(),
-                Item: {
-                  ...MainKeys.refundLookup(refundId),
-                  entity: 'RefundLookup',
-                  orderId: order.orderId,
-                  eventId: capture.eventId,
-                },
-              },
-            },
-          ],
-        }),
-      ),
-    );
+    await transactWrite([
+      orderUpdate(order, { status: nextStatus, refunds: { ...order.refunds, [refundId]: state } }),
+      {
+        Put: {
+          TableName: table(),
+          Item: {
+            ...MainKeys.storefrontCapture(order.orderId, capture.eventId),
+            entity: 'Capture',
+            ...capture,
+            outcome: 'REFUND',
+            refundId,
+            refundStatus: 'PENDING',
+            paymentId: order.payment?.paymentId,
+            recordedAt: at,
+            ...work('REFUND', refundId, `${at}#${refundId}`),
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+      {
+        Put: {
+          TableName: table(),
+          Item: {
+            ...MainKeys.refundLookup(refundId),
+            entity: 'RefundLookup',
+            orderId: order.orderId,
+            eventId: capture.eventId,
+          },
+        },
+      },
+    ]);
   },
 
   /** The watch window of a settled order has ended: it leaves the work index. */
   async endWatch(order: StorefrontOrder): Promise<void> {
-    await storeCall(() =>
-      dynamo().send(
-        new TransactWriteCommand({ TransactItems: [orderUpdate(order, {}, ['gsi1pk', 'gsi1sk'])] }),
-      ),
-    );
+    await transactWrite([orderUpdate(order, {}, ['gsi1pk', 'gsi1sk'])]);
   },
 
   async findRefund(refundId: string): Promise<{ orderId: string; eventId: string } | undefined> {
@@ -491,37 +441,31 @@ export const storefrontStore = {
     refunds[refundId] = { ...current, status: 'COMPLETED' };
     const allDone = Object.values(refunds).every((refund) => refund.status === 'COMPLETED');
     const nextStatus = order.status === 'REFUND_PENDING' && allDone ? 'REFUNDED' : order.status;
-    await storeCall(() =>
-      dynamo().send(
-        new TransactWriteCommand({
-          TransactItems: [
-            orderUpdate(order, {
-              status: nextStatus,
-              refunds,
-              ...(nextStatus === 'REFUNDED' ? { refundedAt: at } : {}),
-            }),
-            // Refund totals per reseller live on a stock shard, like every other per-reseller figure.
-            {
-              Update: {
-                TableName: table(),
-                Key: MainKeys.stockShard(order.resellerId, order.shardParts?.[0]?.shard ?? 0),
-                UpdateExpression: 'ADD refundedCount :one, refundedIdr :amount',
-                ExpressionAttributeValues: { ':one': 1, ':amount': current.amountIdr },
-              },
-            },
-            {
-              Update: {
-                TableName: table(),
-                Key: MainKeys.storefrontCapture(order.orderId, eventId),
-                UpdateExpression: 'SET refundStatus = :done, refundedAt = :at REMOVE gsi1pk, gsi1sk',
-                ConditionExpression: 'refundStatus = :pending',
-                ExpressionAttributeValues: { ':done': 'COMPLETED', ':pending': 'PENDING', ':at': at },
-              },
-            },
-          ],
-        }),
-      ),
-    );
+    await transactWrite([
+      orderUpdate(order, {
+        status: nextStatus,
+        refunds,
+        ...(nextStatus === 'REFUNDED' ? { refundedAt: at } : {}),
+      }),
+      // Refund totals per reseller live on a stock shard, like every other per-reseller figure.
+      {
+        Update: {
+          TableName: table(),
+          Key: MainKeys.stockShard(order.resellerId, order.shardParts?.[0]?.shard ?? 0),
+          UpdateExpression: 'ADD refundedCount :one, refundedIdr :amount',
+          ExpressionAttributeValues: { ':one': 1, ':amount': current.amountIdr },
+        },
+      },
+      {
+        Update: {
+          TableName: table(),
+          Key: MainKeys.storefrontCapture(order.orderId, eventId),
+          UpdateExpression: 'SET refundStatus = :done, refundedAt = :at REMOVE gsi1pk, gsi1sk',
+          ConditionExpression: 'refundStatus = :pending',
+          ExpressionAttributeValues: { ':done': 'COMPLETED', ':pending': 'PENDING', ':at': at },
+        },
+      },
+    ]);
   },
 
   /** One bucket of the work index for a state, oldest first, up to `before`. */
