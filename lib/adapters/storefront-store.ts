@@ -198,18 +198,30 @@ export const storefrontStore = {
       expiresAt: string;
       at: string;
     },
-  ): Promise<void> {
+  ): Promise<StorefrontOrder> {
+    // What the order becomes; returned so the caller needs no read-back on the hot path.
+    const reserved: StorefrontOrder = {
+      ...order,
+      status: 'RESERVED',
+      version: order.version + 1,
+      unitPriceIdr: input.unitPriceIdr,
+      amountIdr: input.unitPriceIdr * order.quantity,
+      reservedAt: input.at,
+      expiresAt: input.expiresAt,
+      day: input.day,
+      shardParts: input.parts,
+    };
     await transactWrite([
       orderUpdate(
         order,
         {
-          status: 'RESERVED',
-          unitPriceIdr: input.unitPriceIdr,
-          amountIdr: input.unitPriceIdr * order.quantity,
-          reservedAt: input.at,
-          expiresAt: input.expiresAt,
-          day: input.day,
-          shardParts: input.parts,
+          status: reserved.status,
+          unitPriceIdr: reserved.unitPriceIdr,
+          amountIdr: reserved.amountIdr,
+          reservedAt: reserved.reservedAt,
+          expiresAt: reserved.expiresAt,
+          day: reserved.day,
+          shardParts: reserved.shardParts,
           gsi1pk: work('RESERVED', order.orderId, '').gsi1pk,
           gsi1sk: `${input.expiresAt}#${order.orderId}`,
         },
@@ -237,6 +249,7 @@ export const storefrontStore = {
       },
       ledgerPut(ledgerEntry(order, 'RESERVE', input.at, input.parts)),
     ]);
+    return reserved;
   },
 
   async reject(order: StorefrontOrder, reason: RejectionReason, at: string): Promise<void> {

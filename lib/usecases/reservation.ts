@@ -68,7 +68,8 @@ const reject = async (
   return reason;
 };
 
-type Attempt = 'RESERVED' | 'SHARD_DRY' | 'CAP' | 'ORDER_CHANGED';
+/** The reserved order, or why this attempt did not reserve. */
+type Attempt = StorefrontOrder | 'SHARD_DRY' | 'CAP' | 'ORDER_CHANGED';
 
 const tryReserve = async (
   order: StorefrontOrder,
@@ -78,7 +79,7 @@ const tryReserve = async (
 ): Promise<Attempt> => {
   const now = settings.now();
   try {
-    await withStoreRetries(() =>
+    return await withStoreRetries(() =>
       storefrontStore.reserve(order, {
         parts,
         day: jakartaDay(now),
@@ -88,7 +89,6 @@ const tryReserve = async (
         at: now.toISOString(),
       }),
     );
-    return 'RESERVED';
   } catch (error) {
     if (!(error instanceof ConditionFailed)) throw error;
     const failed = new Set(error.failedItemIndexes);
@@ -151,10 +151,9 @@ export const reserveOrder = async (
       );
       return reject(order, 'BUYER_CAP_EXCEEDED', now);
     }
-    if (outcome === 'RESERVED') {
+    if (typeof outcome === 'object') {
       crashPoint('reservation:after-reserve');
-      const reserved = await withStoreRetries(() => storefrontStore.getOrder(orderId));
-      if (reserved?.status === 'RESERVED' && !reserved.payment) await attachPayment(reserved, settings);
+      await attachPayment(outcome, settings);
       return 'RESERVED';
     }
     // ORDER_CHANGED (a concurrent delivery) or a shard emptied under us: look again.
