@@ -1,4 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { EnvVar } from '../infra/resources.js';
 
 /**
  * Structured JSON logs. Request and message bodies are never logged: they may carry a NIK, and UU 27/2022
@@ -6,5 +7,5 @@ import { Logger } from '@aws-lambda-powertools/logger';
  */
 export const logger = new Logger({
   serviceName: 'kuota',
-  logLevel: (process.env.KUOTA_LOG_LEVEL as 'INFO' | 'WARN' | 'ERROR' | 'SILENT' | undefined) ?? 'INFO',
+  logLevel: (process.env[EnvVar.logLevel] as 'INFO' | 'WARN' | 'ERROR' | 'SILENT' | undefined) ?? 'INFO',
 });

@@ -39,6 +39,9 @@ export const EnvVar = {
   faultTransactionConflictRate: 'KUOTA_FAULT_TRANSACTION_CONFLICT_RATE',
   faultLostResponseRate: 'KUOTA_FAULT_LOST_RESPONSE_RATE',
   awsRegion: 'AWS_REGION',
+  logLevel: 'KUOTA_LOG_LEVEL',
+  /** Sandbox only: where the simulated parties send webhooks, when the request's own host is not it. */
+  publicBaseUrl: 'KUOTA_PUBLIC_BASE_URL',
 } as const;
 export type EnvVarName = (typeof EnvVar)[keyof typeof EnvVar];
 

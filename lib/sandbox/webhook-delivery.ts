@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { EnvVar } from '../infra/resources.js';
 
 /** A webhook the sandbox still has to deliver; signed at send time so the timestamp is fresh. */
 export const WebhookDeliveryMessage = z.object({
@@ -21,7 +22,7 @@ export const publicBaseUrl = (event: {
   path: string;
   requestContext: { domainName?: string; path: string };
 }): string => {
-  const override = process.env.KUOTA_PUBLIC_BASE_URL;
+  const override = process.env[EnvVar.publicBaseUrl];
   if (override) return override.replace(/\/$/, '');
   const domain = event.requestContext.domainName ?? 'localhost';
   const local = /^(localhost|127\.0\.0\.1)(:\d+)?$/.test(domain);
