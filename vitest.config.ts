@@ -10,7 +10,6 @@ export default defineConfig({
     hookTimeout: 60_000,
     env: {
       KUOTA_LOG_LEVEL: 'SILENT',
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     },
     reporters: ['default'],
   },

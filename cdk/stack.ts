@@ -26,7 +26,7 @@ import {
 } from '../lib/infra/resources.js';
 import { KuotaQueues, KuotaTables } from './constructs/data.js';
 import { KuotaApi } from './constructs/kuota-api.js';
-import { KuotaFunction, LAMBDA_RUNTIME } from './constructs/kuota-function.js';
+import { KuotaFunction } from './constructs/kuota-function.js';
 import { KuotaSchedule } from './constructs/schedule.js';
 import { KuotaSecrets } from './constructs/secrets.js';
 import { functionsOf, planStage, type Stage, type StagePlan } from './stage.js';
@@ -236,21 +236,10 @@ export class KuotaStack extends Stack {
 
   private acknowledgeFunctionFindings(functionScope: Construct): void {
     Validations.of(functionScope).acknowledge({
-      id: 'AwsSolutions-L1',
-      reason: `Pinned to ${LAMBDA_RUNTIME.name}: the toolchain (TOOLCHAIN.md) pins Node 20 and the dependencies (middy 6, vitest 4, fauxqs 1) that run on it; the runtime moves with the toolchain, not ahead of what is tested.`,
-    });
-    Validations.of(functionScope).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
         'xray:PutTraceSegments and xray:PutTelemetryRecords (active tracing) support no resource-level ' +
         'permissions; they are the only actions granted on "*".',
-    });
-    Validations.of(functionScope).acknowledge({
-      id: 'CloudFormation-Validate::W2531',
-      reason:
-        'Lambda deprecated nodejs20.x on 2026-04-30; creating functions on it stops on 2027-02-01 and ' +
-        'updating them on 2027-03-03. The move to nodejs24.x is a toolchain change (middy 7, vitest 5 and ' +
-        'fauxqs 2 need Node 22+) tracked outside this stack; it must land before 2027-02-01.',
     });
     for (const [key, table] of this.tables.byKey) {
       if (Tables[key].indexes.length === 0) continue;

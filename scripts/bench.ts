@@ -19,7 +19,6 @@
  *
  * Writes test-artifacts/bench/bench.json and docs/bench-latest.json. Exits non-zero if a design oversold.
  */
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 process.env.KUOTA_LOG_LEVEL ??= 'SILENT';
 
 import { mkdirSync, writeFileSync } from 'node:fs';

@@ -10,7 +10,6 @@ import { checkLedger, formatLedgerReport } from '../lib/usecases/ledger-check.js
  * Finds the stack in KUOTA_DYNAMODB_ENDPOINT + KUOTA_MAIN_TABLE, or else in .kuota/runtime.json (written by
  * `npm start`). Exit codes: 0 balanced, 1 any difference, 2 the stack cannot be found or reached.
  */
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const LOOPBACK = /^https?:\/\/(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?\/?$/;
 
 const unreachable = (message: string): never => {

@@ -15,7 +15,6 @@ import type { Secrets } from '../lib/secrets.js';
  * `npm start -- --fresh` wipes .kuota/ first. `npm start -- --faults 0.2` injects DynamoDB faults (throttling,
  * transaction conflicts, lost responses) into 20% of the stack's requests of each kind (KUOTA_FAULT_*).
  */
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const stateDirectory = resolve(process.cwd(), '.kuota');
 const fresh = process.argv.includes('--fresh');
 const port = Number(process.env.PORT ?? 3000);

@@ -10,7 +10,6 @@ import { localLedgerCheck, locateStack, StackNotFound } from '../lib/surge/stack
  * test-artifacts/surge/surge-report.{json,html}. Exit codes: 0 no violation, 1 violations, 2 no stack or
  * bad options. `npm run surge -- --help` lists the options.
  */
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 const main = async (): Promise<number> => {
   let options: ReturnType<typeof parseSurgeArgs>;

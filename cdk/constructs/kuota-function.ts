@@ -8,9 +8,12 @@ import { Construct } from 'constructs';
 import type { FunctionSpec } from '../../lib/infra/functions.js';
 import type { Stage } from '../stage.js';
 
-/** Node 20 is the runtime the toolchain is pinned to (see TOOLCHAIN.md); bundles target the same. */
-export const LAMBDA_RUNTIME = Runtime.NODEJS_20_X;
-const ESBUILD_TARGET = 'node20';
+/**
+ * Node 24 (LTS) is the runtime every local command and test runs on (the `node` package in devDependencies);
+ * Lambda runs the same major and bundles target it.
+ */
+export const LAMBDA_RUNTIME = Runtime.NODEJS_24_X;
+const ESBUILD_TARGET = 'node24';
 
 /** ESM bundles have no `require`; some CommonJS dependencies still call it. */
 export const ESM_REQUIRE_BANNER =

@@ -1,6 +1,6 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import middy from '@middy/core';
-import sqsPartialBatchFailure from '@middy/sqs-partial-batch-failure';
-import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { z } from 'zod';
 import { config } from '../config.js';
 import { logger } from '../http/logger.js';
@@ -9,10 +9,28 @@ export class PoisonMessageError extends Error {
   override readonly name = 'PoisonMessageError';
 }
 
+const parseBody = <S extends z.ZodType>(schema: S, record: SQSRecord): z.output<S> => {
+  let json: unknown;
+  try {
+    json = JSON.parse(record.body);
+  } catch {
+    throw new PoisonMessageError('message body is not JSON');
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success)
+    throw new PoisonMessageError(`message does not match its schema: ${parsed.error.issues.length} issues`);
+  return parsed.data;
+};
+
+/** Failures are logged once, by the record handler, without the body. */
+const silent = { debug: () => undefined, warn: () => undefined, error: () => undefined };
+
 /**
- * An SQS consumer: each record is parsed with zod and processed independently; failures are reported per
- * record (ReportBatchItemFailures) so one bad message never re-delivers its whole batch. A message that
- * keeps failing reaches the DLQ after the queue's maxReceiveCount, where an alarm watches.
+ * An SQS consumer on Powertools batch: each record is parsed with zod and processed independently (in
+ * parallel); failures are reported per record (ReportBatchItemFailures) so one bad message never re-delivers
+ * its whole batch. A message that keeps failing reaches the DLQ after the queue's maxReceiveCount, where an
+ * alarm watches. A batch in which every record failed is answered as a list of failures rather than thrown,
+ * so the event source mapping treats it exactly like a partial failure.
  * Bodies are never logged (they may hold personal data); only message ids and error names.
  */
 export const sqsConsumer = <S extends z.ZodType>(
@@ -21,35 +39,26 @@ export const sqsConsumer = <S extends z.ZodType>(
   processRecord: (message: z.output<S>, record: SQSRecord) => Promise<void>,
 ) => {
   config();
-  return middy<SQSEvent, SQSBatchResponse>()
-    .use(
-      sqsPartialBatchFailure({
-        logger: (reason: unknown, record: SQSRecord) =>
-          logger.warn('message failed; it will be retried', {
-            consumer: name,
-            messageId: record.messageId,
-            receiveCount: record.attributes?.ApproximateReceiveCount,
-            error: reason instanceof Error ? `${reason.name}: ${reason.message}` : String(reason),
-          }),
-      }),
-    )
-    .handler(
-      async (event) =>
-        Promise.allSettled(
-          event.Records.map(async (record) => {
-            let json: unknown;
-            try {
-              json = JSON.parse(record.body);
-            } catch {
-              throw new PoisonMessageError('message body is not JSON');
-            }
-            const parsed = schema.safeParse(json);
-            if (!parsed.success)
-              throw new PoisonMessageError(
-                `message does not match its schema: ${parsed.error.issues.length} issues`,
-              );
-            await processRecord(parsed.data, record);
-          }),
-        ) as unknown as Promise<SQSBatchResponse>,
-    );
+  const recordHandler = async (record: SQSRecord): Promise<void> => {
+    try {
+      await processRecord(parseBody(schema, record), record);
+    } catch (error) {
+      logger.warn('message failed; it will be retried', {
+        consumer: name,
+        messageId: record.messageId,
+        receiveCount: record.attributes?.ApproximateReceiveCount,
+        error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+      });
+      throw error;
+    }
+  };
+  return middy<SQSEvent, SQSBatchResponse>().handler(
+    async (event, context: Context) =>
+      // A processor holds the batch it is working on: one per invocation, because the local runtime (unlike
+      // Lambda) runs several invocations of one function in the same process at once.
+      processPartialResponse(event, recordHandler, new BatchProcessor(EventType.SQS, { logger: silent }), {
+        context,
+        throwOnFullBatchFailure: false,
+      }) as Promise<SQSBatchResponse>,
+  );
 };

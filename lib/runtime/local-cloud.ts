@@ -78,7 +78,6 @@ export const bootLocalCloud = async (options: LocalCloudOptions): Promise<LocalC
     [EnvVar.serialKey]: options.secrets.serialKey,
     AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
     AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     ...options.extraEnv,
   };
   for (const [key, queue] of Object.entries(queues) as [QueueKey, ProvisionedQueue][]) {

@@ -431,7 +431,7 @@ describe('kuota stack, staging', () => {
     }
   });
 
-  it('runs every function on Node 20 arm64 with tracing, its own log group and the environment config() needs', () => {
+  it('runs every function on Node 24 arm64 with tracing, its own log group and the environment config() needs', () => {
     for (const spec of allFunctions) {
       // Arrange
       const id = functionId(resources, 'staging', spec);
@@ -442,7 +442,7 @@ describe('kuota stack, staging', () => {
 
       // Assert
       expect(fn, spec.id).toMatchObject({
-        Runtime: 'nodejs20.x',
+        Runtime: 'nodejs24.x',
         Architectures: ['arm64'],
         Timeout: spec.timeoutSeconds,
         MemorySize: spec.memoryMb,
