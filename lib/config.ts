@@ -27,11 +27,21 @@ const ConfigSchema = z.object({
   issuerStampsPerMinute: positiveInt(600_000),
   allocationChunkSize: positiveInt(10_000),
   storefrontOrderQueueUrl: z.url(),
+  storefrontTimerQueueUrl: z.url(),
   reservationTtlSeconds: positiveInt(15 * 60),
   nikDailyCap: positiveInt(5),
   nikIntakePerMinute: positiveInt(10),
   clientIntakePerMinute: positiveInt(600),
-  deadLetterQueueUrls: z.object({ allocation: z.url(), storefrontOrders: z.url(), webhookDelivery: z.url() }),
+  deadLetterQueueUrls: z.object({
+    allocation: z.url(),
+    storefrontOrders: z.url(),
+    storefrontTimers: z.url(),
+    webhookDelivery: z.url(),
+  }),
+  /** A reservation is reconciled with the gateway this long after it was made (a lost webhook still fulfils). */
+  reconcileAfterSeconds: positiveInt(60),
+  /** Time intake spends reserving at once before it queues the order instead (202). */
+  intakeReserveBudgetMs: positiveInt(1_500),
   idleStockDays: z.coerce.number().positive().default(2),
   refundSlaSeconds: positiveInt(3_600),
   paymentWatchSeconds: positiveInt(3_600),
@@ -68,6 +78,7 @@ export const parseConfig = (env: NodeJS.ProcessEnv): Config => {
     issuerStampsPerMinute: env[EnvVar.issuerStampsPerMinute],
     allocationChunkSize: env[EnvVar.allocationChunkSize],
     storefrontOrderQueueUrl: env[EnvVar.storefrontOrderQueueUrl],
+    storefrontTimerQueueUrl: env[EnvVar.storefrontTimerQueueUrl],
     reservationTtlSeconds: env[EnvVar.reservationTtlSeconds],
     nikDailyCap: env[EnvVar.nikDailyCap],
     nikIntakePerMinute: env[EnvVar.nikIntakePerMinute],
@@ -75,8 +86,11 @@ export const parseConfig = (env: NodeJS.ProcessEnv): Config => {
     deadLetterQueueUrls: {
       allocation: env[EnvVar.allocationDlqUrl],
       storefrontOrders: env[EnvVar.storefrontOrderDlqUrl],
+      storefrontTimers: env[EnvVar.storefrontTimerDlqUrl],
       webhookDelivery: env[EnvVar.webhookDeliveryDlqUrl],
     },
+    reconcileAfterSeconds: env[EnvVar.reconcileAfterSeconds],
+    intakeReserveBudgetMs: env[EnvVar.intakeReserveBudgetMs],
     idleStockDays: env[EnvVar.idleStockDays],
     refundSlaSeconds: env[EnvVar.refundSlaSeconds],
     paymentWatchSeconds: env[EnvVar.paymentWatchSeconds],
@@ -102,6 +116,9 @@ export const parseConfig = (env: NodeJS.ProcessEnv): Config => {
       issuerStampsPerMinute: EnvVar.issuerStampsPerMinute,
       allocationChunkSize: EnvVar.allocationChunkSize,
       storefrontOrderQueueUrl: EnvVar.storefrontOrderQueueUrl,
+      storefrontTimerQueueUrl: EnvVar.storefrontTimerQueueUrl,
+      reconcileAfterSeconds: EnvVar.reconcileAfterSeconds,
+      intakeReserveBudgetMs: EnvVar.intakeReserveBudgetMs,
       reservationTtlSeconds: EnvVar.reservationTtlSeconds,
       nikDailyCap: EnvVar.nikDailyCap,
       nikIntakePerMinute: EnvVar.nikIntakePerMinute,
@@ -116,6 +133,7 @@ export const parseConfig = (env: NodeJS.ProcessEnv): Config => {
     const dlqNames: Record<string, string> = {
       allocation: EnvVar.allocationDlqUrl,
       storefrontOrders: EnvVar.storefrontOrderDlqUrl,
+      storefrontTimers: EnvVar.storefrontTimerDlqUrl,
       webhookDelivery: EnvVar.webhookDeliveryDlqUrl,
     };
     const faultNames: Record<string, string> = {

@@ -54,6 +54,7 @@ const settings = {
 };
 
 const CALIBRATION_ORDERS = 40;
+const BENCH_PAYMENT_WINDOW_SECONDS = 20;
 const CALIBRATION_CONCURRENCY = 4;
 const repositoryRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const fmt = (value: number, digits = 0) =>
@@ -98,12 +99,17 @@ interface Journey {
   fulfilledAt?: number;
   /** Final intake status (after 429 retries). */
   intakeStatus?: number;
+  /** When the first intake attempt was sent, and when the client first held a payable order (its QR). */
+  startedAt?: number;
+  payableAt?: number;
 }
 
 interface HttpAnswer {
   readonly status: number;
   readonly body: Record<string, unknown>;
   readonly ms: number;
+  /** Retry-After in ms, when the answer carries one. */
+  readonly retryAfterMs?: number;
 }
 
 const call = async (
@@ -129,7 +135,13 @@ const call = async (
     } catch {
       body = { text };
     }
-    return { status: response.status, body, ms: performance.now() - started };
+    const retryAfter = Number(response.headers.get('retry-after'));
+    return {
+      status: response.status,
+      body,
+      ms: performance.now() - started,
+      ...(retryAfter > 0 ? { retryAfterMs: retryAfter * 1000 } : {}),
+    };
   } catch {
     return { status: 0, body: {}, ms: performance.now() - started };
   }
@@ -189,7 +201,14 @@ const main = async () => {
   process.stdout.write('  starting DynamoDB Local (in memory), fauxqs, kuota and the baseline... ');
   const ephemeral = await startEphemeralCloud({
     prefix: 'bench',
+    // The schedules run as they do under `npm start`, so the background jobs are measured with the rest.
+    runSchedules: true,
     extraEnv: {
+      // Short payment windows so every order's timers (reconcile, expiry, end of watch) fire within the
+      // bench and are counted: the reservation is reconciled once, at its expiry, and watched 5 s more.
+      RESERVATION_TTL_SECONDS: String(BENCH_PAYMENT_WINDOW_SECONDS),
+      KUOTA_RECONCILE_AFTER_SECONDS: String(BENCH_PAYMENT_WINDOW_SECONDS),
+      KUOTA_PAYMENT_WATCH_SECONDS: '5',
       KUOTA_STOCK_SHARDS: String(settings.shards),
       KUOTA_ISSUER_STAMPS_PER_MINUTE: '1000000000',
       // Every simulated applicant comes from 127.0.0.1; on AWS each has its own address.
@@ -216,6 +235,26 @@ const main = async () => {
   meter.registerMeteredTable(baselineTables.idempotencyTable, { partitionKey: 'id' });
   cloud.sqs.middlewareStack.use(meter.capacityMeterPlugin);
   const ordersQueue = physicalName('bench', Queues.storefrontOrders.logicalName);
+  const timersQueue = physicalName('bench', Queues.storefrontTimers.logicalName);
+  /** Waits until every order timer of the run has fired (none waiting, delayed or in flight). */
+  const timersSettled = async (deadlineMs: number) => {
+    const { GetQueueAttributesCommand } = await import('@aws-sdk/client-sqs');
+    while (Date.now() < deadlineMs) {
+      const { Attributes } = await cloud.sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: cloud.queues.storefrontTimers.url,
+          AttributeNames: [
+            'ApproximateNumberOfMessages',
+            'ApproximateNumberOfMessagesNotVisible',
+            'ApproximateNumberOfMessagesDelayed',
+          ],
+        }),
+      );
+      if (Object.values(Attributes ?? {}).every((value) => Number(value) === 0)) return true;
+      await sleep(500);
+    }
+    return false;
+  };
 
   // Handler durations (Lambda bills them): time the very handler objects the runtimes invoke.
   const kuotaFunctions = [
@@ -237,9 +276,10 @@ const main = async () => {
       memoryMb: routes.paymentGatewayWebhook.memoryMb,
       trigger: 'api',
     },
+    // The sale path's background work is counted too: the queue consumer, the order timers, the sweeper.
     ...backgroundFunctions
-      .filter((fn) => fn.id === 'reservation')
-      .map((fn) => ({ id: fn.id, entry: fn.entry, memoryMb: fn.memoryMb, trigger: 'queue' })),
+      .filter((fn) => fn.id === 'reservation' || fn.id === 'storefrontTimers' || fn.id === 'storefrontSweeper')
+      .map((fn) => ({ id: fn.id, entry: fn.entry, memoryMb: fn.memoryMb, trigger: fn.trigger.kind })),
   ] as const;
   const baselineFunctions = Object.values(baselineRoutes).map((route) => ({
     id: route.id,
@@ -357,6 +397,8 @@ const main = async () => {
     resellers: string[];
     seconds: number;
     intakeMs: number[];
+    /** From the first POST to the QR in the client's hands, per order that became payable. */
+    payableMs: number[];
     statuses: Record<string, Record<string, number>>;
     outcomes: Record<string, number>;
     reasons: Record<string, number>;
@@ -398,22 +440,24 @@ const main = async () => {
     let intakeDone = 0;
     let lastFulfilledAt = started;
 
+    /**
+     * Looks at the order until `wanted`. kuota's page waits for the Retry-After each answer carries (the
+     * first wait is the one the POST's answer gave); the baseline's client polls every `pollMs`.
+     */
     const poll = async (
       url: string,
       headers: Record<string, string>,
       wanted: (body: Record<string, unknown>) => boolean,
+      firstWaitMs = pollMs,
     ) => {
-      let wait = pollMs;
+      let wait = firstWaitMs;
       for (;;) {
         if (Date.now() - started > settings.runTimeoutSeconds * 1000) return undefined;
         await sleep(wait);
         const answer = await call(url, 'GET', { headers });
         statusTally.add('status', answer.status);
         if (answer.status === 200 && wanted(answer.body)) return answer.body;
-        // A queued kuota order reports the queue's ETA: the client waits for it (1 to 10 s), as a
-        // storefront page that respects it would, instead of asking every second.
-        const eta = Number((answer.body.queue as { etaSeconds?: number } | undefined)?.etaSeconds ?? 0);
-        wait = eta > 0 ? Math.min(10_000, Math.max(pollMs, eta * 1000)) : pollMs;
+        wait = design === 'kuota' ? (answer.retryAfterMs ?? pollMs) : pollMs;
       }
     };
 
@@ -438,36 +482,40 @@ const main = async () => {
       }
     };
 
-    /** After intake: reservation (kuota: from the queue), payment, fulfilment — as the storefront page does. */
-    const continueJourney = async (journey: Journey, accepted: Record<string, unknown>) => {
+    /**
+     * After intake, as the storefront page does: kuota answers 201 with the reservation and its QR (or the
+     * refusal) or 202 queued, and says when to look again; the buyer pays, then the page looks once the
+     * Retry-After has passed.
+     */
+    const continueJourney = async (journey: Journey, accepted: HttpAnswer) => {
       const { resellerId } = journey.applicant;
       if (design === 'kuota') {
-        const statusUrl = `${base}${String(accepted.statusUrl)}`;
-        const headers = { 'order-token': String(accepted.orderToken) };
-        const reserved = await poll(
-          statusUrl,
-          headers,
-          (body) =>
-            body.status === 'REJECTED' ||
-            (body.status === 'RESERVED' && body.payment !== undefined) ||
-            body.status === 'FULFILLED',
-        );
+        const statusUrl = `${base}${String(accepted.body.statusUrl)}`;
+        const headers = { 'order-token': String(accepted.body.orderToken) };
+        const payable = (body: Record<string, unknown>) =>
+          body.status === 'REJECTED' || (body.status === 'RESERVED' && body.payment !== undefined);
+        const reserved = payable(accepted.body)
+          ? accepted.body
+          : await poll(statusUrl, headers, payable, accepted.retryAfterMs ?? pollMs);
         if (!reserved) return finish(journey, 'TIMEOUT');
         if (reserved.status === 'REJECTED') return finish(journey, 'REJECTED', String(reserved.reason));
+        journey.payableAt = Date.now();
         const payment = reserved.payment as { paymentId: string };
         if (!(await pay(payment.paymentId))) return finish(journey, 'ERROR', 'payment failed');
         const done = await poll(
           statusUrl,
           headers,
           (body) => body.status !== 'RESERVED' && body.status !== 'PAID',
+          accepted.retryAfterMs ?? pollMs,
         );
         if (!done) return finish(journey, 'TIMEOUT');
         return finish(journey, done.status === 'FULFILLED' ? 'FULFILLED' : 'ERROR', String(done.status));
       }
-      const payment = accepted.payment as { paymentId: string };
+      journey.payableAt = Date.now();
+      const payment = accepted.body.payment as { paymentId: string };
       if (!(await pay(payment.paymentId))) return finish(journey, 'ERROR', 'payment failed');
       const done = await poll(
-        `${base}/v1/storefronts/${resellerId}/orders/${String(accepted.orderId)}`,
+        `${base}/v1/storefronts/${resellerId}/orders/${String(accepted.body.orderId)}`,
         {},
         (body) => body.status !== 'RESERVED',
       );
@@ -478,6 +526,7 @@ const main = async () => {
     const rest: Promise<void>[] = [];
     const intake = async (journey: Journey) => {
       const { resellerId, nik, quantity, key } = journey.applicant;
+      journey.startedAt = Date.now();
       for (let attempt = 0; attempt < 30; attempt += 1) {
         const answer = await call(`${base}/v1/storefronts/${resellerId}/orders`, 'POST', {
           headers: { 'idempotency-key': key },
@@ -488,7 +537,7 @@ const main = async () => {
         journey.intakeStatus = answer.status;
         if (answer.status === 202 || answer.status === 201) {
           rest.push(
-            continueJourney(journey, answer.body).catch(() => finish(journey, 'ERROR', 'client error')),
+            continueJourney(journey, answer).catch(() => finish(journey, 'ERROR', 'client error')),
           );
           return;
         }
@@ -528,8 +577,11 @@ const main = async () => {
     await Promise.all(rest);
     for (const journey of journeys) if (!journey.outcome) finish(journey, 'TIMEOUT');
     const seconds = (lastFulfilledAt - started) / 1000;
-    // Let in-flight deletes and index writes land before the snapshot.
+    // Let in-flight deletes and index writes land before the snapshot; kuota's order timers (expiry,
+    // reconciliation, the payment watch) fire after the last sale and are this run's cost too.
     await sleep(1_500);
+    if (design === 'kuota')
+      await timersSettled(Date.now() + (BENCH_PAYMENT_WINDOW_SECONDS + 5 + 30) * 1000);
     clearInterval(progress);
     if (tty) process.stdout.write('\n');
 
@@ -537,7 +589,10 @@ const main = async () => {
       design === 'kuota'
         ? [cloud.tables.main as string]
         : [baselineTables.table, baselineTables.idempotencyTable];
-    const snapshot = meter.capacitySnapshot({ tables, queues: design === 'kuota' ? [ordersQueue] : [] });
+    const snapshot = meter.capacitySnapshot({
+      tables,
+      queues: design === 'kuota' ? [ordersQueue, timersQueue] : [],
+    });
     const partitions = meter.partitionUsage({ tables });
     const functionIds = (design === 'kuota' ? kuotaFunctions : baselineFunctions).map((fn) => fn.id);
     const invocations = Object.fromEntries(
@@ -593,6 +648,9 @@ const main = async () => {
       resellers,
       seconds,
       intakeMs,
+      payableMs: journeys.flatMap((journey) =>
+        journey.payableAt && journey.startedAt ? [journey.payableAt - journey.startedAt] : [],
+      ),
       statuses: statusTally.counts,
       outcomes: {
         FULFILLED: fulfilled.length,
@@ -786,6 +844,14 @@ const main = async () => {
       intakeP50Ms: percentile(intake, 50),
       intakeP95Ms: percentile(intake, 95),
       intakeP99Ms: percentile(intake, 99),
+      timeToPayableP50Ms: percentile(
+        mine.flatMap((result) => result.payableMs),
+        50,
+      ),
+      timeToPayableP99Ms: percentile(
+        mine.flatMap((result) => result.payableMs),
+        99,
+      ),
       completedOrdersPerSecond: mean(mine.map((result) => result.completedOrdersPerSecond)),
       outcomes: Object.fromEntries(
         ['FULFILLED', 'REFUSED', 'REJECTED', 'ERROR', 'TIMEOUT'].map((key) => [
@@ -840,6 +906,8 @@ const main = async () => {
     ['intake p50 (ms)', kuota.intakeP50Ms, base.intakeP50Ms, 0],
     ['intake p95 (ms)', kuota.intakeP95Ms, base.intakeP95Ms, 0],
     ['intake p99 (ms)', kuota.intakeP99Ms, base.intakeP99Ms, 0],
+    ['time to a payable order p50 (ms)', kuota.timeToPayableP50Ms, base.timeToPayableP50Ms, 0],
+    ['time to a payable order p99 (ms)', kuota.timeToPayableP99Ms, base.timeToPayableP99Ms, 0],
     ['completed orders/s (to FULFILLED)', kuota.completedOrdersPerSecond, base.completedOrdersPerSecond, 1],
     ['orders fulfilled', kuota.ordersFulfilled, base.ordersFulfilled, 0],
     ['stamps sold', kuota.stampsSold, base.stampsSold, 0],

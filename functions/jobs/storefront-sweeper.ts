@@ -1,12 +1,12 @@
 import { config } from '../../lib/config.js';
 import { logger } from '../../lib/http/logger.js';
-import { paymentSettings, reservationSettings, sweepSettings } from '../../lib/usecases/deps.js';
+import { paymentSettings, sweepSettings } from '../../lib/usecases/deps.js';
 import { sweepStorefronts } from '../../lib/usecases/storefront-sweeper.js';
 
 config();
 
 export const handler = async () => {
-  const tally = await sweepStorefronts(sweepSettings(), await paymentSettings(), reservationSettings());
+  const tally = await sweepStorefronts(sweepSettings(), await paymentSettings());
   logger.info('storefront sweep finished', tally);
   return tally;
 };

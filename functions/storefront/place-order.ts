@@ -2,9 +2,8 @@ import { routes } from '../../lib/api/routes.js';
 import { httpHandler } from '../../lib/http/handler.js';
 import { placeOrder } from '../../lib/usecases/storefront.js';
 
-export const handler = httpHandler(routes.placeOrder, async ({ params, body, idempotencyKey, event }) => ({
-  statusCode: 202,
-  body: await placeOrder(
+export const handler = httpHandler(routes.placeOrder, async ({ params, body, idempotencyKey, event }) => {
+  const placed = await placeOrder(
     {
       resellerId: params.resellerId,
       nik: body.nik,
@@ -13,5 +12,10 @@ export const handler = httpHandler(routes.placeOrder, async ({ params, body, ide
       clientId: event.requestContext.identity?.sourceIp ?? 'unknown',
     },
     () => new Date(),
-  ),
-}));
+  );
+  return {
+    statusCode: placed.statusCode,
+    body: placed.body,
+    ...(placed.retryAfterSeconds ? { headers: { 'retry-after': String(placed.retryAfterSeconds) } } : {}),
+  };
+});

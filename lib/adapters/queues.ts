@@ -15,7 +15,30 @@ export type AllocationMessage = z.infer<typeof AllocationMessage>;
 export const ReservationMessage = z.object({ orderId: z.string().regex(/^SO_[0-9A-Z]{26}$/) });
 export type ReservationMessage = z.infer<typeof ReservationMessage>;
 
+export const OrderTimerMessage = z.object({
+  orderId: z.string().regex(/^SO_[0-9A-Z]{26}$/),
+  /** When the order is due; a message delivered earlier (SQS delays stop at 900 s) is re-armed. */
+  dueAt: z.iso.datetime({ offset: true }),
+  /** How many times this order's timer has fired before; bounds the re-sends of a queued order. */
+  hop: z.number().int().nonnegative(),
+});
+export type OrderTimerMessage = z.infer<typeof OrderTimerMessage>;
+
+/** SQS delays a message by at most 15 minutes; a later timer takes several hops. */
+export const MAX_DELAY_SECONDS = 900;
+
 export const queues = {
+  async armOrderTimer(message: OrderTimerMessage, now = Date.now()): Promise<void> {
+    const delaySeconds = Math.ceil((Date.parse(message.dueAt) - now) / 1000);
+    await sqs().send(
+      new SendMessageCommand({
+        QueueUrl: config().storefrontTimerQueueUrl,
+        MessageBody: JSON.stringify(message),
+        DelaySeconds: Math.max(0, Math.min(MAX_DELAY_SECONDS, delaySeconds)),
+      }),
+    );
+  },
+
   async requestReservation(message: ReservationMessage): Promise<void> {
     await sqs().send(
       new SendMessageCommand({

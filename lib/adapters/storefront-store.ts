@@ -2,10 +2,18 @@ import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/li
 import { config } from '../config.js';
 import type { GatewayCapture, GatewayPayment } from '../domain/payment-gateway.js';
 import type { LedgerEntry, MovementKind } from '../domain/stock.js';
-import { bucketOf, type RejectionReason, type StorefrontOrderStatus } from '../domain/storefront-order.js';
+import {
+  bucketOf,
+  capRoom,
+  type RefundState,
+  type RejectionReason,
+  type ShardPart,
+  type StorefrontOrder,
+  type StorefrontOrderStatus,
+} from '../domain/storefront-order.js';
 import { Index, MainKeys, STOREFRONT_WORK_BUCKETS } from '../infra/resources.js';
 import { dynamo } from './aws-clients.js';
-import { storeCall } from './dynamo-errors.js';
+import { ConditionFailed, storeCall } from './dynamo-errors.js';
 import { transactWrite } from './transact.js';
 
 /**
@@ -14,42 +22,19 @@ import { transactWrite } from './transact.js';
  */
 const table = () => config().mainTable;
 
-export interface ShardPart {
-  readonly shard: number;
-  readonly quantity: number;
-}
+export type { RefundState, ShardPart, StorefrontOrder } from '../domain/storefront-order.js';
 
-export interface RefundState {
-  readonly amountIdr: number;
-  readonly status: 'PENDING' | 'COMPLETED';
-  readonly captureEventId: string;
-  readonly reason: 'LATE_PAYMENT' | 'DUPLICATE_PAYMENT' | 'AMOUNT_MISMATCH';
-}
+/** What a reservation attempt came to, in the domain's words (never a position in a transaction). */
+export type ReserveOutcome =
+  | { readonly outcome: 'RESERVED'; readonly order: StorefrontOrder }
+  /** A planned shard had less stock than the part asked of it (or the reseller is suspended on it). */
+  | { readonly outcome: 'SHARD_DRY' }
+  /** The buyer's national day counter has no room for the quantity. */
+  | { readonly outcome: 'CAP_REACHED' }
+  /** The order is not what the attempt read: it exists already (a replay won) or left QUEUED. */
+  | { readonly outcome: 'ORDER_CHANGED' };
 
-export interface StorefrontOrder {
-  readonly orderId: string;
-  readonly resellerId: string;
-  readonly nikHash: string;
-  readonly quantity: number;
-  readonly status: StorefrontOrderStatus;
-  readonly version: number;
-  readonly requestHash: string;
-  readonly createdAt: string;
-  readonly reason?: RejectionReason;
-  readonly unitPriceIdr?: number;
-  readonly amountIdr?: number;
-  readonly reservedAt?: string;
-  readonly expiresAt?: string;
-  readonly day?: string;
-  readonly shardParts?: ShardPart[];
-  readonly payment?: GatewayPayment;
-  readonly stamps?: string[];
-  readonly paidAt?: string;
-  readonly fulfilledAt?: string;
-  readonly refunds: Record<string, RefundState>;
-}
-
-const work = (state: 'QUEUED' | 'RESERVED' | 'REFUND' | 'WATCH', id: string, sortKey: string) => ({
+const work = (state: 'QUEUED' | 'REFUND', id: string, sortKey: string) => ({
   gsi1pk: MainKeys.storefrontWork(state, bucketOf(id, STOREFRONT_WORK_BUCKETS)),
   gsi1sk: sortKey,
 });
@@ -85,15 +70,6 @@ const ledgerEntry = (
   shard: parts[0]?.shard ?? 0,
   at,
   reference: order.orderId,
-});
-
-/**
- * A settled order (FULFILLED or EXPIRED) stays in the WATCH part of the work index until `watchUntil`, when
- * the sweeper asks the gateway once more: a second or late payment whose webhook was lost is refunded too.
- */
-const watch = (order: StorefrontOrder, watchUntil: string) => ({
-  gsi1pk: work('WATCH', order.orderId, '').gsi1pk,
-  gsi1sk: `${watchUntil}#${order.orderId}`,
 });
 
 /** The order item's own update, guarded by its version (and optionally by its status). */
@@ -165,28 +141,12 @@ export const storefrontStore = {
     return result.Item ? strip(result.Item) : undefined;
   },
 
-  /** Intake: one put of a fresh key (plus a bucketed index entry). Touches nothing shared. */
-  async createOrder(order: StorefrontOrder): Promise<void> {
-    await storeCall(() =>
-      dynamo().send(
-        new PutCommand({
-          TableName: table(),
-          Item: {
-            ...MainKeys.storefrontOrder(order.orderId),
-            entity: 'StorefrontOrder',
-            ...work('QUEUED', order.orderId, `${order.createdAt}#${order.orderId}`),
-            ...order,
-          },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      ),
-    );
-  },
-
   /**
-   * The reservation, in one transaction: order QUEUED -> RESERVED, stock taken from the planned shard(s)
-   * (each conditional on enough stock and no suspension), the buyer's national day counter raised
-   * (conditional on the cap), and the RESERVE ledger entry. Item indexes: 0 order, 1..n shards, n+1 counter.
+   * The reservation, in one transaction: the order becomes RESERVED with its QRIS payment (a new order is
+   * created in that state; a QUEUED one moves to it), stock is taken from the planned shard(s) (each
+   * conditional on enough stock and no suspension), the buyer's national day counter is raised (conditional
+   * on the cap, the domain's `capRoom`), and the RESERVE ledger entry is written. A RESERVED order therefore
+   * always carries its payment.
    */
   async reserve(
     order: StorefrontOrder,
@@ -197,8 +157,12 @@ export const storefrontStore = {
       unitPriceIdr: number;
       expiresAt: string;
       at: string;
+      payment: GatewayPayment;
+      /** A new order, written RESERVED (or not at all), rather than a QUEUED one moving on. */
+      create: boolean;
     },
-  ): Promise<StorefrontOrder> {
+  ): Promise<ReserveOutcome> {
+    const isNew = input.create;
     // What the order becomes; returned so the caller needs no read-back on the hot path.
     const reserved: StorefrontOrder = {
       ...order,
@@ -210,24 +174,33 @@ export const storefrontStore = {
       expiresAt: input.expiresAt,
       day: input.day,
       shardParts: input.parts,
+      payment: input.payment,
     };
-    await transactWrite([
-      orderUpdate(
-        order,
-        {
-          status: reserved.status,
-          unitPriceIdr: reserved.unitPriceIdr,
-          amountIdr: reserved.amountIdr,
-          reservedAt: reserved.reservedAt,
-          expiresAt: reserved.expiresAt,
-          day: reserved.day,
-          shardParts: reserved.shardParts,
-          gsi1pk: work('RESERVED', order.orderId, '').gsi1pk,
-          gsi1sk: `${input.expiresAt}#${order.orderId}`,
-        },
-        [],
-        'QUEUED',
-      ),
+    const orderWrite = isNew
+      ? {
+          Put: {
+            TableName: table(),
+            Item: { ...MainKeys.storefrontOrder(order.orderId), entity: 'StorefrontOrder', ...reserved },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        }
+      : orderUpdate(
+          order,
+          {
+            status: reserved.status,
+            unitPriceIdr: reserved.unitPriceIdr,
+            amountIdr: reserved.amountIdr,
+            reservedAt: reserved.reservedAt,
+            expiresAt: reserved.expiresAt,
+            day: reserved.day,
+            shardParts: reserved.shardParts,
+            payment: reserved.payment,
+          },
+          [],
+          'QUEUED',
+        );
+    const items = [
+      orderWrite,
       ...input.parts.map((part) => shardMove(order.resellerId, part, 'onHand', 'reserved', true)),
       {
         Update: {
@@ -242,36 +215,73 @@ export const storefrontStore = {
           ExpressionAttributeNames: { '#count': 'count' },
           ExpressionAttributeValues: {
             ':quantity': order.quantity,
-            ':room': input.cap - order.quantity,
+            ':room': capRoom(input.cap, order.quantity),
             ':purgeAt': Math.floor(Date.parse(input.at) / 1000) + 3 * 86_400,
           },
         },
       },
       ledgerPut(ledgerEntry(order, 'RESERVE', input.at, input.parts)),
-    ]);
-    return reserved;
-  },
-
-  async reject(order: StorefrontOrder, reason: RejectionReason, at: string): Promise<void> {
-    await transactWrite([
-      orderUpdate(order, { status: 'REJECTED', reason, rejectedAt: at }, ['gsi1pk', 'gsi1sk']),
-    ]);
-  },
-
-  /** Records the gateway payment on the order and the paymentId -> order lookup the webhooks need. */
-  async attachPayment(order: StorefrontOrder, payment: GatewayPayment): Promise<void> {
-    await transactWrite([
-      orderUpdate(order, { payment }),
+      // The paymentId -> order lookup the gateway's webhooks need, written with the order it points to.
       {
         Put: {
           TableName: table(),
           Item: {
-            ...MainKeys.paymentLookup(payment.paymentId),
+            ...MainKeys.paymentLookup(input.payment.paymentId),
             entity: 'PaymentLookup',
             orderId: order.orderId,
           },
         },
       },
+    ];
+    try {
+      await transactWrite(items);
+      return { outcome: 'RESERVED', order: reserved };
+    } catch (error) {
+      if (!(error instanceof ConditionFailed)) throw error;
+      // Positions stay inside the store: 0 the order, 1..n the shards, n+1 the buyer's counter.
+      const failed = new Set(error.failedItemIndexes);
+      if (failed.has(0)) return { outcome: 'ORDER_CHANGED' };
+      if (failed.has(input.parts.length + 1)) return { outcome: 'CAP_REACHED' };
+      return { outcome: 'SHARD_DRY' };
+    }
+  },
+
+  /** An order refused at intake (sold out, over the cap), recorded so a retry gets the same answer. */
+  async createRejectedOrder(order: StorefrontOrder, reason: RejectionReason, at: string): Promise<void> {
+    await storeCall(() =>
+      dynamo().send(
+        new PutCommand({
+          TableName: table(),
+          Item: {
+            ...MainKeys.storefrontOrder(order.orderId),
+            entity: 'StorefrontOrder',
+            ...order,
+            status: 'REJECTED',
+            reason,
+            rejectedAt: at,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      ),
+    );
+  },
+
+  /** An order the reservation could not take at once, recorded as QUEUED for the reservation queue. */
+  async createQueuedOrder(order: StorefrontOrder): Promise<void> {
+    await storeCall(() =>
+      dynamo().send(
+        new PutCommand({
+          TableName: table(),
+          Item: { ...MainKeys.storefrontOrder(order.orderId), entity: 'StorefrontOrder', ...order },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      ),
+    );
+  },
+
+  async reject(order: StorefrontOrder, reason: RejectionReason, at: string): Promise<void> {
+    await transactWrite([
+      orderUpdate(order, { status: 'REJECTED', reason, rejectedAt: at }, ['gsi1pk', 'gsi1sk']),
     ]);
   },
 
@@ -298,19 +308,19 @@ export const storefrontStore = {
   },
 
   /**
-   * Paid in time: the order becomes FULFILLED with its serials, the stock moves reserved -> sold, one item
-   * per serial is created (conditional: a serial exists once, nationally), the SELL ledger entry and the
-   * capture are recorded. All or nothing.
+   * Paid in time: the order becomes FULFILLED with its serials and the capture that bought it, the stock
+   * moves reserved -> sold, one item per serial is created (conditional: a serial exists once, nationally)
+   * and the SELL ledger entry is written. All or nothing. Outcome SERIAL_TAKEN: a derived serial exists
+   * already (the caller derives the next generation); ORDER_CHANGED: the order is not what was read.
    */
   async fulfil(
     order: StorefrontOrder,
     capture: GatewayCapture,
     serials: string[],
     at: string,
-    watchUntil: string,
-  ): Promise<void> {
+  ): Promise<'FULFILLED' | 'SERIAL_TAKEN' | 'ORDER_CHANGED'> {
     const parts = order.shardParts ?? [];
-    await transactWrite([
+    const items = [
       orderUpdate(
         order,
         {
@@ -318,7 +328,7 @@ export const storefrontStore = {
           stamps: serials,
           paidAt: capture.occurredAt,
           fulfilledAt: at,
-          ...watch(order, watchUntil),
+          captureEventId: capture.eventId,
         },
         [],
         'RESERVED',
@@ -351,26 +361,24 @@ export const storefrontStore = {
         },
       })),
       ledgerPut(ledgerEntry(order, 'SELL', at, parts)),
-      {
-        Put: {
-          TableName: table(),
-          Item: {
-            ...MainKeys.storefrontCapture(order.orderId, capture.eventId),
-            entity: 'Capture',
-            ...capture,
-            outcome: 'FULFILLED',
-          },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        },
-      },
-    ]);
+    ];
+    try {
+      await transactWrite(items);
+      return 'FULFILLED';
+    } catch (error) {
+      if (!(error instanceof ConditionFailed)) throw error;
+      const serialIndexes = error.failedItemIndexes.filter(
+        (index) => index > parts.length && index <= parts.length + serials.length,
+      );
+      return serialIndexes.length > 0 ? 'SERIAL_TAKEN' : 'ORDER_CHANGED';
+    }
   },
 
   /** Not paid in time: stock back on sale, the buyer's cap back, RELEASE in the ledger. */
-  async expire(order: StorefrontOrder, at: string, watchUntil: string): Promise<void> {
+  async expire(order: StorefrontOrder, at: string): Promise<void> {
     const parts = order.shardParts ?? [];
     await transactWrite([
-      orderUpdate(order, { status: 'EXPIRED', expiredAt: at, ...watch(order, watchUntil) }, [], 'RESERVED'),
+      orderUpdate(order, { status: 'EXPIRED', expiredAt: at }, [], 'RESERVED'),
       ...parts.map((part) => shardMove(order.resellerId, part, 'reserved', 'onHand', false)),
       {
         Update: {
@@ -431,11 +439,6 @@ export const storefrontStore = {
     ]);
   },
 
-  /** The watch window of a settled order has ended: it leaves the work index. */
-  async endWatch(order: StorefrontOrder): Promise<void> {
-    await transactWrite([orderUpdate(order, {}, ['gsi1pk', 'gsi1sk'])]);
-  },
-
   async findRefund(refundId: string): Promise<{ orderId: string; eventId: string } | undefined> {
     const result = await storeCall(() =>
       dynamo().send(
@@ -483,7 +486,7 @@ export const storefrontStore = {
 
   /** One bucket of the work index for a state, oldest first, up to `before`. */
   async listWork(
-    state: 'QUEUED' | 'RESERVED' | 'REFUND' | 'WATCH',
+    state: 'QUEUED' | 'REFUND',
     bucket: number,
     before: string,
     limit: number,
@@ -525,6 +528,38 @@ export const storefrontStore = {
       ),
     );
     return Number(result.Attributes?.attempts ?? 0) === 1;
+  },
+
+  /** One more order settled by the reservation queue in this minute. */
+  async countDrained(at: Date): Promise<void> {
+    await storeCall(() =>
+      dynamo().send(
+        new UpdateCommand({
+          TableName: table(),
+          Key: MainKeys.queueDrain(at.toISOString().slice(0, 16)),
+          UpdateExpression: 'ADD #count :one SET purgeAt = if_not_exists(purgeAt, :purgeAt)',
+          ExpressionAttributeNames: { '#count': 'count' },
+          ExpressionAttributeValues: { ':one': 1, ':purgeAt': Math.floor(at.getTime() / 1000) + 3_600 },
+        }),
+      ),
+    );
+  },
+
+  /** Orders per second the reservation queue settled in the last full minute (0 when it did nothing). */
+  async readDrained(now: Date): Promise<number> {
+    const previous = new Date(now.getTime() - 60_000).toISOString().slice(0, 16);
+    const result = await storeCall(() =>
+      dynamo().send(new GetCommand({ TableName: table(), Key: MainKeys.queueDrain(previous) })),
+    );
+    return Number(result.Item?.count ?? 0) / 60;
+  },
+
+  /** The buyer's stamps reserved today, nationally (one eventually consistent read: a pre-check only). */
+  async readNikDayCount(nikHash: string, day: string): Promise<number> {
+    const result = await storeCall(() =>
+      dynamo().send(new GetCommand({ TableName: table(), Key: MainKeys.nikDay(nikHash, day) })),
+    );
+    return Number(result.Item?.count ?? 0);
   },
 
   async readNikDay(nikHash: string, day: string): Promise<{ count: number; storefronts: string[] }> {

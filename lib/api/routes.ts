@@ -303,19 +303,27 @@ export const routes = {
     ...http,
     id: 'placeOrder',
     entry: 'functions/storefront/place-order.ts',
-    description: 'Accepts an applicant’s order into the queue',
+    description: 'Reserves an applicant’s order with its QRIS payment, or queues it when saturated',
     method: 'POST',
     path: '/v1/storefronts/{resellerId}/orders',
     auth: 'public',
     tag: 'Storefront',
-    summary: 'Order stamps (NIK + quantity); answered 202 at once, reserved from the queue',
-    tables: { main: 'readwrite' },
-    sendsTo: ['storefrontOrders'],
+    summary:
+      'Order stamps (NIK + quantity): 201 reserved with the QRIS payment, or 202 queued when the reservation path is saturated',
+    tables: { main: 'readwrite', sandbox: 'readwrite' },
+    sendsTo: ['storefrontOrders', 'storefrontTimers'],
+    readsQueueDepth: ['storefrontOrders'],
     readsSecrets: true,
     request: { params: StorefrontPath, body: PlaceOrderBody, idempotencyKey: IdempotencyKeyHeader },
     responses: {
+      201: {
+        description:
+          'Reserved: the body carries the QRIS payment to pay before `reservedUntil` (a retried Idempotency-Key gets the order as it stands now)',
+        schema: OrderAccepted,
+      },
       202: {
-        description: 'Accepted and queued (or the same answer for a retried Idempotency-Key)',
+        description:
+          'Queued: the reservation path is saturated or others are waiting; `queue` gives the position and ETA, Retry-After when to look',
         schema: OrderAccepted,
       },
       ...errors(400, 403, 404, 409, 413, 429),
@@ -402,8 +410,9 @@ export const routes = {
     path: '/storefronts/{resellerId}',
     auth: 'public',
     tag: 'Pages',
-    summary: 'A storefront’s page: order, see the queue, pay by QRIS (sandbox), receive serials',
+    summary: 'A storefront’s page, with its offer embedded: order, pay by QRIS (sandbox), receive serials',
     tables: { main: 'read' },
+    readsQueueDepth: ['storefrontOrders'],
     request: { params: StorefrontPath },
     responses: { 200: { description: 'HTML page', contentType: 'text/html' }, ...errors(400, 404) },
   },

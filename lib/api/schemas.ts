@@ -243,15 +243,6 @@ export const PlaceOrderBody = z
   })
   .meta({ id: 'PlaceOrder' });
 
-export const OrderAccepted = z
-  .object({
-    orderId: z.string(),
-    orderToken: z.string().meta({ description: 'Send as the Order-Token header to read the order' }),
-    status: z.literal('QUEUED'),
-    statusUrl: z.string(),
-  })
-  .meta({ id: 'OrderAccepted' });
-
 export const StorefrontOrderView = z
   .object({
     orderId: z.string(),
@@ -269,6 +260,11 @@ export const StorefrontOrderView = z
     queue: QueueInfo.optional(),
   })
   .meta({ id: 'StorefrontOrder' });
+
+export const OrderAccepted = StorefrontOrderView.extend({
+  orderToken: z.string().meta({ description: 'Send as the Order-Token header to read the order' }),
+  statusUrl: z.string(),
+}).meta({ id: 'OrderAccepted' });
 
 export const StorefrontSettingsBody = z
   .strictObject({

@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { STAMP_FACE_VALUE_IDR } from './money.js';
+import type { GatewayCapture, GatewayPayment } from './payment-gateway.js';
 
 /**
  * An applicant's order at a reseller's storefront.
@@ -30,6 +31,133 @@ export const REJECTION_REASONS = [
 ] as const;
 export type RejectionReason = (typeof REJECTION_REASONS)[number];
 
+/** Which states an order may move to. A store expresses a transition as a condition on the current state. */
+export const STOREFRONT_ORDER_TRANSITIONS: Readonly<
+  Record<StorefrontOrderStatus, readonly StorefrontOrderStatus[]>
+> = {
+  QUEUED: ['RESERVED', 'REJECTED'],
+  RESERVED: ['FULFILLED', 'EXPIRED', 'REFUND_PENDING'],
+  REJECTED: ['REFUND_PENDING'],
+  PAID: ['FULFILLED'],
+  FULFILLED: ['REFUND_PENDING', 'FULFILLED'],
+  EXPIRED: ['REFUND_PENDING'],
+  REFUND_PENDING: ['REFUNDED', 'REFUND_PENDING'],
+  REFUNDED: ['REFUND_PENDING'],
+};
+
+export const canTransition = (from: StorefrontOrderStatus, to: StorefrontOrderStatus): boolean =>
+  STOREFRONT_ORDER_TRANSITIONS[from].includes(to);
+
+export interface ShardPart {
+  readonly shard: number;
+  readonly quantity: number;
+}
+
+export interface RefundState {
+  readonly amountIdr: number;
+  readonly status: 'PENDING' | 'COMPLETED';
+  readonly captureEventId: string;
+  readonly reason: 'LATE_PAYMENT' | 'DUPLICATE_PAYMENT' | 'AMOUNT_MISMATCH';
+}
+
+export interface StorefrontOrder {
+  readonly orderId: string;
+  readonly resellerId: string;
+  readonly nikHash: string;
+  readonly quantity: number;
+  readonly status: StorefrontOrderStatus;
+  readonly version: number;
+  readonly requestHash: string;
+  readonly createdAt: string;
+  /** Set when intake could not reserve at once and the order waited in the reservation queue. */
+  readonly queuedAt?: string;
+  readonly reason?: RejectionReason;
+  readonly unitPriceIdr?: number;
+  readonly amountIdr?: number;
+  readonly reservedAt?: string;
+  readonly expiresAt?: string;
+  readonly day?: string;
+  readonly shardParts?: ShardPart[];
+  readonly payment?: GatewayPayment;
+  readonly stamps?: string[];
+  readonly paidAt?: string;
+  readonly fulfilledAt?: string;
+  /** The capture that bought the order: a second report of it is a no-op. */
+  readonly captureEventId?: string;
+  readonly refunds: Record<string, RefundState>;
+}
+
+/** When a reservation made at `at` lapses. */
+export const reservationExpiry = (at: Date, ttlSeconds: number): Date =>
+  new Date(at.getTime() + ttlSeconds * 1000);
+
+/** Instants, not strings: the gateway may write its timestamps with an offset (e.g. +07:00). */
+export const paidInTime = (
+  order: Pick<StorefrontOrder, 'expiresAt'>,
+  capture: Pick<GatewayCapture, 'occurredAt'>,
+) => order.expiresAt !== undefined && Date.parse(capture.occurredAt) <= Date.parse(order.expiresAt);
+
+/** A capture buys the order only while it is reserved, for the exact amount, paid before the QR lapsed. */
+export const captureBuysOrder = (order: StorefrontOrder, capture: GatewayCapture): boolean =>
+  order.status === 'RESERVED' && capture.amountIdr === order.amountIdr && paidInTime(order, capture);
+
+/** A reservation past its expiry that no capture bought: stock and cap go back. */
+export const reservationLapsed = (order: Pick<StorefrontOrder, 'status' | 'expiresAt'>, now: Date): boolean =>
+  order.status === 'RESERVED' &&
+  order.expiresAt !== undefined &&
+  Date.parse(order.expiresAt) <= now.getTime();
+
+/**
+ * The national cap: a NIK may hold at most `cap` stamps per Asia/Jakarta day across every storefront. The
+ * store keeps one counter per NIK and day and takes `quantity` from it only while `counter <= capRoom`.
+ */
+export const capRoom = (cap: number, quantity: number): number => cap - quantity;
+export const fitsNationalCap = (alreadyToday: number, quantity: number, cap: number): boolean =>
+  quantity <= cap && alreadyToday <= capRoom(cap, quantity);
+
+/**
+ * An order's timer: when it must be looked at next. A queued order is re-sent to the reservation queue if
+ * it is still waiting; a reservation is reconciled with the gateway once after `reconcileAfterSeconds` (a
+ * lost webhook still fulfils it) and again at its expiry (then released); a settled order is looked at once
+ * more when its payment watch ends (a second or late payment whose webhook was lost is refunded). Returns
+ * undefined when nothing is left to watch.
+ */
+export interface OrderCheckSettings {
+  readonly reconcileAfterSeconds: number;
+  readonly reservationTtlSeconds: number;
+  readonly paymentWatchSeconds: number;
+}
+
+export const firstOrderCheck = (
+  now: Date,
+  settings: Pick<OrderCheckSettings, 'reconcileAfterSeconds' | 'reservationTtlSeconds'>,
+): Date =>
+  new Date(now.getTime() + Math.min(settings.reconcileAfterSeconds, settings.reservationTtlSeconds) * 1000);
+
+/** When the payment watch of a settled order ends. */
+export const paymentWatchEnds = (
+  order: Pick<StorefrontOrder, 'expiresAt' | 'createdAt'>,
+  watchSeconds: number,
+) => new Date(Date.parse(order.expiresAt ?? order.createdAt) + watchSeconds * 1000);
+
+export const nextOrderCheck = (
+  order: StorefrontOrder,
+  now: Date,
+  settings: Pick<OrderCheckSettings, 'reconcileAfterSeconds' | 'paymentWatchSeconds'>,
+): Date | undefined => {
+  const nowMs = now.getTime();
+  if (order.status === 'QUEUED') return new Date(nowMs + settings.reconcileAfterSeconds * 1000);
+  if (order.status === 'RESERVED') {
+    const reconcileAt =
+      Date.parse(order.reservedAt ?? order.createdAt) + settings.reconcileAfterSeconds * 1000;
+    const due = Date.parse(order.expiresAt ?? order.createdAt);
+    return new Date(nowMs < reconcileAt && reconcileAt < due ? reconcileAt : Math.max(due, nowMs));
+  }
+  if (!order.payment) return undefined;
+  const watchEnd = paymentWatchEnds(order, settings.paymentWatchSeconds);
+  return watchEnd.getTime() > nowMs ? watchEnd : undefined;
+};
+
 /** An applicant needs 2-3 stamps; the order limit keeps one order inside the national daily cap. */
 export const MAX_STAMPS_PER_STOREFRONT_ORDER = 5;
 
@@ -59,3 +187,6 @@ export const bucketOf = (id: string, buckets: number): number => {
   for (const char of id) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
   return hash % buckets;
 };
+
+/** A pseudonymous reference to a buyer for evidence: a prefix of the NIK's HMAC, never the NIK. */
+export const buyerReference = (nikHash: string): string => `nik:${nikHash.slice(0, 12)}`;

@@ -22,6 +22,8 @@ export const EnvVar = {
   issuerStampsPerMinute: 'KUOTA_ISSUER_STAMPS_PER_MINUTE',
   allocationChunkSize: 'KUOTA_ALLOCATION_CHUNK',
   storefrontOrderQueueUrl: 'KUOTA_STOREFRONT_ORDER_QUEUE_URL',
+  storefrontTimerQueueUrl: 'KUOTA_STOREFRONT_TIMER_QUEUE_URL',
+  storefrontTimerDlqUrl: 'KUOTA_STOREFRONT_TIMER_DLQ_URL',
   allocationDlqUrl: 'KUOTA_ALLOCATION_DLQ_URL',
   storefrontOrderDlqUrl: 'KUOTA_STOREFRONT_ORDER_DLQ_URL',
   webhookDeliveryDlqUrl: 'KUOTA_WEBHOOK_DELIVERY_DLQ_URL',
@@ -29,6 +31,8 @@ export const EnvVar = {
   refundSlaSeconds: 'KUOTA_REFUND_SLA_SECONDS',
   paymentWatchSeconds: 'KUOTA_PAYMENT_WATCH_SECONDS',
   reservationTtlSeconds: 'RESERVATION_TTL_SECONDS',
+  reconcileAfterSeconds: 'KUOTA_RECONCILE_AFTER_SECONDS',
+  intakeReserveBudgetMs: 'KUOTA_INTAKE_RESERVE_BUDGET_MS',
   nikDailyCap: 'KUOTA_NIK_DAILY_CAP',
   nikIntakePerMinute: 'KUOTA_NIK_INTAKE_PER_MINUTE',
   clientIntakePerMinute: 'KUOTA_CLIENT_INTAKE_PER_MINUTE',
@@ -124,6 +128,20 @@ export const Queues = {
     batchSize: 10,
     maxBatchingWindowSeconds: 0,
   },
+  /**
+   * Storefront orders' timers: each message brings one order back at a time (SQS delay, at most 900 s a
+   * hop): reconcile a reservation with the gateway, expire it, end its payment watch, re-send a queued
+   * order. Durable messages, not a scan of an index, so the work scales with the sales.
+   */
+  storefrontTimers: {
+    logicalName: 'storefront-timers',
+    envVar: EnvVar.storefrontTimerQueueUrl,
+    deadLetterEnvVar: EnvVar.storefrontTimerDlqUrl,
+    consumerTimeoutSeconds: 30,
+    maxReceiveCount: 10,
+    batchSize: 10,
+    maxBatchingWindowSeconds: 1,
+  },
   /** Sandbox only: webhooks the simulated tax authority / payment gateway still has to deliver. */
   webhookDelivery: {
     logicalName: 'webhook-delivery',
@@ -197,12 +215,13 @@ export const MainKeys = {
     sk: 'WINDOW',
   }),
   /**
-   * Work-index partitions of storefront orders by state, spread over buckets so intake at thousands of
-   * orders a second never concentrates index writes on one partition.
+   * Work-index partitions of refunds awaiting the gateway's confirmation, spread over buckets. (Orders
+   * themselves are not indexed: their timers are durable messages.)
    */
-  storefrontWork: (state: 'QUEUED' | 'RESERVED' | 'REFUND' | 'WATCH', bucket: number) =>
-    `WORK#SORDER#${state}#${bucket}`,
+  storefrontWork: (state: 'QUEUED' | 'REFUND', bucket: number) => `WORK#SORDER#${state}#${bucket}`,
   auditOfDay: (day: string) => `AUDIT#${day}`,
+  /** Orders the reservation queue settled in one minute: its measured drain rate, for the queue ETA. */
+  queueDrain: (minute: string) => ({ pk: `QUEUE_DRAIN#${minute}`, sk: 'COUNT' }),
   /** Minute-by-minute national snapshots of every reseller's stock, written by a job, read by dashboards. */
   statsOfDay: (day: string) => `STATS#${day}`,
 } as const;

@@ -1,8 +1,10 @@
 /**
- * The storefront page: order stamps with a NIK, watch the queue, pay the QRIS (sandbox), receive serials.
- * Plain HTML and a little script against the public API, so it works wherever the API does.
+ * The storefront page: order stamps with a NIK, pay the QRIS (sandbox), receive serials; a queued order
+ * shows its place. Plain HTML and a little script against the public API. The offer (price, availability)
+ * comes embedded in the page, and the script asks for it again only after an order ends; it looks at an
+ * order again only when the API's Retry-After says so.
  */
-export const storefrontPage = (resellerId: string): string => `<!doctype html>
+export const storefrontPage = (resellerId: string, offer?: unknown): string => `<!doctype html>
 <html lang="id">
 <head>
 <meta charset="utf-8">
@@ -52,13 +54,14 @@ export const storefrontPage = (resellerId: string): string => `<!doctype html>
 <script>
 const resellerId = ${JSON.stringify(resellerId)};
 const base = new URL('..', location.href).href;
-const api = (path, init) => fetch(base + path.replace(/^\\//, ''), init).then(async (r) => ({ status: r.status, body: await r.json().catch(() => ({})) }));
+const api = (path, init) => fetch(base + path.replace(/^\\//, ''), init).then(async (r) => ({ status: r.status, retryAfter: Number(r.headers.get('retry-after')), body: await r.json().catch(() => ({})) }));
 const $ = (id) => document.getElementById(id);
 const rupiah = (n) => 'Rp' + Number(n).toLocaleString('id-ID');
 let current;
 
-async function loadOffer() {
-  const offer = await api('/v1/storefronts/' + resellerId + '/offer');
+const TERMINAL = ['FULFILLED', 'REJECTED', 'EXPIRED', 'REFUNDED'];
+async function loadOffer(embedded) {
+  const offer = embedded ? { status: 200, body: embedded } : await api('/v1/storefronts/' + resellerId + '/offer');
   if (offer.status !== 200) { $('name').textContent = 'Storefront not found'; $('submit').disabled = true; return; }
   $('name').textContent = offer.body.name;
   $('price').textContent = rupiah(offer.body.unitPriceIdr);
@@ -68,12 +71,20 @@ async function loadOffer() {
   if (offer.body.status !== 'OPEN') { $('submit').disabled = true; $('form-error').textContent = 'This storefront is ' + offer.body.status.toLowerCase() + '.'; }
 }
 
+/** Looks at the order again when the API says (Retry-After), until it ends. */
+function schedule(res) {
+  if (res.status === 200 || res.status === 201 || res.status === 202) {
+    if (TERMINAL.includes(res.body.status)) { loadOffer(); return; }
+  }
+  const seconds = res.retryAfter > 0 ? res.retryAfter : 2;
+  setTimeout(poll, seconds * 1000);
+}
+
 async function poll() {
   if (!current) return;
   const res = await api(current.statusUrl, { headers: { 'Order-Token': current.orderToken } });
   if (res.status === 200) render(res.body);
-  const terminal = ['FULFILLED', 'REJECTED', 'EXPIRED', 'REFUNDED'];
-  if (!(res.status === 200 && terminal.includes(res.body.status))) setTimeout(poll, 1000);
+  schedule(res);
 }
 
 function render(order) {
@@ -105,15 +116,15 @@ $('order').addEventListener('submit', async (event) => {
     headers: { 'content-type': 'application/json', 'Idempotency-Key': crypto.randomUUID() },
     body: JSON.stringify({ nik: $('nik').value.trim(), quantity: Number($('quantity').value) }),
   });
-  if (res.status !== 202) {
+  if (res.status !== 201 && res.status !== 202) {
     $('submit').disabled = false;
     const issues = (res.body.error && res.body.error.issues) || [];
     $('form-error').textContent = issues.length ? issues.map((i) => i.path.replace('body.', '') + ': ' + i.message).join('; ') : (res.body.error ? res.body.error.message : 'Error ' + res.status);
     return;
   }
   current = res.body;
-  render({ orderId: current.orderId, status: 'QUEUED' });
-  poll();
+  render(res.body);
+  schedule(res);
 });
 
 $('pay').addEventListener('click', async () => {
@@ -123,8 +134,7 @@ $('pay').addEventListener('click', async () => {
   });
 });
 
-loadOffer();
-setInterval(loadOffer, 5000);
+loadOffer(${JSON.stringify(offer ?? null).replace(/</g, '\\u003c')});
 </script>
 </body>
 </html>

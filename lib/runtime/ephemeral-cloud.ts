@@ -16,6 +16,8 @@ export interface EphemeralCloud {
 export const startEphemeralCloud = async (options: {
   prefix: string;
   extraEnv?: Record<string, string>;
+  /** Run the EventBridge schedules (sweepers, reconciliation) as `npm start` does. */
+  runSchedules?: boolean;
 }): Promise<EphemeralCloud> => {
   const stops: (() => Promise<void>)[] = [];
   const stop = async () => {
@@ -42,7 +44,7 @@ export const startEphemeralCloud = async (options: {
     prefix: options.prefix,
     port: 0,
     secrets: newLocalSecrets(),
-    runSchedules: false,
+    runSchedules: options.runSchedules ?? false,
     extraEnv: options.extraEnv,
   });
   stops.push(() => cloud.stop());

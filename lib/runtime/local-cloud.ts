@@ -29,6 +29,8 @@ export interface LocalCloudOptions {
   readonly port: number;
   readonly secrets: Secrets;
   readonly runSchedules: boolean;
+  /** Queues a test drains by hand (e.g. the order timers), instead of polling them. */
+  readonly manualQueues?: readonly QueueKey[];
   readonly visibilityTimeoutSeconds?: number;
   readonly extraEnv?: Record<string, string>;
 }
@@ -98,6 +100,7 @@ export const bootLocalCloud = async (options: LocalCloudOptions): Promise<LocalC
     >,
     includeSandbox: true,
     runSchedules: options.runSchedules,
+    manualQueues: options.manualQueues ?? [],
     pollers: { concurrency: 2, waitTimeSeconds: 1 },
   });
   return {

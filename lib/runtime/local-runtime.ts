@@ -22,7 +22,7 @@ import {
   type FunctionSpec,
   fallbackFunction,
 } from '../infra/functions.js';
-import type { QueueKey } from '../infra/resources.js';
+import { type QueueKey, Queues } from '../infra/resources.js';
 import { InvocationTimeout, invokeWithTimeout } from './lambda-context.js';
 
 /**
@@ -45,6 +45,11 @@ export interface LocalRuntimeOptions {
   readonly includeSandbox: boolean;
   readonly runSchedules: boolean;
   readonly pollers?: { concurrency?: number; waitTimeSeconds?: number };
+  /**
+   * Queues whose consumer is not polled continuously: `drainQueue` delivers what is due on them, so a test
+   * decides when timers fire (as `runJob` decides when a schedule runs).
+   */
+  readonly manualQueues?: readonly QueueKey[];
   /** What to mount; kuota's own routes and background functions unless told otherwise (the benchmark's baseline). */
   readonly routes?: readonly RouteDefinition[];
   readonly background?: readonly BackgroundFunctionSpec[];
@@ -55,6 +60,8 @@ export interface LocalRuntime {
   readonly invocations: Map<string, number>;
   /** Runs a scheduled job now (tests do not wait a minute). */
   runJob(functionId: string): Promise<unknown>;
+  /** Delivers every message visible now on a manual queue to its consumer; the number delivered. */
+  drainQueue(queue: QueueKey): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -264,18 +271,19 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
     spec: BackgroundFunctionSpec,
     queueUrl: string,
     batchSize: number,
-  ) => {
+    waitTimeSeconds = options.pollers?.waitTimeSeconds ?? 1,
+  ): Promise<number> => {
     const received = await sqs.send(
       new ReceiveMessageCommand({
         QueueUrl: queueUrl,
         MaxNumberOfMessages: batchSize,
-        WaitTimeSeconds: options.pollers?.waitTimeSeconds ?? 1,
+        WaitTimeSeconds: waitTimeSeconds,
         MessageSystemAttributeNames: ['All'],
         MessageAttributeNames: ['All'],
       }),
     );
     const messages = received.Messages ?? [];
-    if (messages.length === 0) return;
+    if (messages.length === 0) return 0;
     const event: SQSEvent = {
       Records: messages.map((message) => ({
         messageId: message.MessageId ?? '',
@@ -311,11 +319,16 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
         }),
       );
     }
+    return messages.length;
   };
-  const { Queues } = await import('../infra/resources.js');
+  const manualConsumers = new Map<QueueKey, BackgroundFunctionSpec>();
   for (const spec of background) {
     if (spec.trigger.kind !== 'queue' || !handlers.has(spec.id)) continue;
     const queueKey = spec.trigger.queue;
+    if (options.manualQueues?.includes(queueKey)) {
+      manualConsumers.set(queueKey, spec);
+      continue;
+    }
     const { sqs } = options;
     const queueUrl = options.queueUrls?.[queueKey];
     if (!sqs || !queueUrl)
@@ -368,10 +381,25 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
     }
   }
 
+  const drainQueue = async (queueKey: QueueKey): Promise<number> => {
+    const spec = manualConsumers.get(queueKey);
+    const queueUrl = options.queueUrls?.[queueKey];
+    if (!spec || !options.sqs || !queueUrl) throw new Error(`${queueKey} is not a manual queue here`);
+    let delivered = 0;
+    // Bounded: a consumer that keeps re-arming a message due now would otherwise never let the drain end.
+    for (let round = 0; round < 100; round += 1) {
+      const received = await pollOnce(options.sqs, spec, queueUrl, Queues[queueKey].batchSize, 0);
+      if (received === 0) break;
+      delivered += received;
+    }
+    return delivered;
+  };
+
   return {
     url: `http://127.0.0.1:${port}`,
     invocations,
     runJob,
+    drainQueue,
     stop: async () => {
       running = false;
       for (const timer of timers) clearInterval(timer);

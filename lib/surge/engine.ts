@@ -100,8 +100,10 @@ export interface OrderRecord {
   intakeAttempts: number;
   outcome: 'PENDING' | 'ACCEPTED' | 'REFUSED' | 'GAVE_UP' | 'ABORTED';
   refused?: { status: number; code: string };
-  /** ms from the first intake attempt to the 202. */
+  /** ms from the first intake attempt to the 201/202. */
   acceptMs?: number;
+  /** The order as intake answered it (201), so the client need not ask for it again. */
+  initialView?: OrderView;
   orderId?: string;
   orderToken?: string;
   statusUrl?: string;
@@ -480,7 +482,9 @@ const surge = async (
         continue;
       }
       intakeLatencies.push(answer.latencyMs);
-      if (answer.status === 202) {
+      if (answer.status === 201 || answer.status === 202) {
+        // 201: settled at intake (reserved with its QR, or refused); 202: queued. The body is the order.
+        if (answer.status === 201) record.initialView = answer.body as unknown as OrderView;
         acceptedLatencies.push(answer.latencyMs);
         record.outcome = 'ACCEPTED';
         record.acceptMs = Date.now() - first;
@@ -568,10 +572,13 @@ const surge = async (
       if (Date.now() > settleBy) break;
       let answer: HttpResponse<OrderView>;
       try {
-        answer = await http.get<OrderView>(record.statusUrl ?? '', {
-          headers: { 'order-token': record.orderToken ?? '' },
-          client: applicant.client,
-        });
+        const initial = attempt === 0 ? record.initialView : undefined;
+        answer = initial
+          ? { status: 200, body: initial, headers: {}, text: '', latencyMs: 0 }
+          : await http.get<OrderView>(record.statusUrl ?? '', {
+              headers: { 'order-token': record.orderToken ?? '' },
+              client: applicant.client,
+            });
       } catch (error) {
         if (isFatal(error)) throw error;
         await sleep(Math.min(2_000, 100 * 2 ** Math.min(attempt, 5)));
@@ -654,7 +661,9 @@ const surge = async (
           case 'never':
             break;
         }
-        pollDelay = 500;
+        // The stack says when to look again (Retry-After); a page obeys it.
+        pollDelay = retryAfterMs(answer);
+        await sleep(pollDelay * (0.75 + random() * 0.5));
         continue;
       }
       // How often to look again: quickly while things move, slowly while nothing can happen.

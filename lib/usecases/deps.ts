@@ -2,6 +2,7 @@ import { config } from '../config.js';
 import { sandboxPaymentGateway } from '../sandbox/payment-gateway-sandbox.js';
 import { sandboxTaxAuthority } from '../sandbox/tax-authority-sandbox.js';
 import { secrets } from '../secrets.js';
+import { type OrderTimerSettings, sqsOrderTimers } from './order-timers.js';
 import type { PaymentSettings } from './payments.js';
 import type { QuotaOrderDeps } from './quota-orders.js';
 import type { ReservationSettings } from './reservation.js';
@@ -21,20 +22,23 @@ export const paymentSettings = async (): Promise<PaymentSettings> => ({
   gateway: sandboxPaymentGateway,
   serialKey: (await secrets()).serialKey,
   now: () => new Date(),
-  paymentWatchSeconds: config().paymentWatchSeconds,
 });
 
 export const reservationSettings = (): ReservationSettings => ({
   shardCount: config().stockShardCount,
   reservationTtlSeconds: config().reservationTtlSeconds,
+  reconcileAfterSeconds: config().reconcileAfterSeconds,
   nikDailyCap: config().nikDailyCap,
   gateway: sandboxPaymentGateway,
+  timers: sqsOrderTimers,
   now: () => new Date(),
 });
 
-export const sweepSettings = (): SweepSettings => ({
-  staleQueuedSeconds: 60,
-  reconcileAfterSeconds: 60,
+export const orderTimerSettings = async (): Promise<OrderTimerSettings> => ({
+  reconcileAfterSeconds: config().reconcileAfterSeconds,
   reservationTtlSeconds: config().reservationTtlSeconds,
-  pageSize: 100,
+  paymentWatchSeconds: config().paymentWatchSeconds,
+  payments: await paymentSettings(),
 });
+
+export const sweepSettings = (): SweepSettings => ({ pageSize: 100 });

@@ -5,7 +5,7 @@ import { type RefundState, type StorefrontOrder, storefrontStore } from '../adap
 import { NotFoundError } from '../domain/errors.js';
 import type { GatewayCapture, PaymentGateway } from '../domain/payment-gateway.js';
 import { deriveSerials } from '../domain/serials.js';
-import type { StorefrontOrderStatus } from '../domain/storefront-order.js';
+import { captureBuysOrder, paidInTime, type StorefrontOrderStatus } from '../domain/storefront-order.js';
 import { logger } from '../http/logger.js';
 
 /**
@@ -17,19 +17,7 @@ export interface PaymentSettings {
   readonly gateway: PaymentGateway;
   readonly serialKey: string;
   readonly now: () => Date;
-  /** How long after its QR expired a settled order is still checked for payments whose webhook was lost. */
-  readonly paymentWatchSeconds: number;
 }
-
-/** When the sweeper last asks the gateway about a settled order's payment. */
-export const watchUntil = (
-  order: StorefrontOrder,
-  settings: Pick<PaymentSettings, 'paymentWatchSeconds' | 'now'>,
-) =>
-  new Date(
-    Math.max(Date.parse(order.expiresAt ?? ''), settings.now().getTime()) +
-      settings.paymentWatchSeconds * 1000,
-  ).toISOString();
 
 export type CaptureOutcome = 'FULFILLED' | 'REFUND_REQUESTED' | 'ALREADY_PROCESSED';
 
@@ -56,40 +44,26 @@ export const handleCapture = async (
   for (let round = 0; round < 10; round += 1) {
     const order = await withStoreRetries(() => storefrontStore.getOrder(orderId));
     if (!order) throw new NotFoundError('order');
-    if (await withStoreRetries(() => storefrontStore.findCapture(orderId, capture.eventId)))
-      return 'ALREADY_PROCESSED';
+    // The capture that bought the order is recorded on it; refunded captures have an item of their own.
+    if (order.captureEventId === capture.eventId) return 'ALREADY_PROCESSED';
     const at = settings.now().toISOString();
 
-    // Instants, not strings: the gateway may write its timestamps with an offset (e.g. +07:00).
-    const inTime =
-      order.expiresAt !== undefined && Date.parse(capture.occurredAt) <= Date.parse(order.expiresAt);
-    if (order.status === 'RESERVED' && capture.amountIdr === order.amountIdr && inTime) {
+    if (captureBuysOrder(order, capture)) {
       const serials = deriveSerials(settings.serialKey, order.orderId, order.quantity, generation);
-      try {
-        await withStoreRetries(() =>
-          storefrontStore.fulfil(order, capture, serials, at, watchUntil(order, settings)),
-        );
-        return 'FULFILLED';
-      } catch (error) {
-        if (!(error instanceof ConditionFailed)) throw error;
-        const serialIndexes = error.failedItemIndexes.filter(
-          (index) =>
-            index > (order.shardParts?.length ?? 0) &&
-            index <= (order.shardParts?.length ?? 0) + serials.length,
-        );
-        if (serialIndexes.length > 0 && generation < MAX_SERIAL_GENERATIONS) generation += 1;
-        continue;
-      }
-    }
-    if (order.status === 'RESERVED' && !inTime) {
-      // Paid after the reservation lapsed: release it first (stock and cap return), then refund.
-      await withStoreRetries(() => storefrontStore.expire(order, at, watchUntil(order, settings))).catch(
-        (error) => {
-          if (!(error instanceof ConditionFailed)) throw error;
-        },
-      );
+      const outcome = await withStoreRetries(() => storefrontStore.fulfil(order, capture, serials, at));
+      if (outcome === 'FULFILLED') return 'FULFILLED';
+      if (outcome === 'SERIAL_TAKEN' && generation < MAX_SERIAL_GENERATIONS) generation += 1;
       continue;
     }
+    if (order.status === 'RESERVED' && !paidInTime(order, capture)) {
+      // Paid after the reservation lapsed: release it first (stock and cap return), then refund.
+      await withStoreRetries(() => storefrontStore.expire(order, at)).catch((error) => {
+        if (!(error instanceof ConditionFailed)) throw error;
+      });
+      continue;
+    }
+    if (await withStoreRetries(() => storefrontStore.findCapture(orderId, capture.eventId)))
+      return 'ALREADY_PROCESSED';
     const refund = {
       refundId: `RF_${capture.eventId}`,
       amountIdr: capture.amountIdr,

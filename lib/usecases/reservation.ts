@@ -2,29 +2,57 @@ import { ConditionFailed, withStoreRetries } from '../adapters/dynamo-errors.js'
 import { crashPoint } from '../adapters/fault-injection.js';
 import { mainStore } from '../adapters/main-store.js';
 import { stockStore } from '../adapters/stock-store.js';
-import { type ShardPart, type StorefrontOrder, storefrontStore } from '../adapters/storefront-store.js';
-import type { PaymentGateway } from '../domain/payment-gateway.js';
-import { jakartaDay, type RejectionReason, unitPrice } from '../domain/storefront-order.js';
+import { type ReserveOutcome, storefrontStore } from '../adapters/storefront-store.js';
+import type { GatewayPayment, PaymentGateway } from '../domain/payment-gateway.js';
+import {
+  buyerReference,
+  firstOrderCheck,
+  fitsNationalCap,
+  jakartaDay,
+  type RejectionReason,
+  reservationExpiry,
+  type ShardPart,
+  type StorefrontOrder,
+  unitPrice,
+} from '../domain/storefront-order.js';
 import { logger } from '../http/logger.js';
 import { cachedReseller, forgetReseller } from './reseller-cache.js';
-import { buyerReference } from './storefront.js';
 
 /**
- * The reservation consumer's use case: one transaction per order takes stock from a shard and raises the
- * buyer's national day counter, or the order is rejected with its reason. Then the QRIS payment is
- * created. Idempotent on the order: a duplicate delivery finds the order past QUEUED and only finishes
- * what a crashed delivery left undone (the payment).
+ * Reservation: stock from a shard, the buyer's national day counter, the QRIS payment and the order's
+ * timer, for a new order at intake (synchronously) or for a QUEUED one from the reservation queue.
+ *
+ * The payment is created and the order's first timer is armed *before* the reservation commits, so a
+ * RESERVED order always carries its QR and always has a timer that will reconcile or expire it (a
+ * reservation whose payment cannot be created is never made; a timer for an order that was never reserved
+ * finds nothing to do).
  */
+export interface OrderTimers {
+  /** A durable message that brings `orderId` back to the timer consumer at `at` (or soon after). */
+  arm(orderId: string, at: Date, hop: number): Promise<void>;
+}
+
 export interface ReservationSettings {
   readonly shardCount: number;
   readonly reservationTtlSeconds: number;
+  readonly reconcileAfterSeconds: number;
   readonly nikDailyCap: number;
   readonly gateway: PaymentGateway;
+  readonly timers: OrderTimers;
   readonly now: () => Date;
   readonly random?: () => number;
 }
 
+export type ReservationResult =
+  | { readonly outcome: 'RESERVED'; readonly order: StorefrontOrder }
+  | { readonly outcome: RejectionReason }
+  /** The order is not the one this attempt started from: it exists already, or it left QUEUED. */
+  | { readonly outcome: 'ORDER_CHANGED' };
+
 export type ReservationOutcome = 'RESERVED' | RejectionReason | 'ALREADY_DONE' | 'NOT_FOUND';
+
+/** Store calls of one attempt; intake passes a retry bound to its own time budget. */
+type Retry = <T>(unit: () => Promise<T>) => Promise<T>;
 
 /** Per-instance memory of sold-out resellers: a sold-out storefront rejects without touching its shards. */
 const SOLD_OUT_TTL_MS = 2_000;
@@ -57,142 +85,160 @@ export const planFromShards = (
   return missing === 0 ? parts : undefined;
 };
 
-const reject = async (
+/** The reseller's own reasons to refuse, from the cached profile (a suspension is confirmed fresh). */
+const resellerRefusal = async (resellerId: string, nowMs: number) => {
+  let reseller = await cachedReseller(resellerId);
+  if (reseller?.status === 'SUSPENDED') {
+    // A suspension must not outlive its resume: confirm with a fresh read before rejecting.
+    forgetReseller(resellerId);
+    reseller = await cachedReseller(resellerId);
+  }
+  if (!reseller || reseller.status === 'SUSPENDED') return { refusal: 'RESELLER_SUSPENDED' as const };
+  if (!reseller.storefrontOpen) return { refusal: 'STOREFRONT_CLOSED' as const };
+  if ((soldOutUntil.get(resellerId) ?? 0) > nowMs) return { refusal: 'SOLD_OUT' as const };
+  return { reseller };
+};
+
+/**
+ * One reservation attempt for `order`: a new order (`create`: it is written RESERVED, or not at all) or the
+ * QUEUED order as read. Rejections are answered, not written: the caller decides whether a rejected order
+ * is recorded (the queue does; intake answers 409 and stores nothing).
+ */
+export const attemptReservation = async (
   order: StorefrontOrder,
-  reason: RejectionReason,
-  now: Date,
-): Promise<RejectionReason> => {
+  settings: ReservationSettings,
+  options: { create: boolean; retry?: Retry },
+): Promise<ReservationResult> => {
+  const retry: Retry = options.retry ?? ((unit) => withStoreRetries(unit));
+  const random = settings.random ?? Math.random;
+  const now = settings.now();
+  const checked = await resellerRefusal(order.resellerId, now.getTime());
+  if (!checked.reseller) return { outcome: checked.refusal };
+  const day = jakartaDay(now);
+  // Cheap first: a buyer already at the cap is refused on one read, before any payment or write.
+  const alreadyToday = await retry(() => storefrontStore.readNikDayCount(order.nikHash, day));
+  if (!fitsNationalCap(alreadyToday, order.quantity, settings.nikDailyCap)) {
+    await reportCapReached(order, now, settings.nikDailyCap, order.resellerId);
+    return { outcome: 'BUYER_CAP_EXCEEDED' };
+  }
+
+  const price = unitPrice(checked.reseller.serviceFeeIdr);
+  const [payment] = await Promise.all([
+    // Idempotent on the reference, so a retried call returns the same QR.
+    retry(() =>
+      settings.gateway.createPayment({
+        reference: order.orderId,
+        amountIdr: price * order.quantity,
+        expiresAt: reservationExpiry(now, settings.reservationTtlSeconds),
+        merchantName: checked.reseller.name,
+      }),
+    ),
+    settings.timers.arm(order.orderId, firstOrderCheck(now, settings), 0),
+  ]);
+  crashPoint('reservation:after-payment-created');
+  const reserve = (parts: ShardPart[]): Promise<ReserveOutcome> =>
+    retry(() =>
+      storefrontStore.reserve(order, {
+        parts,
+        day,
+        cap: settings.nikDailyCap,
+        unitPriceIdr: price,
+        // The QR's lifetime is the reservation's: an idempotent gateway may hand back an earlier QR.
+        expiresAt: payment.expiresAt,
+        at: now.toISOString(),
+        payment,
+        create: options.create,
+      }),
+    );
+
+  let outcome: ReserveOutcome = { outcome: 'SHARD_DRY' };
+  for (const shard of randomShards(settings.shardCount, RANDOM_SHARD_ATTEMPTS, random)) {
+    outcome = await reserve([{ shard, quantity: order.quantity }]);
+    if (outcome.outcome !== 'SHARD_DRY') break;
+  }
+  if (outcome.outcome === 'SHARD_DRY') {
+    // Then look at every shard: spread the order over several, or learn that the reseller is sold out.
+    const shards = await retry(() => stockStore.readShards(order.resellerId));
+    if (shards.some((shard) => shard.suspended)) return { outcome: 'RESELLER_SUSPENDED' };
+    const plan = planFromShards(shards, order.quantity);
+    if (!plan) {
+      if (shards.every((shard) => shard.onHand === 0))
+        soldOutUntil.set(order.resellerId, now.getTime() + SOLD_OUT_TTL_MS);
+      return { outcome: 'SOLD_OUT' };
+    }
+    outcome = await reserve(plan);
+  }
+  switch (outcome.outcome) {
+    case 'RESERVED':
+      crashPoint('reservation:after-reserve');
+      return { outcome: 'RESERVED', order: outcome.order };
+    case 'CAP_REACHED':
+      await reportCapReached(order, now, settings.nikDailyCap, order.resellerId);
+      return { outcome: 'BUYER_CAP_EXCEEDED' };
+    case 'ORDER_CHANGED':
+      return { outcome: 'ORDER_CHANGED' };
+    case 'SHARD_DRY':
+      // The planned shards emptied under us: another attempt (the queue's) reads them again.
+      return { outcome: 'ORDER_CHANGED' };
+  }
+};
+
+const recordRejection = async (order: StorefrontOrder, reason: RejectionReason, now: Date) => {
   await withStoreRetries(() => storefrontStore.reject(order, reason, now.toISOString())).catch((error) => {
     if (!(error instanceof ConditionFailed)) throw error;
   });
   return reason;
 };
 
-/** The reserved order, or why this attempt did not reserve. */
-type Attempt = StorefrontOrder | 'SHARD_DRY' | 'CAP' | 'ORDER_CHANGED';
-
-const tryReserve = async (
-  order: StorefrontOrder,
-  parts: ShardPart[],
-  settings: ReservationSettings,
-  unitPriceIdr: number,
-): Promise<Attempt> => {
-  const now = settings.now();
-  try {
-    return await withStoreRetries(() =>
-      storefrontStore.reserve(order, {
-        parts,
-        day: jakartaDay(now),
-        cap: settings.nikDailyCap,
-        unitPriceIdr,
-        expiresAt: new Date(now.getTime() + settings.reservationTtlSeconds * 1000).toISOString(),
-        at: now.toISOString(),
-      }),
-    );
-  } catch (error) {
-    if (!(error instanceof ConditionFailed)) throw error;
-    const failed = new Set(error.failedItemIndexes);
-    // Item indexes in the transaction: 0 order, 1..n shards, n+1 the buyer's counter.
-    if (failed.has(0)) return 'ORDER_CHANGED';
-    if (failed.has(parts.length + 1)) return 'CAP';
-    return 'SHARD_DRY';
-  }
-};
-
+/**
+ * The reservation consumer's use case for a QUEUED order. Idempotent on the order: a duplicate delivery
+ * finds it past QUEUED and does nothing.
+ */
 export const reserveOrder = async (
   orderId: string,
   settings: ReservationSettings,
 ): Promise<ReservationOutcome> => {
-  const random = settings.random ?? Math.random;
   for (let round = 0; round < PLANNED_ATTEMPTS + RANDOM_SHARD_ATTEMPTS + 1; round += 1) {
     const order = await withStoreRetries(() => storefrontStore.getOrder(orderId));
     if (!order) return 'NOT_FOUND';
-    if (order.status === 'RESERVED' && !order.payment) {
-      await attachPayment(order, settings);
-      return 'ALREADY_DONE';
-    }
     if (order.status !== 'QUEUED') return 'ALREADY_DONE';
-
-    const now = settings.now();
-    let reseller = await cachedReseller(order.resellerId);
-    if (reseller?.status === 'SUSPENDED') {
-      // A suspension must not outlive its resume: confirm with a fresh read before rejecting.
-      forgetReseller(order.resellerId);
-      reseller = await cachedReseller(order.resellerId);
+    const result = await attemptReservation(order, settings, { create: false });
+    if (result.outcome !== 'ORDER_CHANGED') {
+      // The queue's measured drain rate, for the ETA queued buyers see.
+      await withStoreRetries(() => storefrontStore.countDrained(settings.now())).catch(() => undefined);
     }
-    if (!reseller || reseller.status === 'SUSPENDED') return reject(order, 'RESELLER_SUSPENDED', now);
-    if (!reseller.storefrontOpen) return reject(order, 'STOREFRONT_CLOSED', now);
-    if ((soldOutUntil.get(order.resellerId) ?? 0) > now.getTime()) return reject(order, 'SOLD_OUT', now);
-    const price = unitPrice(reseller.serviceFeeIdr);
-
-    // Cheap first: a random shard or two, no read of the others.
-    let outcome: Attempt = 'SHARD_DRY';
-    for (const shard of randomShards(settings.shardCount, RANDOM_SHARD_ATTEMPTS, random)) {
-      outcome = await tryReserve(order, [{ shard, quantity: order.quantity }], settings, price);
-      if (outcome !== 'SHARD_DRY') break;
-    }
-    if (outcome === 'SHARD_DRY') {
-      // Then look at every shard: spread the order over several, or learn that the reseller is sold out.
-      const shards = await withStoreRetries(() => stockStore.readShards(order.resellerId));
-      if (shards.some((shard) => shard.suspended)) {
-        return reject(order, 'RESELLER_SUSPENDED', now);
-      }
-      const plan = planFromShards(shards, order.quantity);
-      if (!plan) {
-        if (shards.every((shard) => shard.onHand === 0))
-          soldOutUntil.set(order.resellerId, now.getTime() + SOLD_OUT_TTL_MS);
-        return reject(order, 'SOLD_OUT', now);
-      }
-      outcome = await tryReserve(order, plan, settings, price);
-    }
-    if (outcome === 'CAP') {
-      await reportCapReached(order, now, settings.nikDailyCap).catch((error: unknown) =>
-        logger.warn('could not record a cap alert', { error: String(error) }),
-      );
-      return reject(order, 'BUYER_CAP_EXCEEDED', now);
-    }
-    if (typeof outcome === 'object') {
-      crashPoint('reservation:after-reserve');
-      await attachPayment(outcome, settings);
-      return 'RESERVED';
-    }
-    // ORDER_CHANGED (a concurrent delivery) or a shard emptied under us: look again.
+    if (result.outcome === 'RESERVED') return 'RESERVED';
+    if (result.outcome !== 'ORDER_CHANGED') return recordRejection(order, result.outcome, settings.now());
+    // A concurrent delivery moved it, or a shard emptied under us: look again.
   }
   logger.warn('reservation did not settle; the message will be retried', { orderId });
   throw new Error('reservation did not settle');
 };
 
 /** One alert per NIK per day, with the storefronts it tried: the scalper's footprint, pseudonymously. */
-const reportCapReached = async (order: StorefrontOrder, now: Date, cap: number) => {
+const reportCapReached = async (order: StorefrontOrder, now: Date, cap: number, resellerId: string) => {
   const day = jakartaDay(now);
-  const { count, storefronts } = await withStoreRetries(() => storefrontStore.readNikDay(order.nikHash, day));
-  await withStoreRetries(() =>
-    mainStore.recordAlert(`NIK_CAP_REACHED#${order.nikHash}#${day}`, {
-      kind: 'NIK_CAP_REACHED',
-      at: now.toISOString(),
-      resellerId: order.resellerId,
-      evidence: {
-        buyer: buyerReference(order.nikHash),
-        day,
-        cap,
-        reservedToday: count,
-        storefronts: storefronts.sort(),
-      },
-    }),
-  );
+  try {
+    const { count, storefronts } = await withStoreRetries(() =>
+      storefrontStore.readNikDay(order.nikHash, day),
+    );
+    await withStoreRetries(() =>
+      mainStore.recordAlert(`NIK_CAP_REACHED#${order.nikHash}#${day}`, {
+        kind: 'NIK_CAP_REACHED',
+        at: now.toISOString(),
+        resellerId,
+        evidence: {
+          buyer: buyerReference(order.nikHash),
+          day,
+          cap,
+          reservedToday: count,
+          storefronts: storefronts.sort(),
+        },
+      }),
+    );
+  } catch (error) {
+    logger.warn('could not record a cap alert', { error: String(error) });
+  }
 };
 
-export const attachPayment = async (order: StorefrontOrder, settings: ReservationSettings): Promise<void> => {
-  const reseller = await cachedReseller(order.resellerId);
-  const payment = await settings.gateway.createPayment({
-    reference: order.orderId,
-    amountIdr: order.amountIdr ?? 0,
-    expiresAt: new Date(order.expiresAt ?? settings.now().toISOString()),
-    merchantName: reseller?.name ?? order.resellerId,
-  });
-  crashPoint('reservation:after-payment-created');
-  await withStoreRetries(() => storefrontStore.attachPayment(order, payment)).catch((error) => {
-    // Someone else attached it (duplicate delivery or the sweeper): same payment, by reference.
-    if (!(error instanceof ConditionFailed)) throw error;
-  });
-};
+export type { GatewayPayment };

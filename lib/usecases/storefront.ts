@@ -4,24 +4,34 @@ import { ConditionFailed, withStoreRetries } from '../adapters/dynamo-errors.js'
 import { mainStore } from '../adapters/main-store.js';
 import { queues } from '../adapters/queues.js';
 import { stockStore } from '../adapters/stock-store.js';
-import { type StorefrontOrder, storefrontStore } from '../adapters/storefront-store.js';
+import { storefrontStore } from '../adapters/storefront-store.js';
 import { config } from '../config.js';
-import { DomainError, NotFoundError, RateLimitedError } from '../domain/errors.js';
+import { DomainError, NotFoundError, RateLimitedError, ServiceBusyError } from '../domain/errors.js';
 import { idFromIdempotencyKey, newId, sha256Hex } from '../domain/identifiers.js';
 import { hashNik } from '../domain/nik.js';
 import { sumShards } from '../domain/stock.js';
-import { jakartaDay, orderToken, orderTokenMatches, unitPrice } from '../domain/storefront-order.js';
+import {
+  buyerReference,
+  jakartaDay,
+  orderToken,
+  orderTokenMatches,
+  type RejectionReason,
+  type StorefrontOrder,
+  unitPrice,
+} from '../domain/storefront-order.js';
 import { logger } from '../http/logger.js';
 import { secrets } from '../secrets.js';
+import { reservationSettings } from './deps.js';
 import { cachedReseller, forgetReseller } from './reseller-cache.js';
+import { attemptReservation, type ReservationSettings } from './reservation.js';
 
 /** Intake, status and offer of the 26 storefronts. */
 
-/** Time intake may spend on retries before answering 429 (the function's timeout is 10 s). */
+/** Time intake may spend in all before answering 429 (the function's timeout is 10 s). */
 const INTAKE_BUDGET_MS = 5_000;
 
-/** Orders the reservation consumer clears per second, for the queue ETA shown to buyers (measured locally). */
-export const ESTIMATED_RESERVATIONS_PER_SECOND = 200;
+/** Until the reservation queue has drained for a minute, its ETA assumes this rate (orders per second). */
+export const DEFAULT_DRAIN_PER_SECOND = 50;
 const OFFER_TTL_MS = 2_000;
 
 const minuteWindow = (now: Date) => {
@@ -33,14 +43,33 @@ const minuteWindow = (now: Date) => {
   };
 };
 
-const accepted = (order: StorefrontOrder, tokenKey: string) => ({
-  orderId: order.orderId,
+/** Where the buyer reads the order, and the token that lets them. */
+const orderLinks = (order: StorefrontOrder, tokenKey: string) => ({
   orderToken: orderToken(tokenKey, order.orderId),
-  status: 'QUEUED' as const,
   statusUrl: `/v1/storefronts/${order.resellerId}/orders/${order.orderId}`,
 });
 
-const replayOrConflict = (existing: StorefrontOrder, requestHash: string, tokenKey: string) => {
+export interface PlacedOrder {
+  readonly statusCode: 201 | 202;
+  readonly body: Awaited<ReturnType<typeof orderStatusView>> & ReturnType<typeof orderLinks>;
+  readonly retryAfterSeconds?: number;
+}
+
+const placed = async (order: StorefrontOrder, tokenKey: string): Promise<PlacedOrder> => {
+  const view = await orderStatusView(order);
+  return {
+    // Settled at intake (reserved or refused): 201; accepted into the queue: 202, now and on every replay.
+    statusCode: order.queuedAt ? 202 : 201,
+    body: { ...view, ...orderLinks(order, tokenKey) },
+    retryAfterSeconds: retryAfterFor(order, view.queue?.etaSeconds),
+  };
+};
+
+/**
+ * Same Idempotency-Key, same body: the same order back, as it stands now, with nothing consumed (no
+ * counter, no message, no payment). Another body under the same key: 409.
+ */
+const replay = (existing: StorefrontOrder, requestHash: string, tokenKey: string) => {
   if (existing.requestHash !== requestHash) {
     throw new DomainError(
       'IDEMPOTENCY_KEY_REUSED',
@@ -48,35 +77,22 @@ const replayOrConflict = (existing: StorefrontOrder, requestHash: string, tokenK
       [{ path: 'headers.idempotency-key', message: 'was used before with another body' }],
     );
   }
-  return accepted(existing, tokenKey);
+  return placed(existing, tokenKey);
 };
 
 /**
- * A replay of an order that is still QUEUED is enqueued again: the first attempt may have stopped between
- * its write and its enqueue (or its write committed while the answer was lost). A duplicate message is a
- * no-op for the reservation consumer; without it the order waited for the sweeper's stale-order pass.
- */
-const replayQueued = async (existing: StorefrontOrder, requestHash: string, tokenKey: string) => {
-  const answer = replayOrConflict(existing, requestHash, tokenKey);
-  if (existing.status === 'QUEUED') {
-    await queues.requestReservation({ orderId: existing.orderId }).catch((error: unknown) =>
-      logger.warn('enqueue failed; the sweeper will re-enqueue the order', {
-        orderId: existing.orderId,
-        error: String(error),
-      }),
-    );
-  }
-  return answer;
-};
-
-/**
- * Intake: validate, record durably, enqueue. It reads a cached profile and writes the order's own fresh
- * key plus two rate-limit counters that only this NIK / this client touch: nothing a surge contends on.
+ * Intake reserves at once: the answer is 201 with the order RESERVED and its QRIS payment, or REJECTED
+ * with its reason (sold out, over the national cap), recorded so that a retry gets the same answer. A
+ * suspended or closed storefront is refused with 403 and nothing stored. Only when the
+ * reservation path is saturated (throttled or conflicting past its time budget) or others are already
+ * waiting in the queue (so no later arrival overtakes them) is the order recorded as QUEUED and answered
+ * 202 with its place and an ETA; the reservation consumer takes it from there.
  */
 export const placeOrder = async (
   input: { resellerId: string; nik: string; quantity: number; idempotencyKey: string; clientId: string },
   now: () => Date,
-) => {
+  settings: ReservationSettings = reservationSettings(),
+): Promise<PlacedOrder> => {
   // One budget for the whole intake: under throttling it answers 429 well inside the function's timeout
   // instead of retrying step after step into a 504.
   const deadline = Date.now() + INTAKE_BUDGET_MS;
@@ -93,13 +109,17 @@ export const placeOrder = async (
   const nikHash = hashNik(nikHmacKey, input.nik);
   const requestHash = sha256Hex(`${nikHash}:${input.quantity}`);
   const orderId = idFromIdempotencyKey('SO', input.resellerId, input.idempotencyKey);
+  const existing = await retry(() => storefrontStore.getOrder(orderId));
+  if (existing) return replay(existing, requestHash, nikHmacKey);
+
   const at = now();
   const window = minuteWindow(at);
   const limits = config();
-  // Three independent round trips at once: the replay lookup and both intake counters. (A replayed
-  // request also counts against the limits; with minute windows that costs a retrying client little.)
-  const [existing, nikAllowed, clientAllowed] = await Promise.all([
-    retry(() => storefrontStore.getOrder(orderId)),
+  const [, nikAllowed, clientAllowed, backlog] = await Promise.all([
+    // Scalper evidence (which storefronts a NIK tried today); a failure never loses the order.
+    noteScalperEvidence(nikHash, jakartaDay(at), input.resellerId, at.toISOString()).catch((error: unknown) =>
+      logger.warn('could not note the storefront of an order', { error: String(error) }),
+    ),
     retry(() =>
       storefrontStore.countIntake(`NIK#${nikHash}`, window.start, limits.nikIntakePerMinute, window.purgeAt),
     ),
@@ -111,16 +131,19 @@ export const placeOrder = async (
         window.purgeAt,
       ),
     ),
+    queueDepth(),
   ]);
-  if (existing) return replayQueued(existing, requestHash, nikHmacKey);
   if (!nikAllowed) {
     throw new RateLimitedError('too many orders for this NIK; retry later', window.retryAfterSeconds);
   }
   if (!clientAllowed) {
     throw new RateLimitedError('too many orders from this client; retry later', window.retryAfterSeconds);
   }
+  void noteScalperEvidence(nikHash, jakartaDay(at), input.resellerId, at.toISOString()).catch(
+    (error: unknown) => logger.warn('could not note the storefront of an order', { error: String(error) }),
+  );
 
-  const order: StorefrontOrder = {
+  const draft: StorefrontOrder = {
     orderId,
     resellerId: input.resellerId,
     nikHash,
@@ -131,32 +154,100 @@ export const placeOrder = async (
     createdAt: at.toISOString(),
     refunds: {},
   };
+  if (backlog === 0) {
+    const reserveDeadline = Date.now() + limits.intakeReserveBudgetMs;
+    try {
+      const result = await attemptReservation(draft, settings, {
+        create: true,
+        retry: (unit) => withStoreRetries(unit, { budgetMs: Math.max(0, reserveDeadline - Date.now()) }),
+      });
+      if (result.outcome === 'RESERVED') return placed(result.order, nikHmacKey);
+      if (result.outcome !== 'ORDER_CHANGED') return rejectAtIntake(draft, result.outcome, nikHmacKey, retry);
+      // A concurrent request with the same key won, or the shards moved under us.
+      const winner = await retry(() => storefrontStore.getOrder(orderId));
+      if (winner) return replay(winner, requestHash, nikHmacKey);
+    } catch (error) {
+      // Saturated: throttled or conflicting past the reservation's budget. The queue takes the order.
+      if (!(error instanceof ServiceBusyError)) throw error;
+    }
+  }
+  return queueOrder(draft, nikHmacKey, retry, settings);
+};
+
+const rejectAtIntake = async (
+  order: StorefrontOrder,
+  reason: RejectionReason,
+  tokenKey: string,
+  retry: <T>(unit: () => Promise<T>) => Promise<T>,
+): Promise<PlacedOrder> => {
+  const rejectedAt = new Date().toISOString();
   try {
-    await retry(() => storefrontStore.createOrder(order));
+    await retry(() => storefrontStore.createRejectedOrder(order, reason, rejectedAt));
   } catch (error) {
     if (!(error instanceof ConditionFailed)) throw error;
-    const winner = await retry(() => storefrontStore.getOrder(orderId));
+    const winner = await retry(() => storefrontStore.getOrder(order.orderId));
     if (!winner) throw error;
-    return replayQueued(winner, requestHash, nikHmacKey);
+    return replay(winner, order.requestHash, tokenKey);
   }
-  // The order is durable now; evidence and enqueue go out together, and neither failure loses it.
-  await Promise.all([
-    noteScalperEvidence(nikHash, jakartaDay(at), input.resellerId, order.createdAt).catch((error: unknown) =>
-      logger.warn('could not note the storefront of an order', { error: String(error) }),
-    ),
-    queues.requestReservation({ orderId }).catch((error: unknown) =>
-      // The sweeper re-enqueues QUEUED orders the queue never saw.
-      logger.warn('enqueue failed; the sweeper will re-enqueue the order', { orderId, error: String(error) }),
-    ),
-  ]);
-  return accepted(order, nikHmacKey);
+  return placed({ ...order, status: 'REJECTED', reason }, tokenKey);
+};
+
+/** The order waits in the reservation queue; its timer re-sends it if the message is ever lost. */
+const queueOrder = async (
+  order: StorefrontOrder,
+  tokenKey: string,
+  retry: <T>(unit: () => Promise<T>) => Promise<T>,
+  settings: ReservationSettings,
+): Promise<PlacedOrder> => {
+  const now = settings.now();
+  await settings.timers.arm(
+    order.orderId,
+    new Date(now.getTime() + settings.reconcileAfterSeconds * 1000),
+    0,
+  );
+  const queued: StorefrontOrder = { ...order, queuedAt: now.toISOString() };
+  try {
+    await retry(() => storefrontStore.createQueuedOrder(queued));
+  } catch (error) {
+    if (!(error instanceof ConditionFailed)) throw error;
+    const winner = await retry(() => storefrontStore.getOrder(order.orderId));
+    if (!winner) throw error;
+    return replay(winner, order.requestHash, tokenKey);
+  }
+  await queues.requestReservation({ orderId: order.orderId }).catch((error: unknown) =>
+    // The order's timer re-sends it.
+    logger.warn('enqueue failed; the order timer will re-send it', {
+      orderId: order.orderId,
+      error: String(error),
+    }),
+  );
+  return placed(queued, tokenKey);
+};
+
+/** When the buyer should look at the order again (the page obeys it). */
+export const retryAfterFor = (
+  order: Pick<StorefrontOrder, 'status'>,
+  etaSeconds?: number,
+): number | undefined => {
+  switch (order.status) {
+    case 'QUEUED':
+      return Math.min(10, Math.max(1, etaSeconds ?? 1));
+    case 'RESERVED':
+      // The buyer is paying; the capture's webhook usually lands within a second of the payment.
+      return 2;
+    case 'PAID':
+      return 1;
+    case 'REFUND_PENDING':
+      return 10;
+    default:
+      return undefined;
+  }
 };
 
 /** A NIK that orders at this many storefronts in one day is reported to the regulator. */
 export const MULTI_STOREFRONT_ALERT_THRESHOLD = 3;
 
-/** A pseudonymous reference to a buyer for evidence: a prefix of the NIK's HMAC, never the NIK. */
-export const buyerReference = (nikHash: string): string => `nik:${nikHash.slice(0, 12)}`;
+export { buyerReference } from '../domain/storefront-order.js';
 
 const noteScalperEvidence = async (nikHash: string, day: string, resellerId: string, at: string) => {
   const firstAtThisStorefront = await storefrontStore.noteNikStorefront(nikHash, day, resellerId, at);
@@ -172,6 +263,7 @@ const noteScalperEvidence = async (nikHash: string, day: string, resellerId: str
 
 let queueDepthCache: { at: number; depth: number } | undefined;
 
+/** Orders waiting in the reservation queue (per instance, refreshed every 2 s). */
 const queueDepth = async (): Promise<number> => {
   const nowMs = Date.now();
   if (queueDepthCache && nowMs - queueDepthCache.at < OFFER_TTL_MS) return queueDepthCache.depth;
@@ -188,9 +280,22 @@ const queueDepth = async (): Promise<number> => {
   return depth;
 };
 
+let drainCache: { at: number; perSecond: number } | undefined;
+
+/** The reservation queue's measured drain rate: orders it settled in the last minute (per second). */
+const drainPerSecond = async (): Promise<number> => {
+  const nowMs = Date.now();
+  if (drainCache && nowMs - drainCache.at < OFFER_TTL_MS) return drainCache.perSecond;
+  const measured = await withStoreRetries(() => storefrontStore.readDrained(new Date(nowMs))).catch(() => 0);
+  const perSecond = measured > 0 ? measured : DEFAULT_DRAIN_PER_SECOND;
+  drainCache = { at: nowMs, perSecond };
+  return perSecond;
+};
+
 export const queueView = async () => {
   const depth = await queueDepth();
-  return { depth, etaSeconds: Math.ceil(depth / ESTIMATED_RESERVATIONS_PER_SECOND) };
+  if (depth === 0) return { depth, etaSeconds: 0 };
+  return { depth, etaSeconds: Math.ceil(depth / (await drainPerSecond())) };
 };
 
 const stockCache = new Map<string, { at: number; onHand: number; allocated: number }>();

@@ -2,7 +2,7 @@ import { GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-s
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resetConfigForTests } from '../../lib/config.js';
 import { startTestCloud, type TestCloud } from '../support/cloud.js';
-import { stockReseller, validNik, waitForStatus } from '../support/flows.js';
+import { runSweeper, stockReseller, validNik, waitForStatus } from '../support/flows.js';
 import {
   type Alert,
   alertsOfKind,
@@ -75,7 +75,7 @@ describe('alerts computed from the state of the system', () => {
 
     // Assert
     expect(alerts).toEqual([]);
-    expect(depths).toEqual([0, 0, 0]);
+    expect(depths).toEqual(depths.map(() => 0));
   });
 
   it('IDLE_STOCK: stock idle past the threshold while another vendor is sold out', async () => {
@@ -137,7 +137,7 @@ describe('alerts computed from the state of the system', () => {
     await setGatewayFaults(kuota, { dropRate: 0 });
 
     // Act: the sweeper asks the gateway about the unconfirmed refund and learns it completed.
-    const tally = (await kuota.cloud.runtime.runJob('storefrontSweeper')) as Record<string, number>;
+    const tally = await runSweeper(kuota);
     const alerts = await alertsOfKind(kuota, 'REFUND_PAST_SLA');
     const r03 = (await vendorRows(kuota)).find((vendor) => vendor.resellerId === 'R03');
 

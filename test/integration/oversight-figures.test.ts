@@ -2,7 +2,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkLedger } from '../../lib/usecases/ledger-check.js';
 import { startTestCloud, type TestCloud } from '../support/cloud.js';
-import { stockReseller, validNik, waitForStatus } from '../support/flows.js';
+import { runSweeper, stockReseller, validNik, waitForStatus } from '../support/flows.js';
 import {
   asRegulator,
   figuresFromLedger,
@@ -122,7 +122,7 @@ describe(`regulator figures after a randomized workload (seed ${SEED})`, () => {
         outcomes.push({ ...buyer, status: 'REFUNDED', amountIdr: reservation.amountIdr });
       }),
     );
-    await kuota.cloud.runtime.runJob('storefrontSweeper');
+    await runSweeper(kuota);
     await Promise.all(
       lapsing
         .filter(({ buyer }) => buyer.fate === 'NEVER_PAY')

@@ -3,7 +3,14 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { queues, type ReservationMessage } from '../../lib/adapters/queues.js';
 import { allRoutes } from '../../lib/api/routes.js';
 import { startTestCloud, type TestCloud } from '../support/cloud.js';
-import { placeOrder, stockReseller, validNik, waitForStatus } from '../support/flows.js';
+import {
+  isAccepted,
+  placeOrder,
+  placeQueuedOrder,
+  stockReseller,
+  validNik,
+  waitForStatus,
+} from '../support/flows.js';
 import { asRegulator, eventually, resellerKey, vendorRow } from './oversight-support.js';
 
 /**
@@ -48,8 +55,7 @@ describe('suspend, resume and limits', () => {
     vi.spyOn(queues, 'requestReservation').mockImplementationOnce(async (message) => {
       held.push(message);
     });
-    const queued = await placeOrder(kuota, 'R03', validNik(301), 2);
-    expect(queued.status, queued.text).toBe(202);
+    const queued = await placeQueuedOrder(kuota, 'R03', validNik(301), 2);
 
     // Act
     const suspended = await kuota.api.post('/v1/regulator/vendors/R03/suspend', asRegulator(kuota));
@@ -64,16 +70,15 @@ describe('suspend, resume and limits', () => {
     // An intake that still holds R03's profile from before may accept an order for a few seconds (its
     // profile cache); such an order is rejected by the suspension stamped on every stock shard.
     const immediate = await placeOrder(kuota, 'R03', validNik(302), 1);
-    const immediateOutcome =
-      immediate.status === 202
-        ? await waitForStatus(kuota, immediate.body, ['RESERVED', 'REJECTED'])
-        : undefined;
+    const immediateOutcome = isAccepted(immediate.status)
+      ? await waitForStatus(kuota, immediate.body, ['RESERVED', 'REJECTED'])
+      : undefined;
     let buyer = 310;
     const intake = await eventually(
       async () => {
         buyer += 1;
         const answer = await placeOrder(kuota, 'R03', validNik(buyer), 1);
-        return answer.status === 202 ? undefined : answer;
+        return isAccepted(answer.status) ? undefined : answer;
       },
       { intervalMs: 250 },
     );
@@ -85,7 +90,7 @@ describe('suspend, resume and limits', () => {
     expect(quota.status).toBe(403);
     expect(quota.body).toMatchObject({ error: { code: 'RESELLER_SUSPENDED' } });
     expect(queuedOutcome).toMatchObject({ status: 'REJECTED', reason: 'RESELLER_SUSPENDED' });
-    if (immediate.status === 202)
+    if (isAccepted(immediate.status))
       expect(immediateOutcome).toMatchObject({ status: 'REJECTED', reason: 'RESELLER_SUSPENDED' });
     else expect(immediate.body).toMatchObject({ error: { code: 'RESELLER_SUSPENDED' } });
     expect(intake.status).toBe(403);
@@ -103,7 +108,7 @@ describe('suspend, resume and limits', () => {
       async () => {
         buyer += 1;
         const answer = await placeOrder(kuota, 'R03', validNik(buyer), 2);
-        return answer.status === 202 ? answer : undefined;
+        return isAccepted(answer.status) ? answer : undefined;
       },
       { intervalMs: 250 },
     );

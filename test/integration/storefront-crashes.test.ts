@@ -9,8 +9,6 @@ import {
   setFaultPlan,
 } from '../../lib/adapters/fault-injection.js';
 import { queues } from '../../lib/adapters/queues.js';
-import { paymentSettings, reservationSettings, sweepSettings } from '../../lib/usecases/deps.js';
-import { sweepStorefronts } from '../../lib/usecases/storefront-sweeper.js';
 import { eventually, startTestCloud, type TestCloud } from '../support/cloud.js';
 import {
   documents,
@@ -19,6 +17,7 @@ import {
   type PlacedOrder,
   payAtGateway,
   placeOrder,
+  placeQueuedOrder,
   readOrder,
   reservedOrder,
   runSweeper,
@@ -40,7 +39,11 @@ import {
  */
 let kuota: TestCloud;
 beforeAll(async () => {
-  kuota = await startTestCloud({ visibilityTimeoutSeconds: 1, extraEnv: { KUOTA_STOCK_SHARDS: '2' } });
+  kuota = await startTestCloud({
+    visibilityTimeoutSeconds: 1,
+    // Order timers come due a second after an order is queued (the deployed setting is 60 s).
+    extraEnv: { KUOTA_STOCK_SHARDS: '2', KUOTA_RECONCILE_AFTER_SECONDS: '1' },
+  });
   await stockReseller(kuota, 0, 40);
 });
 afterEach(async () => {
@@ -74,17 +77,46 @@ const payAndExpectStamps = async (placed: PlacedOrder, quantity: number) => {
   return { payment, fulfilled };
 };
 
+/** A client that retries a failed POST with the same Idempotency-Key, as the storefront page does. */
+const placeRetryingOnFailure = async (nik: string, quantity: number) => {
+  const key = `crash-${nik}`;
+  const statuses: number[] = [];
+  for (let attempt = 0; attempt < 5; attempt += 1) {
+    const answer = await placeOrder(kuota, 'R01', nik, quantity, key);
+    statuses.push(answer.status);
+    if (answer.status < 500) return { answer, statuses };
+  }
+  throw new Error(`intake kept failing: ${statuses.join(', ')}`);
+};
+
 describe('crashes between the steps', () => {
-  it.each(['reservation:after-reserve', 'reservation:after-payment-created'])(
-    'finishes a reservation whose consumer crashed at %s, taking stock and cap once',
-    async (point) => {
-      // Arrange
-      const nik = validNik(point.length);
+  it.each([
+    ['intake', 'reservation:after-reserve'],
+    ['intake', 'reservation:after-payment-created'],
+    ['queue', 'reservation:after-reserve'],
+    ['queue', 'reservation:after-payment-created'],
+  ] as const)(
+    'finishes a reservation whose %s crashed at %s, taking stock and cap once',
+    async (path, point) => {
+      // Arrange: at intake the client retries with its key; from the queue SQS redelivers the message.
+      const nik = validNik(point.length + (path === 'queue' ? 100 : 0));
       const before = stockTotals(await stockShards(kuota, 'R01'));
-      armCrash(point, 1);
 
       // Act
-      const placed = await placeOrder(kuota, 'R01', nik, 2);
+      let placed: Awaited<ReturnType<typeof placeOrder>>;
+      if (path === 'intake') {
+        armCrash(point, 1);
+        const { answer, statuses } = await placeRetryingOnFailure(nik, 2);
+        expect(statuses[0]).toBeGreaterThanOrEqual(500);
+        expect(answer.status).toBe(201);
+        placed = answer;
+      } else {
+        const held = vi.spyOn(queues, 'requestReservation').mockResolvedValueOnce();
+        placed = await placeQueuedOrder(kuota, 'R01', nik, 2);
+        held.mockRestore();
+        armCrash(point, 1);
+        await queues.requestReservation({ orderId: placed.body.orderId });
+      }
       const { payment } = await payAndExpectStamps(placed.body, 2);
       const after = stockTotals(await stockShards(kuota, 'R01'));
 
@@ -228,22 +260,19 @@ describe('lost responses', () => {
 
 describe('a lost queue message', () => {
   it('re-enqueues an accepted order the queue never got, so its 202 still ends in a reservation', async () => {
-    // Arrange: the queue refuses the intake's message (emulator restart, outage); intake still answers 202.
+    // Arrange: intake queues the order (the reservation path is saturated) and the queue refuses its
+    // message (emulator restart, outage); intake still answers 202.
     const enqueue = vi
       .spyOn(queues, 'requestReservation')
       .mockRejectedValueOnce(new Error('queue unavailable'));
-    const placed = await placeOrder(kuota, 'R01', validNik(7), 1);
+    const placed = await placeQueuedOrder(kuota, 'R01', validNik(7), 1);
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     const stranded = await readOrder(kuota, placed.body);
     const enqueueAttempts = enqueue.mock.calls.length;
     enqueue.mockRestore();
 
-    // Act: the sweeper, with "stale" meaning any QUEUED order (the deployed setting waits 60 s).
-    const tally = await sweepStorefronts(
-      { ...sweepSettings(), staleQueuedSeconds: 0 },
-      await paymentSettings(),
-      reservationSettings(),
-    );
+    // Act: the order's timer comes due and re-sends it.
+    const tally = await runSweeper(kuota);
     const reserved = await waitForStatus(kuota, placed.body, ['RESERVED']);
 
     // Assert

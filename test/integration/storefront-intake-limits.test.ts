@@ -3,6 +3,7 @@ import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestCloud, type TestCloud } from '../support/cloud.js';
 import {
+  isAccepted,
   nikDayCount,
   placeOrder,
   stockReseller,
@@ -57,7 +58,7 @@ describe('intake limits', () => {
     const after = await storefrontOrderItems(kuota);
 
     // Assert
-    const accepted = answers.filter((answer) => answer.status === 202);
+    const accepted = answers.filter((answer) => isAccepted(answer.status));
     const limited = answers.filter((answer) => answer.status === 429);
     expect(accepted).toHaveLength(NIK_LIMIT);
     expect(limited).toHaveLength(3);
@@ -87,14 +88,14 @@ describe('intake limits', () => {
     const after = (await storefrontOrderItems(kuota)).length;
 
     // Assert
-    expect(answers.filter((answer) => answer.status === 202)).toHaveLength(CLIENT_LIMIT);
+    expect(answers.filter((answer) => isAccepted(answer.status))).toHaveLength(CLIENT_LIMIT);
     const limited = answers.filter((answer) => answer.status === 429);
     expect(limited).toHaveLength(4);
     for (const answer of limited) {
       expect(answer.retryAfter).toMatch(/^[1-9][0-9]*$/);
       expect(answer.body).toContain('RATE_LIMITED');
     }
-    expect(otherClient.status).toBe(202);
+    expect(isAccepted(otherClient.status)).toBe(true);
     expect(after - before).toBe(CLIENT_LIMIT + 1);
   });
 });

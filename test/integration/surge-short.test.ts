@@ -7,6 +7,7 @@ import { progressLine } from '../../lib/surge/progress.js';
 import { formatSummary, writeReport } from '../../lib/surge/report.js';
 import { ledgerCheckOf } from '../../lib/surge/stack.js';
 import { startTestCloud, type TestCloud } from '../support/cloud.js';
+import { runSweeper } from '../support/flows.js';
 
 /**
  * The CI surge: a few seconds of deadline day with 20% injected DynamoDB faults of each kind (throttling,
@@ -89,11 +90,7 @@ it('survives a short surge with 20% injected DynamoDB faults: no invariant viola
       // runs them in `npm start` (back to back instead of every 15 and 60 s, to fit the test).
       whileRunning: {
         everySeconds: 1,
-        run: () =>
-          Promise.all([
-            kuota.cloud.runtime.runJob('storefrontSweeper'),
-            kuota.cloud.runtime.runJob('quotaReconciliation'),
-          ]),
+        run: () => Promise.all([runSweeper(kuota), kuota.cloud.runtime.runJob('quotaReconciliation')]),
       },
       ...progress,
     },

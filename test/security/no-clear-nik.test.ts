@@ -11,6 +11,7 @@ import { buildPopulation } from '../../lib/surge/population.js';
 import { writeReport } from '../../lib/surge/report.js';
 import { ledgerCheckOf } from '../../lib/surge/stack.js';
 import { startTestCloud, type TestCloud } from '../support/cloud.js';
+import { runSweeper } from '../support/flows.js';
 import { mainTable, sandboxTable, scanTable } from './support.js';
 
 /**
@@ -93,7 +94,7 @@ it('keeps every NIK out of the tables, the logs, the alerts and the report', asy
     options,
     {
       ledgerCheck: ledgerCheckOf(DynamoDBDocumentClient.from(kuota.cloud.dynamo), mainTable(kuota)),
-      whileRunning: { everySeconds: 1, run: () => kuota.cloud.runtime.runJob('storefrontSweeper') },
+      whileRunning: { everySeconds: 1, run: () => runSweeper(kuota) },
     },
     { intakeGraceSeconds: 3, settleGraceSeconds: 20, stockTimeoutSeconds: 30 },
   );

@@ -21,7 +21,12 @@ export interface TestCloud {
 const LOOPBACK = /^http:\/\/(127\.0\.0\.1|localhost)(:\d+)?$/;
 
 export const startTestCloud = async (
-  options: { visibilityTimeoutSeconds?: number; extraEnv?: Record<string, string> } = {},
+  options: {
+    visibilityTimeoutSeconds?: number;
+    extraEnv?: Record<string, string>;
+    /** 'manual' (default): order timers fire only when the test runs the sweeper (runSweeper). */
+    timers?: 'manual' | 'automatic';
+  } = {},
 ): Promise<TestCloud> => {
   const dynamoDbEndpoint = inject('dynamoDbEndpoint');
   const sqsEndpoint = inject('sqsEndpoint');
@@ -38,6 +43,7 @@ export const startTestCloud = async (
     port: 0,
     secrets,
     runSchedules: false,
+    manualQueues: options.timers === 'automatic' ? [] : ['storefrontTimers'],
     visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 2,
     extraEnv: options.extraEnv,
   });

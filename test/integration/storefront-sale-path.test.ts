@@ -1,0 +1,160 @@
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { queues } from '../../lib/adapters/queues.js';
+import { StorefrontOrderView } from '../../lib/api/schemas.js';
+import { startTestCloud, type TestCloud } from '../support/cloud.js';
+import {
+  ledgerReport,
+  mapLimit,
+  nikDayCount,
+  placeOrder,
+  placeQueuedOrder,
+  readOrder,
+  reservedOrder,
+  runSweeper,
+  scanMain,
+  stockResellers,
+  stockShards,
+  stockTotals,
+  uniqueKey,
+  validNik,
+  waitForStatus,
+} from '../support/flows.js';
+
+/**
+ * The sale path's contract as a client meets it: intake reserves at once and answers 201 with the QRIS
+ * payment (never RESERVED without one), a replay is the same answer and costs nothing, a saturated path
+ * queues (202) with a place and an ETA, and an order's timers, duplicated or out of order, expire it once.
+ */
+const TTL_SECONDS = 3;
+
+let kuota: TestCloud;
+beforeAll(async () => {
+  kuota = await startTestCloud({
+    extraEnv: {
+      KUOTA_STOCK_SHARDS: '2',
+      RESERVATION_TTL_SECONDS: String(TTL_SECONDS),
+      KUOTA_RECONCILE_AFTER_SECONDS: String(TTL_SECONDS),
+      KUOTA_NIK_INTAKE_PER_MINUTE: '1000',
+    },
+  });
+  await stockResellers(kuota, [0, 1, 2, 3], 200);
+});
+afterAll(async () => {
+  vi.restoreAllMocks();
+  await kuota?.stop();
+});
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+
+describe('the sale path', () => {
+  it('answers 201 RESERVED with its QRIS payment and a Retry-After, for every order, and every view of it carries the payment', async () => {
+    // Arrange
+    const buyers = Array.from({ length: 40 }, (_, index) => validNik(1_000 + index));
+
+    // Act
+    const answers = await mapLimit(buyers, 20, (nik) => placeOrder(kuota, 'R01', nik, 2));
+    const views = await mapLimit(answers, 20, (answer) => readOrder(kuota, answer.body));
+
+    // Assert
+    for (const answer of answers) {
+      expect(answer.status, answer.text).toBe(201);
+      expect(StorefrontOrderView.safeParse(answer.body).success).toBe(true);
+      expect(answer.body).toMatchObject({
+        status: 'RESERVED',
+        payment: { paymentId: expect.any(String), amountIdr: 25_000, qris: expect.any(String) },
+      });
+      expect(Number(answer.headers.get('retry-after'))).toBeGreaterThan(0);
+    }
+    for (const view of views) {
+      expect(view.body.status).toBe('RESERVED');
+      expect(view.body.payment).toBeDefined();
+    }
+  });
+
+  it('answers a replay with the same order, consuming no intake counter, sending no message and making no second payment', async () => {
+    // Arrange
+    const key = uniqueKey('replay');
+    const nik = validNik(2_001);
+    const first = await placeOrder(kuota, 'R02', nik, 1, key);
+    const counters = async () =>
+      (await scanMain(kuota, 'RATE#')).reduce((sum, item) => sum + Number(item.count ?? 0), 0);
+    const countersBefore = await counters();
+    const reservation = vi.spyOn(queues, 'requestReservation');
+    const timers = vi.spyOn(queues, 'armOrderTimer');
+
+    // Act
+    const replays = await Promise.all(
+      Array.from({ length: 15 }, () => placeOrder(kuota, 'R02', nik, 1, key)),
+    );
+    const otherBody = await placeOrder(kuota, 'R02', nik, 2, key);
+    const countersAfter = await counters();
+    const messagesSent = reservation.mock.calls.length + timers.mock.calls.length;
+    reservation.mockRestore();
+    timers.mockRestore();
+
+    // Assert
+    expect(first.status).toBe(201);
+    for (const replay of replays) {
+      expect(replay.status).toBe(201);
+      expect(replay.body).toEqual(first.body);
+    }
+    expect(otherBody.status).toBe(409);
+    expect(otherBody.body).toMatchObject({ error: { code: 'IDEMPOTENCY_KEY_REUSED' } });
+    expect(countersAfter).toBe(countersBefore);
+    expect(messagesSent).toBe(0);
+    expect(await nikDayCount(kuota, nik)).toBe(1);
+  });
+
+  it('queues an order when the reservation path is saturated: 202 with its place, an ETA and Retry-After, then reserved with its QR', async () => {
+    // Act
+    const key = uniqueKey('queued');
+    const queued = await placeQueuedOrder(kuota, 'R03', validNik(3_001), 2, key);
+    const reserved = await waitForStatus(kuota, queued.body, ['RESERVED']);
+    const replay = await placeOrder(kuota, 'R03', validNik(3_001), 2, key);
+
+    // Assert
+    expect(queued.body).toMatchObject({ status: 'QUEUED', queue: { depth: expect.any(Number) } });
+    expect(Number(queued.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(reserved.payment).toMatchObject({ amountIdr: 25_000 });
+    // Accepted into the queue, the order answers 202 on every replay, as it stands now.
+    expect(replay.status).toBe(202);
+    expect(replay.body).toMatchObject({ orderId: queued.body.orderId, status: 'RESERVED' });
+  });
+
+  it('expires a reservation once when its timer is delivered several times and out of order', async () => {
+    // Arrange: an unpaid reservation, and extra copies of its timer (one early, three due) on the queue.
+    const nik = validNik(4_001);
+    const before = stockTotals(await stockShards(kuota, 'R04'));
+    const { placed, payment } = await reservedOrder(kuota, 'R04', nik, 3);
+    const copy = (dueAt: string, hop: number) =>
+      kuota.cloud.sqs.send(
+        new SendMessageCommand({
+          QueueUrl: kuota.cloud.queues.storefrontTimers.url,
+          MessageBody: JSON.stringify({ orderId: placed.orderId, dueAt, hop }),
+        }),
+      );
+    await copy(new Date(Date.now() + 60_000).toISOString(), 3);
+    await Promise.all([1, 2, 3].map((hop) => copy(payment.expiresAt, hop)));
+    await sleep(Date.parse(payment.expiresAt) - Date.now() + 1_200);
+
+    // Act
+    const first = await runSweeper(kuota);
+    const second = await runSweeper(kuota);
+    const order = await readOrder(kuota, placed);
+    const after = stockTotals(await stockShards(kuota, 'R04'));
+    const releases = (await scanMain(kuota, 'LEDGER#R04#')).filter(
+      (item) => item.kind === 'RELEASE' && item.reference === placed.orderId,
+    );
+
+    // Assert
+    // (Other tests' unpaid reservations in this cloud expire in the same sweep: count this order's releases.)
+    expect(first.expired).toBeGreaterThanOrEqual(1);
+    expect(second.expired).toBe(0);
+    expect(order.body.status).toBe('EXPIRED');
+    expect(releases).toHaveLength(1);
+    expect(after).toEqual(before);
+    expect(await nikDayCount(kuota, nik)).toBe(0);
+    expect((await ledgerReport(kuota)).differences).toEqual([]);
+  });
+});

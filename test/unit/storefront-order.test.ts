@@ -1,0 +1,145 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  canTransition,
+  captureBuysOrder,
+  firstOrderCheck,
+  fitsNationalCap,
+  nextOrderCheck,
+  paidInTime,
+  paymentWatchEnds,
+  reservationExpiry,
+  reservationLapsed,
+  STOREFRONT_ORDER_STATUSES,
+  type StorefrontOrder,
+} from '../../lib/domain/storefront-order.js';
+
+const at = (iso: string) => new Date(iso);
+
+const reserved = (overrides: Partial<StorefrontOrder> = {}): StorefrontOrder => ({
+  orderId: 'SO_01JTEST0000000000000000000',
+  resellerId: 'R01',
+  nikHash: 'h'.repeat(64),
+  quantity: 2,
+  status: 'RESERVED',
+  version: 1,
+  requestHash: 'r'.repeat(64),
+  createdAt: '2026-12-01T10:00:00.000Z',
+  reservedAt: '2026-12-01T10:00:00.000Z',
+  expiresAt: '2026-12-01T10:10:00.000Z',
+  amountIdr: 25_000,
+  payment: {
+    paymentId: 'PAY_1',
+    reference: 'SO_01JTEST0000000000000000000',
+    amountIdr: 25_000,
+    qris: '000201',
+    expiresAt: '2026-12-01T10:10:00.000Z',
+  },
+  refunds: {},
+  ...overrides,
+});
+
+describe('the national cap', () => {
+  it('property: a quantity fits exactly when what the NIK holds today plus it stays within the cap', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 20 }),
+        fc.integer({ min: 1, max: 10 }),
+        fc.integer({ min: 1, max: 10 }),
+        (held, quantity, cap) => {
+          // Act
+          const fits = fitsNationalCap(held, quantity, cap);
+
+          // Assert
+          expect(fits).toBe(held + quantity <= cap);
+        },
+      ),
+    );
+  });
+
+  it('refuses an order larger than the whole cap, even with nothing held today', () => {
+    // Act / Assert
+    expect(fitsNationalCap(0, 6, 5)).toBe(false);
+    expect(fitsNationalCap(0, 5, 5)).toBe(true);
+  });
+});
+
+describe('payment and expiry', () => {
+  it('a capture buys a reserved order only for the exact amount, paid before the QR lapsed', () => {
+    // Arrange
+    const order = reserved();
+    const inTime = { eventId: 'E1', amountIdr: 25_000, occurredAt: '2026-12-01T17:09:59+07:00' };
+
+    // Act / Assert
+    expect(captureBuysOrder(order, inTime)).toBe(true);
+    expect(captureBuysOrder(order, { ...inTime, amountIdr: 24_999 })).toBe(false);
+    expect(captureBuysOrder(order, { ...inTime, occurredAt: '2026-12-01T10:10:00.001Z' })).toBe(false);
+    expect(captureBuysOrder({ ...order, status: 'FULFILLED' }, inTime)).toBe(false);
+    expect(paidInTime(order, { occurredAt: '2026-12-01T10:10:00.000Z' })).toBe(true);
+  });
+
+  it('a reservation lapses at its expiry, and only while it is reserved', () => {
+    // Arrange
+    const order = reserved();
+
+    // Act / Assert
+    expect(reservationLapsed(order, at('2026-12-01T10:09:59.999Z'))).toBe(false);
+    expect(reservationLapsed(order, at('2026-12-01T10:10:00.000Z'))).toBe(true);
+    expect(reservationLapsed({ ...order, status: 'FULFILLED' }, at('2026-12-01T11:00:00Z'))).toBe(false);
+    expect(reservationExpiry(at('2026-12-01T10:00:00Z'), 600).toISOString()).toBe('2026-12-01T10:10:00.000Z');
+  });
+});
+
+describe('order timers', () => {
+  const settings = { reconcileAfterSeconds: 60, reservationTtlSeconds: 600, paymentWatchSeconds: 3_600 };
+
+  it('first looks at a reservation after the reconcile delay, or at its expiry when that comes first', () => {
+    // Act / Assert
+    expect(firstOrderCheck(at('2026-12-01T10:00:00Z'), settings).toISOString()).toBe(
+      '2026-12-01T10:01:00.000Z',
+    );
+    expect(
+      firstOrderCheck(at('2026-12-01T10:00:00Z'), { ...settings, reservationTtlSeconds: 20 }).toISOString(),
+    ).toBe('2026-12-01T10:00:20.000Z');
+  });
+
+  it('reconciles a reservation once, then at its expiry; watches a settled order until its watch ends', () => {
+    // Arrange
+    const order = reserved();
+
+    // Act
+    const beforeReconcile = nextOrderCheck(order, at('2026-12-01T10:00:30Z'), settings);
+    const afterReconcile = nextOrderCheck(order, at('2026-12-01T10:01:00Z'), settings);
+    const pastExpiry = nextOrderCheck(order, at('2026-12-01T10:11:00Z'), settings);
+    const fulfilled = nextOrderCheck({ ...order, status: 'FULFILLED' }, at('2026-12-01T10:02:00Z'), settings);
+    const watchOver = nextOrderCheck({ ...order, status: 'FULFILLED' }, at('2026-12-01T11:10:00Z'), settings);
+    const queued = nextOrderCheck({ ...order, status: 'QUEUED' }, at('2026-12-01T10:00:00Z'), settings);
+    const rejected = nextOrderCheck(
+      { ...order, status: 'REJECTED', payment: undefined },
+      at('2026-12-01T10:00:00Z'),
+      settings,
+    );
+
+    // Assert
+    expect(beforeReconcile?.toISOString()).toBe('2026-12-01T10:01:00.000Z');
+    expect(afterReconcile?.toISOString()).toBe('2026-12-01T10:10:00.000Z');
+    expect(pastExpiry?.toISOString()).toBe('2026-12-01T10:11:00.000Z');
+    expect(fulfilled?.toISOString()).toBe(paymentWatchEnds(order, 3_600).toISOString());
+    expect(fulfilled?.toISOString()).toBe('2026-12-01T11:10:00.000Z');
+    expect(watchOver).toBeUndefined();
+    expect(queued?.toISOString()).toBe('2026-12-01T10:01:00.000Z');
+    expect(rejected).toBeUndefined();
+  });
+});
+
+describe('order states', () => {
+  it('moves only along its transitions: nothing leaves FULFILLED but a refund, nothing returns to QUEUED', () => {
+    // Act / Assert
+    expect(canTransition('QUEUED', 'RESERVED')).toBe(true);
+    expect(canTransition('RESERVED', 'FULFILLED')).toBe(true);
+    expect(canTransition('RESERVED', 'EXPIRED')).toBe(true);
+    expect(canTransition('FULFILLED', 'EXPIRED')).toBe(false);
+    expect(canTransition('EXPIRED', 'FULFILLED')).toBe(false);
+    for (const status of STOREFRONT_ORDER_STATUSES) expect(canTransition(status, 'QUEUED')).toBe(false);
+  });
+});
