@@ -144,6 +144,7 @@ export class KuotaStack extends Stack {
               ? { maxBatchingWindow: Duration.seconds(queue.maxBatchingWindowSeconds) }
               : {}),
             reportBatchItemFailures: true,
+            maxConcurrency: queue.maxConcurrency,
           }),
         );
       } else if (trigger.kind === 'schedule') {

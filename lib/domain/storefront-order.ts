@@ -82,6 +82,7 @@ export interface StorefrontOrder {
   readonly stamps?: string[];
   readonly paidAt?: string;
   readonly fulfilledAt?: string;
+  readonly expiredAt?: string;
   /** The capture that bought the order: a second report of it is a no-op. */
   readonly captureEventId?: string;
   readonly refunds: Record<string, RefundState>;

@@ -102,7 +102,15 @@ export interface QueueDefinition {
   readonly maxReceiveCount: number;
   readonly batchSize: number;
   readonly maxBatchingWindowSeconds: number;
+  /**
+   * At most this many concurrent invocations of its consumer (the event source's maximum concurrency), so a
+   * backlog on one queue can never take the Lambda concurrency the API and the other queues need.
+   */
+  readonly maxConcurrency: number;
 }
+
+/** Lambda's default account concurrency (soft); the queues' consumers together stay well below it. */
+export const ACCOUNT_CONCURRENCY = 1_000;
 
 export const VISIBILITY_TIMEOUT_FACTOR = 6;
 export const DLQ_RETENTION_DAYS = 14;
@@ -117,8 +125,9 @@ export const Queues = {
     maxReceiveCount: 8,
     batchSize: 10,
     maxBatchingWindowSeconds: 1,
+    maxConcurrency: 10,
   },
-  /** Storefront orders accepted at intake, waiting for their reservation. */
+  /** Storefront orders intake could not reserve at once (saturated path), waiting for their reservation. */
   storefrontOrders: {
     logicalName: 'storefront-orders',
     envVar: EnvVar.storefrontOrderQueueUrl,
@@ -127,6 +136,7 @@ export const Queues = {
     maxReceiveCount: 10,
     batchSize: 10,
     maxBatchingWindowSeconds: 0,
+    maxConcurrency: 100,
   },
   /**
    * Storefront orders' timers: each message brings one order back at a time (SQS delay, at most 900 s a
@@ -141,6 +151,7 @@ export const Queues = {
     maxReceiveCount: 10,
     batchSize: 10,
     maxBatchingWindowSeconds: 1,
+    maxConcurrency: 50,
   },
   /** Sandbox only: webhooks the simulated tax authority / payment gateway still has to deliver. */
   webhookDelivery: {
@@ -151,6 +162,7 @@ export const Queues = {
     maxReceiveCount: 10,
     batchSize: 10,
     maxBatchingWindowSeconds: 0,
+    maxConcurrency: 10,
   },
 } as const satisfies Record<string, QueueDefinition>;
 export type QueueKey = keyof typeof Queues;

@@ -13,6 +13,7 @@ import {
   fallbackFunction,
 } from '../../lib/infra/functions.js';
 import {
+  ACCOUNT_CONCURRENCY,
   DLQ_RETENTION_DAYS,
   EnvVar,
   type QueueKey,
@@ -219,6 +220,7 @@ describe('kuota stack, staging', () => {
       expect(mapping, key).toMatchObject({
         BatchSize: Queues[key].batchSize,
         FunctionResponseTypes: ['ReportBatchItemFailures'],
+        ScalingConfig: { MaximumConcurrency: Queues[key].maxConcurrency },
       });
       expect(queue.VisibilityTimeout as number, key).toBeGreaterThanOrEqual(
         VISIBILITY_TIMEOUT_FACTOR * (consumer?.Timeout as number),
@@ -227,6 +229,29 @@ describe('kuota stack, staging', () => {
     expect(queues.filter(({ mapping }) => mapping !== undefined).length).toBeGreaterThan(0);
     // Every queue in the template is one of the manifest's queues or a DLQ of one.
     expect(ofType(resources, 'AWS::SQS::Queue')).toHaveLength(expectedQueues.length * 2);
+  });
+
+  it('bounds every queue consumer, so a backlog cannot take the concurrency the API needs', () => {
+    // Arrange
+    const mappings = ofType(resources, 'AWS::Lambda::EventSourceMapping').map(([, m]) => propsOf(m));
+
+    // Act
+    const maxima = mappings.map(
+      (mapping) => (mapping.ScalingConfig as { MaximumConcurrency?: number } | undefined)?.MaximumConcurrency,
+    );
+    const queueTotal = maxima.reduce<number>(
+      (sum, maximum) => sum + (maximum ?? Number.POSITIVE_INFINITY),
+      0,
+    );
+
+    // Assert: every mapping is bounded (2 to 1,000 is Lambda's range), and together the queues may use at
+    // most a fifth of the account's default concurrency; the rest is the API's headroom.
+    expect(mappings.length).toBeGreaterThan(0);
+    for (const maximum of maxima) {
+      expect(maximum).toBeGreaterThanOrEqual(2);
+      expect(maximum).toBeLessThanOrEqual(1_000);
+    }
+    expect(queueTotal).toBeLessThanOrEqual(ACCOUNT_CONCURRENCY / 5);
   });
 
   it('requires SSL and encrypts every queue', () => {

@@ -31,7 +31,7 @@ beforeAll(async () => {
       KUOTA_FAULT_LOST_RESPONSE_RATE: FAULT_RATE,
       // Short enough for late and unpaid orders to end within the test, long enough to pay in time.
       RESERVATION_TTL_SECONDS: '12',
-      KUOTA_PAYMENT_WATCH_SECONDS: '3',
+      KUOTA_PAYMENT_WATCH_SECONDS: '5',
       KUOTA_STOCK_SHARDS: '4',
     },
   });
@@ -62,7 +62,7 @@ it('survives a short surge with 20% injected DynamoDB faults: no invariant viola
     maxWallSeconds: 110,
     clientAddresses: 64,
     sweepIntervalSeconds: 5,
-    paymentWatchSeconds: 3,
+    paymentWatchSeconds: 5,
     seed: 20_240_906,
     out: 'test-artifacts/surge-short',
   });

@@ -38,7 +38,7 @@ beforeAll(async () => {
     extraEnv: {
       KUOTA_LOG_LEVEL: 'INFO',
       RESERVATION_TTL_SECONDS: '8',
-      KUOTA_PAYMENT_WATCH_SECONDS: '2',
+      KUOTA_PAYMENT_WATCH_SECONDS: '5',
       KUOTA_STOCK_SHARDS: '4',
     },
   });
@@ -81,7 +81,7 @@ it('keeps every NIK out of the tables, the logs, the alerts and the report', asy
     maxWallSeconds: 70,
     clientAddresses: 16,
     sweepIntervalSeconds: 3,
-    paymentWatchSeconds: 2,
+    paymentWatchSeconds: 5,
     seed: 27_022,
     out: 'test-artifacts/surge-nik',
   });
