@@ -278,7 +278,9 @@ const main = async () => {
     },
     // The sale path's background work is counted too: the queue consumer, the order timers, the sweeper.
     ...backgroundFunctions
-      .filter((fn) => fn.id === 'reservation' || fn.id === 'storefrontTimers' || fn.id === 'storefrontSweeper')
+      .filter(
+        (fn) => fn.id === 'reservation' || fn.id === 'storefrontTimers' || fn.id === 'storefrontSweeper',
+      )
       .map((fn) => ({ id: fn.id, entry: fn.entry, memoryMb: fn.memoryMb, trigger: fn.trigger.kind })),
   ] as const;
   const baselineFunctions = Object.values(baselineRoutes).map((route) => ({
@@ -536,9 +538,7 @@ const main = async () => {
         statusTally.add('intake', answer.status);
         journey.intakeStatus = answer.status;
         if (answer.status === 202 || answer.status === 201) {
-          rest.push(
-            continueJourney(journey, answer).catch(() => finish(journey, 'ERROR', 'client error')),
-          );
+          rest.push(continueJourney(journey, answer).catch(() => finish(journey, 'ERROR', 'client error')));
           return;
         }
         if (answer.status === 429 || answer.status >= 500 || answer.status === 0) {
@@ -580,8 +580,7 @@ const main = async () => {
     // Let in-flight deletes and index writes land before the snapshot; kuota's order timers (expiry,
     // reconciliation, the payment watch) fire after the last sale and are this run's cost too.
     await sleep(1_500);
-    if (design === 'kuota')
-      await timersSettled(Date.now() + (BENCH_PAYMENT_WINDOW_SECONDS + 5 + 30) * 1000);
+    if (design === 'kuota') await timersSettled(Date.now() + (BENCH_PAYMENT_WINDOW_SECONDS + 5 + 30) * 1000);
     clearInterval(progress);
     if (tty) process.stdout.write('\n');
 

@@ -7,8 +7,13 @@ import { completeRefund, handleCapture } from '../../lib/usecases/payments.js';
 export const handler = httpHandler(routes.paymentGatewayWebhook, async ({ body }) => {
   const settings = await paymentSettings();
   if (body.type === 'PAYMENT_CAPTURED') {
+    if (!body.reference) {
+      throw new ValidationError('a PAYMENT_CAPTURED event names the payment’s merchant reference', [
+        { path: 'body.reference', message: 'is required for PAYMENT_CAPTURED' },
+      ]);
+    }
     const outcome = await handleCapture(
-      body.paymentId,
+      { paymentId: body.paymentId, orderId: body.reference },
       { eventId: body.eventId, amountIdr: body.amountIdr, occurredAt: body.occurredAt },
       settings,
     );

@@ -221,17 +221,6 @@ export const storefrontStore = {
         },
       },
       ledgerPut(ledgerEntry(order, 'RESERVE', input.at, input.parts)),
-      // The paymentId -> order lookup the gateway's webhooks need, written with the order it points to.
-      {
-        Put: {
-          TableName: table(),
-          Item: {
-            ...MainKeys.paymentLookup(input.payment.paymentId),
-            entity: 'PaymentLookup',
-            orderId: order.orderId,
-          },
-        },
-      },
     ];
     try {
       await transactWrite(items);
@@ -283,15 +272,6 @@ export const storefrontStore = {
     await transactWrite([
       orderUpdate(order, { status: 'REJECTED', reason, rejectedAt: at }, ['gsi1pk', 'gsi1sk']),
     ]);
-  },
-
-  async findOrderIdByPayment(paymentId: string): Promise<string | undefined> {
-    const result = await storeCall(() =>
-      dynamo().send(
-        new GetCommand({ TableName: table(), Key: MainKeys.paymentLookup(paymentId), ConsistentRead: true }),
-      ),
-    );
-    return result.Item ? String(result.Item.orderId) : undefined;
   },
 
   async findCapture(orderId: string, eventId: string): Promise<Record<string, unknown> | undefined> {

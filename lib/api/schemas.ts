@@ -287,6 +287,10 @@ export const PaymentGatewayWebhookBody = z
   .strictObject({
     eventId: z.string().min(1).max(64),
     paymentId: z.string().min(1).max(64),
+    reference: z.string().min(1).max(80).optional().meta({
+      description:
+        'The merchant reference the payment was created with (kuota’s order id); required on PAYMENT_CAPTURED',
+    }),
     type: z.enum(['PAYMENT_CAPTURED', 'REFUND_COMPLETED']),
     amountIdr: Rupiah,
     occurredAt: IsoTimestamp,

@@ -212,7 +212,6 @@ export const MainKeys = {
     sk: `CAPTURE#${eventId}`,
   }),
   storefrontOrderPartition: (orderId: string) => `SORDER#${orderId}`,
-  paymentLookup: (paymentId: string) => ({ pk: `PAYMENT#${paymentId}`, sk: 'PAYMENT' }),
   refundLookup: (refundId: string) => ({ pk: `REFUND#${refundId}`, sk: 'REFUND' }),
   /** The buyer's national counter for one Asia/Jakarta day; the NIK appears only as its HMAC. */
   nikDay: (nikHash: string, day: string) => ({ pk: `NIKDAY#${nikHash}#${day}`, sk: 'COUNTER' }),

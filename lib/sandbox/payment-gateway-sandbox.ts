@@ -219,6 +219,7 @@ export const payPayment = async (
   const deliveries = await scheduleWebhook(webhookBaseUrl, {
     eventId: capture.eventId,
     paymentId,
+    reference: payment.reference,
     type: 'PAYMENT_CAPTURED',
     amountIdr: capture.amountIdr,
     occurredAt: capture.occurredAt,

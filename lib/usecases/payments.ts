@@ -33,17 +33,20 @@ const refundReason = (order: StorefrontOrder, capture: GatewayCapture): RefundSt
 const statusAfterRefundableCapture = (status: StorefrontOrderStatus): StorefrontOrderStatus =>
   status === 'EXPIRED' || status === 'REFUNDED' || status === 'REJECTED' ? 'REFUND_PENDING' : status;
 
+/**
+ * A capture of one of kuota's payments. The gateway names the payment and its merchant reference (the
+ * order id kuota created it with); the two must belong together, or the capture is not ours (404).
+ */
 export const handleCapture = async (
-  paymentId: string,
+  payment: { paymentId: string; orderId: string },
   capture: GatewayCapture,
   settings: PaymentSettings,
 ): Promise<CaptureOutcome> => {
-  const orderId = await withStoreRetries(() => storefrontStore.findOrderIdByPayment(paymentId));
-  if (!orderId) throw new NotFoundError('payment');
+  const { paymentId, orderId } = payment;
   let generation = 0;
   for (let round = 0; round < 10; round += 1) {
     const order = await withStoreRetries(() => storefrontStore.getOrder(orderId));
-    if (!order) throw new NotFoundError('order');
+    if (!order || order.payment?.paymentId !== paymentId) throw new NotFoundError('payment');
     // The capture that bought the order is recorded on it; refunded captures have an item of their own.
     if (order.captureEventId === capture.eventId) return 'ALREADY_PROCESSED';
     const at = settings.now().toISOString();
@@ -150,7 +153,11 @@ export const reconcileOrderPayments = async (
   const captures = await settings.gateway.listCaptures(order.payment.paymentId);
   let processed = 0;
   for (const capture of [...captures].sort((a, b) => Date.parse(a.occurredAt) - Date.parse(b.occurredAt))) {
-    const outcome = await handleCapture(order.payment.paymentId, capture, settings);
+    const outcome = await handleCapture(
+      { paymentId: order.payment.paymentId, orderId: order.orderId },
+      capture,
+      settings,
+    );
     if (outcome !== 'ALREADY_PROCESSED') processed += 1;
   }
   return processed;

@@ -194,6 +194,7 @@ describe('payment gateway events', () => {
     const event = {
       eventId: captured.body.eventId,
       paymentId: payment.paymentId,
+      reference: placed.body.orderId,
       type: 'PAYMENT_CAPTURED',
       amountIdr: captured.body.amountIdr,
       occurredAt: captured.body.occurredAt,

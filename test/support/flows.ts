@@ -201,15 +201,35 @@ export const setGatewayFaults = async (
 export interface GatewayEvent {
   readonly eventId: string;
   readonly paymentId: string;
+  readonly reference?: string;
   readonly type: 'PAYMENT_CAPTURED' | 'REFUND_COMPLETED';
   readonly amountIdr: number;
   readonly occurredAt: string;
   readonly refundId?: string;
 }
 
-/** Posts an event as the payment gateway would: signed with the shared secret over the raw body. */
-export const sendGatewayEvent = (kuota: TestCloud, event: GatewayEvent) => {
-  const rawBody = JSON.stringify(event);
+/** The merchant reference (kuota's order id) the sandbox gateway holds for a payment. */
+export const paymentReference = async (kuota: TestCloud, paymentId: string) => {
+  const result = await documents(kuota).send(
+    new GetCommand({
+      TableName: kuota.cloud.tables.sandbox,
+      Key: { pk: `PG_PAYMENT#${paymentId}`, sk: 'PAYMENT' },
+      ConsistentRead: true,
+    }),
+  );
+  return result.Item?.reference as string | undefined;
+};
+
+/**
+ * Posts an event as the payment gateway would: signed with the shared secret over the raw body, and (on a
+ * capture) naming the payment's merchant reference, as the gateway's own webhooks do.
+ */
+export const sendGatewayEvent = async (kuota: TestCloud, event: GatewayEvent) => {
+  const reference =
+    event.type === 'PAYMENT_CAPTURED' && !('reference' in event)
+      ? await paymentReference(kuota, event.paymentId)
+      : undefined;
+  const rawBody = JSON.stringify(reference ? { ...event, reference } : event);
   return kuota.api.post('/v1/webhooks/payment-gateway', {
     rawBody,
     headers: {
