@@ -731,10 +731,12 @@ const main = async () => {
       );
       const surgeMeanDurationMs = timed.count > 0 ? timed.totalMs / timed.count : 0;
       const meanDurationMs = quiet.get(fn.id) ?? surgeMeanDurationMs;
+      const consumed = backgroundFunctions.find((spec) => spec.id === fn.id)?.trigger;
       return {
         id: fn.id,
         trigger: fn.trigger,
         memoryMb: fn.memoryMb,
+        ...(consumed?.kind === 'queue' ? { maxConcurrency: Queues[consumed.queue].maxConcurrency } : {}),
         invocations,
         invocationsPerStamp: invocations / stamps,
         meanDurationMs,
@@ -819,6 +821,8 @@ const main = async () => {
         scope: entry.scope,
         keys: Math.max(1, Math.round(entry.keys.size / mine.length)),
         sharded: entry.sharded,
+        // kuota's stock shards change inside transactions (they also conflict with one another).
+        transactional: design === 'kuota' && name.startsWith('STOCK#'),
         writeUnitsPerStamp: entry.writeUnits / (entry.scope === 'reseller' ? hotStamps : stamps),
         readUnitsPerStamp: entry.readUnits / (entry.scope === 'reseller' ? hotStamps : stamps),
       }))

@@ -23,6 +23,12 @@ export interface AwsLimits {
   readonly sqsPollerScalingPerMinute: number;
   /** API Gateway: account-level steady-state throttle per Region (requests per second). */
   readonly apiGatewayRequestsPerSecond: number;
+  /**
+   * DynamoDB transactions that touch one item are serialised: one that overlaps another on the same item is
+   * cancelled (TransactionConflict). At ~10 ms per transaction an item takes about 100 a second before
+   * conflicts dominate; a modelling assumption, not a documented quota.
+   */
+  readonly transactionsPerItemPerSecond: number;
 }
 
 export const AWS_DEFAULT_LIMITS: AwsLimits = {
@@ -36,7 +42,50 @@ export const AWS_DEFAULT_LIMITS: AwsLimits = {
   sqsPollerInitialConcurrency: 5,
   sqsPollerScalingPerMinute: 300,
   apiGatewayRequestsPerSecond: 10_000,
+  transactionsPerItemPerSecond: 100,
 };
+
+/**
+ * Soft quotas raised for a deadline (each through a Service Quotas request or support case), with the page
+ * that documents the default. Hard limits (per partition, per item) cannot be raised and stay as they are.
+ */
+export const DEADLINE_QUOTAS: readonly {
+  readonly limit: keyof AwsLimits;
+  readonly value: number;
+  readonly quota: string;
+  readonly source: string;
+}[] = [
+  {
+    limit: 'apiGatewayRequestsPerSecond',
+    value: 50_000,
+    quota:
+      'API Gateway: throttle quota per account, per Region across HTTP, REST, WebSocket APIs (10,000 rps)',
+    source: 'Amazon API Gateway Developer Guide, "Amazon API Gateway quotas"',
+  },
+  {
+    limit: 'lambdaAccountConcurrency',
+    value: 10_000,
+    quota: 'Lambda: concurrent executions per Region (1,000)',
+    source: 'AWS Lambda Developer Guide, "Lambda quotas"',
+  },
+  {
+    limit: 'tableWriteUnitsPerSecond',
+    value: 200_000,
+    quota: 'DynamoDB: table-level write throughput, on-demand (40,000 WRU/s per table)',
+    source: 'Amazon DynamoDB Developer Guide, "Service, account, and table quotas in Amazon DynamoDB"',
+  },
+  {
+    limit: 'tableReadUnitsPerSecond',
+    value: 200_000,
+    quota: 'DynamoDB: table-level read throughput, on-demand (40,000 RRU/s per table)',
+    source: 'Amazon DynamoDB Developer Guide, "Service, account, and table quotas in Amazon DynamoDB"',
+  },
+];
+
+export const withDeadlineQuotas = (limits: AwsLimits): AwsLimits => ({
+  ...limits,
+  ...Object.fromEntries(DEADLINE_QUOTAS.map((quota) => [quota.limit, quota.value])),
+});
 
 /** A group of partition keys a design writes for every stamp: one reseller's shards, an index's buckets… */
 export interface PartitionClass {
@@ -50,14 +99,18 @@ export interface PartitionClass {
   /** Units on the whole class per stamp sold (by that reseller for `reseller`, by anyone for `national`). */
   readonly writeUnitsPerStamp: number;
   readonly readUnitsPerStamp: number;
+  /** Its items are written inside transactions (2 WRU per write), so they also conflict with each other. */
+  readonly transactional?: boolean;
 }
 
 export interface FunctionLoad {
   readonly id: string;
-  readonly trigger: 'api' | 'queue';
+  readonly trigger: 'api' | 'queue' | 'schedule';
   readonly invocationsPerStamp: number;
   readonly meanDurationMs: number;
   readonly memoryMb: number;
+  /** A queue consumer's event source maximum concurrency (the stack sets one per queue). */
+  readonly maxConcurrency?: number;
 }
 
 export interface DesignMeasurements {
@@ -121,6 +174,20 @@ export const partitionLimit = (partitionClass: PartitionClass, options: ModelOpt
     partitionClass.readUnitsPerStamp,
   );
   const byWrites = writes <= reads;
+  if (partitionClass.transactional) {
+    // Each transactional write of an item bills 2 WRU (items under 1 KB): writes per stamp on the class.
+    const transactions = perSecond(
+      options.limits.transactionsPerItemPerSecond * keys,
+      partitionClass.writeUnitsPerStamp / 2,
+    );
+    if (transactions < Math.min(writes, reads)) {
+      return {
+        name: `transactions per item: ${partitionClass.name}`,
+        stampsPerSecond: transactions,
+        detail: `${keys} item(s) × ${fmt(options.limits.transactionsPerItemPerSecond, 0)} transactions/s ÷ ${fmt(partitionClass.writeUnitsPerStamp / 2)} transactional writes per stamp`,
+      };
+    }
+  }
   return {
     name: `partition: ${partitionClass.name}`,
     stampsPerSecond: Math.min(writes, reads),
@@ -172,10 +239,11 @@ export const capacity = (design: DesignMeasurements, options: ModelOptions): Cap
   });
   for (const fn of design.functions.filter((entry) => entry.trigger === 'queue')) {
     const perStamp = concurrencyPerStampPerSecond([fn], options.durationScale);
+    const bound = Math.min(limits.sqsPollerMaxConcurrency, fn.maxConcurrency ?? Infinity);
     national.push({
       name: `SQS event source: ${fn.id}`,
-      stampsPerSecond: perSecond(limits.sqsPollerMaxConcurrency, perStamp),
-      detail: `${fmt(limits.sqsPollerMaxConcurrency, 0)} concurrent batches ÷ ${fmt(perStamp, 4)} per stamp/s`,
+      stampsPerSecond: perSecond(bound, perStamp),
+      detail: `${fmt(bound, 0)} concurrent batches (its maximum concurrency) ÷ ${fmt(perStamp, 4)} per stamp/s`,
     });
   }
   const activeResellers = Math.max(1, options.activeResellers);
@@ -201,6 +269,7 @@ export const capacity = (design: DesignMeasurements, options: ModelOptions): Cap
     0,
     ...design.functions.map((fn) => {
       const needed = fn.invocationsPerStamp * rate * (fn.meanDurationMs / 1000) * options.durationScale;
+      if (fn.trigger === 'schedule') return 0;
       if (fn.trigger === 'queue') {
         return (
           (Math.max(0, needed - limits.sqsPollerInitialConcurrency) / limits.sqsPollerScalingPerMinute) * 60

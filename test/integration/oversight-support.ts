@@ -1,10 +1,15 @@
 import { createHash } from 'node:crypto';
 import { expect } from 'vitest';
 import { hashNik } from '../../lib/domain/nik.js';
-import { signPayload } from '../../lib/domain/webhook-signature.js';
 import { buyerReference } from '../../lib/usecases/storefront.js';
 import { eventually, type TestCloud } from '../support/cloud.js';
-import { isAccepted, type PlacedOrder, placeOrder, waitForStatus } from '../support/flows.js';
+import {
+  isAccepted,
+  type PlacedOrder,
+  placeOrder,
+  sendGatewayEvent,
+  waitForStatus,
+} from '../support/flows.js';
 
 /**
  * Helpers of the oversight tests (issue 5): the regulator's API read as the dashboard reads it, ledger
@@ -187,20 +192,8 @@ export const payQris = async (kuota: TestCloud, paymentId: string, amountIdr?: n
 };
 
 /** Delivers a gateway event as the gateway would: signed with the shared secret over the raw body. */
-export const deliverGatewayEvent = (kuota: TestCloud, event: Record<string, unknown>) => {
-  const rawBody = JSON.stringify(event);
-  return kuota.api.post('/v1/webhooks/payment-gateway', {
-    rawBody,
-    headers: {
-      'content-type': 'application/json',
-      'kuota-signature': signPayload(
-        kuota.secrets.paymentGatewayWebhookSecret,
-        rawBody,
-        Math.floor(Date.now() / 1000),
-      ),
-    },
-  });
-};
+/** Delivers a signed gateway event by hand (the one sender in test/support/flows.ts). */
+export const deliverGatewayEvent = sendGatewayEvent;
 
 export const setGatewayFaults = async (kuota: TestCloud, faults: { dropRate?: number }) => {
   const answer = await kuota.api.post('/sandbox/faults', { body: { paymentGateway: faults } });
