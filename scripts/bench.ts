@@ -110,6 +110,8 @@ interface HttpAnswer {
   readonly ms: number;
   /** Retry-After in ms, when the answer carries one. */
   readonly retryAfterMs?: number;
+  /** The server held the read until the order moved on or its wait ended (Prefer: wait). */
+  readonly waited?: boolean;
 }
 
 const call = async (
@@ -141,6 +143,7 @@ const call = async (
       body,
       ms: performance.now() - started,
       ...(retryAfter > 0 ? { retryAfterMs: retryAfter * 1000 } : {}),
+      ...(response.headers.has('preference-applied') ? { waited: true } : {}),
     };
   } catch {
     return { status: 0, body: {}, ms: performance.now() - started };
@@ -456,10 +459,13 @@ const main = async () => {
       for (;;) {
         if (Date.now() - started > settings.runTimeoutSeconds * 1000) return undefined;
         await sleep(wait);
-        const answer = await call(url, 'GET', { headers });
+        // kuota's page asks the server to hold the read until the order moves on (Prefer: wait).
+        const answer = await call(url, 'GET', {
+          headers: design === 'kuota' ? { ...headers, prefer: 'wait=8' } : headers,
+        });
         statusTally.add('status', answer.status);
         if (answer.status === 200 && wanted(answer.body)) return answer.body;
-        wait = design === 'kuota' ? (answer.retryAfterMs ?? pollMs) : pollMs;
+        wait = design === 'kuota' ? (answer.waited ? 100 : (answer.retryAfterMs ?? pollMs)) : pollMs;
       }
     };
 
@@ -504,11 +510,12 @@ const main = async () => {
         journey.payableAt = Date.now();
         const payment = reserved.payment as { paymentId: string };
         if (!(await pay(payment.paymentId))) return finish(journey, 'ERROR', 'payment failed');
+        // Paid: look at once, and let the server hold the read until the stamps are there.
         const done = await poll(
           statusUrl,
           headers,
           (body) => body.status !== 'RESERVED' && body.status !== 'PAID',
-          accepted.retryAfterMs ?? pollMs,
+          0,
         );
         if (!done) return finish(journey, 'TIMEOUT');
         return finish(journey, done.status === 'FULFILLED' ? 'FULFILLED' : 'ERROR', String(done.status));

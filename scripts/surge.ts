@@ -5,16 +5,58 @@ import { formatSummary, writeReport } from '../lib/surge/report.js';
 import { localLedgerCheck, locateStack, StackNotFound } from '../lib/surge/stack.js';
 
 /**
- * `npm run surge`: a deadline day against the running local stack (`npm start`), over HTTP only.
+ * `npm run surge`: a deadline day, over HTTP only. With no `--target` it starts a stack of its own
+ * (in-memory emulators, short payment windows, every schedule and timer running) and stops it at the end;
+ * `--target running` drives the stack `npm start` is running (found through .kuota/).
  * Prints its options, a live progress line, a summary and every invariant violation; writes
  * test-artifacts/surge/surge-report.{json,html}. Exit codes: 0 no violation, 1 violations, 2 no stack or
  * bad options. `npm run surge -- --help` lists the options.
  */
 
+/** The surge's own stack: payment windows short enough for late and unpaid orders to end in the run. */
+const OWN_STACK = { reservationTtlSeconds: 20, paymentWatchSeconds: 10, refundSweepSeconds: 60 };
+
+const startOwnStack = async () => {
+  const { startEphemeralCloud } = await import('../lib/runtime/ephemeral-cloud.js');
+  const { seedParties } = await import('../lib/runtime/seed.js');
+  const { DynamoDBDocumentClient } = await import('@aws-sdk/lib-dynamodb');
+  const { ledgerCheckOf } = await import('../lib/surge/stack.js');
+  process.env.KUOTA_LOG_LEVEL ??= 'SILENT';
+  const ephemeral = await startEphemeralCloud({
+    prefix: 'surge',
+    runSchedules: true,
+    extraEnv: {
+      RESERVATION_TTL_SECONDS: String(OWN_STACK.reservationTtlSeconds),
+      KUOTA_RECONCILE_AFTER_SECONDS: String(OWN_STACK.reservationTtlSeconds),
+      KUOTA_PAYMENT_WATCH_SECONDS: String(OWN_STACK.paymentWatchSeconds),
+      KUOTA_LOG_LEVEL: process.env.KUOTA_LOG_LEVEL,
+    },
+  });
+  const credentials = await seedParties();
+  return {
+    target: {
+      baseUrl: ephemeral.cloud.runtime.url,
+      resellers: credentials.resellers,
+      regulatorKey: credentials.regulatorKey,
+    },
+    ledger: {
+      check: ledgerCheckOf(
+        DynamoDBDocumentClient.from(ephemeral.cloud.dynamo),
+        String(ephemeral.cloud.tables.main),
+      ),
+      close: () => ephemeral.stop(),
+    },
+  };
+};
+
 const main = async (): Promise<number> => {
+  const argv = process.argv.slice(2);
+  const targetAt = argv.indexOf('--target');
+  const targetRunning = targetAt >= 0;
+  if (targetRunning) argv.splice(targetAt, argv[targetAt + 1]?.startsWith('--') ? 1 : 2);
   let options: ReturnType<typeof parseSurgeArgs>;
   try {
-    options = parseSurgeArgs(process.argv.slice(2));
+    options = parseSurgeArgs(argv);
   } catch (error) {
     console.error(`surge: ${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
     return 2;
@@ -23,9 +65,27 @@ const main = async (): Promise<number> => {
     console.log(USAGE);
     return 0;
   }
-  const { target, runtime } = locateStack();
+  let target: Parameters<typeof runSurge>[0];
+  let ledger: { check: ReturnType<typeof localLedgerCheck>['check']; close: () => unknown };
+  if (targetRunning) {
+    const located = locateStack();
+    target = located.target;
+    ledger = localLedgerCheck(located.runtime);
+  } else {
+    process.stdout.write('surge: starting its own stack (in-memory DynamoDB Local and fauxqs)... ');
+    const own = await startOwnStack();
+    console.log('ready');
+    target = own.target;
+    ledger = own.ledger;
+    // What the own stack is configured with, unless the command line says otherwise.
+    const given = (flag: string) => argv.includes(`--${flag}`);
+    options = {
+      ...options,
+      ...(given('payment-watch') ? {} : { paymentWatchSeconds: OWN_STACK.paymentWatchSeconds }),
+      ...(given('sweep-interval') ? {} : { sweepIntervalSeconds: OWN_STACK.refundSweepSeconds }),
+    };
+  }
   console.log(`kuota surge against ${target.baseUrl}\n${describeOptions(options)}\n`);
-  const ledger = localLedgerCheck(runtime);
   const progress = progressPrinter();
   try {
     const { report, violations } = await runSurge(target, options, {
@@ -46,7 +106,7 @@ const main = async (): Promise<number> => {
     );
     return violations.length === 0 ? 0 : 1;
   } finally {
-    ledger.close();
+    await ledger.close();
   }
 };
 

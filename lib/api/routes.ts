@@ -338,7 +338,10 @@ export const routes = {
     path: '/v1/storefronts/{resellerId}/orders/{orderId}',
     auth: 'public',
     tag: 'Storefront',
-    summary: 'Order status, QRIS payment, serials, refund (needs the Order-Token header)',
+    summary:
+      'Order status, QRIS payment, serials, refund (needs the Order-Token header; `Prefer: wait=N` holds up to 8 s for a change)',
+    // Light: a read, or a read that waits; most of its time is spent waiting.
+    memoryMb: 256,
     tables: { main: 'read' },
     readsSecrets: true,
     readsQueueDepth: ['storefrontOrders'],

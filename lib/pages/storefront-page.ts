@@ -54,7 +54,7 @@ export const storefrontPage = (resellerId: string, offer?: unknown): string => `
 <script>
 const resellerId = ${JSON.stringify(resellerId)};
 const base = new URL('..', location.href).href;
-const api = (path, init) => fetch(base + path.replace(/^\\//, ''), init).then(async (r) => ({ status: r.status, retryAfter: Number(r.headers.get('retry-after')), body: await r.json().catch(() => ({})) }));
+const api = (path, init) => fetch(base + path.replace(/^\\//, ''), init).then(async (r) => ({ status: r.status, retryAfter: Number(r.headers.get('retry-after')), waited: r.headers.has('preference-applied'), body: await r.json().catch(() => ({})) }));
 const $ = (id) => document.getElementById(id);
 const rupiah = (n) => 'Rp' + Number(n).toLocaleString('id-ID');
 let current;
@@ -76,13 +76,14 @@ function schedule(res) {
   if (res.status === 200 || res.status === 201 || res.status === 202) {
     if (TERMINAL.includes(res.body.status)) { loadOffer(); return; }
   }
-  const seconds = res.retryAfter > 0 ? res.retryAfter : 2;
+  // A read that already waited for a change (Prefer: wait) is followed by the next one at once.
+  const seconds = res.waited ? 0.2 : res.retryAfter > 0 ? res.retryAfter : 2;
   setTimeout(poll, seconds * 1000);
 }
 
 async function poll() {
   if (!current) return;
-  const res = await api(current.statusUrl, { headers: { 'Order-Token': current.orderToken } });
+  const res = await api(current.statusUrl, { headers: { 'Order-Token': current.orderToken, 'Prefer': 'wait=8' } });
   if (res.status === 200) render(res.body);
   schedule(res);
 }

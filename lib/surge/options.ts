@@ -177,7 +177,11 @@ const numberFlag = (name: string, text: string | undefined): number | undefined 
 
 export const USAGE = `npm run surge -- [options]
 
-Reproduces a deadline day against the running local stack (\`npm start\`), over HTTP only.
+Reproduces a deadline day over HTTP only: against a stack of its own (the default: in-memory emulators,
+20 s payment windows, a 10 s payment watch, every schedule and timer running), or with --target running
+against the stack \`npm start\` runs.
+
+  --target running      drive the running \`npm start\` stack instead of starting one
 
   --applicants N        distinct applicants                                  (${DEFAULT_OPTIONS.applicants})
   --resellers N         storefronts taking part, R01..                        (${DEFAULT_OPTIONS.resellers})
@@ -203,11 +207,11 @@ Reproduces a deadline day against the running local stack (\`npm start\`), over 
   --seed N              reproduce a population                                (random)
   --out DIR             report directory                                      (${DEFAULT_OPTIONS.out})
 
-Late and unpaid orders only resolve within the run when the stack reserves briefly, and a payment whose
-webhook was lost after the order settled only when the stack's payment watch is short; start it with e.g.
-  RESERVATION_TTL_SECONDS=20 KUOTA_PAYMENT_WATCH_SECONDS=20 npm start -- --fresh
-and pass the same watch: npm run surge -- --payment-watch 20. The surge then waits past the TTL for the
-stack's own sweeper (every 15 s); it triggers nothing itself.
+With --target running, late and unpaid orders only resolve within the run when the stack reserves
+briefly, and a payment whose webhook was lost after the order settled only when its payment watch is short;
+start it with e.g. RESERVATION_TTL_SECONDS=20 KUOTA_PAYMENT_WATCH_SECONDS=20 npm start -- --fresh and pass
+the same watch: npm run surge -- --target running --payment-watch 20. The surge waits for the stack's own
+timers and sweeper; it triggers nothing itself.
 Exit code: 0 no invariant violated, 1 violations (each printed), 2 the stack is not running or bad options.`;
 
 export const parseSurgeArgs = (argv: readonly string[]): SurgeOptions | 'HELP' => {

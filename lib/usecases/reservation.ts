@@ -54,17 +54,54 @@ export type ReservationOutcome = 'RESERVED' | RejectionReason | 'ALREADY_DONE' |
 /** Store calls of one attempt; intake passes a retry bound to its own time budget. */
 type Retry = <T>(unit: () => Promise<T>) => Promise<T>;
 
-/** Per-instance memory of sold-out resellers: a sold-out storefront rejects without touching its shards. */
-const SOLD_OUT_TTL_MS = 2_000;
-const soldOutUntil = new Map<string, number>();
+/**
+ * Per-instance snapshot of a reseller's shards (one strongly consistent BatchGet, kept 1 s): intake plans
+ * each order on a shard that had the stock a moment ago, instead of trying shards blind, and refuses a
+ * sold-out storefront without a payment or a write. The reservation's own condition stays the truth: a
+ * stale snapshot costs one failed attempt and a fresh read, never an oversell.
+ */
+const SNAPSHOT_TTL_MS = 1_000;
+/** A snapshot this young is not read again before refusing: a sold-out flood costs one read a moment. */
+const FRESH_ENOUGH_MS = 250;
+const snapshots = new Map<
+  string,
+  { at: number; shards: { shard: number; onHand: number; suspended: boolean }[] }
+>();
 
-const RANDOM_SHARD_ATTEMPTS = 2;
+const freshShards = async (resellerId: string, retry: Retry) => {
+  const shards = await retry(() => stockStore.readShards(resellerId));
+  snapshots.set(resellerId, { at: Date.now(), shards: shards.map((shard) => ({ ...shard })) });
+  return shards;
+};
+
+const snapshotShards = async (resellerId: string, retry: Retry) => {
+  const hit = snapshots.get(resellerId);
+  if (hit && Date.now() - hit.at < SNAPSHOT_TTL_MS) return { shards: hit.shards, at: hit.at };
+  return { shards: await freshShards(resellerId, retry), at: Date.now() };
+};
+
+/** What this instance just took, so its next plan does not aim at stock it already used. */
+const noteTaken = (resellerId: string, parts: readonly ShardPart[]) => {
+  const hit = snapshots.get(resellerId);
+  if (!hit) return;
+  for (const part of parts) {
+    const shard = hit.shards.find((entry) => entry.shard === part.shard);
+    if (shard) shard.onHand = Math.max(0, shard.onHand - part.quantity);
+  }
+};
+
+/** A queued order's attempts before its message is retried (each reads the order afresh). */
 const PLANNED_ATTEMPTS = 5;
 
-const randomShards = (count: number, attempts: number, random: () => number): number[] => {
-  const chosen = new Set<number>();
-  while (chosen.size < Math.min(count, attempts)) chosen.add(Math.floor(random() * count));
-  return [...chosen];
+/** One shard that holds the whole order, picked at random among those that do (spreads the writes). */
+const planOnOneShard = (
+  shards: readonly { shard: number; onHand: number }[],
+  quantity: number,
+  random: () => number,
+): ShardPart[] | undefined => {
+  const able = shards.filter((shard) => shard.onHand >= quantity);
+  const chosen = able[Math.floor(random() * able.length)];
+  return chosen ? [{ shard: chosen.shard, quantity }] : undefined;
 };
 
 /** Largest shards first, so an order spans as few shards (transaction items) as possible. */
@@ -95,7 +132,6 @@ const resellerRefusal = async (resellerId: string, nowMs: number) => {
   }
   if (!reseller || reseller.status === 'SUSPENDED') return { refusal: 'RESELLER_SUSPENDED' as const };
   if (!reseller.storefrontOpen) return { refusal: 'STOREFRONT_CLOSED' as const };
-  if ((soldOutUntil.get(resellerId) ?? 0) > nowMs) return { refusal: 'SOLD_OUT' as const };
   return { reseller };
 };
 
@@ -115,11 +151,25 @@ export const attemptReservation = async (
   const checked = await resellerRefusal(order.resellerId, now.getTime());
   if (!checked.reseller) return { outcome: checked.refusal };
   const day = jakartaDay(now);
-  // Cheap first: a buyer already at the cap is refused on one read, before any payment or write.
-  const alreadyToday = await retry(() => storefrontStore.readNikDayCount(order.nikHash, day));
+  // Cheap first, together: the buyer's count today and the stock as this instance last saw it. A buyer at
+  // the cap or a sold-out storefront is refused before any payment or write.
+  const [alreadyToday, snapshot] = await Promise.all([
+    retry(() => storefrontStore.readNikDayCount(order.nikHash, day)),
+    snapshotShards(order.resellerId, retry),
+  ]);
   if (!fitsNationalCap(alreadyToday, order.quantity, settings.nikDailyCap)) {
     await reportCapReached(order, now, settings.nikDailyCap, order.resellerId);
     return { outcome: 'BUYER_CAP_EXCEEDED' };
+  }
+  let shards = snapshot.shards;
+  let plan = planOnOneShard(shards, order.quantity, random) ?? planFromShards(shards, order.quantity);
+  if (!plan && Date.now() - snapshot.at < FRESH_ENOUGH_MS) return { outcome: 'SOLD_OUT' };
+  if (!plan || shards.some((shard) => shard.suspended)) {
+    // The snapshot may be a second old (a reservation just expired, a suspension was lifted): look again.
+    shards = await freshShards(order.resellerId, retry);
+    if (shards.some((shard) => shard.suspended)) return { outcome: 'RESELLER_SUSPENDED' };
+    plan = planOnOneShard(shards, order.quantity, random) ?? planFromShards(shards, order.quantity);
+    if (!plan) return { outcome: 'SOLD_OUT' };
   }
 
   const price = unitPrice(checked.reseller.serviceFeeIdr);
@@ -151,25 +201,18 @@ export const attemptReservation = async (
       }),
     );
 
-  let outcome: ReserveOutcome = { outcome: 'SHARD_DRY' };
-  for (const shard of randomShards(settings.shardCount, RANDOM_SHARD_ATTEMPTS, random)) {
-    outcome = await reserve([{ shard, quantity: order.quantity }]);
-    if (outcome.outcome !== 'SHARD_DRY') break;
-  }
+  let outcome = await reserve(plan);
   if (outcome.outcome === 'SHARD_DRY') {
-    // Then look at every shard: spread the order over several, or learn that the reseller is sold out.
-    const shards = await retry(() => stockStore.readShards(order.resellerId));
+    // The snapshot was stale: read every shard now and plan again (or learn that it is sold out).
+    shards = await freshShards(order.resellerId, retry);
     if (shards.some((shard) => shard.suspended)) return { outcome: 'RESELLER_SUSPENDED' };
-    const plan = planFromShards(shards, order.quantity);
-    if (!plan) {
-      if (shards.every((shard) => shard.onHand === 0))
-        soldOutUntil.set(order.resellerId, now.getTime() + SOLD_OUT_TTL_MS);
-      return { outcome: 'SOLD_OUT' };
-    }
+    plan = planOnOneShard(shards, order.quantity, random) ?? planFromShards(shards, order.quantity);
+    if (!plan) return { outcome: 'SOLD_OUT' };
     outcome = await reserve(plan);
   }
   switch (outcome.outcome) {
     case 'RESERVED':
+      noteTaken(order.resellerId, plan);
       crashPoint('reservation:after-reserve');
       return { outcome: 'RESERVED', order: outcome.order };
     case 'CAP_REACHED':
@@ -178,7 +221,7 @@ export const attemptReservation = async (
     case 'ORDER_CHANGED':
       return { outcome: 'ORDER_CHANGED' };
     case 'SHARD_DRY':
-      // The planned shards emptied under us: another attempt (the queue's) reads them again.
+      // The planned shards emptied under us again: another attempt (the queue's) reads them again.
       return { outcome: 'ORDER_CHANGED' };
   }
 };
@@ -198,7 +241,7 @@ export const reserveOrder = async (
   orderId: string,
   settings: ReservationSettings,
 ): Promise<ReservationOutcome> => {
-  for (let round = 0; round < PLANNED_ATTEMPTS + RANDOM_SHARD_ATTEMPTS + 1; round += 1) {
+  for (let round = 0; round < PLANNED_ATTEMPTS; round += 1) {
     const order = await withStoreRetries(() => storefrontStore.getOrder(orderId));
     if (!order) return 'NOT_FOUND';
     if (order.status !== 'QUEUED') return 'ALREADY_DONE';

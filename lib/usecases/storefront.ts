@@ -367,11 +367,38 @@ export const orderStatusView = async (order: StorefrontOrder) => {
 };
 
 /** Without the right token the answer is 404, exactly as for an order that does not exist. */
-export const getOrderForBuyer = async (resellerId: string, orderId: string, token: string | undefined) => {
+/** The longest a buyer's read may wait for its order to change (`Prefer: wait=N`), inside the timeout. */
+export const MAX_ORDER_WAIT_SECONDS = 8;
+const ORDER_WAIT_POLL_MS = 500;
+
+/**
+ * The buyer's view of an order. With `waitSeconds` (RFC 7240 `Prefer: wait`), a read of an order that is
+ * waiting for something (queued, reserved) holds until the order moves on or the wait ends, so a page
+ * that has just paid learns of its stamps in one request instead of several.
+ */
+export const getOrderForBuyer = async (
+  resellerId: string,
+  orderId: string,
+  token: string | undefined,
+  waitSeconds = 0,
+) => {
   const { nikHmacKey } = await secrets();
   if (!orderTokenMatches(nikHmacKey, orderId, token)) throw new NotFoundError('order');
-  const order = await withStoreRetries(() => storefrontStore.getOrder(orderId));
+  const read = () => withStoreRetries(() => storefrontStore.getOrder(orderId));
+  let order = await read();
   if (!order || order.resellerId !== resellerId) throw new NotFoundError('order');
+  const until = Date.now() + Math.min(MAX_ORDER_WAIT_SECONDS, Math.max(0, waitSeconds)) * 1000;
+  const first = order.status;
+  while (
+    (first === 'QUEUED' || first === 'RESERVED' || first === 'PAID') &&
+    Date.now() + ORDER_WAIT_POLL_MS < until
+  ) {
+    await new Promise((resolve) => setTimeout(resolve, ORDER_WAIT_POLL_MS));
+    const next = await read();
+    if (!next) break;
+    order = next;
+    if (order.status !== first) break;
+  }
   return orderStatusView(order);
 };
 
