@@ -136,6 +136,16 @@ const resellerRefusal = async (resellerId: string, nowMs: number) => {
 };
 
 /**
+ * The reads an attempt starts with (the buyer's count today, the stock snapshot), started early so that
+ * intake can overlap them with its own checks.
+ */
+export const prefetchReservation = (resellerId: string, nikHash: string, day: string, retry: Retry) =>
+  Promise.all([
+    retry(() => storefrontStore.readNikDayCount(nikHash, day)),
+    snapshotShards(resellerId, retry),
+  ]);
+
+/**
  * One reservation attempt for `order`: a new order (`create`: it is written RESERVED, or not at all) or the
  * QUEUED order as read. Rejections are answered, not written: the caller decides whether a rejected order
  * is recorded (the queue does; intake answers 409 and stores nothing).
@@ -143,7 +153,7 @@ const resellerRefusal = async (resellerId: string, nowMs: number) => {
 export const attemptReservation = async (
   order: StorefrontOrder,
   settings: ReservationSettings,
-  options: { create: boolean; retry?: Retry },
+  options: { create: boolean; retry?: Retry; prefetched?: ReturnType<typeof prefetchReservation> },
 ): Promise<ReservationResult> => {
   const retry: Retry = options.retry ?? ((unit) => withStoreRetries(unit));
   const random = settings.random ?? Math.random;
@@ -153,10 +163,8 @@ export const attemptReservation = async (
   const day = jakartaDay(now);
   // Cheap first, together: the buyer's count today and the stock as this instance last saw it. A buyer at
   // the cap or a sold-out storefront is refused before any payment or write.
-  const [alreadyToday, snapshot] = await Promise.all([
-    retry(() => storefrontStore.readNikDayCount(order.nikHash, day)),
-    snapshotShards(order.resellerId, retry),
-  ]);
+  const [alreadyToday, snapshot] = await (options.prefetched ??
+    prefetchReservation(order.resellerId, order.nikHash, day, retry));
   if (!fitsNationalCap(alreadyToday, order.quantity, settings.nikDailyCap)) {
     await reportCapReached(order, now, settings.nikDailyCap, order.resellerId);
     return { outcome: 'BUYER_CAP_EXCEEDED' };
