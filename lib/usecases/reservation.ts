@@ -90,6 +90,9 @@ const noteTaken = (resellerId: string, parts: readonly ShardPart[]) => {
   }
 };
 
+/** Fresh reads and plans one attempt makes when its shard was emptied under it. */
+const SHARD_REPLANS = 3;
+
 /** A queued order's attempts before its message is retried (each reads the order afresh). */
 const PLANNED_ATTEMPTS = 5;
 
@@ -210,8 +213,9 @@ export const attemptReservation = async (
     );
 
   let outcome = await reserve(plan);
-  if (outcome.outcome === 'SHARD_DRY') {
-    // The snapshot was stale: read every shard now and plan again (or learn that it is sold out).
+  // A stale snapshot, or others took the planned shard first (near a sell-out): read every shard now and
+  // plan again, a few times, until it reserves or the storefront is sold out.
+  for (let replan = 0; outcome.outcome === 'SHARD_DRY' && replan < SHARD_REPLANS; replan += 1) {
     shards = await freshShards(order.resellerId, retry);
     if (shards.some((shard) => shard.suspended)) return { outcome: 'RESELLER_SUSPENDED' };
     plan = planOnOneShard(shards, order.quantity, random) ?? planFromShards(shards, order.quantity);

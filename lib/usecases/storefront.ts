@@ -375,7 +375,7 @@ export const orderStatusView = async (order: StorefrontOrder) => {
 /** Without the right token the answer is 404, exactly as for an order that does not exist. */
 /** The longest a buyer's read may wait for its order to change (`Prefer: wait=N`), inside the timeout. */
 export const MAX_ORDER_WAIT_SECONDS = 8;
-const ORDER_WAIT_POLL_MS = 1_000;
+const ORDER_WAIT_POLL_MS = 500;
 
 /**
  * The buyer's view of an order. With `waitSeconds` (RFC 7240 `Prefer: wait`), a read of an order that is
