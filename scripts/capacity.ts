@@ -78,6 +78,23 @@ const duration = (seconds: number): string => {
   return `${fmt(seconds / 3_600, 1)} h`;
 };
 
+/** kuota beside the baseline: per reseller, nationally, and the time the stamps take. */
+const printSummary = (title: string, results: readonly CapacityResult[], stamps: number) => {
+  const [kuota, baseline] = results as [CapacityResult, CapacityResult];
+  console.log(`| ${title} | kuota | baseline |`);
+  console.log('|---|---:|---:|');
+  const row = (label: string, pick: (result: CapacityResult) => string) =>
+    console.log(`| ${label} | ${pick(kuota)} | ${pick(baseline)} |`);
+  row('stamps/s, one reseller: its own partitions', (result) => fmt(result.resellerKeys.stampsPerSecond));
+  row('  bound by', (result) => result.resellerKeys.binding?.name ?? '—');
+  row('stamps/s, one reseller: all limits', (result) => fmt(result.perReseller.stampsPerSecond));
+  row('  binds first', (result) => result.perReseller.binding.name);
+  row('stamps/s, nationally', (result) => fmt(result.national.stampsPerSecond));
+  row('  binds first', (result) => result.national.binding.name);
+  row(`time to serve ${fmt(stamps)} stamps`, (result) => duration(result.secondsForStamps));
+  row('scaling warm-up before full rate', (result) => duration(result.rampSeconds));
+};
+
 const main = () => {
   const benchFile = resolve(repositoryRoot, argument('bench') ?? 'docs/bench-latest.json');
   const bench = JSON.parse(readFileSync(benchFile, 'utf8')) as {
@@ -128,34 +145,13 @@ const main = () => {
       `${fmt(options.limits.apiGatewayRequestsPerSecond)} req/s per account; Lambda durations as measured (×${options.durationScale})`,
   );
   console.log('');
-  console.log('| | kuota | baseline |');
-  console.log('|---|---:|---:|');
-  const [kuota, baseline] = results as [CapacityResult, CapacityResult];
-  const row = (label: string, pick: (result: CapacityResult) => string) =>
-    console.log(`| ${label} | ${pick(kuota)} | ${pick(baseline)} |`);
-  row('stamps/s, one reseller: its own partitions', (result) => fmt(result.resellerKeys.stampsPerSecond));
-  row('  bound by', (result) => result.resellerKeys.binding?.name ?? '—');
-  row('stamps/s, one reseller: all limits', (result) => fmt(result.perReseller.stampsPerSecond));
-  row('  binds first', (result) => result.perReseller.binding.name);
-  row('stamps/s, nationally', (result) => fmt(result.national.stampsPerSecond));
-  row('  binds first', (result) => result.national.binding.name);
-  row(`time to serve ${fmt(options.stamps)} stamps`, (result) => duration(result.secondsForStamps));
-  row('scaling warm-up before full rate', (result) => duration(result.rampSeconds));
+  printSummary('', results, options.stamps);
   console.log('');
   console.log('With the soft quotas raised for the deadline (hard limits unchanged):');
   for (const quota of DEADLINE_QUOTAS)
     console.log(`  ${quota.quota} → ${fmt(quota.value)}  [${quota.source}]`);
   console.log('');
-  console.log('| raised quotas | kuota | baseline |');
-  console.log('|---|---:|---:|');
-  const [kuotaRaised, baselineRaised] = raised as [CapacityResult, CapacityResult];
-  const raisedRow = (label: string, pick: (result: CapacityResult) => string) =>
-    console.log(`| ${label} | ${pick(kuotaRaised)} | ${pick(baselineRaised)} |`);
-  raisedRow('stamps/s, one reseller: all limits', (result) => fmt(result.perReseller.stampsPerSecond));
-  raisedRow('  binds first', (result) => result.perReseller.binding.name);
-  raisedRow('stamps/s, nationally', (result) => fmt(result.national.stampsPerSecond));
-  raisedRow('  binds first', (result) => result.national.binding.name);
-  raisedRow(`time to serve ${fmt(options.stamps)} stamps`, (result) => duration(result.secondsForStamps));
+  printSummary('raised quotas', raised, options.stamps);
   for (const result of [
     ...results,
     ...raised.map((entry) => ({ ...entry, design: `${entry.design} (raised quotas)` })),

@@ -38,13 +38,15 @@ const shardFromItem = (shard: number, item: Record<string, unknown> | undefined)
 
 export const stockStore = {
   /** All shards of one reseller, in one round trip (BatchGet of `shardCount` keys, strongly consistent). */
-  async readShards(resellerId: string): Promise<StockShard[]> {
+  /** Every shard of a reseller; `consistent: false` for a hint (half the read units, up to ~1 s old). */
+  async readShards(resellerId: string, options: { consistent?: boolean } = {}): Promise<StockShard[]> {
+    const consistent = options.consistent ?? true;
     const count = config().stockShardCount;
     const keys = Array.from({ length: count }, (_, shard) => MainKeys.stockShard(resellerId, shard));
     const found = new Map<string, Record<string, unknown>>();
     for (let start = 0; start < keys.length; start += 100) {
       let request: Record<string, { Keys: Record<string, string>[]; ConsistentRead: boolean }> | undefined = {
-        [table()]: { Keys: keys.slice(start, start + 100), ConsistentRead: true },
+        [table()]: { Keys: keys.slice(start, start + 100), ConsistentRead: consistent },
       };
       while (request && Object.keys(request).length > 0) {
         const batch = request;

@@ -1,4 +1,4 @@
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { config } from '../config.js';
 import type { GatewayCapture, GatewayPayment } from '../domain/payment-gateway.js';
 import type { LedgerEntry, MovementKind } from '../domain/stock.js';
@@ -23,6 +23,9 @@ import { transactWrite } from './transact.js';
 const table = () => config().mainTable;
 
 export type { RefundState, ShardPart, StorefrontOrder } from '../domain/storefront-order.js';
+
+/** The queue's drain counter is spread over this many items, so no one key takes every settled order. */
+const QUEUE_DRAIN_SHARDS = 10;
 
 /** What a reservation attempt came to, in the domain's words (never a position in a transaction). */
 export type ReserveOutcome =
@@ -132,10 +135,17 @@ const shardMove = (resellerId: string, part: ShardPart, from: string, to: string
 });
 
 export const storefrontStore = {
-  async getOrder(orderId: string): Promise<StorefrontOrder | undefined> {
+  async getOrder(
+    orderId: string,
+    options: { consistent?: boolean } = {},
+  ): Promise<StorefrontOrder | undefined> {
     const result = await storeCall(() =>
       dynamo().send(
-        new GetCommand({ TableName: table(), Key: MainKeys.storefrontOrder(orderId), ConsistentRead: true }),
+        new GetCommand({
+          TableName: table(),
+          Key: MainKeys.storefrontOrder(orderId),
+          ConsistentRead: options.consistent ?? true,
+        }),
       ),
     );
     return result.Item ? strip(result.Item) : undefined;
@@ -510,13 +520,14 @@ export const storefrontStore = {
     return Number(result.Attributes?.attempts ?? 0) === 1;
   },
 
-  /** One more order settled by the reservation queue in this minute. */
+  /** One more order settled by the reservation queue in this minute (on one of its counter's shards). */
   async countDrained(at: Date): Promise<void> {
+    const shard = Math.floor(Math.random() * QUEUE_DRAIN_SHARDS);
     await storeCall(() =>
       dynamo().send(
         new UpdateCommand({
           TableName: table(),
-          Key: MainKeys.queueDrain(at.toISOString().slice(0, 16)),
+          Key: MainKeys.queueDrain(at.toISOString().slice(0, 16), shard),
           UpdateExpression: 'ADD #count :one SET purgeAt = if_not_exists(purgeAt, :purgeAt)',
           ExpressionAttributeNames: { '#count': 'count' },
           ExpressionAttributeValues: { ':one': 1, ':purgeAt': Math.floor(at.getTime() / 1000) + 3_600 },
@@ -528,10 +539,14 @@ export const storefrontStore = {
   /** Orders per second the reservation queue settled in the last full minute (0 when it did nothing). */
   async readDrained(now: Date): Promise<number> {
     const previous = new Date(now.getTime() - 60_000).toISOString().slice(0, 16);
-    const result = await storeCall(() =>
-      dynamo().send(new GetCommand({ TableName: table(), Key: MainKeys.queueDrain(previous) })),
+    const keys = Array.from({ length: QUEUE_DRAIN_SHARDS }, (_, shard) =>
+      MainKeys.queueDrain(previous, shard),
     );
-    return Number(result.Item?.count ?? 0) / 60;
+    const result = await storeCall(() =>
+      dynamo().send(new BatchGetCommand({ RequestItems: { [table()]: { Keys: keys } } })),
+    );
+    const items = result.Responses?.[table()] ?? [];
+    return items.reduce((sum, item) => sum + Number(item.count ?? 0), 0) / 60;
   },
 
   /** The buyer's stamps reserved today, nationally (one eventually consistent read: a pre-check only). */

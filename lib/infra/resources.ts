@@ -232,7 +232,7 @@ export const MainKeys = {
   storefrontWork: (state: 'QUEUED' | 'REFUND', bucket: number) => `WORK#SORDER#${state}#${bucket}`,
   auditOfDay: (day: string) => `AUDIT#${day}`,
   /** Orders the reservation queue settled in one minute: its measured drain rate, for the queue ETA. */
-  queueDrain: (minute: string) => ({ pk: `QUEUE_DRAIN#${minute}`, sk: 'COUNT' }),
+  queueDrain: (minute: string, shard: number) => ({ pk: `QUEUE_DRAIN#${minute}#${shard}`, sk: 'COUNT' }),
   /** Minute-by-minute national snapshots of every reseller's stock, written by a job, read by dashboards. */
   statsOfDay: (day: string) => `STATS#${day}`,
 } as const;

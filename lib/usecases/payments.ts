@@ -102,12 +102,15 @@ const requestRefund = async (
   capture: Pick<GatewayCapture, 'eventId' | 'amountIdr'>,
   settings: PaymentSettings,
 ): Promise<void> => {
-  const refund = await settings.gateway.requestRefund({
-    refundId,
-    paymentId,
-    captureEventId: capture.eventId,
-    amountIdr: capture.amountIdr,
-  });
+  // Every gateway call is idempotent (on the refund id, the payment id): a transient failure is retried.
+  const refund = await withStoreRetries(() =>
+    settings.gateway.requestRefund({
+      refundId,
+      paymentId,
+      captureEventId: capture.eventId,
+      amountIdr: capture.amountIdr,
+    }),
+  );
   if (refund.status === 'COMPLETED') await completeRefund(refundId, refund.amountIdr, settings);
 };
 
@@ -150,7 +153,8 @@ export const reconcileOrderPayments = async (
   settings: PaymentSettings,
 ): Promise<number> => {
   if (!order.payment) return 0;
-  const captures = await settings.gateway.listCaptures(order.payment.paymentId);
+  const paymentId = order.payment.paymentId;
+  const captures = await withStoreRetries(() => settings.gateway.listCaptures(paymentId));
   let processed = 0;
   for (const capture of [...captures].sort((a, b) => Date.parse(a.occurredAt) - Date.parse(b.occurredAt))) {
     const outcome = await handleCapture(
@@ -168,15 +172,17 @@ export const reconcileRefund = async (
   capture: { refundId: string; paymentId: string; eventId: string; amountIdr: number },
   settings: PaymentSettings,
 ): Promise<'COMPLETED' | 'PENDING'> => {
-  const known = await settings.gateway.getRefund(capture.refundId);
+  const known = await withStoreRetries(() => settings.gateway.getRefund(capture.refundId));
   const refund =
     known ??
-    (await settings.gateway.requestRefund({
-      refundId: capture.refundId,
-      paymentId: capture.paymentId,
-      captureEventId: capture.eventId,
-      amountIdr: capture.amountIdr,
-    }));
+    (await withStoreRetries(() =>
+      settings.gateway.requestRefund({
+        refundId: capture.refundId,
+        paymentId: capture.paymentId,
+        captureEventId: capture.eventId,
+        amountIdr: capture.amountIdr,
+      }),
+    ));
   if (refund.status !== 'COMPLETED') return 'PENDING';
   await completeRefund(capture.refundId, refund.amountIdr, settings);
   return 'COMPLETED';

@@ -69,7 +69,8 @@ const snapshots = new Map<
 >();
 
 const freshShards = async (resellerId: string, retry: Retry) => {
-  const shards = await retry(() => stockStore.readShards(resellerId));
+  // A hint, not the truth (the reservation's condition is): an eventually consistent read is enough.
+  const shards = await retry(() => stockStore.readShards(resellerId, { consistent: false }));
   snapshots.set(resellerId, { at: Date.now(), shards: shards.map((shard) => ({ ...shard })) });
   return shards;
 };

@@ -218,6 +218,16 @@ const queueOrder = async (
     if (!(error instanceof ConditionFailed)) throw error;
     const winner = await retry(() => storefrontStore.getOrder(order.orderId));
     if (!winner) throw error;
+    // Our own write whose answer was lost (or a concurrent twin of this request): the order must not wait
+    // for its timer, so it is sent to the queue now; a second message is a no-op for the consumer.
+    if (winner.status === 'QUEUED' && winner.requestHash === order.requestHash) {
+      await queues.requestReservation({ orderId: winner.orderId }).catch((enqueueError: unknown) =>
+        logger.warn('enqueue failed; the order timer will re-send it', {
+          orderId: winner.orderId,
+          error: String(enqueueError),
+        }),
+      );
+    }
     return replay(winner, order.requestHash, tokenKey);
   }
   await queues.requestReservation({ orderId: order.orderId }).catch((error: unknown) =>
@@ -390,8 +400,7 @@ export const getOrderForBuyer = async (
 ) => {
   const { nikHmacKey } = await secrets();
   if (!orderTokenMatches(nikHmacKey, orderId, token)) throw new NotFoundError('order');
-  const read = () => withStoreRetries(() => storefrontStore.getOrder(orderId));
-  let order = await read();
+  let order = await withStoreRetries(() => storefrontStore.getOrder(orderId));
   if (!order || order.resellerId !== resellerId) throw new NotFoundError('order');
   const until = Date.now() + Math.min(MAX_ORDER_WAIT_SECONDS, Math.max(0, waitSeconds)) * 1000;
   const first = order.status;
@@ -400,7 +409,8 @@ export const getOrderForBuyer = async (
     Date.now() + ORDER_WAIT_POLL_MS < until
   ) {
     await new Promise((resolve) => setTimeout(resolve, ORDER_WAIT_POLL_MS));
-    const next = await read();
+    // While waiting, a read half a second stale is as good as a fresh one, at half the read units.
+    const next = await withStoreRetries(() => storefrontStore.getOrder(orderId, { consistent: false }));
     if (!next) break;
     order = next;
     if (order.status !== first) break;

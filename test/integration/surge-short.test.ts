@@ -24,7 +24,7 @@ const FAULT_RATE = '0.2';
 
 beforeAll(async () => {
   kuota = await startTestCloud({
-    visibilityTimeoutSeconds: 10,
+    visibilityTimeoutSeconds: 5,
     extraEnv: {
       KUOTA_FAULT_THROTTLE_RATE: FAULT_RATE,
       KUOTA_FAULT_TRANSACTION_CONFLICT_RATE: FAULT_RATE,
