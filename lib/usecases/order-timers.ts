@@ -1,12 +1,14 @@
 import { ConditionFailed, withStoreRetries } from '../adapters/dynamo-errors.js';
 import { queues } from '../adapters/queues.js';
 import { storefrontStore } from '../adapters/storefront-store.js';
+import { ServiceBusyError } from '../domain/errors.js';
 import {
   nextOrderCheck,
   type OrderCheckSettings,
   paymentWatchEnds,
   reservationLapsed,
 } from '../domain/storefront-order.js';
+import { logger } from '../http/logger.js';
 import { type PaymentSettings, reconcileOrderPayments } from './payments.js';
 import type { OrderTimers } from './reservation.js';
 
@@ -36,8 +38,19 @@ export interface OrderTimerSettings extends OrderCheckSettings {
   readonly payments: PaymentSettings;
 }
 
+/**
+ * Timers on the storefront-timers queue. A timer that cannot be armed stops the step that needed it (no
+ * reservation without its timer), answered as "busy, retry" (429 with Retry-After), never as a 5xx.
+ */
 export const sqsOrderTimers: OrderTimers = {
-  arm: (orderId, at, hop) => queues.armOrderTimer({ orderId, dueAt: at.toISOString(), hop }),
+  arm: async (orderId, at, hop) => {
+    try {
+      await queues.armOrderTimer({ orderId, dueAt: at.toISOString(), hop });
+    } catch (error) {
+      logger.warn('could not arm an order timer', { orderId, error: String(error) });
+      throw new ServiceBusyError(1);
+    }
+  },
 };
 
 type OutcomeListener = (outcome: { outcome: OrderTimerOutcome; processed: number }) => void;

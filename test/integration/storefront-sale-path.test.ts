@@ -122,6 +122,26 @@ describe('the sale path', () => {
     expect(replay.body).toMatchObject({ orderId: queued.body.orderId, status: 'RESERVED' });
   });
 
+  it('answers 429 with Retry-After and reserves nothing when the order timer cannot be armed (queue outage)', async () => {
+    // Arrange
+    const nik = validNik(5_001);
+    const before = stockTotals(await stockShards(kuota, 'R02'));
+    const ordersBefore = (await scanMain(kuota, 'SORDER#')).length;
+    const outage = vi.spyOn(queues, 'armOrderTimer').mockRejectedValue(new Error('queue unavailable'));
+
+    // Act
+    const answer = await placeOrder(kuota, 'R02', nik, 2);
+    outage.mockRestore();
+    const after = stockTotals(await stockShards(kuota, 'R02'));
+
+    // Assert
+    expect(answer.status, answer.text).toBe(429);
+    expect(Number(answer.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(after).toEqual(before);
+    expect(await nikDayCount(kuota, nik)).toBe(0);
+    expect((await scanMain(kuota, 'SORDER#')).length).toBe(ordersBefore);
+  });
+
   it('expires a reservation once when its timer is delivered several times and out of order', async () => {
     // Arrange: an unpaid reservation, and extra copies of its timer (one early, three due) on the queue.
     const nik = validNik(4_001);
