@@ -37,7 +37,7 @@ export type ReserveOutcome =
   /** The order is not what the attempt read: it exists already (a replay won) or left QUEUED. */
   | { readonly outcome: 'ORDER_CHANGED' };
 
-const work = (state: 'QUEUED' | 'REFUND', id: string, sortKey: string) => ({
+const work = (state: 'REFUND', id: string, sortKey: string) => ({
   gsi1pk: MainKeys.storefrontWork(state, bucketOf(id, STOREFRONT_WORK_BUCKETS)),
   gsi1sk: sortKey,
 });
@@ -476,7 +476,7 @@ export const storefrontStore = {
 
   /** One bucket of the work index for a state, oldest first, up to `before`. */
   async listWork(
-    state: 'QUEUED' | 'REFUND',
+    state: 'REFUND',
     bucket: number,
     before: string,
     limit: number,

@@ -229,7 +229,7 @@ export const MainKeys = {
    * Work-index partitions of refunds awaiting the gateway's confirmation, spread over buckets. (Orders
    * themselves are not indexed: their timers are durable messages.)
    */
-  storefrontWork: (state: 'QUEUED' | 'REFUND', bucket: number) => `WORK#SORDER#${state}#${bucket}`,
+  storefrontWork: (state: 'REFUND', bucket: number) => `WORK#SORDER#${state}#${bucket}`,
   auditOfDay: (day: string) => `AUDIT#${day}`,
   /** Orders the reservation queue settled in one minute: its measured drain rate, for the queue ETA. */
   queueDrain: (minute: string, shard: number) => ({ pk: `QUEUE_DRAIN#${minute}#${shard}`, sk: 'COUNT' }),

@@ -3,7 +3,7 @@ import { crashPoint } from '../adapters/fault-injection.js';
 import { mainStore } from '../adapters/main-store.js';
 import { stockStore } from '../adapters/stock-store.js';
 import { type ReserveOutcome, storefrontStore } from '../adapters/storefront-store.js';
-import type { GatewayPayment, PaymentGateway } from '../domain/payment-gateway.js';
+import type { PaymentGateway } from '../domain/payment-gateway.js';
 import {
   buyerReference,
   firstOrderCheck,
@@ -127,7 +127,7 @@ export const planFromShards = (
 };
 
 /** The reseller's own reasons to refuse, from the cached profile (a suspension is confirmed fresh). */
-const resellerRefusal = async (resellerId: string, nowMs: number) => {
+const resellerRefusal = async (resellerId: string) => {
   let reseller = await cachedReseller(resellerId);
   if (reseller?.status === 'SUSPENDED') {
     // A suspension must not outlive its resume: confirm with a fresh read before rejecting.
@@ -162,7 +162,7 @@ export const attemptReservation = async (
   const retry: Retry = options.retry ?? ((unit) => withStoreRetries(unit));
   const random = settings.random ?? Math.random;
   const now = settings.now();
-  const checked = await resellerRefusal(order.resellerId, now.getTime());
+  const checked = await resellerRefusal(order.resellerId);
   if (!checked.reseller) return { outcome: checked.refusal };
   const day = jakartaDay(now);
   // Cheap first, together: the buyer's count today and the stock as this instance last saw it. A buyer at
@@ -296,5 +296,3 @@ const reportCapReached = async (order: StorefrontOrder, now: Date, cap: number, 
     logger.warn('could not record a cap alert', { error: String(error) });
   }
 };
-
-export type { GatewayPayment };
