@@ -38,6 +38,15 @@ const parametersOf = (route: RouteDefinition) => {
       schema: stripDialect(jsonSchema(route.request.idempotencyKey, 'input')),
     });
   }
+  for (const header of route.request.headers ?? []) {
+    parameters.push({
+      name: header.name,
+      in: 'header',
+      required: header.required ?? false,
+      description: header.description,
+      schema: { type: 'string' },
+    });
+  }
   if (route.auth === 'webhook') {
     parameters.push({
       name: 'Kuota-Signature',
@@ -93,6 +102,16 @@ export const buildOpenApiDocument = (options: { includeSandbox: boolean; serverU
           status,
           {
             description: spec.description,
+            ...(spec.headers
+              ? {
+                  headers: Object.fromEntries(
+                    spec.headers.map((header) => [
+                      header.name,
+                      { description: header.description, schema: { type: 'string' } },
+                    ]),
+                  ),
+                }
+              : {}),
             ...(spec.schema
               ? {
                   content: {
@@ -112,9 +131,11 @@ export const buildOpenApiDocument = (options: { includeSandbox: boolean; serverU
         content: { 'application/json': { schema: stripDialect(jsonSchema(route.request.body, 'input')) } },
       };
     }
-    if (route.auth === 'reseller' || route.auth === 'regulator') {
-      operation.security = [{ [route.auth === 'reseller' ? 'resellerKey' : 'regulatorKey']: [] }];
-    }
+    // Every operation says how it is authorised; public routes and signed webhooks need no API key.
+    operation.security =
+      route.auth === 'reseller' || route.auth === 'regulator'
+        ? [{ [route.auth === 'reseller' ? 'resellerKey' : 'regulatorKey']: [] }]
+        : [];
     paths[route.path] ??= {};
     (paths[route.path] as Record<string, unknown>)[route.method.toLowerCase()] = operation;
   }
@@ -128,7 +149,8 @@ export const buildOpenApiDocument = (options: { includeSandbox: boolean; serverU
       description:
         'Distribution of the e-Meterai duty stamp from the tax authority through the issuer and licensed resellers to the public.',
     },
-    ...(options.serverUrl ? { servers: [{ url: options.serverUrl }] } : {}),
+    // Relative to wherever the document is served from, unless a deployment names its URL.
+    servers: [{ url: options.serverUrl ?? '/' }],
     components: {
       securitySchemes: {
         resellerKey: { type: 'http', scheme: 'bearer', description: 'A reseller API key' },

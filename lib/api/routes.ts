@@ -60,11 +60,29 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
  */
 export type RouteAuth = 'reseller' | 'regulator' | 'webhook' | 'public';
 
+/** A header a route reads or sends outside its zod schemas, named here so the OpenAPI document shows it. */
+export interface HeaderSpec {
+  readonly name: string;
+  readonly description: string;
+  readonly required?: boolean;
+}
+
 export interface ResponseSpec {
   readonly description: string;
   readonly schema?: z.ZodType;
   readonly contentType?: string;
+  readonly headers?: readonly HeaderSpec[];
 }
+
+const ORDER_TOKEN: HeaderSpec = {
+  name: 'Order-Token',
+  description: 'The token the order was placed with (`orderToken`); without it the order answers 404',
+  required: true,
+};
+const RETRY_AFTER: HeaderSpec = {
+  name: 'Retry-After',
+  description: 'Seconds until the order is worth reading again (absent once it has ended)',
+};
 
 export interface RouteDefinition extends FunctionSpec {
   readonly method: HttpMethod;
@@ -79,6 +97,7 @@ export interface RouteDefinition extends FunctionSpec {
     readonly query?: z.ZodType;
     readonly body?: z.ZodType;
     readonly idempotencyKey?: z.ZodType;
+    readonly headers?: readonly HeaderSpec[];
   };
   readonly responses: Readonly<Record<number, ResponseSpec>>;
 }
@@ -320,11 +339,13 @@ export const routes = {
         description:
           'Reserved: the body carries the QRIS payment to pay before `reservedUntil` (a retried Idempotency-Key gets the order as it stands now)',
         schema: OrderAccepted,
+        headers: [RETRY_AFTER],
       },
       202: {
         description:
           'Queued: the reservation path is saturated or others are waiting; `queue` gives the position and ETA, Retry-After when to look',
         schema: OrderAccepted,
+        headers: [RETRY_AFTER],
       },
       ...errors(400, 403, 404, 409, 413, 429),
     },
@@ -345,9 +366,19 @@ export const routes = {
     tables: { main: 'read' },
     readsSecrets: true,
     readsQueueDepth: ['storefrontOrders'],
-    request: { params: StorefrontOrderPath },
+    request: {
+      params: StorefrontOrderPath,
+      headers: [
+        ORDER_TOKEN,
+        {
+          name: 'Prefer',
+          description:
+            '`wait=N` (RFC 7240): hold the read up to N seconds (at most 8) until a queued or reserved order moves on; answered with `Preference-Applied`',
+        },
+      ],
+    },
     responses: {
-      200: { description: 'The order', schema: StorefrontOrderView },
+      200: { description: 'The order', schema: StorefrontOrderView, headers: [RETRY_AFTER] },
       ...errors(400, 404, 429),
     },
   },

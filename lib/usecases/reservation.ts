@@ -55,7 +55,7 @@ export type ReservationOutcome = 'RESERVED' | RejectionReason | 'ALREADY_DONE' |
 type Retry = <T>(unit: () => Promise<T>) => Promise<T>;
 
 /**
- * Per-instance snapshot of a reseller's shards (one strongly consistent BatchGet, kept 1 s): intake plans
+ * Per-instance snapshot of a reseller's shards (one eventually consistent BatchGet, kept 1 s): intake plans
  * each order on a shard that had the stock a moment ago, instead of trying shards blind, and refuses a
  * sold-out storefront without a payment or a write. The reservation's own condition stays the truth: a
  * stale snapshot costs one failed attempt and a fresh read, never an oversell.
@@ -152,7 +152,7 @@ export const prefetchReservation = (resellerId: string, nikHash: string, day: st
 /**
  * One reservation attempt for `order`: a new order (`create`: it is written RESERVED, or not at all) or the
  * QUEUED order as read. Rejections are answered, not written: the caller decides whether a rejected order
- * is recorded (the queue does; intake answers 409 and stores nothing).
+ * is recorded (both do: intake answers 201 REJECTED, the queue marks the QUEUED order REJECTED).
  */
 export const attemptReservation = async (
   order: StorefrontOrder,

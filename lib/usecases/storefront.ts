@@ -145,9 +145,6 @@ export const placeOrder = async (
   if (!clientAllowed) {
     throw new RateLimitedError('too many orders from this client; retry later', window.retryAfterSeconds);
   }
-  void noteScalperEvidence(nikHash, jakartaDay(at), input.resellerId, at.toISOString()).catch(
-    (error: unknown) => logger.warn('could not note the storefront of an order', { error: String(error) }),
-  );
 
   const draft: StorefrontOrder = {
     orderId,
@@ -382,14 +379,14 @@ export const orderStatusView = async (order: StorefrontOrder) => {
   };
 };
 
-/** Without the right token the answer is 404, exactly as for an order that does not exist. */
 /** The longest a buyer's read may wait for its order to change (`Prefer: wait=N`), inside the timeout. */
 export const MAX_ORDER_WAIT_SECONDS = 8;
 /** The waiting read looks again after 400 ms, then at doubling intervals: a quick change is seen at once, a slow one costs few reads. */
 const ORDER_WAIT_FIRST_POLL_MS = 400;
 
 /**
- * The buyer's view of an order. With `waitSeconds` (RFC 7240 `Prefer: wait`), a read of an order that is
+ * The buyer's view of an order; without the right token the answer is 404, exactly as for an order that
+ * does not exist. With `waitSeconds` (RFC 7240 `Prefer: wait`), a read of an order that is
  * waiting for something (queued, reserved) holds until the order moves on or the wait ends, so a page
  * that has just paid learns of its stamps in one request instead of several.
  */

@@ -2,17 +2,21 @@ import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { queues } from '../../lib/adapters/queues.js';
 import { StorefrontOrderView } from '../../lib/api/schemas.js';
+import { signPayload } from '../../lib/domain/webhook-signature.js';
 import { startTestCloud, type TestCloud } from '../support/cloud.js';
 import {
   ledgerReport,
   mapLimit,
   nikDayCount,
+  payAtGateway,
   placeOrder,
   placeQueuedOrder,
   readOrder,
   reservedOrder,
   runSweeper,
   scanMain,
+  sendGatewayEvent,
+  setGatewayFaults,
   stockResellers,
   stockShards,
   stockTotals,
@@ -140,6 +144,65 @@ describe('the sale path', () => {
     expect(after).toEqual(before);
     expect(await nikDayCount(kuota, nik)).toBe(0);
     expect((await scanMain(kuota, 'SORDER#')).length).toBe(ordersBefore);
+  });
+
+  it('holds a buyer read (Prefer: wait) until the paid order is fulfilled: one request for the stamps', async () => {
+    // Arrange
+    const { placed, payment } = await reservedOrder(kuota, 'R02', validNik(6_001), 1);
+
+    // Act: the read starts first and waits; the payment lands while it waits.
+    const waiting = kuota.api.get(placed.statusUrl, {
+      headers: { 'order-token': placed.orderToken, prefer: 'wait=8' },
+    });
+    await sleep(300);
+    await payAtGateway(kuota, payment.paymentId);
+    const answer = await waiting;
+
+    // Assert
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get('preference-applied')).toBe('wait=8');
+    expect(answer.body).toMatchObject({ status: 'FULFILLED', stamps: [{ serial: expect.any(String) }] });
+  });
+
+  it('refuses a capture webhook without its merchant reference (400, naming the field) or with another order’s (404), changing nothing', async () => {
+    // Arrange: a reserved order, paid at the gateway with its own webhook held back.
+    const { placed, payment } = await reservedOrder(kuota, 'R02', validNik(7_001), 1);
+    const other = await reservedOrder(kuota, 'R02', validNik(7_002), 1);
+    await setGatewayFaults(kuota, { dropRate: 1 });
+    const capture = await payAtGateway(kuota, payment.paymentId);
+    await setGatewayFaults(kuota, {});
+    const event = {
+      eventId: capture.eventId,
+      paymentId: payment.paymentId,
+      type: 'PAYMENT_CAPTURED' as const,
+      amountIdr: capture.amountIdr,
+      occurredAt: capture.occurredAt,
+    };
+
+    // Act
+    const withoutReference = await kuota.api.post('/v1/webhooks/payment-gateway', {
+      rawBody: JSON.stringify(event),
+      headers: {
+        'content-type': 'application/json',
+        'kuota-signature': signPayload(
+          kuota.secrets.paymentGatewayWebhookSecret,
+          JSON.stringify(event),
+          Math.floor(Date.now() / 1000),
+        ),
+      },
+    });
+    const misdirected = await sendGatewayEvent(kuota, { ...event, reference: other.placed.orderId });
+    const order = await readOrder(kuota, placed);
+    const otherOrder = await readOrder(kuota, other.placed);
+
+    // Assert
+    expect(withoutReference.status).toBe(400);
+    expect(withoutReference.body).toMatchObject({
+      error: { code: 'VALIDATION_FAILED', issues: [{ path: 'body.reference' }] },
+    });
+    expect(misdirected.status).toBe(404);
+    expect(order.body.status).toBe('RESERVED');
+    expect(otherOrder.body.status).toBe('RESERVED');
   });
 
   it('expires a reservation once when its timer is delivered several times and out of order', async () => {
