@@ -1,5 +1,6 @@
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { clearFaults, faultCounters, setFaultPlan } from '../../lib/adapters/fault-injection.js';
 import { queues } from '../../lib/adapters/queues.js';
 import { StorefrontOrderView } from '../../lib/api/schemas.js';
 import { signPayload } from '../../lib/domain/webhook-signature.js';
@@ -144,6 +145,29 @@ describe('the sale path', () => {
     expect(after).toEqual(before);
     expect(await nikDayCount(kuota, nik)).toBe(0);
     expect((await scanMain(kuota, 'SORDER#')).length).toBe(ordersBefore);
+  });
+
+  it('sends a queued order to the queue even when the answer to its write was lost', async () => {
+    // Arrange: the reservation path is saturated (every transaction conflicts) and every put commits but
+    // loses its answer, so intake finds its own QUEUED order on the retry.
+    const lostBefore = faultCounters().responsesLost;
+    setFaultPlan({
+      throttleRate: 0,
+      transactionConflictRate: 1,
+      lostResponseRate: 1,
+      commands: ['TransactWriteItemsCommand', 'PutItemCommand'],
+    });
+
+    // Act
+    const answer = await placeOrder(kuota, 'R03', validNik(8_001), 1);
+    const lost = faultCounters().responsesLost - lostBefore;
+    clearFaults();
+    const reserved = await waitForStatus(kuota, answer.body, ['RESERVED'], 10_000);
+
+    // Assert: queued (202), and reserved by the consumer without waiting for the order's timer.
+    expect(answer.status, answer.text).toBe(202);
+    expect(lost).toBeGreaterThan(0);
+    expect(reserved.payment).toBeDefined();
   });
 
   it('holds a buyer read (Prefer: wait) until the paid order is fulfilled: one request for the stamps', async () => {
