@@ -1,6 +1,7 @@
 import { SendMessageBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
 import { config } from '../config.js';
+import { STOREFRONT_ORDER_ID_PATTERN } from '../domain/identifiers.js';
 import { sqs } from './aws-clients.js';
 
 /** Messages kuota puts on its queues. Consumers parse them back with the zod schemas next to them. */
@@ -12,11 +13,11 @@ export const AllocationMessage = z.object({
 });
 export type AllocationMessage = z.infer<typeof AllocationMessage>;
 
-export const ReservationMessage = z.object({ orderId: z.string().regex(/^SO_[0-9A-Z]{26}$/) });
+export const ReservationMessage = z.object({ orderId: z.string().regex(STOREFRONT_ORDER_ID_PATTERN) });
 export type ReservationMessage = z.infer<typeof ReservationMessage>;
 
 export const OrderTimerMessage = z.object({
-  orderId: z.string().regex(/^SO_[0-9A-Z]{26}$/),
+  orderId: z.string().regex(STOREFRONT_ORDER_ID_PATTERN),
   /** When the order is due; a message delivered earlier (SQS delays stop at 900 s) is re-armed. */
   dueAt: z.iso.datetime({ offset: true }),
   /** How many times this order's timer has fired before; bounds the re-sends of a queued order. */

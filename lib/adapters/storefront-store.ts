@@ -298,17 +298,16 @@ export const storefrontStore = {
   },
 
   /**
-   * Paid in time: the order becomes FULFILLED with its serials and the capture that bought it, the stock
-   * moves reserved -> sold, one item per serial is created (conditional: a serial exists once, nationally)
-   * and the SELL ledger entry is written. All or nothing. Outcome SERIAL_TAKEN: a derived serial exists
-   * already (the caller derives the next generation); ORDER_CHANGED: the order is not what was read.
+   * Paid in time: the order becomes FULFILLED with its serials (unique by construction: no item per
+   * serial) and the capture that bought it, the stock moves reserved -> sold and the SELL ledger entry is
+   * written. All or nothing. ORDER_CHANGED: the order is not what was read.
    */
   async fulfil(
     order: StorefrontOrder,
     capture: GatewayCapture,
     serials: string[],
     at: string,
-  ): Promise<'FULFILLED' | 'SERIAL_TAKEN' | 'ORDER_CHANGED'> {
+  ): Promise<'FULFILLED' | 'ORDER_CHANGED'> {
     const parts = order.shardParts ?? [];
     const items = [
       orderUpdate(
@@ -319,6 +318,7 @@ export const storefrontStore = {
           paidAt: capture.occurredAt,
           fulfilledAt: at,
           captureEventId: capture.eventId,
+          affixed: {},
         },
         [],
         'RESERVED',
@@ -334,22 +334,6 @@ export const storefrontStore = {
           },
         };
       }),
-      ...serials.map((serial) => ({
-        Put: {
-          TableName: table(),
-          Item: {
-            ...MainKeys.serial(serial),
-            entity: 'Stamp',
-            serial,
-            status: 'SOLD',
-            resellerId: order.resellerId,
-            orderId: order.orderId,
-            shard: parts[0]?.shard ?? 0,
-            soldAt: at,
-          },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        },
-      })),
       ledgerPut(ledgerEntry(order, 'SELL', at, parts)),
     ];
     try {
@@ -357,10 +341,7 @@ export const storefrontStore = {
       return 'FULFILLED';
     } catch (error) {
       if (!(error instanceof ConditionFailed)) throw error;
-      const serialIndexes = error.failedItemIndexes.filter(
-        (index) => index > parts.length && index <= parts.length + serials.length,
-      );
-      return serialIndexes.length > 0 ? 'SERIAL_TAKEN' : 'ORDER_CHANGED';
+      return 'ORDER_CHANGED';
     }
   },
 

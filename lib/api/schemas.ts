@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { STOREFRONT_ORDER_ID_PATTERN } from '../domain/identifiers.js';
 import { NIK_RULE_MESSAGES, nikViolation } from '../domain/nik.js';
 import { MAX_STAMPS_PER_QUOTA_ORDER, QUOTA_ORDER_STATUSES } from '../domain/quota-order.js';
 import {
@@ -206,7 +207,7 @@ export const VendorStatusView = z
 export const StorefrontPath = ResellerIdPath;
 export const StorefrontOrderPath = z.strictObject({
   resellerId: z.string().regex(/^R[0-9]{2}$/, 'must be a reseller id like R01'),
-  orderId: z.string().regex(/^SO_[0-9A-Z]{26}$/, 'is not a storefront order id'),
+  orderId: z.string().regex(STOREFRONT_ORDER_ID_PATTERN, 'is not a storefront order id'),
 });
 
 const QueueInfo = z.object({

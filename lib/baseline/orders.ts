@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import {
   IdempotencyAlreadyInProgressError,
   IdempotencyValidationError,
@@ -6,7 +7,6 @@ import {
 import { DomainError, NotFoundError } from '../domain/errors.js';
 import { newId } from '../domain/identifiers.js';
 import type { GatewayCapture, PaymentGateway } from '../domain/payment-gateway.js';
-import { deriveSerials } from '../domain/serials.js';
 import { jakartaDay } from '../domain/storefront-order.js';
 import { logger } from '../http/logger.js';
 import { idempotencyConfig, idempotencyPersistence } from './idempotency.js';
@@ -162,6 +162,16 @@ export interface CaptureRequest {
   readonly key: string;
   readonly payload: { readonly paymentId: string; readonly capture: GatewayCapture };
 }
+
+/** The baseline's serials: an HMAC of (order, index) in base 36, unchecked for collisions (a typical first design). */
+const deriveSerials = (key: string, orderId: string, quantity: number): string[] =>
+  Array.from({ length: quantity }, (_, index) => {
+    const mac = createHmac('sha256', key).update(`${orderId}:${index}`).digest();
+    return BigInt(`0x${mac.subarray(0, 14).toString('hex')}`)
+      .toString(36)
+      .toUpperCase()
+      .padStart(22, '0');
+  });
 
 const fulfilNow = async (request: CaptureRequest, settings: BaselineSettings): Promise<BaselineAnswer> => {
   const { paymentId, capture } = request.payload;

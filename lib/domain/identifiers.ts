@@ -32,6 +32,42 @@ export const newId = (prefix: string, now: Date = new Date()): string => {
 export const idFromIdempotencyKey = (prefix: string, scope: string, key: string): string =>
   `${prefix}_${encodeBase32(createHash('sha256').update(`${scope}\u0000${key}`).digest(), 26)}`;
 
+/** Storefront order ids carry a 104-bit number (21 Crockford characters), which the serials encode. */
+const STOREFRONT_ORDER_NUMBER_BITS = 104n;
+const STOREFRONT_ORDER_ID_CHARS = 21;
+export const STOREFRONT_ORDER_ID_PATTERN = /^SO_[0-9A-HJKMNP-TV-Z]{21}$/;
+
+const crockfordOf = (value: bigint, length: number): string => {
+  let out = '';
+  let rest = value;
+  for (let i = 0; i < length; i += 1) {
+    out = CROCKFORD[Number(rest & 31n)] + out;
+    rest >>= 5n;
+  }
+  return out;
+};
+
+export const storefrontOrderIdOf = (orderNumber: bigint): string =>
+  `SO_${crockfordOf(orderNumber, STOREFRONT_ORDER_ID_CHARS)}`;
+
+/** The number behind a storefront order id, or undefined when the text is not one. */
+export const storefrontOrderNumberOf = (orderId: string): bigint | undefined => {
+  if (!STOREFRONT_ORDER_ID_PATTERN.test(orderId)) return undefined;
+  let value = 0n;
+  for (const char of orderId.slice(3)) value = (value << 5n) | BigInt(CROCKFORD.indexOf(char));
+  return value < 1n << STOREFRONT_ORDER_NUMBER_BITS ? value : undefined;
+};
+
+/**
+ * A storefront order's id, from its Idempotency-Key: 104 bits of SHA-256(scope, key). Two keys that
+ * shared those bits (odds about 10^-16 after 10^8 orders) could not share an order: the second one's
+ * conditional create fails and it is answered 409, so a serial still belongs to one order only.
+ */
+export const storefrontOrderIdFromKey = (scope: string, key: string): string => {
+  const digest = createHash('sha256').update(`${scope}\u0000${key}`).digest();
+  return storefrontOrderIdOf(BigInt(`0x${digest.subarray(0, 13).toString('hex')}`));
+};
+
 export const randomDigits = (count: number): string => {
   let out = '';
   for (let i = 0; i < count; i += 1) out += String(randomInt(0, 10));

@@ -86,7 +86,51 @@ export interface StorefrontOrder {
   /** The capture that bought the order: a second report of it is a no-op. */
   readonly captureEventId?: string;
   readonly refunds: Record<string, RefundState>;
+  /** The document each stamp was affixed to, by stamp slot (`stampSlot(index)`); set once per slot. */
+  readonly affixed?: Record<string, StampBinding>;
 }
+
+export interface StampBinding {
+  readonly documentSha256: string;
+  readonly at: string;
+}
+
+/** A stamp as the public sees it: sold with its order, affixed once to one document. */
+export interface Stamp {
+  readonly serial: string;
+  readonly status: 'SOLD' | 'AFFIXED';
+  readonly resellerId: string;
+  readonly orderId: string;
+  readonly index: number;
+  /** The shard its stock came from: the stamp's affix count lives there. */
+  readonly shard: number;
+  readonly soldAt: string;
+  readonly affixedAt?: string;
+  readonly documentSha256?: string;
+}
+
+/** The attribute of `affixed` that holds stamp `index`'s document. */
+export const stampSlot = (index: number): string => `s${index}`;
+
+/**
+ * Stamp `index` of an order, when the order sold it under this serial: the order was fulfilled and the
+ * serial is the one it holds at that index. Anything else (a forged serial decodes to some order, but
+ * not to one that holds it) is not a stamp.
+ */
+export const stampOf = (order: StorefrontOrder, serial: string, index: number): Stamp | undefined => {
+  if (!order.fulfilledAt || order.stamps?.[index] !== serial) return undefined;
+  const binding = order.affixed?.[stampSlot(index)];
+  return {
+    serial,
+    status: binding ? 'AFFIXED' : 'SOLD',
+    resellerId: order.resellerId,
+    orderId: order.orderId,
+    index,
+    shard: order.shardParts?.[0]?.shard ?? 0,
+    soldAt: order.fulfilledAt,
+    ...(binding ? { affixedAt: binding.at, documentSha256: binding.documentSha256 } : {}),
+  };
+};
 
 /** When a reservation made at `at` lapses. */
 export const reservationExpiry = (at: Date, ttlSeconds: number): Date =>

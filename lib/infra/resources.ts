@@ -220,7 +220,6 @@ export const MainKeys = {
     pk: `NIKDAY#${nikHash}#${day}`,
     sk: `STOREFRONT#${resellerId}`,
   }),
-  serial: (serial: string) => ({ pk: `SERIAL#${serial}`, sk: 'STAMP' }),
   intakeWindow: (subject: string, windowStart: string) => ({
     pk: `RATE#${subject}#${windowStart}`,
     sk: 'WINDOW',

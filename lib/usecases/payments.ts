@@ -4,7 +4,7 @@ import { mainStore } from '../adapters/main-store.js';
 import { type RefundState, type StorefrontOrder, storefrontStore } from '../adapters/storefront-store.js';
 import { NotFoundError } from '../domain/errors.js';
 import type { GatewayCapture, PaymentGateway } from '../domain/payment-gateway.js';
-import { deriveSerials } from '../domain/serials.js';
+import { serialsOf } from '../domain/serials.js';
 import { captureBuysOrder, paidInTime, type StorefrontOrderStatus } from '../domain/storefront-order.js';
 import { logger } from '../http/logger.js';
 
@@ -20,8 +20,6 @@ export interface PaymentSettings {
 }
 
 export type CaptureOutcome = 'FULFILLED' | 'REFUND_REQUESTED' | 'ALREADY_PROCESSED';
-
-const MAX_SERIAL_GENERATIONS = 4;
 
 const refundReason = (order: StorefrontOrder, capture: GatewayCapture): RefundState['reason'] => {
   if (order.status === 'FULFILLED' || order.status === 'PAID') return 'DUPLICATE_PAYMENT';
@@ -43,7 +41,6 @@ export const handleCapture = async (
   settings: PaymentSettings,
 ): Promise<CaptureOutcome> => {
   const { paymentId, orderId } = payment;
-  let generation = 0;
   for (let round = 0; round < 10; round += 1) {
     const order = await withStoreRetries(() => storefrontStore.getOrder(orderId));
     if (!order || order.payment?.paymentId !== paymentId) throw new NotFoundError('payment');
@@ -52,10 +49,9 @@ export const handleCapture = async (
     const at = settings.now().toISOString();
 
     if (captureBuysOrder(order, capture)) {
-      const serials = deriveSerials(settings.serialKey, order.orderId, order.quantity, generation);
+      const serials = serialsOf(settings.serialKey, order.orderId, order.quantity);
       const outcome = await withStoreRetries(() => storefrontStore.fulfil(order, capture, serials, at));
       if (outcome === 'FULFILLED') return 'FULFILLED';
-      if (outcome === 'SERIAL_TAKEN' && generation < MAX_SERIAL_GENERATIONS) generation += 1;
       continue;
     }
     if (order.status === 'RESERVED' && !paidInTime(order, capture)) {

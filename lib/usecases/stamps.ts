@@ -1,11 +1,13 @@
 import { ConditionFailed, withStoreRetries } from '../adapters/dynamo-errors.js';
-import { type StampRecord, stampStore } from '../adapters/stamp-store.js';
+import { stampStore } from '../adapters/stamp-store.js';
+import { storefrontStore } from '../adapters/storefront-store.js';
 import { DomainError, NotFoundError } from '../domain/errors.js';
-import { orderTokenMatches } from '../domain/storefront-order.js';
+import { decodeSerial } from '../domain/serials.js';
+import { orderTokenMatches, type Stamp, stampOf } from '../domain/storefront-order.js';
 import { secrets } from '../secrets.js';
 
 /** Public verification of a serial, and affixing a stamp to one document (pembubuhan). */
-export const stampView = (stamp: StampRecord) => ({
+export const stampView = (stamp: Stamp) => ({
   serial: stamp.serial,
   status: stamp.status,
   resellerId: stamp.resellerId,
@@ -14,8 +16,16 @@ export const stampView = (stamp: StampRecord) => ({
   ...(stamp.documentSha256 ? { documentSha256: stamp.documentSha256 } : {}),
 });
 
+/** The serial decoded to its order, and that one order read: a stamp, or nothing. */
+const readStamp = async (serial: string): Promise<Stamp | undefined> => {
+  const decoded = decodeSerial((await secrets()).serialKey, serial);
+  if (!decoded) return undefined;
+  const order = await withStoreRetries(() => storefrontStore.getOrder(decoded.orderId));
+  return order ? stampOf(order, serial, decoded.index) : undefined;
+};
+
 export const verifyStamp = async (serial: string) => {
-  const stamp = await withStoreRetries(() => stampStore.get(serial));
+  const stamp = await readStamp(serial);
   if (!stamp) throw new NotFoundError('stamp');
   return stampView(stamp);
 };
@@ -32,11 +42,11 @@ export const affixStamp = async (
   orderTokenHeader: string | undefined,
   now: () => Date,
 ): Promise<{ outcome: AffixOutcome; stamp: ReturnType<typeof stampView> }> => {
-  const stamp = await withStoreRetries(() => stampStore.get(serial));
+  const stamp = await readStamp(serial);
   const { nikHmacKey } = await secrets();
   if (!stamp || !orderTokenMatches(nikHmacKey, stamp.orderId, orderTokenHeader))
     throw new NotFoundError('stamp');
-  const alreadyAffixed = (current: StampRecord) => {
+  const alreadyAffixed = (current: Stamp) => {
     if (current.documentSha256 === documentSha256) {
       return { outcome: 'ALREADY_AFFIXED_TO_THIS_DOCUMENT' as const, stamp: stampView(current) };
     }
@@ -51,7 +61,7 @@ export const affixStamp = async (
     if (!(error instanceof ConditionFailed)) throw error;
   }
   // Re-read: after a lost response or a lost race, the stored document decides the answer.
-  const current = await withStoreRetries(() => stampStore.get(serial));
+  const current = await readStamp(serial);
   if (!current) throw new NotFoundError('stamp');
   if (current.documentSha256 === documentSha256) return { outcome: 'AFFIXED', stamp: stampView(current) };
   return alreadyAffixed(current);

@@ -7,7 +7,7 @@ import { stockStore } from '../adapters/stock-store.js';
 import { storefrontStore } from '../adapters/storefront-store.js';
 import { config } from '../config.js';
 import { DomainError, NotFoundError, RateLimitedError, ServiceBusyError } from '../domain/errors.js';
-import { idFromIdempotencyKey, newId, sha256Hex } from '../domain/identifiers.js';
+import { newId, sha256Hex, storefrontOrderIdFromKey } from '../domain/identifiers.js';
 import { hashNik } from '../domain/nik.js';
 import { sumShards } from '../domain/stock.js';
 import {
@@ -108,7 +108,7 @@ export const placeOrder = async (
   const { nikHmacKey } = await secrets();
   const nikHash = hashNik(nikHmacKey, input.nik);
   const requestHash = sha256Hex(`${nikHash}:${input.quantity}`);
-  const orderId = idFromIdempotencyKey('SO', input.resellerId, input.idempotencyKey);
+  const orderId = storefrontOrderIdFromKey(input.resellerId, input.idempotencyKey);
   const existing = await retry(() => storefrontStore.getOrder(orderId));
   if (existing) return replay(existing, requestHash, nikHmacKey);
 

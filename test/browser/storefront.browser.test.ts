@@ -3,7 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LaunchedChromium, launchChromium, skipBrowser, watchPage } from '../support/browser.js';
 import { startTestCloud, type TestCloud } from '../support/cloud.js';
-import { serialItemsOf, stockReseller, validNik } from '../support/flows.js';
+import { soldStampsOf, stockReseller, validNik } from '../support/flows.js';
 
 /**
  * Issue 4: the storefront page, walked in Debian's Chromium (never a downloaded browser): order with a
@@ -52,7 +52,7 @@ describe.skipIf(skipBrowser)('storefront page in Chromium', () => {
     const orderId = (await page.locator('#order-id').textContent()) ?? '';
     await mkdir('test-artifacts', { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
-    const stored = await serialItemsOf(kuota, orderId);
+    const stored = await soldStampsOf(kuota, orderId);
 
     // Assert
     expect(name).toBe(kuota.credentials.resellers[0]?.name);

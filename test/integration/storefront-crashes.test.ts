@@ -22,8 +22,8 @@ import {
   reservedOrder,
   runSweeper,
   sendGatewayEvent,
-  serialItemsOf,
   setGatewayFaults,
+  soldStampsOf,
   stockReseller,
   stockShards,
   stockTotals,
@@ -73,7 +73,7 @@ const payAndExpectStamps = async (placed: PlacedOrder, quantity: number) => {
   await payAtGateway(kuota, payment.paymentId);
   const fulfilled = await waitForStatus(kuota, placed, ['FULFILLED']);
   expect(fulfilled.stamps).toHaveLength(quantity);
-  expect(await serialItemsOf(kuota, placed.orderId)).toHaveLength(quantity);
+  expect(await soldStampsOf(kuota, placed.orderId)).toHaveLength(quantity);
   return { payment, fulfilled };
 };
 
@@ -159,7 +159,7 @@ describe('crashes between the steps', () => {
       status: 'FULFILLED',
       refund: { amountIdr: second.amountIdr, status: 'COMPLETED' },
     });
-    expect(await serialItemsOf(kuota, placed.orderId)).toHaveLength(1);
+    expect(await soldStampsOf(kuota, placed.orderId)).toHaveLength(1);
   });
 
   it('refunds a late payment whose webhook handler crashed after recording the refund', async () => {
@@ -227,7 +227,7 @@ describe('lost responses', () => {
     expect(answer.status).toBe(200);
     expect(order.body.status).toBe('FULFILLED');
     expect(order.body.refund).toBeUndefined();
-    expect(await serialItemsOf(kuota, placed.orderId)).toHaveLength(2);
+    expect(await soldStampsOf(kuota, placed.orderId)).toHaveLength(2);
   });
 
   it('reserves once and attaches one payment when every reservation write loses its response', async () => {

@@ -7,8 +7,8 @@ import {
   reservedOrder,
   scanMain,
   sendGatewayEvent,
-  serialItemsOf,
   setGatewayFaults,
+  soldStampsOf,
   stockReseller,
   stockShards,
   stockTotals,
@@ -53,7 +53,7 @@ describe('duplicate PAYMENT_CAPTURED webhooks', () => {
     // Act
     const answers = await Promise.all(Array.from({ length: 25 }, () => sendGatewayEvent(kuota, event)));
     const order = await readOrder(kuota, placed);
-    const serials = await serialItemsOf(kuota, placed.orderId);
+    const serials = await soldStampsOf(kuota, placed.orderId);
     const captures = (await scanMain(kuota, `SORDER#${placed.orderId}`)).filter((item) =>
       String(item.sk).startsWith('CAPTURE#'),
     );
@@ -91,7 +91,7 @@ describe('duplicate PAYMENT_CAPTURED webhooks', () => {
     const fulfilled = await waitForStatus(kuota, placed, ['FULFILLED']);
     await webhooksDelivered();
     const order = await readOrder(kuota, placed);
-    const serials = await serialItemsOf(kuota, placed.orderId);
+    const serials = await soldStampsOf(kuota, placed.orderId);
     const after = stockTotals(await stockShards(kuota, 'R01'));
 
     // Assert

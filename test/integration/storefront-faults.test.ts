@@ -10,8 +10,8 @@ import {
   placeOrderPatiently,
   readOrder,
   runSweeper,
-  scanMain,
   sendGatewayEvent,
+  serialsOfAllOrders,
   stockReseller,
   stockShards,
   stockTotals,
@@ -104,7 +104,7 @@ describe('throttling and transaction conflicts during a burst', () => {
     const accepted = answers.filter((answer) => isAccepted(answer.status));
     const views = await mapLimit(accepted, 20, (answer) => readOrder(kuota, answer.body as PlacedOrder));
     const shards = await stockShards(kuota, 'R01');
-    const serials = await scanMain(kuota, 'SERIAL#');
+    const serials = await serialsOfAllOrders(kuota);
     const counters = await Promise.all(niks.map((nik) => nikDayCount(kuota, nik)));
     const ledger = await ledgerReport(kuota);
 
@@ -129,7 +129,7 @@ describe('throttling and transaction conflicts during a burst', () => {
     }
     const soldQuantity = fulfilled.reduce((sum, order) => sum + Number(order.quantity), 0);
 
-    // No oversell: every shard non-negative, sold = fulfilled = serial items, at most the stock.
+    // No oversell: every shard non-negative, sold = fulfilled = distinct serials, at most the stock.
     for (const shard of shards) {
       expect(shard.onHand).toBeGreaterThanOrEqual(0);
       expect(shard.onHand + shard.reserved + shard.sold + shard.returned).toBe(shard.allocated);
@@ -137,6 +137,7 @@ describe('throttling and transaction conflicts during a burst', () => {
     expect(stockTotals(shards)).toMatchObject({ allocated: STOCK, reserved: 0, sold: soldQuantity });
     expect(soldQuantity).toBeLessThanOrEqual(STOCK);
     expect(serials).toHaveLength(soldQuantity);
+    expect(new Set(serials).size).toBe(soldQuantity);
 
     // The cap holds for every NIK, and its counter matches what it holds.
     const nikOfOrder = new Map(answers.map((answer, at) => [answer.body.orderId, requests[at]?.nik]));

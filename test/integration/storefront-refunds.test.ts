@@ -7,8 +7,8 @@ import {
   reservedOrder,
   runSweeper,
   sendGatewayEvent,
-  serialItemsOf,
   setGatewayFaults,
+  soldStampsOf,
   stockReseller,
   stockShards,
   stockTotals,
@@ -59,7 +59,7 @@ describe('100% refunds', () => {
     });
     expect(second.amountIdr).toBe(payment.amountIdr);
     expect(after.stamps).toEqual(fulfilled.stamps);
-    expect(await serialItemsOf(kuota, placed.orderId)).toHaveLength(2);
+    expect(await soldStampsOf(kuota, placed.orderId)).toHaveLength(2);
     expect(stockTotals(await stockShards(kuota, 'R01')).sold).toBe(soldBefore);
   });
 

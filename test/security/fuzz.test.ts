@@ -3,7 +3,9 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { z } from 'zod';
 import { allRoutes, type RouteDefinition } from '../../lib/api/routes.js';
+import { STOREFRONT_ORDER_ID_PATTERN } from '../../lib/domain/identifiers.js';
 import { MAX_STAMPS_PER_QUOTA_ORDER, QUOTA_ORDER_STATUSES } from '../../lib/domain/quota-order.js';
+import { decodeSerial } from '../../lib/domain/serials.js';
 import {
   MAX_STAMPS_PER_STOREFRONT_ORDER,
   REJECTION_REASONS,
@@ -406,7 +408,7 @@ const requestFor = (route: RouteDefinition): fc.Arbitrary<FuzzRequest> => {
 const iso = z.iso.datetime({ offset: true });
 const StoredStorefrontOrder = z
   .looseObject({
-    orderId: z.string().regex(/^SO_[0-9A-Z]{26}$/),
+    orderId: z.string().regex(STOREFRONT_ORDER_ID_PATTERN),
     resellerId: z.string().regex(/^R[0-9]{2}$/),
     nikHash: z.string().min(20),
     quantity: z.number().int().min(1).max(MAX_STAMPS_PER_STOREFRONT_ORDER),
@@ -549,16 +551,20 @@ it(`answers ${TOTAL_CASES} fuzzed requests over every route without a 5xx, and l
     { timeoutMs: 60_000, intervalMs: 1_000 },
   );
   const problems: string[] = [];
-  const serials = new Set(
-    items.filter((item) => String(item.pk).startsWith('SERIAL#')).map((item) => String(item.serial)),
-  );
+  // A serial belongs to one order: it decodes (under the issuer's key) to the order holding it, once.
+  const serialHolders = new Map<string, string>();
   for (const item of items) {
     if (String(item.pk).startsWith('SORDER#') && item.sk === 'ORDER') {
       const parsed = StoredStorefrontOrder.safeParse(item);
       if (!parsed.success)
         problems.push(`${item.pk}: ${parsed.error.issues.map((issue) => issue.message).join('; ')}`);
-      for (const serial of (item.stamps as string[] | undefined) ?? [])
-        if (!serials.has(serial)) problems.push(`${item.pk}: serial ${serial} has no stamp item`);
+      for (const serial of (item.stamps as string[] | undefined) ?? []) {
+        if (decodeSerial(kuota.secrets.serialKey, serial)?.orderId !== item.orderId)
+          problems.push(`${item.pk}: serial ${serial} does not decode to its order`);
+        const holder = serialHolders.get(serial);
+        if (holder) problems.push(`${item.pk}: serial ${serial} is also held by ${holder}`);
+        serialHolders.set(serial, String(item.pk));
+      }
     }
     if (String(item.sk).startsWith('QUOTA_ORDER#')) {
       const parsed = StoredQuotaOrder.safeParse(item);

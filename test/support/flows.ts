@@ -3,6 +3,7 @@ import { DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dy
 import { expect } from 'vitest';
 import { clearFaults, setFaultPlan } from '../../lib/adapters/fault-injection.js';
 import { hashNik } from '../../lib/domain/nik.js';
+import { decodeSerial } from '../../lib/domain/serials.js';
 import { jakartaDay } from '../../lib/domain/storefront-order.js';
 import { signPayload } from '../../lib/domain/webhook-signature.js';
 import { MainKeys } from '../../lib/infra/resources.js';
@@ -370,8 +371,30 @@ export const nikDayCount = async (kuota: TestCloud, nik: string, day = jakartaDa
   return result.Item ? Number(result.Item.count ?? 0) : 0;
 };
 
-export const serialItemsOf = async (kuota: TestCloud, orderId: string) =>
-  (await scanMain(kuota, 'SERIAL#')).filter((item) => item.orderId === orderId);
+/**
+ * The stamps an order sold, as the public verification answers them: each of the order's serials is
+ * looked up through `GET /v1/stamps/{serial}` and kept when it names this order's reseller and decodes
+ * (under the issuer's key) to this very order. A serial that was never sold, or belongs elsewhere, is
+ * left out, so a count of these is the count of stamps the order really sold.
+ */
+export const soldStampsOf = async (kuota: TestCloud, orderId: string) => {
+  const [order] = (await scanMain(kuota, `SORDER#${orderId}`)).filter((item) => item.sk === 'ORDER');
+  const serials = (order?.stamps as string[] | undefined) ?? [];
+  const answers = await Promise.all(serials.map((serial) => kuota.api.get(`/v1/stamps/${serial}`)));
+  return answers
+    .map((answer, index) => ({ answer, serial: serials[index] ?? '' }))
+    .filter(
+      ({ answer, serial }) =>
+        answer.status === 200 &&
+        answer.body.resellerId === order?.resellerId &&
+        decodeSerial(kuota.secrets.serialKey, serial)?.orderId === orderId,
+    )
+    .map(({ answer }) => answer.body as { serial: string; status: string; resellerId: string });
+};
+
+/** Every serial held by any storefront order (with repeats, if there ever were any). */
+export const serialsOfAllOrders = async (kuota: TestCloud): Promise<string[]> =>
+  (await storefrontOrderItems(kuota)).flatMap((order) => (order.stamps as string[] | undefined) ?? []);
 
 /** `npm run ledger:check` over this test's table: shards, ledger entries and quota orders must agree. */
 export const ledgerReport = (kuota: TestCloud) => {
