@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_CLIENT_INTAKE_PER_MINUTE } from './infra/edge.js';
 import { EnvVar } from './infra/resources.js';
 
 /**
@@ -31,7 +32,8 @@ const ConfigSchema = z.object({
   reservationTtlSeconds: positiveInt(15 * 60),
   nikDailyCap: positiveInt(5),
   nikIntakePerMinute: positiveInt(10),
-  clientIntakePerMinute: positiveInt(600),
+  /** The edge's per-client intake limit (WAF on AWS, the local gateway here: lib/infra/edge.ts). */
+  clientIntakePerMinute: positiveInt(DEFAULT_CLIENT_INTAKE_PER_MINUTE),
   deadLetterQueueUrls: z.object({
     allocation: z.url(),
     storefrontOrders: z.url(),

@@ -16,9 +16,10 @@ import {
 } from 'aws-cdk-lib/aws-apigateway';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
+import { CfnWebACL, CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import type { RouteAuth, RouteDefinition } from '../../lib/api/routes.js';
+import { DEFAULT_CLIENT_INTAKE_PER_MINUTE, StorefrontIntakeRateRule } from '../../lib/infra/edge.js';
 import { AUTHORIZER_CACHE_SECONDS } from '../../lib/infra/functions.js';
 import type { Stage } from '../stage.js';
 
@@ -38,8 +39,13 @@ export interface KuotaApiProps {
   readonly functionFor: (route: RouteDefinition) => IFunction;
   readonly authorizerFunction: IFunction | undefined;
   readonly fallbackFunction: IFunction;
-  /** A WAFv2 web ACL (REGIONAL) to associate with the stage, owned outside this stack. */
+  /**
+   * A WAFv2 web ACL (REGIONAL) owned outside this stack, to associate instead of the stack's own (which
+   * carries the edge limits of lib/infra/edge.ts); the owner must carry those limits too.
+   */
   readonly webAclArn?: string;
+  /** The per-client storefront intake limit per window (the WAF rate-based rule). */
+  readonly clientIntakePerMinute?: number;
 }
 
 /** API Gateway's error body in the API's own error shape (see lib/http/middleware.ts). */
@@ -60,6 +66,8 @@ export class KuotaApi extends Construct {
   readonly methods: ReadonlyMap<string, Method>;
   /** The fallback ANY methods, by resource path. */
   readonly fallbackMethods: ReadonlyMap<string, Method>;
+  /** The stack's own web ACL (absent when one owned elsewhere is passed as `webAclArn`). */
+  readonly webAcl: CfnWebACL | undefined;
 
   constructor(scope: Construct, id: string, props: KuotaApiProps) {
     super(scope, id);
@@ -184,22 +192,83 @@ export class KuotaApi extends Construct {
     this.methods = methods;
     this.fallbackMethods = fallbackMethods;
 
-    if (props.webAclArn) {
-      new CfnWebACLAssociation(this, 'WebAcl', {
-        resourceArn: this.api.deploymentStage.stageArn,
-        webAclArn: props.webAclArn,
-      });
-    } else {
-      Validations.of(this.api).acknowledge({
-        id: 'AwsSolutions-APIG3',
-        reason:
-          'No web ACL is passed for this stage (context "webAclArn"). The REST API was chosen so one can be ' +
-          'attached: the account-level WAFv2 ACL (managed rule groups, IP reputation) is owned by platform ' +
-          'security and associated via that context. Until then stage throttling bounds abuse and every ' +
-          'non-public route needs an API key checked by the authorizer.',
-      });
-    }
+    this.webAcl = props.webAclArn ? undefined : this.edgeWebAcl(props);
+    new CfnWebACLAssociation(this, 'WebAcl', {
+      resourceArn: this.api.deploymentStage.stageArn,
+      webAclArn: props.webAclArn ?? this.webAcl?.attrArn ?? '',
+    });
     this.acknowledgeFindings(props);
+  }
+
+  /**
+   * The edge limits (lib/infra/edge.ts) as a WAF web ACL: per source IP, at most `clientIntakePerMinute`
+   * storefront orders per 60 s, answered 429 with Retry-After in the API's error shape. Counted by WAF,
+   * so the limit costs no Lambda and no DynamoDB write.
+   */
+  private edgeWebAcl(props: KuotaApiProps): CfnWebACL {
+    const rule = StorefrontIntakeRateRule;
+    const limit = Math.max(
+      rule.minimumLimit,
+      props.clientIntakePerMinute ?? DEFAULT_CLIENT_INTAKE_PER_MINUTE,
+    );
+    const visibility = (metricName: string) => ({
+      cloudWatchMetricsEnabled: true,
+      sampledRequestsEnabled: true,
+      metricName,
+    });
+    return new CfnWebACL(this, 'EdgeAcl', {
+      name: `${props.prefix}-edge`,
+      scope: 'REGIONAL',
+      defaultAction: { allow: {} },
+      visibilityConfig: visibility(`${props.prefix}-edge`),
+      customResponseBodies: {
+        RateLimited: { contentType: 'APPLICATION_JSON', content: rule.response.body },
+      },
+      rules: [
+        {
+          name: rule.name,
+          priority: 0,
+          action: {
+            block: {
+              customResponse: {
+                responseCode: rule.response.statusCode,
+                customResponseBodyKey: 'RateLimited',
+                responseHeaders: [{ name: 'Retry-After', value: String(rule.response.retryAfterSeconds) }],
+              },
+            },
+          },
+          statement: {
+            rateBasedStatement: {
+              aggregateKeyType: 'IP',
+              evaluationWindowSec: rule.windowSeconds,
+              limit,
+              scopeDownStatement: {
+                andStatement: {
+                  statements: [
+                    {
+                      byteMatchStatement: {
+                        fieldToMatch: { method: {} },
+                        positionalConstraint: 'EXACTLY',
+                        searchString: rule.method,
+                        textTransformations: [{ priority: 0, type: 'NONE' }],
+                      },
+                    },
+                    {
+                      regexMatchStatement: {
+                        fieldToMatch: { uriPath: {} },
+                        regexString: rule.pathRegex,
+                        textTransformations: [{ priority: 0, type: 'NONE' }],
+                      },
+                    },
+                  ],
+                },
+              },
+            },
+          },
+          visibilityConfig: visibility(rule.name),
+        },
+      ],
+    });
   }
 
   private addGatewayResponses(): void {

@@ -2,14 +2,13 @@ import { routes } from '../../lib/api/routes.js';
 import { httpHandler } from '../../lib/http/handler.js';
 import { placeOrder } from '../../lib/usecases/storefront.js';
 
-export const handler = httpHandler(routes.placeOrder, async ({ params, body, idempotencyKey, event }) => {
+export const handler = httpHandler(routes.placeOrder, async ({ params, body, idempotencyKey }) => {
   const placed = await placeOrder(
     {
       resellerId: params.resellerId,
       nik: body.nik,
       quantity: body.quantity,
       idempotencyKey,
-      clientId: event.requestContext.identity?.sourceIp ?? 'unknown',
     },
     () => new Date(),
   );

@@ -478,27 +478,71 @@ export const storefrontStore = {
     return { items: result.Items ?? [], cursor: result.LastEvaluatedKey };
   },
 
-  /** Scalper evidence: which storefronts a NIK ordered from today. Written at intake, read by alerts. */
-  /** Returns true when this is the NIK's first order at this storefront today. */
-  async noteNikStorefront(nikHash: string, day: string, resellerId: string, at: string): Promise<boolean> {
-    const result = await storeCall(() =>
-      dynamo().send(
-        new UpdateCommand({
-          TableName: table(),
-          Key: MainKeys.nikStorefront(nikHash, day, resellerId),
-          UpdateExpression:
-            'SET lastAt = :at, entity = :entity, purgeAt = if_not_exists(purgeAt, :purgeAt) ADD attempts :one',
-          ExpressionAttributeValues: {
-            ':at': at,
-            ':one': 1,
-            ':entity': 'NikStorefront',
-            ':purgeAt': Math.floor(Date.parse(at) / 1000) + 3 * 86_400,
-          },
-          ReturnValues: 'UPDATED_NEW',
-        }),
-      ),
+  /**
+   * Counts one order of a NIK in the current minute (refused, with no write applied, once the NIK is at
+   * `limit`) and notes the storefront among those it ordered from today. One write in the usual case
+   * (the NIK's first order this minute); a second order in the same minute costs a failed conditional
+   * write before the counting one.
+   */
+  async noteNikIntake(input: {
+    nikHash: string;
+    day: string;
+    resellerId: string;
+    window: string;
+    limit: number;
+    at: string;
+  }): Promise<{ allowed: false } | { allowed: true; storefronts: string[]; firstAtThisStorefront: boolean }> {
+    const key = MainKeys.nikIntake(input.nikHash, input.day);
+    const common = {
+      ':at': input.at,
+      ':storefront': new Set([input.resellerId]),
+    };
+    const attempt = async (set: string, add: string, condition: string, values: Record<string, unknown>) => {
+      try {
+        const result = await storeCall(() =>
+          dynamo().send(
+            new UpdateCommand({
+              TableName: table(),
+              Key: key,
+              UpdateExpression: `SET ${set} ADD storefronts :storefront${add}`,
+              ConditionExpression: condition,
+              ExpressionAttributeNames: { '#window': 'window', '#count': 'windowCount' },
+              ExpressionAttributeValues: { ...common, ...values },
+              ReturnValues: 'UPDATED_OLD',
+            }),
+          ),
+        );
+        const before = result.Attributes?.storefronts;
+        const earlier = before instanceof Set ? [...before].map(String) : [];
+        return {
+          allowed: true as const,
+          storefronts: [...new Set([...earlier, input.resellerId])],
+          firstAtThisStorefront: !earlier.includes(input.resellerId),
+        };
+      } catch (error) {
+        if (error instanceof ConditionFailed) return undefined;
+        throw error;
+      }
+    };
+    const inNewWindow = await attempt(
+      '#window = :window, #count = :one, lastAt = :at, entity = :entity, purgeAt = if_not_exists(purgeAt, :purgeAt)',
+      '',
+      'attribute_not_exists(#window) OR #window <> :window',
+      {
+        ':window': input.window,
+        ':one': 1,
+        ':entity': 'NikIntake',
+        ':purgeAt': Math.floor(Date.parse(input.at) / 1000) + 3 * 86_400,
+      },
     );
-    return Number(result.Attributes?.attempts ?? 0) === 1;
+    if (inNewWindow) return inNewWindow;
+    const inThisWindow = await attempt(
+      'lastAt = :at',
+      ', #count :one',
+      '#window = :window AND #count < :limit',
+      { ':window': input.window, ':one': 1, ':limit': input.limit },
+    );
+    return inThisWindow ?? { allowed: false };
   },
 
   /** One more order settled by the reservation queue in this minute (on one of its counter's shards). */
@@ -550,36 +594,12 @@ export const storefrontStore = {
       ),
     );
     let count = 0;
-    const storefronts: string[] = [];
+    let storefronts: string[] = [];
     for (const item of result.Items ?? []) {
       if (item.sk === 'COUNTER') count = Number(item.count ?? 0);
-      else storefronts.push(String(item.sk).replace('STOREFRONT#', ''));
+      if (item.sk === 'INTAKE' && item.storefronts instanceof Set)
+        storefronts = [...item.storefronts].map(String);
     }
     return { count, storefronts };
-  },
-
-  /**
-   * A fixed-window intake counter (per NIK, per client). Conditional, so a caller over the limit costs one
-   * failed write and no queue message.
-   */
-  async countIntake(subject: string, windowStart: string, limit: number, purgeAt: number): Promise<boolean> {
-    try {
-      await storeCall(() =>
-        dynamo().send(
-          new UpdateCommand({
-            TableName: table(),
-            Key: MainKeys.intakeWindow(subject, windowStart),
-            UpdateExpression: 'ADD #count :one SET purgeAt = if_not_exists(purgeAt, :purgeAt)',
-            ConditionExpression: 'attribute_not_exists(#count) OR #count < :limit',
-            ExpressionAttributeNames: { '#count': 'count' },
-            ExpressionAttributeValues: { ':one': 1, ':limit': limit, ':purgeAt': purgeAt },
-          }),
-        ),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof Error && error.name === 'ConditionFailed') return false;
-      throw error;
-    }
   },
 };

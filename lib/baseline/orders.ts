@@ -1,11 +1,11 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import {
   IdempotencyAlreadyInProgressError,
   IdempotencyValidationError,
   makeIdempotent,
 } from '@aws-lambda-powertools/idempotency';
 import { DomainError, NotFoundError } from '../domain/errors.js';
-import { newId } from '../domain/identifiers.js';
+import { storefrontOrderIdOf } from '../domain/identifiers.js';
 import type { GatewayCapture, PaymentGateway } from '../domain/payment-gateway.js';
 import { jakartaDay } from '../domain/storefront-order.js';
 import { logger } from '../http/logger.js';
@@ -70,7 +70,8 @@ const reserveNow = async (
     if (reserved.reason === 'CLOSED') return refusal(403, 'STOREFRONT_CLOSED', 'this storefront is closed');
     return refusal(409, 'SOLD_OUT', 'this storefront has no stamps left');
   }
-  const orderId = newId('SO', now);
+  // A random id in the storefront order id format (the baseline shares kuota's routes and schemas).
+  const orderId = storefrontOrderIdOf(BigInt(`0x${randomBytes(13).toString('hex')}`));
   const unitPriceIdr = reserved.stock.unitPriceIdr;
   const expiresAt = new Date(now.getTime() + settings.reservationTtlSeconds * 1000);
   try {

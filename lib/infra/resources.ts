@@ -215,15 +215,11 @@ export const MainKeys = {
   refundLookup: (refundId: string) => ({ pk: `REFUND#${refundId}`, sk: 'REFUND' }),
   /** The buyer's national counter for one Asia/Jakarta day; the NIK appears only as its HMAC. */
   nikDay: (nikHash: string, day: string) => ({ pk: `NIKDAY#${nikHash}#${day}`, sk: 'COUNTER' }),
-  /** Which storefronts one NIK has ordered from today (scalper evidence for the regulator). */
-  nikStorefront: (nikHash: string, day: string, resellerId: string) => ({
-    pk: `NIKDAY#${nikHash}#${day}`,
-    sk: `STOREFRONT#${resellerId}`,
-  }),
-  intakeWindow: (subject: string, windowStart: string) => ({
-    pk: `RATE#${subject}#${windowStart}`,
-    sk: 'WINDOW',
-  }),
+  /**
+   * One NIK's intake today: its per-minute order count (the per-NIK limit) and the storefronts it ordered
+   * from (scalper evidence for the regulator), in one item so an order costs one write for both.
+   */
+  nikIntake: (nikHash: string, day: string) => ({ pk: `NIKDAY#${nikHash}#${day}`, sk: 'INTAKE' }),
   /**
    * Work-index partitions of refunds awaiting the gateway's confirmation, spread over buckets. (Orders
    * themselves are not indexed: their timers are durable messages.)

@@ -15,6 +15,8 @@ import type {
 } from 'aws-lambda';
 import { routeMatcher } from '../api/route-match.js';
 import { allRoutes, type RouteDefinition } from '../api/routes.js';
+import { config } from '../config.js';
+import { fixedWindowLimiter, StorefrontIntakeRateRule } from '../infra/edge.js';
 import {
   AUTHORIZER_CACHE_SECONDS,
   type BackgroundFunctionSpec,
@@ -160,6 +162,25 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
     return { ...(result.context ?? {}), principalId: result.principalId };
   };
 
+  // The stage's WAF rate-based rule, as the gateway in front of the functions (see lib/infra/edge.ts).
+  const intakeRule = new RegExp(StorefrontIntakeRateRule.pathRegex);
+  let intakeLimiter: ReturnType<typeof fixedWindowLimiter> | undefined;
+  const edgeRefusal = (method: string, path: string, sourceIp: string): APIGatewayProxyResult | undefined => {
+    if (method !== StorefrontIntakeRateRule.method || !intakeRule.test(path)) return undefined;
+    intakeLimiter ??= fixedWindowLimiter(
+      Math.max(StorefrontIntakeRateRule.minimumLimit, config().clientIntakePerMinute),
+      StorefrontIntakeRateRule.windowSeconds,
+    );
+    const retryAfter = intakeLimiter.admit(sourceIp, Date.now());
+    if (retryAfter === undefined) return undefined;
+    const { response } = StorefrontIntakeRateRule;
+    return {
+      statusCode: response.statusCode,
+      headers: { 'content-type': 'application/json; charset=utf-8', 'retry-after': String(retryAfter) },
+      body: response.body,
+    };
+  };
+
   const handleHttp = async (request: IncomingMessage, response: ServerResponse) => {
     const started = Date.now();
     const url = new URL(request.url ?? '/', 'http://localhost');
@@ -227,6 +248,8 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
         stage: 'local',
       },
     };
+    const refused = edgeRefusal(method, url.pathname, event.requestContext.identity.sourceIp);
+    if (refused) return send(refused);
     if (!route) return send(await invoke<APIGatewayProxyResult>(fallbackFunction, event));
     if (route.auth === 'reseller' || route.auth === 'regulator') {
       const authorization = Object.entries(headers).find(

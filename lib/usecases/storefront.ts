@@ -39,7 +39,6 @@ const minuteWindow = (now: Date) => {
   return {
     start: start.toISOString().slice(0, 16),
     retryAfterSeconds: Math.max(1, Math.ceil((start.getTime() + 60_000 - now.getTime()) / 1000)),
-    purgeAt: Math.floor(start.getTime() / 1000) + 3_600,
   };
 };
 
@@ -89,7 +88,7 @@ const replay = (existing: StorefrontOrder, requestHash: string, tokenKey: string
  * 202 with its place and an ETA; the reservation consumer takes it from there.
  */
 export const placeOrder = async (
-  input: { resellerId: string; nik: string; quantity: number; idempotencyKey: string; clientId: string },
+  input: { resellerId: string; nik: string; quantity: number; idempotencyKey: string },
   now: () => Date,
   settings: ReservationSettings = reservationSettings(),
 ): Promise<PlacedOrder> => {
@@ -121,29 +120,29 @@ export const placeOrder = async (
   // The reservation's first reads overlap the intake's own checks (one round trip instead of two).
   const prefetched = prefetchReservation(input.resellerId, nikHash, jakartaDay(at), reserveRetry);
   prefetched.catch(() => undefined);
-  const [, nikAllowed, clientAllowed, backlog] = await Promise.all([
-    // Scalper evidence (which storefronts a NIK tried today); a failure never loses the order.
-    noteScalperEvidence(nikHash, jakartaDay(at), input.resellerId, at.toISOString()).catch((error: unknown) =>
-      logger.warn('could not note the storefront of an order', { error: String(error) }),
-    ),
+  // The NIK's intake note (its per-minute count and today's storefronts, one write) beside the queue's
+  // depth. The per-client limit is the edge's (WAF; see lib/infra/edge.ts): it costs no write here.
+  const [intake, backlog] = await Promise.all([
     retry(() =>
-      storefrontStore.countIntake(`NIK#${nikHash}`, window.start, limits.nikIntakePerMinute, window.purgeAt),
-    ),
-    retry(() =>
-      storefrontStore.countIntake(
-        `CLIENT#${sha256Hex(input.clientId)}`,
-        window.start,
-        limits.clientIntakePerMinute,
-        window.purgeAt,
-      ),
+      storefrontStore.noteNikIntake({
+        nikHash,
+        day: jakartaDay(at),
+        resellerId: input.resellerId,
+        window: window.start,
+        limit: limits.nikIntakePerMinute,
+        at: at.toISOString(),
+      }),
     ),
     queueDepth(),
   ]);
-  if (!nikAllowed) {
+  if (!intake.allowed) {
     throw new RateLimitedError('too many orders for this NIK; retry later', window.retryAfterSeconds);
   }
-  if (!clientAllowed) {
-    throw new RateLimitedError('too many orders from this client; retry later', window.retryAfterSeconds);
+  if (intake.firstAtThisStorefront) {
+    // Scalper evidence for the regulator; a failure never loses the order.
+    await reportMultiStorefront(nikHash, jakartaDay(at), intake.storefronts, at.toISOString()).catch(
+      (error: unknown) => logger.warn('could not report a multi-storefront NIK', { error: String(error) }),
+    );
   }
 
   const draft: StorefrontOrder = {
@@ -262,15 +261,13 @@ export const MULTI_STOREFRONT_ALERT_THRESHOLD = 3;
 
 export { buyerReference } from '../domain/storefront-order.js';
 
-const noteScalperEvidence = async (nikHash: string, day: string, resellerId: string, at: string) => {
-  const firstAtThisStorefront = await storefrontStore.noteNikStorefront(nikHash, day, resellerId, at);
-  if (!firstAtThisStorefront) return;
-  const { storefronts } = await storefrontStore.readNikDay(nikHash, day);
+/** A NIK at this many storefronts in one day is reported (once a day, with the storefronts). */
+const reportMultiStorefront = async (nikHash: string, day: string, storefronts: string[], at: string) => {
   if (storefronts.length < MULTI_STOREFRONT_ALERT_THRESHOLD) return;
   await mainStore.recordAlert(`NIK_MULTI_STOREFRONT#${nikHash}#${day}`, {
     kind: 'NIK_MULTI_STOREFRONT',
     at,
-    evidence: { buyer: buyerReference(nikHash), day, storefronts: storefronts.sort() },
+    evidence: { buyer: buyerReference(nikHash), day, storefronts: [...storefronts].sort() },
   });
 };
 

@@ -5,6 +5,7 @@ import { deadLetterEnvVarOf } from '../../cdk/stack.js';
 import { isSandboxQueue } from '../../cdk/stage.js';
 import { allRoutes } from '../../lib/api/routes.js';
 import { parseConfig } from '../../lib/config.js';
+import { DEFAULT_CLIENT_INTAKE_PER_MINUTE, StorefrontIntakeRateRule } from '../../lib/infra/edge.js';
 import {
   AUTHORIZER_CACHE_SECONDS,
   type BackgroundFunctionSpec,
@@ -54,6 +55,26 @@ const tableIdByName = (resources: Resources, name: string) =>
   ofType(resources, 'AWS::DynamoDB::Table').find(([, table]) => propsOf(table).TableName === name)?.[0];
 const queueIdByName = (resources: Resources, name: string) =>
   ofType(resources, 'AWS::SQS::Queue').find(([, queue]) => propsOf(queue).QueueName === name)?.[0];
+
+/** The parts of an AWS::WAFv2::WebACL the edge test reads. */
+interface WebAclProperties {
+  readonly Rules?: {
+    Statement: {
+      RateBasedStatement: {
+        ScopeDownStatement: {
+          AndStatement: {
+            Statements: [
+              { ByteMatchStatement: Record<string, unknown> },
+              { RegexMatchStatement: { RegexString: string } },
+            ];
+          };
+        };
+      };
+    };
+    Action: { Block: { CustomResponse: Record<string, unknown> } };
+  }[];
+  readonly CustomResponseBodies: { RateLimited: { Content: string } };
+}
 
 describe('kuota stack, staging', () => {
   let staging: Synthesized;
@@ -581,6 +602,48 @@ describe('kuota stack, staging', () => {
       ],
     });
     staging.template.hasOutput('ApiUrl', {});
+  });
+
+  it("limits each client's storefront orders at the edge: a WAF rate rule on the stage, answering 429 with Retry-After", () => {
+    // Act
+    const acls = ofType(staging.resources, 'AWS::WAFv2::WebACL').map(
+      ([id, acl]) => [id, propsOf(acl)] as const,
+    );
+    const associations = ofType(staging.resources, 'AWS::WAFv2::WebACLAssociation').map(([, a]) =>
+      propsOf(a),
+    );
+    const [aclId, acl] = (acls[0] ?? ['', {}]) as unknown as [string, WebAclProperties];
+    const rule = acl.Rules?.[0];
+
+    // Assert
+    expect(acls).toHaveLength(1);
+    expect(acl).toMatchObject({ Scope: 'REGIONAL', DefaultAction: { Allow: {} } });
+    expect(rule?.Statement.RateBasedStatement).toMatchObject({
+      AggregateKeyType: 'IP',
+      EvaluationWindowSec: StorefrontIntakeRateRule.windowSeconds,
+      Limit: DEFAULT_CLIENT_INTAKE_PER_MINUTE,
+    });
+    const [method, path] =
+      rule?.Statement.RateBasedStatement.ScopeDownStatement.AndStatement.Statements ?? [];
+    expect(method?.ByteMatchStatement).toMatchObject({ SearchString: 'POST', FieldToMatch: { Method: {} } });
+    const pathRegex = new RegExp(path?.RegexMatchStatement.RegexString ?? '');
+    for (const path of ['/v1/storefronts/R01/orders', '/staging/v1/storefronts/R26/orders'])
+      expect(pathRegex.test(path)).toBe(true);
+    for (const path of [
+      '/v1/storefronts/R01/orders/SO_X',
+      '/v1/storefronts/R01/offer',
+      '/v1/wholesale/quota-orders',
+    ])
+      expect(pathRegex.test(path)).toBe(false);
+    expect(rule?.Action.Block.CustomResponse).toMatchObject({
+      ResponseCode: 429,
+      ResponseHeaders: [{ Name: 'Retry-After', Value: '60' }],
+    });
+    expect(JSON.parse(acl.CustomResponseBodies.RateLimited.Content)).toMatchObject({
+      error: { code: 'RATE_LIMITED' },
+    });
+    expect(associations).toHaveLength(1);
+    expect(associations[0]?.WebACLArn).toEqual({ 'Fn::GetAtt': [aclId, 'Arn'] });
   });
 });
 

@@ -194,7 +194,7 @@ describe('order tokens and idempotency', () => {
     const otherStorefront = await kuota.api.get(mine.body.statusUrl.replace('/R01/', '/R02/'), {
       headers: { 'order-token': mine.body.orderToken },
     });
-    const nonexistent = await kuota.api.get(`/v1/storefronts/R01/orders/SO_${'0'.repeat(26)}`, {
+    const nonexistent = await kuota.api.get(`/v1/storefronts/R01/orders/SO_${'0'.repeat(21)}`, {
       headers: { 'order-token': mine.body.orderToken },
     });
 

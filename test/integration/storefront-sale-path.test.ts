@@ -83,7 +83,9 @@ describe('the sale path', () => {
     const nik = validNik(2_001);
     const first = await placeOrder(kuota, 'R02', nik, 1, key);
     const counters = async () =>
-      (await scanMain(kuota, 'RATE#')).reduce((sum, item) => sum + Number(item.count ?? 0), 0);
+      (await scanMain(kuota, 'NIKDAY#'))
+        .filter((item) => item.sk === 'INTAKE')
+        .reduce((sum, item) => sum + Number(item.windowCount ?? 0), 0);
     const countersBefore = await counters();
     const reservation = vi.spyOn(queues, 'requestReservation');
     const timers = vi.spyOn(queues, 'armOrderTimer');
