@@ -6,6 +6,9 @@ import { EnvVar } from './infra/resources.js';
  * Configuration is parsed once, at cold start. A missing or malformed variable fails loudly with every
  * problem named, instead of surfacing later as an `undefined` deep inside a request.
  */
+/** The local stack's civil-registry population (public: it is synthetic; README, "Sample people"). */
+export const DEFAULT_CIVIL_REGISTRY_SEED = 'kuota-sandbox-population-1';
+
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
 /** A probability for an injected DynamoDB fault; unset means 0 (no faults). */
@@ -42,6 +45,8 @@ const ConfigSchema = z.object({
   }),
   /** A reservation is reconciled with the gateway this long after it was made (a lost webhook still fulfils). */
   reconcileAfterSeconds: positiveInt(60),
+  /** The simulated civil registry's population follows from this seed (sandbox only; see lib/sandbox). */
+  civilRegistrySeed: z.string().min(8).default(DEFAULT_CIVIL_REGISTRY_SEED),
   /** Time intake spends reserving at once before it queues the order instead (202). */
   intakeReserveBudgetMs: positiveInt(1_500),
   idleStockDays: z.coerce.number().positive().default(2),
@@ -92,6 +97,7 @@ export const parseConfig = (env: NodeJS.ProcessEnv): Config => {
       webhookDelivery: env[EnvVar.webhookDeliveryDlqUrl],
     },
     reconcileAfterSeconds: env[EnvVar.reconcileAfterSeconds],
+    civilRegistrySeed: env[EnvVar.civilRegistrySeed] || undefined,
     intakeReserveBudgetMs: env[EnvVar.intakeReserveBudgetMs],
     idleStockDays: env[EnvVar.idleStockDays],
     refundSlaSeconds: env[EnvVar.refundSlaSeconds],
@@ -120,6 +126,7 @@ export const parseConfig = (env: NodeJS.ProcessEnv): Config => {
       storefrontOrderQueueUrl: EnvVar.storefrontOrderQueueUrl,
       storefrontTimerQueueUrl: EnvVar.storefrontTimerQueueUrl,
       reconcileAfterSeconds: EnvVar.reconcileAfterSeconds,
+      civilRegistrySeed: EnvVar.civilRegistrySeed,
       intakeReserveBudgetMs: EnvVar.intakeReserveBudgetMs,
       reservationTtlSeconds: EnvVar.reservationTtlSeconds,
       nikDailyCap: EnvVar.nikDailyCap,

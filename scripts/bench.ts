@@ -25,6 +25,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { identityOf, registeredNik } from '../lib/surge/nik.js';
 
 const intFromEnv = (name: string, fallback: number): number => {
   const value = Number(process.env[name] ?? fallback);
@@ -67,8 +68,7 @@ const sleep = (ms: number) => new Promise((resolveSleep) => setTimeout(resolveSl
 type Design = 'kuota' | 'baseline';
 
 /** NIKs that pass every rule (province 31, women's birth dates), distinct for n < 139,972. */
-const validNik = (n: number): string =>
-  `317401${String(41 + (n % 28)).padStart(2, '0')}0890${String(1 + (n % 9998)).padStart(4, '0')}`;
+const validNik = (n: number): string => registeredNik(n);
 
 /** A small deterministic generator, so both designs get exactly the same workload in a round. */
 const mulberry32 = (seed: number) => {
@@ -539,7 +539,7 @@ const main = async () => {
       for (let attempt = 0; attempt < 30; attempt += 1) {
         const answer = await call(`${base}/v1/storefronts/${resellerId}/orders`, 'POST', {
           headers: { 'idempotency-key': key },
-          body: { nik, quantity },
+          body: { nik, quantity, ...identityOf(nik) },
         });
         intakeMs.push(answer.ms);
         statusTally.add('intake', answer.status);

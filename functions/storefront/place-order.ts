@@ -7,6 +7,8 @@ export const handler = httpHandler(routes.placeOrder, async ({ params, body, ide
     {
       resellerId: params.resellerId,
       nik: body.nik,
+      fullName: body.fullName,
+      birthDate: body.birthDate,
       quantity: body.quantity,
       idempotencyKey,
     },

@@ -491,7 +491,10 @@ export const storefrontStore = {
     window: string;
     limit: number;
     at: string;
-  }): Promise<{ allowed: false } | { allowed: true; storefronts: string[]; firstAtThisStorefront: boolean }> {
+  }): Promise<
+    | { allowed: false }
+    | { allowed: true; storefronts: string[]; firstAtThisStorefront: boolean; verifiedClaim?: string }
+  > {
     const key = MainKeys.nikIntake(input.nikHash, input.day);
     const common = {
       ':at': input.at,
@@ -508,16 +511,18 @@ export const storefrontStore = {
               ConditionExpression: condition,
               ExpressionAttributeNames: { '#window': 'window', '#count': 'windowCount' },
               ExpressionAttributeValues: { ...common, ...values },
-              ReturnValues: 'UPDATED_OLD',
+              ReturnValues: 'ALL_OLD',
             }),
           ),
         );
         const before = result.Attributes?.storefronts;
         const earlier = before instanceof Set ? [...before].map(String) : [];
+        const verifiedClaim = result.Attributes?.verifiedClaim;
         return {
           allowed: true as const,
           storefronts: [...new Set([...earlier, input.resellerId])],
           firstAtThisStorefront: !earlier.includes(input.resellerId),
+          ...(typeof verifiedClaim === 'string' ? { verifiedClaim } : {}),
         };
       } catch (error) {
         if (error instanceof ConditionFailed) return undefined;
@@ -543,6 +548,20 @@ export const storefrontStore = {
       { ':window': input.window, ':one': 1, ':limit': input.limit },
     );
     return inThisWindow ?? { allowed: false };
+  },
+
+  /** The claim (its keyed hash) the civil registry confirmed for this NIK today: no second check today. */
+  async rememberVerifiedClaim(nikHash: string, day: string, claim: string): Promise<void> {
+    await storeCall(() =>
+      dynamo().send(
+        new UpdateCommand({
+          TableName: table(),
+          Key: MainKeys.nikIntake(nikHash, day),
+          UpdateExpression: 'SET verifiedClaim = :claim',
+          ExpressionAttributeValues: { ':claim': claim },
+        }),
+      ),
+    );
   },
 
   /** One more order settled by the reservation queue in this minute (on one of its counter's shards). */

@@ -20,6 +20,10 @@ export const ErrorBody = z
       code: z.string().meta({ example: 'VALIDATION_FAILED' }),
       message: z.string(),
       issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+      reason: z
+        .string()
+        .optional()
+        .meta({ description: 'Why, when a code has several causes (e.g. NIK_NOT_REGISTERED)' }),
       requestId: z.string().optional(),
     }),
   })
@@ -128,16 +132,23 @@ export const WebhookFaults = z.strictObject({
   delayMs: z.number().int().min(0).max(900_000, 'must be at most 900000 (SQS delay limit)').default(0),
   reorder: z.boolean().default(false),
 });
+/** The simulated civil registry: how often it is down, and how long each check takes. */
+export const RegistryFaults = z.strictObject({
+  unavailableRate: Rate.default(0),
+  latencyMs: z.number().int().min(0).max(10_000, 'must be at most 10000').default(0),
+});
 export const SandboxFaultsBody = z
   .strictObject({
     taxAuthority: WebhookFaults.optional(),
     paymentGateway: WebhookFaults.optional(),
+    civilRegistry: RegistryFaults.optional(),
   })
   .meta({ id: 'SandboxFaults' });
 export const SandboxFaultsView = z
-  .object({ taxAuthority: WebhookFaults, paymentGateway: WebhookFaults })
+  .object({ taxAuthority: WebhookFaults, paymentGateway: WebhookFaults, civilRegistry: RegistryFaults })
   .meta({ id: 'SandboxFaultsState' });
 export type WebhookFaultSettings = z.infer<typeof WebhookFaults>;
+export type RegistryFaultSettings = z.infer<typeof RegistryFaults>;
 
 export const ResellerIdPath = z.strictObject({
   resellerId: z.string().regex(/^R[0-9]{2}$/, 'must be a reseller id like R01'),
@@ -227,15 +238,34 @@ export const OfferView = z
   })
   .meta({ id: 'Offer' });
 
+/** The identity a buyer gives: NIK, and the name and birth date on the KTP (checked with the civil registry). */
+export const NikField = z
+  .string({ error: 'must be a string of 16 digits' })
+  .superRefine((nik, context) => {
+    const rule = nikViolation(nik);
+    if (rule) context.addIssue({ code: 'custom', message: NIK_RULE_MESSAGES[rule], params: { rule } });
+  })
+  .meta({ description: 'The buyer’s NIK; stored only as a keyed HMAC', example: '3174015708900001' });
+export const FullNameField = z
+  .string({ error: 'must be a string' })
+  .trim()
+  .min(2, 'must be the full name on the KTP')
+  .max(100, 'must be at most 100 characters')
+  .regex(/^[\p{L} .'-]+$/u, "may hold only letters, spaces and . ' -")
+  .meta({
+    description: 'The buyer’s name as on the KTP; checked with the civil registry, never stored',
+    example: 'Siti Rahayu',
+  });
+export const BirthDateField = z.iso.date({ error: 'must be a date, YYYY-MM-DD' }).meta({
+  description: 'The buyer’s birth date as on the KTP; checked, never stored',
+  example: '1990-08-17',
+});
+
 export const PlaceOrderBody = z
   .strictObject({
-    nik: z
-      .string({ error: 'must be a string of 16 digits' })
-      .superRefine((nik, context) => {
-        const rule = nikViolation(nik);
-        if (rule) context.addIssue({ code: 'custom', message: NIK_RULE_MESSAGES[rule], params: { rule } });
-      })
-      .meta({ description: 'The buyer’s NIK; stored only as a keyed HMAC', example: '3174015708900001' }),
+    nik: NikField,
+    fullName: FullNameField,
+    birthDate: BirthDateField,
     quantity: z
       .number({ error: 'must be a number' })
       .int('must be an integer')
@@ -439,3 +469,18 @@ export const AffixBody = z
 export const AffixResult = z
   .object({ outcome: z.enum(['AFFIXED', 'ALREADY_AFFIXED_TO_THIS_DOCUMENT']), stamp: StampStatus })
   .meta({ id: 'AffixResult' });
+
+/** A person of the simulated civil registry (sandbox only: synthetic people, never real ones). */
+export const SandboxPerson = z
+  .object({ nik: z.string(), fullName: z.string(), birthDate: z.string() })
+  .meta({ id: 'SandboxPerson' });
+export const SandboxPersonBody = z
+  .strictObject({ nik: NikField, fullName: FullNameField, birthDate: BirthDateField })
+  .meta({ id: 'SandboxPersonCreate' });
+export const SandboxPeopleQuery = z.strictObject({
+  offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
+  count: z.coerce.number().int().min(1).max(100).default(10),
+});
+export const SandboxPeopleView = z
+  .object({ people: z.array(SandboxPerson), nextOffset: z.number().int() })
+  .meta({ id: 'SandboxPeople' });

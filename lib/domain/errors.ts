@@ -23,6 +23,8 @@ export type ErrorCode =
   | 'STAMP_ALREADY_AFFIXED'
   | 'FEE_CAP_EXCEEDED'
   | 'RATE_LIMITED'
+  | 'IDENTITY_NOT_VERIFIED'
+  | 'IDENTITY_CHECK_UNAVAILABLE'
   | 'CONCURRENT_UPDATE'
   | 'SERVICE_BUSY'
   | 'INTERNAL';
@@ -67,6 +69,32 @@ export class ServiceBusyError extends DomainError {
 export class ConcurrentUpdateError extends DomainError {
   constructor(what: string) {
     super('CONCURRENT_UPDATE', `${what} was changed concurrently`);
+  }
+}
+
+/** The civil registry does not know the NIK, or knows it under another name or birth date. */
+export class IdentityNotVerifiedError extends DomainError {
+  constructor(readonly reason: 'NIK_NOT_REGISTERED' | 'IDENTITY_MISMATCH') {
+    super(
+      'IDENTITY_NOT_VERIFIED',
+      reason === 'NIK_NOT_REGISTERED'
+        ? 'the civil registry has no person with this NIK'
+        : 'the name or birth date does not match the civil registry for this NIK',
+      reason === 'NIK_NOT_REGISTERED'
+        ? [{ path: 'body.nik', message: 'is not registered with the civil registry' }]
+        : [
+            { path: 'body.fullName', message: 'must be the name on the KTP, as the civil registry holds it' },
+            { path: 'body.birthDate', message: 'must be the birth date on the KTP' },
+          ],
+      { reason },
+    );
+  }
+}
+
+/** The civil registry cannot answer now: nothing was reserved; retry after the indicated delay. */
+export class IdentityCheckUnavailableError extends DomainError {
+  constructor(readonly retryAfterSeconds: number) {
+    super('IDENTITY_CHECK_UNAVAILABLE', 'the identity check is unavailable; retry after the indicated delay');
   }
 }
 

@@ -13,6 +13,9 @@ export const HTTP_STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   STAMP_ALREADY_AFFIXED: 409,
   FEE_CAP_EXCEEDED: 422,
   RATE_LIMITED: 429,
+  IDENTITY_NOT_VERIFIED: 422,
+  // The registry, not kuota, is down: the order was not taken, and the client is told when to retry.
+  IDENTITY_CHECK_UNAVAILABLE: 503,
   NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
   IDEMPOTENCY_KEY_REUSED: 409,

@@ -5,6 +5,7 @@ import { RetryableStoreError, translateDynamoError } from '../adapters/dynamo-er
 import {
   DomainError,
   type ErrorIssue,
+  IdentityCheckUnavailableError,
   RateLimitedError,
   ServiceBusyError,
   ValidationError,
@@ -70,7 +71,11 @@ export const errorResponses = (): Middleware => ({
     if (error instanceof DomainError) {
       const statusCode = HTTP_STATUS_BY_CODE[error.code];
       const headers: Record<string, string> = { ...JSON_HEADERS };
-      if (error instanceof ServiceBusyError || error instanceof RateLimitedError) {
+      if (
+        error instanceof ServiceBusyError ||
+        error instanceof RateLimitedError ||
+        error instanceof IdentityCheckUnavailableError
+      ) {
         headers['retry-after'] = String(error.retryAfterSeconds);
       }
       if (error.code === 'METHOD_NOT_ALLOWED' && typeof error.details.allow === 'string') {
@@ -85,6 +90,7 @@ export const errorResponses = (): Middleware => ({
             code: error.code,
             message: error.message,
             ...(error.issues.length > 0 ? { issues: error.issues } : {}),
+            ...(typeof error.details.reason === 'string' ? { reason: error.details.reason } : {}),
             requestId,
           },
         }),

@@ -32,6 +32,7 @@ export const EnvVar = {
   paymentWatchSeconds: 'KUOTA_PAYMENT_WATCH_SECONDS',
   reservationTtlSeconds: 'RESERVATION_TTL_SECONDS',
   reconcileAfterSeconds: 'KUOTA_RECONCILE_AFTER_SECONDS',
+  civilRegistrySeed: 'KUOTA_CIVIL_REGISTRY_SEED',
   intakeReserveBudgetMs: 'KUOTA_INTAKE_RESERVE_BUDGET_MS',
   nikDailyCap: 'KUOTA_NIK_DAILY_CAP',
   nikIntakePerMinute: 'KUOTA_NIK_INTAKE_PER_MINUTE',
@@ -237,4 +238,6 @@ export const SandboxKeys = {
   taxBilling: (billingCode: string) => ({ pk: `TA_BILLING#${billingCode}`, sk: 'BILLING' }),
   taxBillingReference: (reference: string) => ({ pk: `TA_REFERENCE#${reference}`, sk: 'REFERENCE' }),
   faults: { pk: 'FAULTS', sk: 'CONFIG' },
+  /** A person created in the simulated civil registry, keyed by a keyed hash of the NIK. */
+  civilPerson: (key: string) => ({ pk: `CR_PERSON#${key}`, sk: 'PERSON' }),
 } as const;

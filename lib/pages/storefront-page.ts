@@ -36,6 +36,10 @@ export const storefrontPage = (resellerId: string, offer?: unknown): string => `
   <form id="order">
     <label for="nik">NIK (16 digits)</label>
     <input id="nik" name="nik" inputmode="numeric" autocomplete="off" maxlength="16" required>
+    <label for="full-name">Full name (as on the KTP)</label>
+    <input id="full-name" name="fullName" autocomplete="name" maxlength="100" required>
+    <label for="birth-date">Birth date</label>
+    <input id="birth-date" name="birthDate" type="date" required>
     <label for="quantity">Stamps</label>
     <input id="quantity" name="quantity" type="number" min="1" max="5" value="2" required>
     <button id="submit" type="submit">Order</button>
@@ -115,7 +119,12 @@ $('order').addEventListener('submit', async (event) => {
   const res = await api('/v1/storefronts/' + resellerId + '/orders', {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'Idempotency-Key': crypto.randomUUID() },
-    body: JSON.stringify({ nik: $('nik').value.trim(), quantity: Number($('quantity').value) }),
+    body: JSON.stringify({
+      nik: $('nik').value.trim(),
+      fullName: $('full-name').value.trim(),
+      birthDate: $('birth-date').value,
+      quantity: Number($('quantity').value),
+    }),
   });
   if (res.status !== 201 && res.status !== 202) {
     $('submit').disabled = false;

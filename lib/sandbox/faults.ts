@@ -1,13 +1,18 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../adapters/aws-clients.js';
 import { storeCall } from '../adapters/dynamo-errors.js';
-import { type WebhookFaultSettings, WebhookFaults } from '../api/schemas.js';
+import {
+  type RegistryFaultSettings,
+  RegistryFaults,
+  type WebhookFaultSettings,
+  WebhookFaults,
+} from '../api/schemas.js';
 import { config } from '../config.js';
 import { SandboxKeys } from '../infra/resources.js';
 
 /** Webhook faults of the simulated external parties, stored so every sandbox function sees the same. */
 export type Party = 'taxAuthority' | 'paymentGateway';
-export type AllFaults = Record<Party, WebhookFaultSettings>;
+export type AllFaults = Record<Party, WebhookFaultSettings> & { civilRegistry: RegistryFaultSettings };
 
 const NONE: WebhookFaultSettings = WebhookFaults.parse({});
 
@@ -20,6 +25,10 @@ export const readFaults = async (): Promise<AllFaults> => {
   return {
     taxAuthority: { ...NONE, ...(result.Item?.taxAuthority as WebhookFaultSettings | undefined) },
     paymentGateway: { ...NONE, ...(result.Item?.paymentGateway as WebhookFaultSettings | undefined) },
+    civilRegistry: {
+      ...RegistryFaults.parse({}),
+      ...(result.Item?.civilRegistry as RegistryFaultSettings | undefined),
+    },
   };
 };
 

@@ -12,6 +12,7 @@ import {
   type LedgerVerdict,
   type VendorFigures,
 } from './invariants.js';
+import { identityOf } from './nik.js';
 import type { SurgeOptions, WebhookFaultOptions } from './options.js';
 import { type Applicant, type Behaviour, buildPopulation } from './population.js';
 import { seededRandom } from './random.js';
@@ -473,7 +474,7 @@ const surge = async (
       try {
         answer = await http.post(`/v1/storefronts/${record.resellerId}/orders`, {
           headers: { 'idempotency-key': record.key },
-          body: { nik, quantity: record.quantity },
+          body: { nik, quantity: record.quantity, ...identityOf(nik) },
           client: applicant.client,
         });
       } catch (error) {

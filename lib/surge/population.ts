@@ -1,4 +1,4 @@
-import { generateNiks } from './nik.js';
+import { generateRegisteredNiks } from './nik.js';
 import type { SurgeOptions } from './options.js';
 import { type Random, randomInt, sample, seededRandom, weightedIndex } from './random.js';
 
@@ -72,7 +72,8 @@ export const buildPopulation = (options: SurgeOptions, resellerIds: readonly str
   const scalpers = Math.round(options.applicants * options.scalperShare);
   const honest = options.applicants - scalpers;
   const scalperNiks = scalpers === 0 ? 0 : options.scalperNiks || Math.max(1, Math.ceil(scalpers / 4));
-  const niks = generateNiks(random, honest + scalperNiks);
+  // People of the sandbox civil registry: the identity check lets no one else order.
+  const niks = generateRegisteredNiks(random, honest + scalperNiks);
   const times = arrivalTimes(options, options.applicants, random);
   // Popularity: Zipf-like over the storefronts, in a random order so R01 is not always the favourite.
   const ranked = sample(random, resellerIds, resellerIds.length);

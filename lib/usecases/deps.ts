@@ -1,4 +1,6 @@
 import { config } from '../config.js';
+import type { CivilRegistry } from '../domain/civil-registry.js';
+import { sandboxCivilRegistry } from '../sandbox/civil-registry-sandbox.js';
 import { sandboxPaymentGateway } from '../sandbox/payment-gateway-sandbox.js';
 import { sandboxTaxAuthority } from '../sandbox/tax-authority-sandbox.js';
 import { secrets } from '../secrets.js';
@@ -17,6 +19,9 @@ export const quotaOrderDeps = (): QuotaOrderDeps => ({
   billingTtlSeconds: config().billingTtlSeconds,
   now: () => new Date(),
 });
+
+/** The identity check of storefront buyers (the civil registry has no public API: the sandbox stands in). */
+export const civilRegistry = (): CivilRegistry => sandboxCivilRegistry;
 
 export const paymentSettings = async (): Promise<PaymentSettings> => ({
   gateway: sandboxPaymentGateway,

@@ -6,7 +6,20 @@ import { queues } from '../adapters/queues.js';
 import { stockStore } from '../adapters/stock-store.js';
 import { storefrontStore } from '../adapters/storefront-store.js';
 import { config } from '../config.js';
-import { DomainError, NotFoundError, RateLimitedError, ServiceBusyError } from '../domain/errors.js';
+import {
+  type CivilRegistry,
+  CivilRegistryUnavailable,
+  claimHash,
+  type IdentityClaim,
+} from '../domain/civil-registry.js';
+import {
+  DomainError,
+  IdentityCheckUnavailableError,
+  IdentityNotVerifiedError,
+  NotFoundError,
+  RateLimitedError,
+  ServiceBusyError,
+} from '../domain/errors.js';
 import { newId, sha256Hex, storefrontOrderIdFromKey } from '../domain/identifiers.js';
 import { hashNik } from '../domain/nik.js';
 import { sumShards } from '../domain/stock.js';
@@ -21,7 +34,7 @@ import {
 } from '../domain/storefront-order.js';
 import { logger } from '../http/logger.js';
 import { secrets } from '../secrets.js';
-import { reservationSettings } from './deps.js';
+import { civilRegistry, reservationSettings } from './deps.js';
 import { cachedReseller, forgetReseller } from './reseller-cache.js';
 import { attemptReservation, prefetchReservation, type ReservationSettings } from './reservation.js';
 
@@ -88,9 +101,17 @@ const replay = (existing: StorefrontOrder, requestHash: string, tokenKey: string
  * 202 with its place and an ETA; the reservation consumer takes it from there.
  */
 export const placeOrder = async (
-  input: { resellerId: string; nik: string; quantity: number; idempotencyKey: string },
+  input: {
+    resellerId: string;
+    nik: string;
+    fullName: string;
+    birthDate: string;
+    quantity: number;
+    idempotencyKey: string;
+  },
   now: () => Date,
   settings: ReservationSettings = reservationSettings(),
+  registry: CivilRegistry = civilRegistry(),
 ): Promise<PlacedOrder> => {
   // One budget for the whole intake: under throttling it answers 429 well inside the function's timeout
   // instead of retrying step after step into a 504.
@@ -106,7 +127,9 @@ export const placeOrder = async (
 
   const { nikHmacKey } = await secrets();
   const nikHash = hashNik(nikHmacKey, input.nik);
-  const requestHash = sha256Hex(`${nikHash}:${input.quantity}`);
+  const claim = claimHash(nikHmacKey, input);
+  // The claim is part of the body: the same key with another name is another request (409).
+  const requestHash = sha256Hex(`${claim}:${input.quantity}`);
   const orderId = storefrontOrderIdFromKey(input.resellerId, input.idempotencyKey);
   const existing = await retry(() => storefrontStore.getOrder(orderId));
   if (existing) return replay(existing, requestHash, nikHmacKey);
@@ -137,6 +160,10 @@ export const placeOrder = async (
   ]);
   if (!intake.allowed) {
     throw new RateLimitedError('too many orders for this NIK; retry later', window.retryAfterSeconds);
+  }
+  if (intake.verifiedClaim !== claim) {
+    await checkIdentity(registry, input, deadline);
+    await retry(() => storefrontStore.rememberVerifiedClaim(nikHash, jakartaDay(at), claim));
   }
   if (intake.firstAtThisStorefront) {
     // Scalper evidence for the regulator; a failure never loses the order.
@@ -260,6 +287,41 @@ export const retryAfterFor = (
 export const MULTI_STOREFRONT_ALERT_THRESHOLD = 3;
 
 export { buyerReference } from '../domain/storefront-order.js';
+
+/**
+ * The civil registry's check of NIK, name and birth date, asked once per person per day (a confirmed claim
+ * is remembered as its keyed hash on the NIK's intake item). Unknown or mismatched: 422, nothing reserved.
+ * The registry down or slow past the intake's budget: 503 with Retry-After, nothing reserved.
+ */
+const checkIdentity = async (registry: CivilRegistry, claim: IdentityClaim, deadline: number) => {
+  let verdict: Awaited<ReturnType<CivilRegistry['verify']>>;
+  try {
+    verdict = await withDeadline(registry.verify(claim), deadline - Date.now());
+  } catch (error) {
+    if (error instanceof CivilRegistryUnavailable) throw new IdentityCheckUnavailableError(5);
+    throw error;
+  }
+  if (verdict !== 'MATCH') throw new IdentityNotVerifiedError(verdict);
+};
+
+/** The promise's value, or CivilRegistryUnavailable once `ms` have passed. */
+const withDeadline = <T>(promise: Promise<T>, ms: number): Promise<T> =>
+  new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new CivilRegistryUnavailable('the registry did not answer in time')),
+      Math.max(0, ms),
+    );
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
 
 /** A NIK at this many storefronts in one day is reported (once a day, with the storefronts). */
 const reportMultiStorefront = async (nikHash: string, day: string, storefronts: string[], at: string) => {

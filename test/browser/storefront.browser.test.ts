@@ -3,7 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LaunchedChromium, launchChromium, skipBrowser, watchPage } from '../support/browser.js';
 import { startTestCloud, type TestCloud } from '../support/cloud.js';
-import { soldStampsOf, stockReseller, validNik } from '../support/flows.js';
+import { claimOf, soldStampsOf, stockReseller, validNik } from '../support/flows.js';
 
 /**
  * Issue 4: the storefront page, walked in Debian's Chromium (never a downloaded browser): order with a
@@ -38,6 +38,8 @@ describe.skipIf(skipBrowser)('storefront page in Chromium', () => {
 
     // Act
     await page.locator('#nik').fill(validNik(1));
+    await page.locator('#full-name').fill(claimOf(validNik(1)).fullName);
+    await page.locator('#birth-date').fill(claimOf(validNik(1)).birthDate);
     await page.locator('#quantity').fill('2');
     await page.locator('#submit').click();
     await page.locator('#status').waitFor({ state: 'visible' });

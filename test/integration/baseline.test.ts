@@ -7,7 +7,7 @@ import { baselineStore } from '../../lib/baseline/store.js';
 import { provisionBaselineTables } from '../../lib/baseline/tables.js';
 import { signPayload } from '../../lib/domain/webhook-signature.js';
 import { type ApiClient, apiClient, eventually, startTestCloud, type TestCloud } from '../support/cloud.js';
-import { mapLimit, uniqueKey, validNik } from '../support/flows.js';
+import { claimOf, mapLimit, uniqueKey, validNik } from '../support/flows.js';
 
 /**
  * The benchmark's baseline (synchronous reservation on one counter item per reseller, Powertools
@@ -32,7 +32,7 @@ const stock = (resellerId: string, onHand: number, open = true) =>
 const order = (resellerId: string, nik: string, quantity: number, key = uniqueKey('baseline')) =>
   api.post<Record<string, unknown> & { orderId: string; payment: { paymentId: string; amountIdr: number } }>(
     `/v1/storefronts/${resellerId}/orders`,
-    { headers: { 'idempotency-key': key }, body: { nik, quantity } },
+    { headers: { 'idempotency-key': key }, body: { nik, quantity, ...claimOf(nik) } },
   );
 
 beforeAll(async () => {

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NIK_RULE_MESSAGES, type NikRule } from '../../lib/domain/nik.js';
+import { NIK_RULE_MESSAGES, type NikRule, nikViolation } from '../../lib/domain/nik.js';
 import { startTestCloud, type TestCloud } from '../support/cloud.js';
 import {
+  claimOf,
   countMainItems,
   isAccepted,
   placeOrder,
@@ -24,13 +25,24 @@ afterAll(async () => {
   await kuota?.stop();
 });
 
+/** A body with a NIK gets the buyer's name and birth date beside it, as every client sends them. */
+const withClaim = (body: unknown): unknown => {
+  if (!body || typeof body !== 'object' || Array.isArray(body) || 'fullName' in body) return body;
+  const nik = (body as { nik?: unknown }).nik;
+  if (typeof nik !== 'string') return body;
+  return {
+    ...(nikViolation(nik) ? { fullName: 'Siti Rahayu', birthDate: '1990-08-17' } : claimOf(nik)),
+    ...body,
+  };
+};
+
 const post = (body: unknown, options: { resellerId?: string; key?: string | null; raw?: string } = {}) =>
   kuota.api.post(`/v1/storefronts/${options.resellerId ?? 'R01'}/orders`, {
     headers: {
       'content-type': 'application/json',
       ...(options.key === null ? {} : { 'idempotency-key': options.key ?? uniqueKey('bad') }),
     },
-    ...(options.raw !== undefined ? { rawBody: options.raw } : { body }),
+    ...(options.raw !== undefined ? { rawBody: options.raw } : { body: withClaim(body) }),
   });
 
 interface ErrorAnswer {

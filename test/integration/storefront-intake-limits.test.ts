@@ -3,6 +3,7 @@ import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestCloud, type TestCloud } from '../support/cloud.js';
 import {
+  claimOf,
   isAccepted,
   nikDayCount,
   placeOrder,
@@ -81,7 +82,11 @@ describe('intake limits', () => {
     // Act
     const answers = await Promise.all(
       Array.from({ length: CLIENT_LIMIT + 4 }, (_, index) =>
-        postFrom('127.0.0.2', '/v1/storefronts/R03/orders', { nik: validNik(1000 + index), quantity: 1 }),
+        postFrom('127.0.0.2', '/v1/storefronts/R03/orders', {
+          nik: validNik(1000 + index),
+          quantity: 1,
+          ...claimOf(validNik(1000 + index)),
+        }),
       ),
     );
     const otherClient = await placeOrder(kuota, 'R03', validNik(2000), 1);

@@ -16,6 +16,7 @@ import { generateNik } from '../../lib/surge/nik.js';
 import { seededRandom } from '../../lib/surge/random.js';
 import { ledgerCheckOf } from '../../lib/surge/stack.js';
 import { eventually, startTestCloud, type TestCloud } from '../support/cloud.js';
+import { claimOf, validNik as registeredNik } from '../support/flows.js';
 import { buyStock, freshKey, inParallel, mainTable, scanTable } from './support.js';
 
 /**
@@ -56,13 +57,13 @@ beforeAll(async () => {
     real.quotaOrderIds.push(created.body.id);
     real.billingCodes.push(created.body.billingCode);
   }
-  const random = seededRandom(SEED);
+  const buyerNik = (i: number) => registeredNik(7_000 + i);
   for (let i = 0; i < 2; i += 1) {
     const placed = await kuota.api.post<{ orderId: string; orderToken: string; statusUrl: string }>(
       '/v1/storefronts/R01/orders',
       {
         headers: { 'idempotency-key': freshKey('fuzz-order') },
-        body: { nik: generateNik(random), quantity: 2 },
+        body: { nik: buyerNik(i), quantity: 2, ...claimOf(buyerNik(i)) },
       },
     );
     real.storefrontOrderIds.push(placed.body.orderId);
@@ -160,6 +161,8 @@ const makeValueFor = (name: string): fc.Arbitrary<unknown> => {
       fc.integer({ min: 1, max: MAX_STAMPS_PER_QUOTA_ORDER }),
     ),
     nik: fc.oneof(validNik, digits(16), nastyString),
+    fullName: fc.oneof(fc.constantFrom('Siti Rahayu', 'BUDI SANTOSO'), nastyString),
+    birthDate: fc.oneof(fc.constantFrom('1990-08-17', '1990-02-30'), isoDate, nastyString),
     amountIdr: fc.oneof(numeric, fc.integer({ min: 0, max: 100_000 })),
     serviceFeeIdr: fc.oneof(numeric, fc.integer({ min: 0, max: 3_000 })),
     serviceFeeCapIdr: fc.oneof(numeric, fc.integer({ min: 0, max: 3_000 })),

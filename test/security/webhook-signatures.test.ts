@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SIGNATURE_TOLERANCE_SECONDS, signPayload } from '../../lib/domain/webhook-signature.js';
 import { eventually, startTestCloud, type TestCloud } from '../support/cloud.js';
-import { isAccepted } from '../support/flows.js';
+import { claimOf, isAccepted, validNik } from '../support/flows.js';
 import { buyStock, freshKey } from './support.js';
 
 /**
@@ -170,7 +170,10 @@ describe('payment gateway events', () => {
     if (!reseller) throw new Error('no R05');
     const placed = await kuota.api.post<{ orderId: string; orderToken: string; statusUrl: string }>(
       `/v1/storefronts/${reseller.id}/orders`,
-      { headers: { 'idempotency-key': freshKey('buyer') }, body: { nik: '3174015708900001', quantity: 2 } },
+      {
+        headers: { 'idempotency-key': freshKey('buyer') },
+        body: { nik: validNik(5_001), quantity: 2, ...claimOf(validNik(5_001)) },
+      },
     );
     expect(isAccepted(placed.status)).toBe(true);
     const view = () =>

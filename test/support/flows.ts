@@ -2,11 +2,15 @@ import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { expect } from 'vitest';
 import { clearFaults, setFaultPlan } from '../../lib/adapters/fault-injection.js';
+import { DEFAULT_CIVIL_REGISTRY_SEED } from '../../lib/config.js';
+import { birthDateOfNik } from '../../lib/domain/civil-registry.js';
 import { hashNik } from '../../lib/domain/nik.js';
 import { decodeSerial } from '../../lib/domain/serials.js';
 import { jakartaDay } from '../../lib/domain/storefront-order.js';
 import { signPayload } from '../../lib/domain/webhook-signature.js';
 import { MainKeys } from '../../lib/infra/resources.js';
+import { syntheticPerson } from '../../lib/sandbox/civil-registry-sandbox.js';
+import { registeredNik } from '../../lib/surge/nik.js';
 import { checkLedger } from '../../lib/usecases/ledger-check.js';
 import { onOrderTimerOutcome } from '../../lib/usecases/order-timers.js';
 import { eventually, type TestCloud } from './cloud.js';
@@ -76,9 +80,19 @@ export interface PlacedOrder {
   readonly statusUrl: string;
 }
 
-/** NIKs that pass every rule: province 31, women's birth dates, distinct serials. */
-export const validNik = (n: number): string =>
-  `317401${String(41 + (n % 28)).padStart(2, '0')}0890${String(1 + (n % 9998)).padStart(4, '0')}`;
+/** NIKs that pass every rule and belong to a person of the sandbox civil registry (its default population). */
+export const validNik = (n: number): string => registeredNik(n, DEFAULT_CIVIL_REGISTRY_SEED);
+
+/**
+ * What a buyer with this NIK puts beside it: the name and birth date the sandbox civil registry holds (or,
+ * for a NIK no one holds, a made-up name and the birth date the NIK encodes).
+ */
+export const claimOf = (nik: string): { fullName: string; birthDate: string } => {
+  const person = syntheticPerson(DEFAULT_CIVIL_REGISTRY_SEED, nik);
+  return person
+    ? { fullName: person.fullName, birthDate: person.birthDate }
+    : { fullName: 'Nama Karangan', birthDate: birthDateOfNik(nik) };
+};
 
 export const placeOrder = async (
   kuota: TestCloud,
@@ -89,7 +103,7 @@ export const placeOrder = async (
 ) =>
   kuota.api.post<PlacedOrder & { error?: { code: string } }>(`/v1/storefronts/${resellerId}/orders`, {
     headers: { 'idempotency-key': key },
-    body: { nik, quantity },
+    body: { nik, quantity, ...claimOf(nik) },
   });
 
 /**
