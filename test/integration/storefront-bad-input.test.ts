@@ -25,15 +25,15 @@ afterAll(async () => {
   await kuota?.stop();
 });
 
-/** A body with a NIK gets the buyer's name and birth date beside it, as every client sends them. */
+/** An object body gets the buyer's name and birth date beside its NIK, as every client sends them. */
 const withClaim = (body: unknown): unknown => {
   if (!body || typeof body !== 'object' || Array.isArray(body) || 'fullName' in body) return body;
   const nik = (body as { nik?: unknown }).nik;
-  if (typeof nik !== 'string') return body;
-  return {
-    ...(nikViolation(nik) ? { fullName: 'Siti Rahayu', birthDate: '1990-08-17' } : claimOf(nik)),
-    ...body,
-  };
+  const claim =
+    typeof nik === 'string' && !nikViolation(nik)
+      ? claimOf(nik)
+      : { fullName: 'Siti Rahayu', birthDate: '1990-08-17' };
+  return { ...claim, ...body };
 };
 
 const post = (body: unknown, options: { resellerId?: string; key?: string | null; raw?: string } = {}) =>

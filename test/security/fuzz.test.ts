@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { z } from 'zod';
 import { allRoutes, type RouteDefinition } from '../../lib/api/routes.js';
+import { DEFAULT_CIVIL_REGISTRY_SEED } from '../../lib/config.js';
 import { STOREFRONT_ORDER_ID_PATTERN } from '../../lib/domain/identifiers.js';
 import { MAX_STAMPS_PER_QUOTA_ORDER, QUOTA_ORDER_STATUSES } from '../../lib/domain/quota-order.js';
 import { decodeSerial } from '../../lib/domain/serials.js';
@@ -12,6 +13,7 @@ import {
   STOREFRONT_ORDER_STATUSES,
 } from '../../lib/domain/storefront-order.js';
 import { signPayload } from '../../lib/domain/webhook-signature.js';
+import { syntheticPerson } from '../../lib/sandbox/civil-registry-sandbox.js';
 import { generateNik } from '../../lib/surge/nik.js';
 import { seededRandom } from '../../lib/surge/random.js';
 import { ledgerCheckOf } from '../../lib/surge/stack.js';
@@ -134,7 +136,24 @@ const nastyString = fc.oneof(
   },
 );
 const digits = (length: number) => fc.stringMatching(new RegExp(`^[0-9]{${length}}$`));
-const validNik = fc.integer({ min: 0, max: 2 ** 31 - 1 }).map((seed) => generateNik(seededRandom(seed)));
+const validNik = fc.oneof(
+  fc.integer({ min: 0, max: 2 ** 31 - 1 }).map((seed) => generateNik(seededRandom(seed))),
+  fc.integer({ min: 0, max: 200_000 }).map((n) => registeredNik(n)),
+);
+
+const MATCHING = '<the registry name>';
+/**
+ * A body whose fullName is MATCHING names a person of the sandbox registry: its NIK if the registry holds it,
+ * else one it holds, with the name and birth date the registry has (so some orders pass the check).
+ */
+const withRegistryIdentity = (body: Record<string, unknown>): Record<string, unknown> => {
+  if (body.fullName !== MATCHING) return body;
+  const nik =
+    typeof body.nik === 'string' && syntheticPerson(DEFAULT_CIVIL_REGISTRY_SEED, body.nik)
+      ? body.nik
+      : registeredNik(JSON.stringify(body).length);
+  return { ...body, nik, ...claimOf(nik) };
+};
 
 /** Values aimed at what each named field, parameter or query key expects, mixed with junk. */
 const valueCache = new Map<string, fc.Arbitrary<unknown>>();
@@ -161,7 +180,12 @@ const makeValueFor = (name: string): fc.Arbitrary<unknown> => {
       fc.integer({ min: 1, max: MAX_STAMPS_PER_QUOTA_ORDER }),
     ),
     nik: fc.oneof(validNik, digits(16), nastyString),
-    fullName: fc.oneof(fc.constantFrom('Siti Rahayu', 'BUDI SANTOSO'), nastyString),
+    // MATCHING: the name and birth date the registry holds for the body's NIK (so some orders pass the check).
+    fullName: fc.oneof(
+      { weight: 3, arbitrary: fc.constant(MATCHING) },
+      { weight: 1, arbitrary: fc.constantFrom('Siti Rahayu', 'BUDI SANTOSO') },
+      { weight: 1, arbitrary: nastyString },
+    ),
     birthDate: fc.oneof(fc.constantFrom('1990-08-17', '1990-02-30'), isoDate, nastyString),
     amountIdr: fc.oneof(numeric, fc.integer({ min: 0, max: 100_000 })),
     serviceFeeIdr: fc.oneof(numeric, fc.integer({ min: 0, max: 3_000 })),
@@ -291,7 +315,7 @@ const requestFor = (route: RouteDefinition): fc.Arbitrary<FuzzRequest> => {
             weight: 4,
             arbitrary: fc
               .record(Object.fromEntries(bodyKeys.map((key) => [key, valueFor(key)])), { requiredKeys: [] })
-              .map((value) => JSON.stringify(value)),
+              .map((value) => JSON.stringify(withRegistryIdentity(value))),
           },
           {
             weight: 2,
@@ -300,7 +324,7 @@ const requestFor = (route: RouteDefinition): fc.Arbitrary<FuzzRequest> => {
                 fc.record(Object.fromEntries(bodyKeys.map((key) => [key, valueFor(key)]))),
                 fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 2 }),
               )
-              .map(([known, extra]) => JSON.stringify({ ...extra, ...known })),
+              .map(([known, extra]) => JSON.stringify({ ...extra, ...withRegistryIdentity(known) })),
           },
           {
             weight: 2,
