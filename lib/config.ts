@@ -32,7 +32,8 @@ const ConfigSchema = z.object({
   allocationChunkSize: positiveInt(10_000),
   storefrontOrderQueueUrl: z.url(),
   storefrontTimerQueueUrl: z.url(),
-  reservationTtlSeconds: positiveInt(15 * 60),
+  /** The payment window, and the QR's lifetime (short: an unpaid reservation holds stock and the cap). */
+  reservationTtlSeconds: positiveInt(10 * 60),
   nikDailyCap: positiveInt(5),
   nikIntakePerMinute: positiveInt(10),
   /** The edge's per-client intake limit (WAF on AWS, the local gateway here: lib/infra/edge.ts). */
