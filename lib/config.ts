@@ -35,6 +35,15 @@ const ConfigSchema = z.object({
   /** The payment window, and the QR's lifetime (short: an unpaid reservation holds stock and the cap). */
   reservationTtlSeconds: positiveInt(10 * 60),
   nikDailyCap: positiveInt(5),
+  /**
+   * Holding without paying is bounded (on by default): one unpaid reservation per person at a time, and a
+   * client whose reservations lapse unpaid `clientLapsesPerHour` times in an hour waits for the next hour.
+   */
+  oneUnpaidReservationPerPerson: z
+    .enum(['true', 'false'], { error: 'must be true or false' })
+    .default('true')
+    .transform((value) => value === 'true'),
+  clientLapsesPerHour: positiveInt(3),
   nikIntakePerMinute: positiveInt(10),
   /** The edge's per-client intake limit (WAF on AWS, the local gateway here: lib/infra/edge.ts). */
   clientIntakePerMinute: positiveInt(DEFAULT_CLIENT_INTAKE_PER_MINUTE),
@@ -89,6 +98,8 @@ export const parseConfig = (env: NodeJS.ProcessEnv): Config => {
     storefrontTimerQueueUrl: env[EnvVar.storefrontTimerQueueUrl],
     reservationTtlSeconds: env[EnvVar.reservationTtlSeconds],
     nikDailyCap: env[EnvVar.nikDailyCap],
+    oneUnpaidReservationPerPerson: env[EnvVar.oneUnpaidReservationPerPerson] || undefined,
+    clientLapsesPerHour: env[EnvVar.clientLapsesPerHour],
     nikIntakePerMinute: env[EnvVar.nikIntakePerMinute],
     clientIntakePerMinute: env[EnvVar.clientIntakePerMinute],
     deadLetterQueueUrls: {
@@ -131,6 +142,8 @@ export const parseConfig = (env: NodeJS.ProcessEnv): Config => {
       intakeReserveBudgetMs: EnvVar.intakeReserveBudgetMs,
       reservationTtlSeconds: EnvVar.reservationTtlSeconds,
       nikDailyCap: EnvVar.nikDailyCap,
+      oneUnpaidReservationPerPerson: EnvVar.oneUnpaidReservationPerPerson,
+      clientLapsesPerHour: EnvVar.clientLapsesPerHour,
       nikIntakePerMinute: EnvVar.nikIntakePerMinute,
       clientIntakePerMinute: EnvVar.clientIntakePerMinute,
       idleStockDays: EnvVar.idleStockDays,

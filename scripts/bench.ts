@@ -216,6 +216,7 @@ const main = async () => {
       KUOTA_ISSUER_STAMPS_PER_MINUTE: '1000000000',
       // Every simulated applicant comes from 127.0.0.1; on AWS each has its own address.
       KUOTA_CLIENT_INTAKE_PER_MINUTE: '100000000',
+      KUOTA_CLIENT_LAPSES_PER_HOUR: '100000000',
     },
   });
   const stopAll = ephemeral.stop;

@@ -2,7 +2,7 @@ import { routes } from '../../lib/api/routes.js';
 import { httpHandler } from '../../lib/http/handler.js';
 import { placeOrder } from '../../lib/usecases/storefront.js';
 
-export const handler = httpHandler(routes.placeOrder, async ({ params, body, idempotencyKey }) => {
+export const handler = httpHandler(routes.placeOrder, async ({ params, body, idempotencyKey, event }) => {
   const placed = await placeOrder(
     {
       resellerId: params.resellerId,
@@ -11,6 +11,7 @@ export const handler = httpHandler(routes.placeOrder, async ({ params, body, ide
       birthDate: body.birthDate,
       quantity: body.quantity,
       idempotencyKey,
+      clientId: event.requestContext.identity?.sourceIp ?? 'unknown',
     },
     () => new Date(),
   );

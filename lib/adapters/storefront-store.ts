@@ -5,6 +5,8 @@ import type { LedgerEntry, MovementKind } from '../domain/stock.js';
 import {
   bucketOf,
   capRoom,
+  holdOpen,
+  lapseBlocks,
   type RefundState,
   type RejectionReason,
   type ShardPart,
@@ -34,6 +36,10 @@ export type ReserveOutcome =
   | { readonly outcome: 'SHARD_DRY' }
   /** The buyer's national day counter has no room for the quantity. */
   | { readonly outcome: 'CAP_REACHED' }
+  /** The buyer holds a reservation whose payment window is still open (`holdOpen`). */
+  | { readonly outcome: 'HOLD_PENDING' }
+  /** This client let the buyer's last reservation lapse, within a window (`lapseBlocks`). */
+  | { readonly outcome: 'LAPSED_RECENTLY' }
   /** The order is not what the attempt read: it exists already (a replay won) or left QUEUED. */
   | { readonly outcome: 'ORDER_CHANGED' };
 
@@ -41,6 +47,13 @@ const work = (state: 'REFUND', id: string, sortKey: string) => ({
   gsi1pk: MainKeys.storefrontWork(state, bucketOf(id, STOREFRONT_WORK_BUCKETS)),
   gsi1sk: sortKey,
 });
+
+/** A lapse blocks its client for as long as the reservation held (its payment window), from the lapse. */
+const lapseEnds = (order: StorefrontOrder, at: string): number => {
+  const window =
+    order.reservedAt && order.expiresAt ? Date.parse(order.expiresAt) - Date.parse(order.reservedAt) : 0;
+  return Date.parse(at) + Math.max(0, window);
+};
 
 const strip = (item: Record<string, unknown>): StorefrontOrder => {
   const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, entity: _entity, ...order } = item;
@@ -170,6 +183,10 @@ export const storefrontStore = {
       payment: GatewayPayment;
       /** A new order, written RESERVED (or not at all), rather than a QUEUED one moving on. */
       create: boolean;
+      /** One unpaid reservation per person (`holdOpen`), and no re-hold by a client that let one lapse. */
+      onePerPerson: boolean;
+      /** The person's last hold, seen settled: it may be replaced while its window is still open. */
+      settledHold?: string;
     },
   ): Promise<ReserveOutcome> {
     const isNew = input.create;
@@ -216,21 +233,55 @@ export const storefrontStore = {
         Update: {
           TableName: table(),
           Key: MainKeys.nikDay(order.nikHash, input.day),
-          UpdateExpression: 'ADD #count :quantity SET purgeAt = if_not_exists(purgeAt, :purgeAt)',
-          // An order larger than the whole cap never fits, not even on a NIK's first order of the day.
-          ConditionExpression:
+          UpdateExpression:
+            'ADD #count :quantity SET purgeAt = if_not_exists(purgeAt, :purgeAt), holdUntil = :holdUntil, holdOrder = :orderId',
+          // The cap (an order larger than the whole cap never fits, not even on a NIK's first order of the
+          // day); one unpaid reservation per person (`holdOpen`: the last hold's window has passed, or its
+          // order was seen settled and the check below proves it still is); and no new hold for this person
+          // by a client that just let one lapse (`lapseBlocks`).
+          ConditionExpression: [
             order.quantity <= input.cap
               ? 'attribute_not_exists(#count) OR #count <= :room'
               : '#count <= :room',
+            ...(input.onePerPerson
+              ? [
+                  `attribute_not_exists(holdUntil) OR holdUntil <= :now${input.settledHold ? ' OR holdOrder = :settled' : ''}`,
+                ]
+              : []),
+            ...(input.onePerPerson
+              ? ['attribute_not_exists(lapsedUntil) OR lapsedUntil <= :now OR lapsedClient <> :client']
+              : []),
+          ]
+            .map((clause) => `(${clause})`)
+            .join(' AND '),
           ExpressionAttributeNames: { '#count': 'count' },
           ExpressionAttributeValues: {
             ':quantity': order.quantity,
             ':room': capRoom(input.cap, order.quantity),
             ':purgeAt': Math.floor(Date.parse(input.at) / 1000) + 3 * 86_400,
+            ':holdUntil': Date.parse(input.expiresAt),
+            ...(input.onePerPerson ? { ':now': Date.parse(input.at) } : {}),
+            ...(input.onePerPerson ? { ':client': order.clientHash ?? '' } : {}),
+            ':orderId': order.orderId,
+            ...(input.onePerPerson && input.settledHold ? { ':settled': input.settledHold } : {}),
           },
         },
       },
       ledgerPut(ledgerEntry(order, 'RESERVE', input.at, input.parts)),
+      // The person's previous hold is settled (paid or released), so it no longer blocks a new one.
+      ...(input.onePerPerson && input.settledHold
+        ? [
+            {
+              ConditionCheck: {
+                TableName: table(),
+                Key: MainKeys.storefrontOrder(input.settledHold),
+                ConditionExpression: '#status <> :reserved',
+                ExpressionAttributeNames: { '#status': 'status' },
+                ExpressionAttributeValues: { ':reserved': 'RESERVED' },
+              },
+            },
+          ]
+        : []),
     ];
     try {
       await transactWrite(items);
@@ -240,7 +291,20 @@ export const storefrontStore = {
       // Positions stay inside the store: 0 the order, 1..n the shards, n+1 the buyer's counter.
       const failed = new Set(error.failedItemIndexes);
       if (failed.has(0)) return { outcome: 'ORDER_CHANGED' };
-      if (failed.has(input.parts.length + 1)) return { outcome: 'CAP_REACHED' };
+      if (failed.has(input.parts.length + 3)) return { outcome: 'HOLD_PENDING' };
+      if (failed.has(input.parts.length + 1)) {
+        // Two rules on one item: its current state says which one refused.
+        const counter = await this.readNikDayCounter(order.nikHash, input.day, { consistent: true });
+        if (
+          input.onePerPerson &&
+          holdOpen(counter.holdUntil, new Date(input.at)) &&
+          counter.holdOrder !== input.settledHold
+        )
+          return { outcome: 'HOLD_PENDING' };
+        if (input.onePerPerson && lapseBlocks(counter, order.clientHash, new Date(input.at)))
+          return { outcome: 'LAPSED_RECENTLY' };
+        return { outcome: 'CAP_REACHED' };
+      }
       return { outcome: 'SHARD_DRY' };
     }
   },
@@ -355,13 +419,36 @@ export const storefrontStore = {
         Update: {
           TableName: table(),
           Key: MainKeys.nikDay(order.nikHash, order.day ?? ''),
-          UpdateExpression: 'ADD #count :minus',
+          // The client that let it lapse may not hold this person again for one window (`lapseBlocks`).
+          UpdateExpression: order.clientHash
+            ? 'ADD #count :minus SET lapsedClient = :client, lapsedUntil = :until'
+            : 'ADD #count :minus',
           ConditionExpression: '#count >= :quantity',
           ExpressionAttributeNames: { '#count': 'count' },
-          ExpressionAttributeValues: { ':minus': -order.quantity, ':quantity': order.quantity },
+          ExpressionAttributeValues: {
+            ':minus': -order.quantity,
+            ':quantity': order.quantity,
+            ...(order.clientHash ? { ':client': order.clientHash, ':until': lapseEnds(order, at) } : {}),
+          },
         },
       },
       ledgerPut(ledgerEntry(order, 'RELEASE', at, parts)),
+      // An unpaid lapse counts against the client that made the reservation (see `lapseSlowdown`).
+      ...(order.clientHash
+        ? [
+            {
+              Update: {
+                TableName: table(),
+                Key: MainKeys.clientLapses(order.clientHash, at.slice(0, 13)),
+                UpdateExpression: 'ADD lapses :one SET purgeAt = if_not_exists(purgeAt, :purgeAt)',
+                ExpressionAttributeValues: {
+                  ':one': 1,
+                  ':purgeAt': Math.floor(Date.parse(at) / 1000) + 2 * 3_600,
+                },
+              },
+            },
+          ]
+        : []),
     ]);
   },
 
@@ -593,12 +680,51 @@ export const storefrontStore = {
     return items.reduce((sum, item) => sum + Number(item.count ?? 0), 0) / 60;
   },
 
-  /** The buyer's stamps reserved today, nationally (one eventually consistent read: a pre-check only). */
-  async readNikDayCount(nikHash: string, day: string): Promise<number> {
+  /**
+   * The buyer's stamps reserved today, nationally, and until when their last reservation holds (by default
+   * one eventually consistent read: a pre-check only; the reservation's conditions are the truth).
+   */
+  async readNikDayCounter(
+    nikHash: string,
+    day: string,
+    options: { consistent?: boolean } = {},
+  ): Promise<{
+    count: number;
+    holdUntil?: string;
+    holdOrder?: string;
+    lapsedClient?: string;
+    lapsedUntil?: string;
+  }> {
     const result = await storeCall(() =>
-      dynamo().send(new GetCommand({ TableName: table(), Key: MainKeys.nikDay(nikHash, day) })),
+      dynamo().send(
+        new GetCommand({
+          TableName: table(),
+          Key: MainKeys.nikDay(nikHash, day),
+          ConsistentRead: options.consistent ?? false,
+        }),
+      ),
     );
-    return Number(result.Item?.count ?? 0);
+    const { holdUntil, holdOrder, lapsedUntil, lapsedClient } = result.Item ?? {};
+    return {
+      count: Number(result.Item?.count ?? 0),
+      ...(typeof holdUntil === 'number' ? { holdUntil: new Date(holdUntil).toISOString() } : {}),
+      ...(typeof lapsedUntil === 'number' ? { lapsedUntil: new Date(lapsedUntil).toISOString() } : {}),
+      ...(typeof lapsedClient === 'string' ? { lapsedClient } : {}),
+      ...(typeof holdOrder === 'string' ? { holdOrder } : {}),
+    };
+  },
+
+  /** Unpaid reservations of a client that lapsed in the hour of `at`. */
+  async readClientLapses(clientHash: string, at: Date): Promise<number> {
+    const result = await storeCall(() =>
+      dynamo().send(
+        new GetCommand({
+          TableName: table(),
+          Key: MainKeys.clientLapses(clientHash, at.toISOString().slice(0, 13)),
+        }),
+      ),
+    );
+    return Number(result.Item?.lapses ?? 0);
   },
 
   async readNikDay(nikHash: string, day: string): Promise<{ count: number; storefronts: string[] }> {

@@ -28,6 +28,10 @@ export const REJECTION_REASONS = [
   'BUYER_CAP_EXCEEDED',
   'RESELLER_SUSPENDED',
   'STOREFRONT_CLOSED',
+  /** The person holds a reservation whose payment window is still open (their own, or someone's with their identity). */
+  'UNPAID_ORDER_PENDING',
+  /** This client let this person's last reservation lapse unpaid, within the last payment window. */
+  'LAPSED_RECENTLY',
 ] as const;
 export type RejectionReason = (typeof REJECTION_REASONS)[number];
 
@@ -86,6 +90,8 @@ export interface StorefrontOrder {
   /** The capture that bought the order: a second report of it is a no-op. */
   readonly captureEventId?: string;
   readonly refunds: Record<string, RefundState>;
+  /** A keyed hash of the client (source IP) that placed the order: its unpaid lapses slow it down. */
+  readonly clientHash?: string;
   /** The document each stamp was affixed to, by stamp slot (`stampSlot(index)`); set once per slot. */
   readonly affixed?: Record<string, StampBinding>;
 }
@@ -159,6 +165,37 @@ export const reservationLapsed = (order: Pick<StorefrontOrder, 'status' | 'expir
 export const capRoom = (cap: number, quantity: number): number => cap - quantity;
 export const fitsNationalCap = (alreadyToday: number, quantity: number, cap: number): boolean =>
   quantity <= cap && alreadyToday <= capRoom(cap, quantity);
+
+/**
+ * Holding without paying is bounded: a person has at most one unpaid reservation. A reservation sets the
+ * person's `holdUntil` to its expiry (and `holdOrder` to itself); another may be made once that instant has
+ * passed, or once that order is settled (paid or released), which the new reservation's transaction checks,
+ * so the fulfilment writes nothing on the person's counter.
+ */
+export const holdOpen = (holdUntil: string | undefined, now: Date): boolean =>
+  holdUntil !== undefined && Date.parse(holdUntil) > now.getTime();
+
+/**
+ * When a person's reservation lapses unpaid, the client that made it may not reserve for that person again
+ * for one payment window: a stranger with someone's identity cannot hold it window after window, so the
+ * person waits at most one window for their own turn.
+ */
+export const lapseBlocks = (
+  lapse: { lapsedClient?: string; lapsedUntil?: string },
+  clientHash: string | undefined,
+  now: Date,
+): boolean =>
+  lapse.lapsedClient !== undefined &&
+  lapse.lapsedClient === clientHash &&
+  lapse.lapsedUntil !== undefined &&
+  Date.parse(lapse.lapsedUntil) > now.getTime();
+
+/** A client with `allowed` unpaid lapses this hour waits until the hour is over (seconds), else undefined. */
+export const lapseSlowdown = (lapsesThisHour: number, allowed: number, now: Date): number | undefined => {
+  if (lapsesThisHour < allowed) return undefined;
+  const hourEnd = Math.ceil((now.getTime() + 1) / 3_600_000) * 3_600_000;
+  return Math.max(1, Math.ceil((hourEnd - now.getTime()) / 1000));
+};
 
 /**
  * An order's timer: when it must be looked at next. A queued order is re-sent to the reservation queue if
@@ -235,3 +272,7 @@ export const bucketOf = (id: string, buckets: number): number => {
 
 /** A pseudonymous reference to a buyer for evidence: a prefix of the NIK's HMAC, never the NIK. */
 export const buyerReference = (nikHash: string): string => `nik:${nikHash.slice(0, 12)}`;
+
+/** A client (source IP) as kuota keeps it: a keyed hash, since a plain hash of an IPv4 address is reversible. */
+export const clientReference = (key: string, sourceIp: string): string =>
+  createHmac('sha256', key).update(`client:${sourceIp}`).digest('base64url').slice(0, 22);

@@ -33,6 +33,8 @@ export const EnvVar = {
   reservationTtlSeconds: 'RESERVATION_TTL_SECONDS',
   reconcileAfterSeconds: 'KUOTA_RECONCILE_AFTER_SECONDS',
   civilRegistrySeed: 'KUOTA_CIVIL_REGISTRY_SEED',
+  oneUnpaidReservationPerPerson: 'KUOTA_ONE_UNPAID_RESERVATION_PER_PERSON',
+  clientLapsesPerHour: 'KUOTA_CLIENT_LAPSES_PER_HOUR',
   intakeReserveBudgetMs: 'KUOTA_INTAKE_RESERVE_BUDGET_MS',
   nikDailyCap: 'KUOTA_NIK_DAILY_CAP',
   nikIntakePerMinute: 'KUOTA_NIK_INTAKE_PER_MINUTE',
@@ -221,6 +223,8 @@ export const MainKeys = {
    * from (scalper evidence for the regulator), in one item so an order costs one write for both.
    */
   nikIntake: (nikHash: string, day: string) => ({ pk: `NIKDAY#${nikHash}#${day}`, sk: 'INTAKE' }),
+  /** A client's unpaid reservations that lapsed in one hour (`YYYY-MM-DDTHH`): its slowdown. */
+  clientLapses: (clientHash: string, hour: string) => ({ pk: `LAPSES#${clientHash}#${hour}`, sk: 'CLIENT' }),
   /**
    * Work-index partitions of refunds awaiting the gateway's confirmation, spread over buckets. (Orders
    * themselves are not indexed: their timers are durable messages.)

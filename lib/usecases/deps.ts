@@ -34,6 +34,7 @@ export const reservationSettings = (): ReservationSettings => ({
   reservationTtlSeconds: config().reservationTtlSeconds,
   reconcileAfterSeconds: config().reconcileAfterSeconds,
   nikDailyCap: config().nikDailyCap,
+  onePerPerson: config().oneUnpaidReservationPerPerson,
   gateway: sandboxPaymentGateway,
   timers: sqsOrderTimers,
   now: () => new Date(),

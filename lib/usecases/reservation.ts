@@ -8,7 +8,9 @@ import {
   buyerReference,
   firstOrderCheck,
   fitsNationalCap,
+  holdOpen,
   jakartaDay,
+  lapseBlocks,
   type RejectionReason,
   reservationExpiry,
   type ShardPart,
@@ -37,6 +39,11 @@ export interface ReservationSettings {
   readonly reservationTtlSeconds: number;
   readonly reconcileAfterSeconds: number;
   readonly nikDailyCap: number;
+  /**
+   * One unpaid reservation per person at a time, and no re-hold of a person by the client that let their
+   * last one lapse, for a window (KUOTA_ONE_UNPAID_RESERVATION_PER_PERSON).
+   */
+  readonly onePerPerson: boolean;
   readonly gateway: PaymentGateway;
   readonly timers: OrderTimers;
   readonly now: () => Date;
@@ -145,7 +152,7 @@ const resellerRefusal = async (resellerId: string) => {
  */
 export const prefetchReservation = (resellerId: string, nikHash: string, day: string, retry: Retry) =>
   Promise.all([
-    retry(() => storefrontStore.readNikDayCount(nikHash, day)),
+    retry(() => storefrontStore.readNikDayCounter(nikHash, day)),
     snapshotShards(resellerId, retry),
   ]);
 
@@ -167,9 +174,20 @@ export const attemptReservation = async (
   const day = jakartaDay(now);
   // Cheap first, together: the buyer's count today and the stock as this instance last saw it. A buyer at
   // the cap or a sold-out storefront is refused before any payment or write.
-  const [alreadyToday, snapshot] = await (options.prefetched ??
+  const [counter, snapshot] = await (options.prefetched ??
     prefetchReservation(order.resellerId, order.nikHash, day, retry));
-  if (!fitsNationalCap(alreadyToday, order.quantity, settings.nikDailyCap)) {
+  // One unpaid reservation per person: a hold whose window is open blocks, unless its order is settled.
+  let settledHold: string | undefined;
+  if (settings.onePerPerson && holdOpen(counter.holdUntil, now) && counter.holdOrder !== order.orderId) {
+    const held = counter.holdOrder
+      ? await retry(() => storefrontStore.getOrder(counter.holdOrder as string))
+      : undefined;
+    if (!held || held.status === 'RESERVED') return { outcome: 'UNPAID_ORDER_PENDING' };
+    settledHold = held.orderId;
+  }
+  if (settings.onePerPerson && lapseBlocks(counter, order.clientHash, now))
+    return { outcome: 'LAPSED_RECENTLY' };
+  if (!fitsNationalCap(counter.count, order.quantity, settings.nikDailyCap)) {
     await reportCapReached(order, now, settings.nikDailyCap, order.resellerId);
     return { outcome: 'BUYER_CAP_EXCEEDED' };
   }
@@ -210,6 +228,8 @@ export const attemptReservation = async (
         at: now.toISOString(),
         payment,
         create: options.create,
+        onePerPerson: settings.onePerPerson,
+        ...(settledHold ? { settledHold } : {}),
       }),
     );
 
@@ -231,6 +251,10 @@ export const attemptReservation = async (
     case 'CAP_REACHED':
       await reportCapReached(order, now, settings.nikDailyCap, order.resellerId);
       return { outcome: 'BUYER_CAP_EXCEEDED' };
+    case 'HOLD_PENDING':
+      return { outcome: 'UNPAID_ORDER_PENDING' };
+    case 'LAPSED_RECENTLY':
+      return { outcome: 'LAPSED_RECENTLY' };
     case 'ORDER_CHANGED':
       return { outcome: 'ORDER_CHANGED' };
     case 'SHARD_DRY':

@@ -25,7 +25,9 @@ import { hashNik } from '../domain/nik.js';
 import { sumShards } from '../domain/stock.js';
 import {
   buyerReference,
+  clientReference,
   jakartaDay,
+  lapseSlowdown,
   orderToken,
   orderTokenMatches,
   type RejectionReason,
@@ -108,6 +110,8 @@ export const placeOrder = async (
     birthDate: string;
     quantity: number;
     idempotencyKey: string;
+    /** The source IP: kept only as a keyed hash, to slow down a client whose reservations lapse unpaid. */
+    clientId: string;
   },
   now: () => Date,
   settings: ReservationSettings = reservationSettings(),
@@ -145,7 +149,8 @@ export const placeOrder = async (
   prefetched.catch(() => undefined);
   // The NIK's intake note (its per-minute count and today's storefronts, one write) beside the queue's
   // depth. The per-client limit is the edge's (WAF; see lib/infra/edge.ts): it costs no write here.
-  const [intake, backlog] = await Promise.all([
+  const clientHash = clientReference(nikHmacKey, input.clientId);
+  const [intake, backlog, lapses] = await Promise.all([
     retry(() =>
       storefrontStore.noteNikIntake({
         nikHash,
@@ -157,7 +162,12 @@ export const placeOrder = async (
       }),
     ),
     queueDepth(),
+    retry(() => storefrontStore.readClientLapses(clientHash, at)),
   ]);
+  const slowdown = lapseSlowdown(lapses, limits.clientLapsesPerHour, at);
+  if (slowdown !== undefined) {
+    throw new RateLimitedError('too many unpaid reservations from this client lapsed; retry later', slowdown);
+  }
   if (!intake.allowed) {
     throw new RateLimitedError('too many orders for this NIK; retry later', window.retryAfterSeconds);
   }
@@ -181,6 +191,7 @@ export const placeOrder = async (
     version: 0,
     requestHash,
     createdAt: at.toISOString(),
+    clientHash,
     refunds: {},
   };
   if (backlog === 0) {

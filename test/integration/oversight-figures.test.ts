@@ -46,7 +46,15 @@ const outcomes: Outcome[] = [];
 
 beforeAll(async () => {
   kuota = await startTestCloud({
-    extraEnv: { KUOTA_STOCK_SHARDS: '4', RESERVATION_TTL_SECONDS: String(RESERVATION_TTL_SECONDS) },
+    extraEnv: {
+      KUOTA_STOCK_SHARDS: '4',
+      RESERVATION_TTL_SECONDS: String(RESERVATION_TTL_SECONDS),
+      // One NIK holds several unpaid reservations here: this test isolates another rule from the one-hold rule
+      // (storefront-holding.test.ts tests that one), as it isolates the cap from the intake limits.
+      KUOTA_ONE_UNPAID_RESERVATION_PER_PERSON: 'false',
+      // Many reservations lapse here, all from one client (127.0.0.1).
+      KUOTA_CLIENT_LAPSES_PER_HOUR: '100000',
+    },
   });
 }, 60_000);
 afterAll(async () => {

@@ -27,7 +27,15 @@ const TTL_SECONDS = 5;
 let kuota: TestCloud;
 beforeAll(async () => {
   kuota = await startTestCloud({
-    extraEnv: { KUOTA_STOCK_SHARDS: '2', RESERVATION_TTL_SECONDS: String(TTL_SECONDS) },
+    extraEnv: {
+      KUOTA_STOCK_SHARDS: '2',
+      RESERVATION_TTL_SECONDS: String(TTL_SECONDS),
+      // One NIK holds several unpaid reservations here: this test isolates another rule from the one-hold rule
+      // (storefront-holding.test.ts tests that one), as it isolates the cap from the intake limits.
+      KUOTA_ONE_UNPAID_RESERVATION_PER_PERSON: 'false',
+      // Many reservations lapse here, all from one client (127.0.0.1).
+      KUOTA_CLIENT_LAPSES_PER_HOUR: '100000',
+    },
   });
   await stockResellers(kuota, [0, 1, 2], 30);
 });

@@ -7,6 +7,7 @@ import {
   isAccepted,
   nikDayCount,
   placeOrder,
+  postFrom,
   stockReseller,
   storefrontOrderItems,
   validNik,
@@ -82,7 +83,7 @@ describe('intake limits', () => {
     // Act
     const answers = await Promise.all(
       Array.from({ length: CLIENT_LIMIT + 4 }, (_, index) =>
-        postFrom('127.0.0.2', '/v1/storefronts/R03/orders', {
+        postFrom(kuota, '127.0.0.2', '/v1/storefronts/R03/orders', {
           nik: validNik(1000 + index),
           quantity: 1,
           ...claimOf(validNik(1000 + index)),
@@ -124,36 +125,3 @@ describe('a configured daily cap below the per-order maximum', () => {
 });
 
 /** POSTs an order from another loopback address, i.e. as another client (another source IP). */
-const postFrom = (localAddress: string, path: string, body: unknown) =>
-  new Promise<{ status: number; retryAfter: string | undefined; body: string }>((resolve, reject) => {
-    const url = new URL(path, kuota.baseUrl);
-    const payload = JSON.stringify(body);
-    const request = httpRequest(
-      {
-        host: url.hostname,
-        port: url.port,
-        path: url.pathname,
-        method: 'POST',
-        localAddress,
-        headers: {
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(payload),
-          'idempotency-key': `client-${randomUUID()}`,
-        },
-      },
-      (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () =>
-          resolve({
-            status: response.statusCode ?? 0,
-            retryAfter: response.headers['retry-after'],
-            body: Buffer.concat(chunks).toString('utf8'),
-          }),
-        );
-        response.on('error', reject);
-      },
-    );
-    request.on('error', reject);
-    request.end(payload);
-  });

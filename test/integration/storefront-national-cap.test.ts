@@ -31,6 +31,9 @@ beforeAll(async () => {
       KUOTA_STOCK_SHARDS: '2',
       KUOTA_NIK_INTAKE_PER_MINUTE: '100000',
       KUOTA_CLIENT_INTAKE_PER_MINUTE: '100000',
+      // One NIK holds several unpaid reservations here: this test isolates another rule from the one-hold rule
+      // (storefront-holding.test.ts tests that one), as it isolates the cap from the intake limits.
+      KUOTA_ONE_UNPAID_RESERVATION_PER_PERSON: 'false',
     },
   });
   await stockResellers(

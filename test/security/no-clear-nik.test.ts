@@ -40,6 +40,9 @@ beforeAll(async () => {
       RESERVATION_TTL_SECONDS: '8',
       KUOTA_PAYMENT_WATCH_SECONDS: '5',
       KUOTA_STOCK_SHARDS: '4',
+      // One NIK holds several unpaid reservations here: this test isolates another rule from the one-hold rule
+      // (storefront-holding.test.ts tests that one), as it isolates the cap from the intake limits.
+      KUOTA_ONE_UNPAID_RESERVATION_PER_PERSON: 'false',
     },
   });
   // The logger may have been created before the environment said INFO (vitest runs with SILENT).

@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { expect } from 'vitest';
@@ -467,3 +469,38 @@ export const mapLimit = async <T, R>(
   await Promise.all(lanes);
   return results;
 };
+
+/** A POST from another loopback address (another client, as the gateway and its edge rule see it). */
+export const postFrom = (kuota: TestCloud, localAddress: string, path: string, body: unknown) =>
+  new Promise<{ status: number; retryAfter: string | undefined; body: string }>((resolve, reject) => {
+    const url = new URL(path, kuota.baseUrl);
+    const payload = JSON.stringify(body);
+    const request = httpRequest(
+      {
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        method: 'POST',
+        localAddress,
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(payload),
+          'idempotency-key': `client-${randomUUID()}`,
+        },
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () =>
+          resolve({
+            status: response.statusCode ?? 0,
+            retryAfter: response.headers['retry-after'],
+            body: Buffer.concat(chunks).toString('utf8'),
+          }),
+        );
+        response.on('error', reject);
+      },
+    );
+    request.on('error', reject);
+    request.end(payload);
+  });
