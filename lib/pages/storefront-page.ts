@@ -1,6 +1,9 @@
+import { STOREFRONT_TEXTS } from './storefront-texts.js';
+
 /**
- * The storefront page: order stamps with a NIK, pay the QRIS (sandbox), receive serials; a queued order
- * shows its place. Plain HTML and a little script against the public API. The offer (price, availability)
+ * The storefront page, in Bahasa Indonesia (English one click away): order stamps with NIK, name and birth
+ * date, pay the QRIS (sandbox), receive serials; a queued order shows its place; the order is kept on the
+ * device and in the address, so a reload resumes it. Plain HTML and a little script against the public API. The offer (price, availability)
  * comes embedded in the page, and the script asks for it again only after an order ends; it looks at an
  * order again only when the API's Retry-After says so.
  */
@@ -29,56 +32,95 @@ export const storefrontPage = (resellerId: string, offer?: unknown): string => `
 </head>
 <body>
 <main>
-  <h1 id="name">e-Meterai</h1>
-  <div class="muted">Storefront <span id="reseller">${resellerId}</span> · <span id="price">…</span> per stamp ·
+  <div class="muted" style="text-align:right"><a href="#" id="language"></a></div>
+  <h1 id="name" data-t="title">e-Meterai</h1>
+  <div class="muted"><span data-t="storefront"></span> <span id="reseller">${resellerId}</span> · <span id="price">…</span> <span data-t="perStamp"></span> ·
     <span id="availability" class="badge">…</span></div>
   <div class="muted" id="queue"></div>
+  <div class="muted" id="resumed" hidden></div>
   <form id="order">
-    <label for="nik">NIK (16 digits)</label>
+    <label for="nik" data-t="nik"></label>
     <input id="nik" name="nik" inputmode="numeric" autocomplete="off" maxlength="16" required>
-    <label for="full-name">Full name (as on the KTP)</label>
+    <label for="full-name" data-t="fullName"></label>
     <input id="full-name" name="fullName" autocomplete="name" maxlength="100" required>
-    <label for="birth-date">Birth date</label>
+    <label for="birth-date" data-t="birthDate"></label>
     <input id="birth-date" name="birthDate" type="date" required>
-    <label for="quantity">Stamps</label>
+    <label for="quantity" data-t="quantity"></label>
     <input id="quantity" name="quantity" type="number" min="1" max="5" value="2" required>
-    <button id="submit" type="submit">Order</button>
+    <button id="submit" type="submit" data-t="order"></button>
     <div id="form-error" class="error"></div>
   </form>
   <section id="status" aria-live="polite">
-    <div>Order <code id="order-id"></code>: <strong id="order-status"></strong> <span id="order-detail"></span></div>
+    <div><span data-t="order_label"></span> <code id="order-id"></code>: <code id="order-status"></code>
+      <strong id="order-status-text"></strong> <span id="order-detail"></span></div>
     <div id="payment" hidden>
-      <p>Pay <strong id="amount"></strong> by QRIS before <span id="expires"></span>:</p>
+      <p><span data-t="payLead"></span> <strong id="amount"></strong> <span id="pay-until"></span></p>
       <div id="qris"></div>
-      <button id="pay" type="button">Pay with the sandbox wallet</button>
+      <button id="pay" type="button" data-t="payButton"></button>
     </div>
-    <div id="stamps" hidden><p>Your e-Meterai serials:</p><ol id="serials"></ol></div>
+    <div id="stamps" hidden><p data-t="serials"></p><ol id="serials"></ol></div>
+    <button id="new-order" type="button" data-t="newOrder" hidden></button>
   </section>
 </main>
 <script>
 const resellerId = ${JSON.stringify(resellerId)};
+const TEXTS = ${JSON.stringify(STOREFRONT_TEXTS).replace(/</g, '\\u003c')};
+const asked = new URLSearchParams(location.search).get('lang');
+const LANG = asked === 'en' || asked === 'id' ? asked : (localStorage.getItem('kuota.lang') === 'en' ? 'en' : 'id');
+const T = TEXTS[LANG];
+const fill = (text, values) => text.replace(/\\{(\\w+)\\}/g, (_, key) => String(values[key] ?? ''));
+document.documentElement.lang = LANG;
+for (const element of document.querySelectorAll('[data-t]')) element.textContent = T[element.dataset.t];
 const base = new URL('..', location.href).href;
 const api = (path, init) => fetch(base + path.replace(/^\\//, ''), init).then(async (r) => ({ status: r.status, retryAfter: Number(r.headers.get('retry-after')), waited: r.headers.has('preference-applied'), body: await r.json().catch(() => ({})) }));
 const $ = (id) => document.getElementById(id);
 const rupiah = (n) => 'Rp' + Number(n).toLocaleString('id-ID');
+const LOCALE = LANG === 'id' ? 'id-ID' : 'en-GB';
 let current;
+$('language').textContent = T.language;
+$('language').addEventListener('click', (event) => {
+  event.preventDefault();
+  const next = LANG === 'id' ? 'en' : 'id';
+  localStorage.setItem('kuota.lang', next);
+  const url = new URL(location.href);
+  url.searchParams.set('lang', next);
+  location.replace(url.href);
+});
+
+// The order is kept on this device (and in the address), so a reload, a closed tab or a dead battery
+// does not lose it: the page resumes it from there.
+const STORED = 'kuota.order.' + resellerId;
+function keepOrder(order) {
+  const kept = { orderId: order.orderId, orderToken: order.orderToken, statusUrl: order.statusUrl };
+  localStorage.setItem(STORED, JSON.stringify(kept));
+  history.replaceState(null, '', '#order=' + encodeURIComponent(kept.orderId) + '.' + encodeURIComponent(kept.orderToken));
+  return kept;
+}
+function keptOrder() {
+  const match = /order=([^.&]+)\\.([^&]+)/.exec(location.hash);
+  if (match) {
+    const orderId = decodeURIComponent(match[1]);
+    return { orderId, orderToken: decodeURIComponent(match[2]), statusUrl: '/v1/storefronts/' + resellerId + '/orders/' + orderId };
+  }
+  try { return JSON.parse(localStorage.getItem(STORED) || 'null') || undefined; } catch { return undefined; }
+}
 
 const TERMINAL = ['FULFILLED', 'REJECTED', 'EXPIRED', 'REFUNDED'];
 async function loadOffer(embedded) {
   const offer = embedded ? { status: 200, body: embedded } : await api('/v1/storefronts/' + resellerId + '/offer');
-  if (offer.status !== 200) { $('name').textContent = 'Storefront not found'; $('submit').disabled = true; return; }
+  if (offer.status !== 200) { $('name').textContent = T.notFound; $('submit').disabled = true; return; }
   $('name').textContent = offer.body.name;
   $('price').textContent = rupiah(offer.body.unitPriceIdr);
-  $('availability').textContent = offer.body.availability.replace('_', ' ');
+  $('availability').textContent = T.availability[offer.body.availability] || offer.body.availability;
   $('availability').className = 'badge ' + offer.body.availability;
-  $('queue').textContent = offer.body.queue.depth > 0 ? 'Queue: ' + offer.body.queue.depth + ' orders, about ' + offer.body.queue.etaSeconds + ' s' : '';
-  if (offer.body.status !== 'OPEN') { $('submit').disabled = true; $('form-error').textContent = 'This storefront is ' + offer.body.status.toLowerCase() + '.'; }
+  $('queue').textContent = offer.body.queue.depth > 0 ? fill(T.queue, { depth: offer.body.queue.depth, eta: offer.body.queue.etaSeconds }) : '';
+  if (offer.body.status !== 'OPEN') { $('submit').disabled = true; $('form-error').textContent = T.closed; }
 }
 
 /** Looks at the order again when the API says (Retry-After), until it ends. */
 function schedule(res) {
   if (res.status === 200 || res.status === 201 || res.status === 202) {
-    if (TERMINAL.includes(res.body.status)) { loadOffer(); return; }
+    if (TERMINAL.includes(res.body.status)) { loadOffer(); $('new-order').hidden = false; return; }
   }
   // A read that already waited for a change (Prefer: wait) is followed by the next one at once.
   const seconds = res.waited ? 0.2 : res.retryAfter > 0 ? res.retryAfter : 2;
@@ -96,13 +138,14 @@ function render(order) {
   $('status').style.display = 'block';
   $('order-id').textContent = order.orderId;
   $('order-status').textContent = order.status;
-  $('order-detail').textContent = order.reason ? '(' + order.reason + ')' :
-    order.queue ? '· position ≈ ' + order.queue.depth + ', about ' + order.queue.etaSeconds + ' s' :
-    order.refund ? '· refund ' + rupiah(order.refund.amountIdr) + ' ' + order.refund.status : '';
+  $('order-status-text').textContent = T.status[order.status] || '';
+  $('order-detail').textContent = order.reason ? '(' + (T.reasons[order.reason] || order.reason) + ')' :
+    order.queue ? '· ' + fill(T.position, { depth: order.queue.depth, eta: order.queue.etaSeconds }) :
+    order.refund ? '· ' + fill(T.refund, { amount: rupiah(order.refund.amountIdr), status: T.status[order.refund.status] || order.refund.status }) : '';
   $('payment').hidden = !(order.status === 'RESERVED' && order.payment);
   if (order.payment) {
+    $('pay-until').textContent = fill(T.payUntil, { time: new Date(order.payment.expiresAt).toLocaleTimeString(LOCALE) });
     $('amount').textContent = rupiah(order.payment.amountIdr);
-    $('expires').textContent = new Date(order.payment.expiresAt).toLocaleTimeString();
     $('qris').textContent = order.payment.qris;
     $('pay').dataset.paymentId = order.payment.paymentId;
   }
@@ -110,6 +153,16 @@ function render(order) {
     $('stamps').hidden = false;
     $('serials').replaceChildren(...order.stamps.map((s) => { const li = document.createElement('li'); li.textContent = s.serial; return li; }));
   }
+}
+
+/** What an applicant reads for a refused request: the code's message in their language, or the fields. */
+function explain(res) {
+  const error = res.body.error || {};
+  const issues = error.issues || [];
+  if (error.code === 'VALIDATION_FAILED' && issues.length) {
+    return issues.map((issue) => T.fields[issue.path.replace('body.', '')] || issue.message).join('; ');
+  }
+  return T.errors[error.code] || fill(T.errors.other, { status: res.status });
 }
 
 $('order').addEventListener('submit', async (event) => {
@@ -128,11 +181,10 @@ $('order').addEventListener('submit', async (event) => {
   });
   if (res.status !== 201 && res.status !== 202) {
     $('submit').disabled = false;
-    const issues = (res.body.error && res.body.error.issues) || [];
-    $('form-error').textContent = issues.length ? issues.map((i) => i.path.replace('body.', '') + ': ' + i.message).join('; ') : (res.body.error ? res.body.error.message : 'Error ' + res.status);
+    $('form-error').textContent = explain(res);
     return;
   }
-  current = res.body;
+  current = keepOrder(res.body);
   render(res.body);
   schedule(res);
 });
@@ -144,6 +196,20 @@ $('pay').addEventListener('click', async () => {
   });
 });
 
+$('new-order').addEventListener('click', () => {
+  localStorage.removeItem(STORED);
+  history.replaceState(null, '', location.pathname + location.search);
+  location.reload();
+});
+
+const resumed = keptOrder();
+if (resumed) {
+  current = resumed;
+  $('resumed').textContent = T.resume;
+  $('resumed').hidden = false;
+  $('submit').disabled = true;
+  poll();
+}
 loadOffer(${JSON.stringify(offer ?? null).replace(/</g, '\\u003c')});
 </script>
 </body>

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../adapters/aws-clients.js';
-import { storeCall } from '../adapters/dynamo-errors.js';
+import { storeCall, withStoreRetries } from '../adapters/dynamo-errors.js';
 import { config } from '../config.js';
 import {
   birthDateOfNik,
@@ -170,10 +170,11 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export const sandboxCivilRegistry: CivilRegistry = {
   async verify(claim: IdentityClaim): Promise<IdentityVerdict> {
-    const { civilRegistry: faults } = await readFaults();
+    // The simulated registry's own reads retry like any store call (DynamoDB faults are not its outages).
+    const { civilRegistry: faults } = await withStoreRetries(() => readFaults());
     if (faults.latencyMs > 0) await pause(faults.latencyMs);
     if (Math.random() < faults.unavailableRate) throw new CivilRegistryUnavailable('the registry is down');
-    const person = await lookUp(claim.nik);
+    const person = await withStoreRetries(() => lookUp(claim.nik));
     if (!person) return 'NIK_NOT_REGISTERED';
     const sameName = normalizeName(person.fullName) === normalizeName(claim.fullName);
     return sameName && person.birthDate === claim.birthDate ? 'MATCH' : 'IDENTITY_MISMATCH';

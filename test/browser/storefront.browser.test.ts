@@ -69,4 +69,72 @@ describe.skipIf(skipBrowser)('storefront page in Chromium', () => {
     expect(watched.problems).toEqual([]);
     expect(watched.offSite).toEqual([]);
   });
+
+  it('speaks Bahasa Indonesia by default, English one click away, and resumes an order after a reload', async () => {
+    // Arrange: a fresh page (no language chosen, no order kept).
+    const { page } = browser;
+    page.setDefaultTimeout(20_000);
+    const watched = watchPage(page, kuota.baseUrl);
+    await page.goto(`${kuota.baseUrl}/storefronts/R01`);
+    await page.evaluate(() => localStorage.clear());
+    await page.goto(`${kuota.baseUrl}/storefronts/R01`);
+    const nik = validNik(2);
+
+    // Act: read the page, order, reload in the middle (before paying), pay, see the serials.
+    const htmlLang = await page.getAttribute('html', 'lang');
+    const button = await page.locator('#submit').textContent();
+    const label = await page.locator('label[for="full-name"]').textContent();
+    await page.locator('#nik').fill(nik);
+    await page.locator('#full-name').fill(claimOf(nik).fullName);
+    await page.locator('#birth-date').fill(claimOf(nik).birthDate);
+    await page.locator('#quantity').fill('1');
+    await page.locator('#submit').click();
+    await page.locator('#pay').waitFor({ state: 'visible' });
+    const orderId = await page.locator('#order-id').textContent();
+    const statusText = await page.locator('#order-status-text').textContent();
+    const amount = await page.locator('#amount').textContent();
+    await page.reload();
+    await page.locator('#pay').waitFor({ state: 'visible' });
+    const resumedId = await page.locator('#order-id').textContent();
+    const resumedNote = await page.locator('#resumed').textContent();
+    await page.locator('#pay').click();
+    await page.locator('#serials li').first().waitFor({ state: 'visible' });
+    const finalText = await page.locator('#order-status-text').textContent();
+    await page.locator('#language').click();
+    await page.waitForURL(/lang=en/);
+    const englishButton = await page.locator('#new-order').textContent();
+    const englishLang = await page.getAttribute('html', 'lang');
+
+    // Assert
+    expect(htmlLang).toBe('id');
+    expect(button).toBe('Pesan');
+    expect(label).toBe('Nama lengkap (sesuai KTP)');
+    expect(statusText).toBe('menunggu pembayaran');
+    expect(amount).toMatch(/^Rp12\.500$/);
+    expect(resumedId).toBe(orderId);
+    expect(resumedNote).toContain('tersimpan');
+    expect(finalText).toContain('selesai');
+    expect(englishLang).toBe('en');
+    expect(englishButton).toBe('New order');
+    expect(watched.problems).toEqual([]);
+  });
+
+  it('tells the applicant in Bahasa Indonesia when the identity does not match', async () => {
+    // Arrange
+    const { page } = browser;
+    await page.goto(`${kuota.baseUrl}/storefronts/R01?lang=id`);
+    await page.evaluate(() => localStorage.clear());
+    await page.goto(`${kuota.baseUrl}/storefronts/R01?lang=id`);
+
+    // Act
+    await page.locator('#nik').fill(validNik(3));
+    await page.locator('#full-name').fill('Nama Yang Salah');
+    await page.locator('#birth-date').fill(claimOf(validNik(3)).birthDate);
+    await page.locator('#submit').click();
+    await expect.poll(() => page.locator('#form-error').textContent()).not.toBe('');
+    const message = await page.locator('#form-error').textContent();
+
+    // Assert
+    expect(message).toContain('Dukcapil');
+  });
 });
