@@ -187,6 +187,11 @@ export const storefrontStore = {
       onePerPerson: boolean;
       /** The person's last hold, seen settled: it may be replaced while its window is still open. */
       settledHold?: string;
+      /**
+       * The identity claim the civil registry just confirmed (its keyed hash), remembered on the person's
+       * counter in this same write, so a second order today needs no registry call.
+       */
+      verifiedClaim?: string;
     },
   ): Promise<ReserveOutcome> {
     const isNew = input.create;
@@ -233,8 +238,7 @@ export const storefrontStore = {
         Update: {
           TableName: table(),
           Key: MainKeys.nikDay(order.nikHash, input.day),
-          UpdateExpression:
-            'ADD #count :quantity SET purgeAt = if_not_exists(purgeAt, :purgeAt), holdUntil = :holdUntil, holdOrder = :orderId',
+          UpdateExpression: `ADD #count :quantity SET purgeAt = if_not_exists(purgeAt, :purgeAt), holdUntil = :holdUntil, holdOrder = :orderId${input.verifiedClaim ? ', verifiedClaim = :claim' : ''}`,
           // The cap (an order larger than the whole cap never fits, not even on a NIK's first order of the
           // day); one unpaid reservation per person (`holdOpen`: the last hold's window has passed, or its
           // order was seen settled and the check below proves it still is); and no new hold for this person
@@ -263,6 +267,7 @@ export const storefrontStore = {
             ...(input.onePerPerson ? { ':now': Date.parse(input.at) } : {}),
             ...(input.onePerPerson ? { ':client': order.clientHash ?? '' } : {}),
             ':orderId': order.orderId,
+            ...(input.verifiedClaim ? { ':claim': input.verifiedClaim } : {}),
             ...(input.onePerPerson && input.settledHold ? { ':settled': input.settledHold } : {}),
           },
         },
@@ -578,10 +583,7 @@ export const storefrontStore = {
     window: string;
     limit: number;
     at: string;
-  }): Promise<
-    | { allowed: false }
-    | { allowed: true; storefronts: string[]; firstAtThisStorefront: boolean; verifiedClaim?: string }
-  > {
+  }): Promise<{ allowed: false } | { allowed: true; storefronts: string[]; firstAtThisStorefront: boolean }> {
     const key = MainKeys.nikIntake(input.nikHash, input.day);
     const common = {
       ':at': input.at,
@@ -598,18 +600,16 @@ export const storefrontStore = {
               ConditionExpression: condition,
               ExpressionAttributeNames: { '#window': 'window', '#count': 'windowCount' },
               ExpressionAttributeValues: { ...common, ...values },
-              ReturnValues: 'ALL_OLD',
+              ReturnValues: 'UPDATED_OLD',
             }),
           ),
         );
         const before = result.Attributes?.storefronts;
         const earlier = before instanceof Set ? [...before].map(String) : [];
-        const verifiedClaim = result.Attributes?.verifiedClaim;
         return {
           allowed: true as const,
           storefronts: [...new Set([...earlier, input.resellerId])],
           firstAtThisStorefront: !earlier.includes(input.resellerId),
-          ...(typeof verifiedClaim === 'string' ? { verifiedClaim } : {}),
         };
       } catch (error) {
         if (error instanceof ConditionFailed) return undefined;
@@ -635,20 +635,6 @@ export const storefrontStore = {
       { ':window': input.window, ':one': 1, ':limit': input.limit },
     );
     return inThisWindow ?? { allowed: false };
-  },
-
-  /** The claim (its keyed hash) the civil registry confirmed for this NIK today: no second check today. */
-  async rememberVerifiedClaim(nikHash: string, day: string, claim: string): Promise<void> {
-    await storeCall(() =>
-      dynamo().send(
-        new UpdateCommand({
-          TableName: table(),
-          Key: MainKeys.nikIntake(nikHash, day),
-          UpdateExpression: 'SET verifiedClaim = :claim',
-          ExpressionAttributeValues: { ':claim': claim },
-        }),
-      ),
-    );
   },
 
   /** One more order settled by the reservation queue in this minute (on one of its counter's shards). */
@@ -694,6 +680,7 @@ export const storefrontStore = {
     holdOrder?: string;
     lapsedClient?: string;
     lapsedUntil?: string;
+    verifiedClaim?: string;
   }> {
     const result = await storeCall(() =>
       dynamo().send(
@@ -704,13 +691,14 @@ export const storefrontStore = {
         }),
       ),
     );
-    const { holdUntil, holdOrder, lapsedUntil, lapsedClient } = result.Item ?? {};
+    const { holdUntil, holdOrder, lapsedUntil, lapsedClient, verifiedClaim } = result.Item ?? {};
     return {
       count: Number(result.Item?.count ?? 0),
       ...(typeof holdUntil === 'number' ? { holdUntil: new Date(holdUntil).toISOString() } : {}),
       ...(typeof lapsedUntil === 'number' ? { lapsedUntil: new Date(lapsedUntil).toISOString() } : {}),
       ...(typeof lapsedClient === 'string' ? { lapsedClient } : {}),
       ...(typeof holdOrder === 'string' ? { holdOrder } : {}),
+      ...(typeof verifiedClaim === 'string' ? { verifiedClaim } : {}),
     };
   },
 

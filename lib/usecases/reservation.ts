@@ -164,7 +164,13 @@ export const prefetchReservation = (resellerId: string, nikHash: string, day: st
 export const attemptReservation = async (
   order: StorefrontOrder,
   settings: ReservationSettings,
-  options: { create: boolean; retry?: Retry; prefetched?: ReturnType<typeof prefetchReservation> },
+  options: {
+    create: boolean;
+    retry?: Retry;
+    prefetched?: ReturnType<typeof prefetchReservation>;
+    /** The claim the registry confirmed at intake, to remember with the reservation. */
+    verifiedClaim?: string;
+  },
 ): Promise<ReservationResult> => {
   const retry: Retry = options.retry ?? ((unit) => withStoreRetries(unit));
   const random = settings.random ?? Math.random;
@@ -229,6 +235,7 @@ export const attemptReservation = async (
         payment,
         create: options.create,
         onePerPerson: settings.onePerPerson,
+        ...(options.verifiedClaim ? { verifiedClaim: options.verifiedClaim } : {}),
         ...(settledHold ? { settledHold } : {}),
       }),
     );

@@ -171,10 +171,11 @@ export const placeOrder = async (
   if (!intake.allowed) {
     throw new RateLimitedError('too many orders for this NIK; retry later', window.retryAfterSeconds);
   }
-  if (intake.verifiedClaim !== claim) {
-    await checkIdentity(registry, input, deadline);
-    await retry(() => storefrontStore.rememberVerifiedClaim(nikHash, jakartaDay(at), claim));
-  }
+  // Asked once per person per day: a confirmed claim is remembered on the person's counter by the
+  // reservation's own write (read here with the reservation's first reads, at no extra request).
+  const [counter] = await prefetched;
+  const newlyVerified = counter.verifiedClaim === claim ? undefined : claim;
+  if (newlyVerified) await checkIdentity(registry, input, deadline);
   if (intake.firstAtThisStorefront) {
     // Scalper evidence for the regulator; a failure never loses the order.
     await reportMultiStorefront(nikHash, jakartaDay(at), intake.storefronts, at.toISOString()).catch(
@@ -200,6 +201,7 @@ export const placeOrder = async (
         create: true,
         retry: reserveRetry,
         prefetched,
+        ...(newlyVerified ? { verifiedClaim: newlyVerified } : {}),
       });
       if (result.outcome === 'RESERVED') return placed(result.order, nikHmacKey);
       if (result.outcome !== 'ORDER_CHANGED') return rejectAtIntake(draft, result.outcome, nikHmacKey, retry);
