@@ -1,10 +1,52 @@
-/** The public page: where e-Meterai can be bought right now (open data), and stamp verification. */
+/**
+ * The public page: where e-Meterai can be bought right now (open data), and stamp verification. In Bahasa
+ * Indonesia by default, English one click away (`?lang=en`, remembered on the device).
+ */
+const TEXTS = {
+  id: {
+    title: 'e-Meterai: beli di mana sekarang',
+    intro:
+      'Data terbuka dari setiap penjual resmi, diperbarui setiap 30 detik. Harga: nilai meterai Rp10.000 ditambah biaya layanan penjual (dibatasi regulator).',
+    updated: 'Diperbarui pukul {time}.',
+    reseller: 'Penjual',
+    availability: 'Ketersediaan',
+    price: 'Harga',
+    buy: 'Beli',
+    check: 'Periksa meterai',
+    serial: 'Nomor seri 22 karakter',
+    checkButton: 'Periksa',
+    notFound: 'Tidak ditemukan: nomor seri ini tidak pernah terjual.',
+    sold: '{serial}: terjual oleh {reseller} pada {at}',
+    affixed: ', dibubuhkan pada {at} ke dokumen {document}…',
+    states: { AVAILABLE: 'TERSEDIA', LOW: 'HAMPIR HABIS', SOLD_OUT: 'HABIS' },
+    language: 'English',
+  },
+  en: {
+    title: 'e-Meterai: where to buy now',
+    intro:
+      "Open data from every licensed reseller, refreshed every 30 seconds. Face value Rp10,000 plus the reseller's service fee (capped by the regulator).",
+    updated: 'Updated {time}.',
+    reseller: 'Reseller',
+    availability: 'Availability',
+    price: 'Price',
+    buy: 'Buy',
+    check: 'Check a stamp',
+    serial: '22-character serial',
+    checkButton: 'Check',
+    notFound: 'Not found: this serial was never sold.',
+    sold: '{serial}: sold by {reseller} at {at}',
+    affixed: ', affixed {at} to document {document}…',
+    states: { AVAILABLE: 'AVAILABLE', LOW: 'LOW', SOLD_OUT: 'SOLD OUT' },
+    language: 'Bahasa Indonesia',
+  },
+} as const;
+
 export const homePage = (): string => `<!doctype html>
 <html lang="id">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>e-Meterai · availability</title>
+<title>e-Meterai</title>
 <style>
   :root { font-family: system-ui, sans-serif; color: #1b1f24; background: #f5f6f8; }
   main { max-width: 52rem; margin: 2rem auto; padding: 0 1rem; }
@@ -18,27 +60,46 @@ export const homePage = (): string => `<!doctype html>
 </head>
 <body>
 <main>
-  <h1>e-Meterai: where to buy now</h1>
-  <p class="muted">Open data from every licensed reseller, refreshed every 30 seconds. Face value Rp10,000 plus the reseller's service fee (capped by the regulator). <span id="updated"></span></p>
-  <section><table id="availability"><thead><tr><th>Reseller</th><th>Availability</th><th>Price</th><th></th></tr></thead><tbody></tbody></table></section>
+  <div class="muted" style="text-align:right"><a href="#" id="language"></a></div>
+  <h1 data-t="title"></h1>
+  <p class="muted"><span data-t="intro"></span> <span id="updated"></span></p>
+  <section><table id="availability"><thead><tr><th data-t="reseller"></th><th data-t="availability"></th><th data-t="price"></th><th></th></tr></thead><tbody></tbody></table></section>
   <section>
-    <h2>Check a stamp</h2>
-    <form id="verify"><input id="serial" placeholder="22-character serial" maxlength="22"> <button>Check</button></form>
+    <h2 data-t="check"></h2>
+    <form id="verify"><input id="serial" maxlength="22"> <button data-t="checkButton"></button></form>
     <p id="verify-result"></p>
   </section>
 </main>
 <script>
+const TEXTS = ${JSON.stringify(TEXTS).replace(/</g, '\\u003c')};
+const asked = new URLSearchParams(location.search).get('lang');
+const LANG = asked === 'en' || asked === 'id' ? asked : (localStorage.getItem('kuota.lang') === 'en' ? 'en' : 'id');
+const T = TEXTS[LANG];
+const LOCALE = LANG === 'id' ? 'id-ID' : 'en-GB';
+const fill = (text, values) => text.replace(/\\{(\\w+)\\}/g, (_, key) => String(values[key] ?? ''));
+document.documentElement.lang = LANG;
+for (const element of document.querySelectorAll('[data-t]')) element.textContent = T[element.dataset.t];
 const base = new URL('.', location.href).href;
 const $ = (id) => document.getElementById(id);
+$('serial').placeholder = T.serial;
+$('language').textContent = T.language;
+$('language').addEventListener('click', (event) => {
+  event.preventDefault();
+  const next = LANG === 'id' ? 'en' : 'id';
+  localStorage.setItem('kuota.lang', next);
+  const url = new URL(location.href);
+  url.searchParams.set('lang', next);
+  location.replace(url.href);
+});
 async function load() {
   const data = await fetch(base + 'v1/public/availability').then((r) => r.json());
-  $('updated').textContent = 'Updated ' + new Date(data.updatedAt).toLocaleTimeString() + '.';
+  $('updated').textContent = fill(T.updated, { time: new Date(data.updatedAt).toLocaleTimeString(LOCALE) });
   $('availability').querySelector('tbody').replaceChildren(...data.resellers.map((r) => {
     const tr = document.createElement('tr');
     const name = document.createElement('td'); name.textContent = r.name + ' (' + r.resellerId + ')';
-    const availability = document.createElement('td'); availability.className = r.availability; availability.textContent = r.availability.replace('_', ' ');
+    const availability = document.createElement('td'); availability.className = r.availability; availability.textContent = T.states[r.availability] || r.availability;
     const price = document.createElement('td'); price.textContent = 'Rp' + r.unitPriceIdr.toLocaleString('id-ID');
-    const link = document.createElement('td'); const a = document.createElement('a'); a.href = base + 'storefronts/' + r.resellerId; a.textContent = r.open ? 'Buy' : ''; link.append(a);
+    const link = document.createElement('td'); const a = document.createElement('a'); a.href = base + 'storefronts/' + r.resellerId + (LANG === 'en' ? '?lang=en' : ''); a.textContent = r.open ? T.buy : ''; link.append(a);
     tr.append(name, availability, price, link);
     return tr;
   }));
@@ -49,8 +110,9 @@ $('verify').addEventListener('submit', async (event) => {
   const response = await fetch(base + 'v1/stamps/' + encodeURIComponent(serial));
   const body = await response.json();
   $('verify-result').textContent = response.ok
-    ? serial + ': ' + body.status + ', sold by ' + body.resellerId + ' at ' + new Date(body.soldAt).toLocaleString() + (body.affixedAt ? ', affixed ' + new Date(body.affixedAt).toLocaleString() + ' to document ' + body.documentSha256.slice(0, 12) + '…' : '')
-    : (body.error ? body.error.message : 'Not found');
+    ? fill(T.sold, { serial, reseller: body.resellerId, at: new Date(body.soldAt).toLocaleString(LOCALE) }) +
+      (body.affixedAt ? fill(T.affixed, { at: new Date(body.affixedAt).toLocaleString(LOCALE), document: body.documentSha256.slice(0, 12) }) : '')
+    : T.notFound;
 });
 load();
 setInterval(load, 30000);

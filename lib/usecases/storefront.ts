@@ -303,8 +303,8 @@ export { buyerReference } from '../domain/storefront-order.js';
 
 /**
  * The civil registry's check of NIK, name and birth date, asked once per person per day (a confirmed claim
- * is remembered as its keyed hash on the NIK's intake item). Unknown or mismatched: 422, nothing reserved.
- * The registry down or slow past the intake's budget: 503 with Retry-After, nothing reserved.
+ * is remembered as its keyed hash on the person's day counter). Unknown or mismatched: 422, nothing reserved.
+ * The registry down (no answer in 2 s): 503 with Retry-After; intake's own budget spent: 429. Nothing reserved.
  */
 const checkIdentity = async (registry: CivilRegistry, claim: IdentityClaim, deadline: number) => {
   // Our own budget spent (a saturated intake) is our business: 429, as for every busy path, never a 503.
