@@ -9,6 +9,7 @@ export const handler = httpHandler(routes.placeOrder, async ({ params, body, ide
       nik: body.nik,
       fullName: body.fullName,
       birthDate: body.birthDate,
+      ...(body.contact ? { contact: body.contact } : {}),
       quantity: body.quantity,
       idempotencyKey,
       clientId: event.requestContext.identity?.sourceIp ?? 'unknown',

@@ -238,7 +238,7 @@ export const storefrontStore = {
         Update: {
           TableName: table(),
           Key: MainKeys.nikDay(order.nikHash, input.day),
-          UpdateExpression: `ADD #count :quantity SET purgeAt = if_not_exists(purgeAt, :purgeAt), holdUntil = :holdUntil, holdOrder = :orderId${input.verifiedClaim ? ', verifiedClaim = :claim' : ''}`,
+          UpdateExpression: `ADD #count :quantity SET purgeAt = if_not_exists(purgeAt, :purgeAt), holdUntil = :holdUntil, holdOrder = :orderId, orders = list_append(if_not_exists(orders, :noOrders), :thisOrder)${input.verifiedClaim ? ', verifiedClaim = :claim' : ''}`,
           // The cap (an order larger than the whole cap never fits, not even on a NIK's first order of the
           // day); one unpaid reservation per person (`holdOpen`: the last hold's window has passed, or its
           // order was seen settled and the check below proves it still is); and no new hold for this person
@@ -267,6 +267,9 @@ export const storefrontStore = {
             ...(input.onePerPerson ? { ':now': Date.parse(input.at) } : {}),
             ...(input.onePerPerson ? { ':client': order.clientHash ?? '' } : {}),
             ':orderId': order.orderId,
+            // The person's orders of the day, for "Lacak pesanan" (a few: one unpaid hold at a time).
+            ':noOrders': [],
+            ':thisOrder': [order.orderId],
             ...(input.verifiedClaim ? { ':claim': input.verifiedClaim } : {}),
             ...(input.onePerPerson && input.settledHold ? { ':settled': input.settledHold } : {}),
           },
@@ -700,6 +703,16 @@ export const storefrontStore = {
       ...(typeof holdOrder === 'string' ? { holdOrder } : {}),
       ...(typeof verifiedClaim === 'string' ? { verifiedClaim } : {}),
     };
+  },
+
+  /** The orders a person reserved on these days (from their day counters, one BatchGet of up to 100). */
+  async ordersOfPerson(nikHash: string, days: readonly string[]): Promise<string[]> {
+    const keys = days.slice(0, 100).map((day) => MainKeys.nikDay(nikHash, day));
+    const result = await storeCall(() =>
+      dynamo().send(new BatchGetCommand({ RequestItems: { [table()]: { Keys: keys } } })),
+    );
+    const items = result.Responses?.[table()] ?? [];
+    return [...new Set(items.flatMap((item) => (Array.isArray(item.orders) ? item.orders.map(String) : [])))];
   },
 
   /** Unpaid reservations of a client that lapsed in the hour of `at`. */

@@ -261,11 +261,27 @@ export const BirthDateField = z.iso.date({ error: 'must be a date, YYYY-MM-DD' }
   example: '1990-08-17',
 });
 
+export const ContactField = z
+  .strictObject({
+    phone: z
+      .string({ error: 'must be a string' })
+      .regex(/^(\+62|0)8[0-9]{7,12}$/, 'must be an Indonesian mobile number, like 081234567890')
+      .optional(),
+    email: z.email({ error: 'must be an e-mail address' }).max(254).optional(),
+  })
+  .refine((contact) => contact.phone !== undefined || contact.email !== undefined, {
+    error: 'give a phone number or an e-mail address',
+  })
+  .meta({
+    description: 'Where to send notices about the order (reserved with its link, fulfilled, refunded)',
+  });
+
 export const PlaceOrderBody = z
   .strictObject({
     nik: NikField,
     fullName: FullNameField,
     birthDate: BirthDateField,
+    contact: ContactField.optional(),
     quantity: z
       .number({ error: 'must be a number' })
       .int('must be an integer')
@@ -484,3 +500,32 @@ export const SandboxPeopleQuery = z.strictObject({
 export const SandboxPeopleView = z
   .object({ people: z.array(SandboxPerson), nextOffset: z.number().int() })
   .meta({ id: 'SandboxPeople' });
+
+export const OrderRecoveryBody = z
+  .strictObject({ nik: NikField, fullName: FullNameField, birthDate: BirthDateField })
+  .meta({ id: 'OrderRecovery' });
+export const OrderRecoveryResult = z
+  .object({
+    noticesSent: z.number().int().meta({
+      description:
+        'Notices sent to the contacts on the orders (never to the caller); 0 when no order has one',
+    }),
+  })
+  .meta({ id: 'OrderRecoveryResult' });
+export const SandboxOutboxQuery = z.strictObject({ to: z.string().min(3).max(254) });
+export const SandboxOutbox = z
+  .object({
+    notices: z.array(
+      z.object({
+        noticeId: z.string(),
+        kind: z.string(),
+        channel: z.string(),
+        to: z.string(),
+        orderId: z.string(),
+        link: z.string(),
+        text: z.string(),
+        sentAt: z.string(),
+      }),
+    ),
+  })
+  .meta({ id: 'SandboxOutbox' });

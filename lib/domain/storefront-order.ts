@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { STAMP_FACE_VALUE_IDR } from './money.js';
+import type { Contact } from './notices.js';
 import type { GatewayCapture, GatewayPayment } from './payment-gateway.js';
 
 /**
@@ -92,6 +93,8 @@ export interface StorefrontOrder {
   readonly refunds: Record<string, RefundState>;
   /** A keyed hash of the client (source IP) that placed the order: its unpaid lapses slow it down. */
   readonly clientHash?: string;
+  /** Where the buyer asked to be told about the order (optional; never the NIK). */
+  readonly contact?: Contact;
   /** The document each stamp was affixed to, by stamp slot (`stampSlot(index)`); set once per slot. */
   readonly affixed?: Record<string, StampBinding>;
 }

@@ -244,4 +244,6 @@ export const SandboxKeys = {
   faults: { pk: 'FAULTS', sk: 'CONFIG' },
   /** A person created in the simulated civil registry, keyed by a keyed hash of the NIK. */
   civilPerson: (key: string) => ({ pk: `CR_PERSON#${key}`, sk: 'PERSON' }),
+  /** The simulated notification provider's outbox of one address (a hash of it), one item per notice. */
+  outbox: (mailbox: string, noticeId: string) => ({ pk: `OUTBOX#${mailbox}`, sk: noticeId }),
 } as const;

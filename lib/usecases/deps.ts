@@ -1,6 +1,8 @@
 import { config } from '../config.js';
 import type { CivilRegistry } from '../domain/civil-registry.js';
+import type { Notifier } from '../domain/notices.js';
 import { sandboxCivilRegistry } from '../sandbox/civil-registry-sandbox.js';
+import { sandboxNotifier } from '../sandbox/notifications-sandbox.js';
 import { sandboxPaymentGateway } from '../sandbox/payment-gateway-sandbox.js';
 import { sandboxTaxAuthority } from '../sandbox/tax-authority-sandbox.js';
 import { secrets } from '../secrets.js';
@@ -19,6 +21,9 @@ export const quotaOrderDeps = (): QuotaOrderDeps => ({
   billingTtlSeconds: config().billingTtlSeconds,
   now: () => new Date(),
 });
+
+/** Notices to buyers (no SMS or e-mail provider is contracted: the sandbox keeps a readable outbox). */
+export const notifier = (): Notifier => sandboxNotifier;
 
 /** The identity check of storefront buyers (the civil registry has no public API: the sandbox stands in). */
 export const civilRegistry = (): CivilRegistry => sandboxCivilRegistry;

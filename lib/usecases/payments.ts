@@ -7,6 +7,7 @@ import type { GatewayCapture, PaymentGateway } from '../domain/payment-gateway.j
 import { serialsOf } from '../domain/serials.js';
 import { captureBuysOrder, paidInTime, type StorefrontOrderStatus } from '../domain/storefront-order.js';
 import { logger } from '../http/logger.js';
+import { notifyOrder } from './notices.js';
 
 /**
  * Money in, stamps out, or money back: every captured payment ends with the order FULFILLED or the capture
@@ -51,7 +52,10 @@ export const handleCapture = async (
     if (captureBuysOrder(order, capture)) {
       const serials = serialsOf(settings.serialKey, order.orderId, order.quantity);
       const outcome = await withStoreRetries(() => storefrontStore.fulfil(order, capture, serials, at));
-      if (outcome === 'FULFILLED') return 'FULFILLED';
+      if (outcome === 'FULFILLED') {
+        await notifyOrder(order, 'FULFILLED', { serials });
+        return 'FULFILLED';
+      }
       continue;
     }
     if (order.status === 'RESERVED' && !paidInTime(order, capture)) {
@@ -135,6 +139,10 @@ export const completeRefund = async (
       await withStoreRetries(() =>
         storefrontStore.completeRefund(order, refundId, lookup.eventId, settings.now().toISOString()),
       );
+      const after = await withStoreRetries(() => storefrontStore.getOrder(lookup.orderId));
+      if (after?.status === 'REFUNDED' && order.status !== 'REFUNDED') {
+        await notifyOrder(after, 'REFUNDED', { amountIdr: state.amountIdr, eventKey: refundId });
+      }
       return 'COMPLETED';
     } catch (error) {
       if (!(error instanceof ConditionFailed)) throw error;

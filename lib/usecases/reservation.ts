@@ -18,6 +18,7 @@ import {
   unitPrice,
 } from '../domain/storefront-order.js';
 import { logger } from '../http/logger.js';
+import { notifyOrder } from './notices.js';
 import { cachedReseller, forgetReseller } from './reseller-cache.js';
 
 /**
@@ -294,7 +295,10 @@ export const reserveOrder = async (
       // The queue's measured drain rate, for the ETA queued buyers see.
       await withStoreRetries(() => storefrontStore.countDrained(settings.now())).catch(() => undefined);
     }
-    if (result.outcome === 'RESERVED') return 'RESERVED';
+    if (result.outcome === 'RESERVED') {
+      await notifyOrder(result.order, 'RESERVED', { amountIdr: result.order.amountIdr });
+      return 'RESERVED';
+    }
     if (result.outcome !== 'ORDER_CHANGED') return recordRejection(order, result.outcome, settings.now());
     // A concurrent delivery moved it, or a shard emptied under us: look again.
   }

@@ -6,22 +6,11 @@ import { queues } from '../adapters/queues.js';
 import { stockStore } from '../adapters/stock-store.js';
 import { storefrontStore } from '../adapters/storefront-store.js';
 import { config } from '../config.js';
-import {
-  type CivilRegistry,
-  CivilRegistryUnavailable,
-  claimHash,
-  type IdentityClaim,
-} from '../domain/civil-registry.js';
-import {
-  DomainError,
-  IdentityCheckUnavailableError,
-  IdentityNotVerifiedError,
-  NotFoundError,
-  RateLimitedError,
-  ServiceBusyError,
-} from '../domain/errors.js';
+import { type CivilRegistry, claimHash } from '../domain/civil-registry.js';
+import { DomainError, NotFoundError, RateLimitedError, ServiceBusyError } from '../domain/errors.js';
 import { newId, sha256Hex, storefrontOrderIdFromKey } from '../domain/identifiers.js';
 import { hashNik } from '../domain/nik.js';
+import type { Contact } from '../domain/notices.js';
 import { sumShards } from '../domain/stock.js';
 import {
   buyerReference,
@@ -37,6 +26,8 @@ import {
 import { logger } from '../http/logger.js';
 import { secrets } from '../secrets.js';
 import { civilRegistry, reservationSettings } from './deps.js';
+import { checkIdentity } from './identity.js';
+import { notifyOrder } from './notices.js';
 import { cachedReseller, forgetReseller } from './reseller-cache.js';
 import { attemptReservation, prefetchReservation, type ReservationSettings } from './reservation.js';
 
@@ -110,6 +101,7 @@ export const placeOrder = async (
     birthDate: string;
     quantity: number;
     idempotencyKey: string;
+    contact?: Contact;
     /** The source IP: kept only as a keyed hash, to slow down a client whose reservations lapse unpaid. */
     clientId: string;
   },
@@ -193,6 +185,7 @@ export const placeOrder = async (
     requestHash,
     createdAt: at.toISOString(),
     clientHash,
+    ...(input.contact ? { contact: input.contact } : {}),
     refunds: {},
   };
   if (backlog === 0) {
@@ -203,7 +196,10 @@ export const placeOrder = async (
         prefetched,
         ...(newlyVerified ? { verifiedClaim: newlyVerified } : {}),
       });
-      if (result.outcome === 'RESERVED') return placed(result.order, nikHmacKey);
+      if (result.outcome === 'RESERVED') {
+        await notifyOrder(result.order, 'RESERVED', { amountIdr: result.order.amountIdr });
+        return placed(result.order, nikHmacKey);
+      }
       if (result.outcome !== 'ORDER_CHANGED') return rejectAtIntake(draft, result.outcome, nikHmacKey, retry);
       // A concurrent request with the same key won, or the shards moved under us.
       const winner = await retry(() => storefrontStore.getOrder(orderId));
@@ -300,52 +296,6 @@ export const retryAfterFor = (
 export const MULTI_STOREFRONT_ALERT_THRESHOLD = 3;
 
 export { buyerReference } from '../domain/storefront-order.js';
-
-/**
- * The civil registry's check of NIK, name and birth date, asked once per person per day (a confirmed claim
- * is remembered as its keyed hash on the person's day counter). Unknown or mismatched: 422, nothing reserved.
- * The registry down (no answer in 2 s): 503 with Retry-After; intake's own budget spent: 429. Nothing reserved.
- */
-const checkIdentity = async (registry: CivilRegistry, claim: IdentityClaim, deadline: number) => {
-  // Our own budget spent (a saturated intake) is our business: 429, as for every busy path, never a 503.
-  const left = deadline - Date.now();
-  if (left <= REGISTRY_MIN_BUDGET_MS) throw new ServiceBusyError(1);
-  const wait = Math.min(REGISTRY_TIMEOUT_MS, left);
-  let verdict: Awaited<ReturnType<CivilRegistry['verify']>>;
-  try {
-    verdict = await withDeadline(registry.verify(claim), wait);
-  } catch (error) {
-    if (!(error instanceof CivilRegistryUnavailable)) throw error;
-    // The registry did not answer in its own time: it is down. Cut short by our budget: we are busy.
-    if (wait < REGISTRY_TIMEOUT_MS) throw new ServiceBusyError(1);
-    throw new IdentityCheckUnavailableError(5);
-  }
-  if (verdict !== 'MATCH') throw new IdentityNotVerifiedError(verdict);
-};
-
-/** How long the civil registry may take to answer before it counts as down. */
-const REGISTRY_TIMEOUT_MS = 2_000;
-/** Less intake budget than this left: the check is not started (the intake answers 429). */
-const REGISTRY_MIN_BUDGET_MS = 200;
-
-/** The promise's value, or CivilRegistryUnavailable once `ms` have passed. */
-const withDeadline = <T>(promise: Promise<T>, ms: number): Promise<T> =>
-  new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new CivilRegistryUnavailable('the registry did not answer in time')),
-      Math.max(0, ms),
-    );
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error);
-      },
-    );
-  });
 
 /** A NIK at this many storefronts in one day is reported (once a day, with the storefronts). */
 const reportMultiStorefront = async (nikHash: string, day: string, storefronts: string[], at: string) => {

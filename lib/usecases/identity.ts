@@ -1,0 +1,56 @@
+import {
+  type CivilRegistry,
+  CivilRegistryUnavailable,
+  type IdentityClaim,
+} from '../domain/civil-registry.js';
+import {
+  IdentityCheckUnavailableError,
+  IdentityNotVerifiedError,
+  ServiceBusyError,
+} from '../domain/errors.js';
+
+/**
+ * The civil registry's check of NIK, name and birth date, asked once per person per day (a confirmed claim
+ * is remembered as its keyed hash on the person's day counter). Unknown or mismatched: 422, nothing reserved.
+ * The registry down (no answer in 2 s): 503 with Retry-After; intake's own budget spent: 429. Nothing reserved.
+ */
+export const checkIdentity = async (registry: CivilRegistry, claim: IdentityClaim, deadline: number) => {
+  // Our own budget spent (a saturated intake) is our business: 429, as for every busy path, never a 503.
+  const left = deadline - Date.now();
+  if (left <= REGISTRY_MIN_BUDGET_MS) throw new ServiceBusyError(1);
+  const wait = Math.min(REGISTRY_TIMEOUT_MS, left);
+  let verdict: Awaited<ReturnType<CivilRegistry['verify']>>;
+  try {
+    verdict = await withDeadline(registry.verify(claim), wait);
+  } catch (error) {
+    if (!(error instanceof CivilRegistryUnavailable)) throw error;
+    // The registry did not answer in its own time: it is down. Cut short by our budget: we are busy.
+    if (wait < REGISTRY_TIMEOUT_MS) throw new ServiceBusyError(1);
+    throw new IdentityCheckUnavailableError(5);
+  }
+  if (verdict !== 'MATCH') throw new IdentityNotVerifiedError(verdict);
+};
+
+/** How long the civil registry may take to answer before it counts as down. */
+const REGISTRY_TIMEOUT_MS = 2_000;
+/** Less intake budget than this left: the check is not started (the intake answers 429). */
+const REGISTRY_MIN_BUDGET_MS = 200;
+
+/** The promise's value, or CivilRegistryUnavailable once `ms` have passed. */
+const withDeadline = <T>(promise: Promise<T>, ms: number): Promise<T> =>
+  new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new CivilRegistryUnavailable('the registry did not answer in time')),
+      Math.max(0, ms),
+    );
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
