@@ -153,19 +153,26 @@ describe.skipIf(skipBrowser)('regulator dashboard in Chromium', () => {
     expect(watched.offSite).toEqual([]);
   });
 
-  it('the public page lists all 26 storefronts', async () => {
+  it('the public page lists all 26 storefronts, in Bahasa Indonesia by default and in English on request', async () => {
     // Arrange
     const page = await browser.context.newPage();
     const watched = watchPage(page, kuota.baseUrl);
+    const rowsOf = async (path: string) => {
+      await page.goto(`${kuota.baseUrl}${path}`);
+      await page.waitForSelector('#availability tbody tr');
+      return page.$$eval('#availability tbody tr', (trs) =>
+        trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')),
+      );
+    };
 
     // Act
-    await page.goto(`${kuota.baseUrl}/`);
-    await page.waitForSelector('#availability tbody tr');
-    const rows = await page.$$eval('#availability tbody tr', (trs) =>
-      trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')),
-    );
+    const inBahasa = await rowsOf('/?lang=id');
+    const rows = await rowsOf('/?lang=en');
 
     // Assert
+    expect(inBahasa).toHaveLength(26);
+    expect(inBahasa.find(([name]) => name?.includes('(R07)'))?.[1]).toBe('HABIS');
+    expect(inBahasa.find(([name]) => name?.includes('(R01)'))?.[1]).toBe('TERSEDIA');
     expect(rows).toHaveLength(26);
     expect(rows.find(([name]) => name?.includes('(R07)'))?.[1]).toBe('SOLD OUT');
     expect(rows.find(([name]) => name?.includes('(R01)'))?.[1]).toBe('AVAILABLE');
