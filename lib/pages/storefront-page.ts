@@ -47,6 +47,8 @@ export const storefrontPage = (resellerId: string, offer?: unknown): string => `
     <input id="birth-date" name="birthDate" type="date" required>
     <label for="quantity" data-t="quantity"></label>
     <input id="quantity" name="quantity" type="number" min="1" max="5" value="2" required>
+    <label for="contact" data-t="contact"></label>
+    <input id="contact" name="contact" autocomplete="tel email" maxlength="254">
     <button id="submit" type="submit" data-t="order"></button>
     <div id="form-error" class="error"></div>
   </form>
@@ -60,6 +62,20 @@ export const storefrontPage = (resellerId: string, offer?: unknown): string => `
     </div>
     <div id="stamps" hidden><p data-t="serials"></p><ol id="serials"></ol></div>
     <button id="new-order" type="button" data-t="newOrder" hidden></button>
+  </section>
+  <section id="recovery">
+    <h2 data-t="recoveryTitle"></h2>
+    <p class="muted" data-t="recoveryHelp"></p>
+    <form id="recover">
+      <label for="recover-nik" data-t="nik"></label>
+      <input id="recover-nik" inputmode="numeric" maxlength="16" required>
+      <label for="recover-name" data-t="fullName"></label>
+      <input id="recover-name" maxlength="100" required>
+      <label for="recover-birth" data-t="birthDate"></label>
+      <input id="recover-birth" type="date" required>
+      <button id="recover-submit" type="submit" data-t="recoverButton"></button>
+      <div id="recover-result" aria-live="polite"></div>
+    </form>
   </section>
 </main>
 <script>
@@ -177,6 +193,7 @@ $('order').addEventListener('submit', async (event) => {
       fullName: $('full-name').value.trim(),
       birthDate: $('birth-date').value,
       quantity: Number($('quantity').value),
+      ...contactOf($('contact').value.trim()),
     }),
   });
   if (res.status !== 201 && res.status !== 202) {
@@ -187,6 +204,23 @@ $('order').addEventListener('submit', async (event) => {
   current = keepOrder(res.body);
   render(res.body);
   schedule(res);
+});
+
+/** A phone number or an e-mail address, as the buyer typed it (optional). */
+function contactOf(text) {
+  if (!text) return {};
+  return { contact: text.includes('@') ? { email: text } : { phone: text.replace(/[\\s-]/g, '') } };
+}
+
+$('recover').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  $('recover-result').textContent = '';
+  const res = await api('/v1/order-recovery', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ nik: $('recover-nik').value.trim(), fullName: $('recover-name').value.trim(), birthDate: $('recover-birth').value }),
+  });
+  $('recover-result').textContent = res.status === 202 ? fill(T.recoverSent, { count: res.body.noticesSent }) : explain(res);
 });
 
 $('pay').addEventListener('click', async () => {

@@ -119,6 +119,49 @@ describe.skipIf(skipBrowser)('storefront page in Chromium', () => {
     expect(watched.problems).toEqual([]);
   });
 
+  it('recovers a lost order: Lacak pesanan sends a fresh link to the phone on the order, which opens it', async () => {
+    // Arrange: an order with a phone number, paid; then the buyer loses the page and the device's memory.
+    const { page } = browser;
+    page.setDefaultTimeout(20_000);
+    const nik = validNik(4);
+    const phone = '081234567004';
+    await page.goto(`${kuota.baseUrl}/storefronts/R01?lang=id`);
+    await page.evaluate(() => localStorage.clear());
+    await page.goto(`${kuota.baseUrl}/storefronts/R01?lang=id`);
+    await page.locator('#nik').fill(nik);
+    await page.locator('#full-name').fill(claimOf(nik).fullName);
+    await page.locator('#birth-date').fill(claimOf(nik).birthDate);
+    await page.locator('#quantity').fill('1');
+    await page.locator('#contact').fill(phone);
+    await page.locator('#submit').click();
+    await page.locator('#pay').waitFor({ state: 'visible' });
+    const orderId = await page.locator('#order-id').textContent();
+    await page.locator('#pay').click();
+    await page.locator('#serials li').first().waitFor({ state: 'visible' });
+    await page.evaluate(() => localStorage.clear());
+    await page.goto(`${kuota.baseUrl}/storefronts/R01?lang=id`);
+
+    // Act: Lacak pesanan, then the link from the (sandbox) outbox.
+    const lostPage = await page.locator('#status').isVisible();
+    await page.locator('#recover-nik').fill(nik);
+    await page.locator('#recover-name').fill(claimOf(nik).fullName);
+    await page.locator('#recover-birth').fill(claimOf(nik).birthDate);
+    await page.locator('#recover-submit').click();
+    await expect.poll(() => page.locator('#recover-result').textContent()).toContain('tautan dikirim');
+    const outbox = await kuota.api.get<{ notices: { kind: string; link: string }[] }>(
+      `/sandbox/notifications?to=${phone}`,
+    );
+    const link = outbox.body.notices.find((notice) => notice.kind === 'RECOVERY')?.link ?? '';
+    await page.goto(`${kuota.baseUrl}${link}`);
+    await page.locator('#serials li').first().waitFor({ state: 'visible' });
+    const recoveredId = await page.locator('#order-id').textContent();
+
+    // Assert
+    expect(lostPage).toBe(false);
+    expect(outbox.body.notices.map((notice) => notice.kind)).toEqual(['RESERVED', 'FULFILLED', 'RECOVERY']);
+    expect(recoveredId).toBe(orderId);
+  });
+
   it('tells the applicant in Bahasa Indonesia when the identity does not match', async () => {
     // Arrange
     const { page } = browser;
