@@ -109,7 +109,8 @@ describe.skipIf(skipBrowser)('regulator dashboard in Chromium', () => {
     if (process.env.KUOTA_UPDATE_SCREENSHOTS === '1') await copyFile(SCREENSHOT, README_SCREENSHOT);
 
     // Assert: every vendor, in the API's order, with the API's numbers.
-    const number = (text: string | undefined) => Number(String(text).replaceAll(',', ''));
+    // Integers, grouped as the page's locale groups them (1.234 in Bahasa Indonesia, 1,234 in English).
+    const number = (text: string | undefined) => Number(String(text).replaceAll(',', '').replaceAll('.', ''));
     expect(shown.map((row) => row.resellerId)).toEqual(expected.map((vendor) => vendor.resellerId));
     expect(shown).toHaveLength(26);
     for (const vendor of expected) {
