@@ -348,7 +348,14 @@ export const PaymentGatewayWebhookBody = z
 export const PaymentWebhookAccepted = z
   .object({
     received: z.literal(true),
-    outcome: z.enum(['FULFILLED', 'REFUND_REQUESTED', 'ALREADY_PROCESSED', 'COMPLETED', 'ALREADY_COMPLETED']),
+    outcome: z.enum([
+      'FULFILLED',
+      'REFUND_REQUESTED',
+      'ALREADY_PROCESSED',
+      'COMPLETED',
+      'ALREADY_COMPLETED',
+      'AMOUNT_MISMATCH',
+    ]),
   })
   .meta({ id: 'PaymentWebhookAccepted' });
 

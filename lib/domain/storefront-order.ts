@@ -50,6 +50,10 @@ export const STOREFRONT_ORDER_TRANSITIONS: Readonly<
   REFUNDED: ['REFUND_PENDING'],
 };
 
+/** A refund is settled only by a confirmation of exactly what is owed: 100%, never less, never more. */
+export const refundSettles = (owed: Pick<RefundState, 'amountIdr'>, confirmedIdr: number): boolean =>
+  confirmedIdr === owed.amountIdr;
+
 export const canTransition = (from: StorefrontOrderStatus, to: StorefrontOrderStatus): boolean =>
   STOREFRONT_ORDER_TRANSITIONS[from].includes(to);
 

@@ -5,7 +5,12 @@ import { type RefundState, type StorefrontOrder, storefrontStore } from '../adap
 import { NotFoundError } from '../domain/errors.js';
 import type { GatewayCapture, PaymentGateway } from '../domain/payment-gateway.js';
 import { serialsOf } from '../domain/serials.js';
-import { captureBuysOrder, paidInTime, type StorefrontOrderStatus } from '../domain/storefront-order.js';
+import {
+  captureBuysOrder,
+  paidInTime,
+  refundSettles,
+  type StorefrontOrderStatus,
+} from '../domain/storefront-order.js';
 import { logger } from '../http/logger.js';
 import { notifyOrder } from './notices.js';
 
@@ -114,12 +119,16 @@ const requestRefund = async (
   if (refund.status === 'COMPLETED') await completeRefund(refundId, refund.amountIdr, settings);
 };
 
-/** The gateway confirmed a refund (webhook or reconciliation). */
+/**
+ * The gateway confirmed a refund (webhook or reconciliation). It completes only when the confirmed amount is
+ * what is owed (the whole capture): anything else leaves the refund open (the sweeper asks the gateway again),
+ * raises an alert, and the regulator's refunded figures, which count completed refunds, never include it.
+ */
 export const completeRefund = async (
   refundId: string,
   amountIdr: number,
   settings: Pick<PaymentSettings, 'now'>,
-): Promise<'COMPLETED' | 'ALREADY_COMPLETED'> => {
+): Promise<'COMPLETED' | 'ALREADY_COMPLETED' | 'AMOUNT_MISMATCH'> => {
   const lookup = await withStoreRetries(() => storefrontStore.findRefund(refundId));
   if (!lookup) throw new NotFoundError('refund');
   for (let round = 0; round < 10; round += 1) {
@@ -127,13 +136,17 @@ export const completeRefund = async (
     const state = order?.refunds?.[refundId];
     if (!order || !state) throw new NotFoundError('refund');
     if (state.status === 'COMPLETED') return 'ALREADY_COMPLETED';
-    if (amountIdr !== state.amountIdr) {
-      await mainStore.recordAlert(`REFUND_AMOUNT_MISMATCH#${refundId}`, {
-        kind: 'REFUND_AMOUNT_MISMATCH',
-        at: settings.now().toISOString(),
-        resellerId: order.resellerId,
-        evidence: { refundId, expectedIdr: state.amountIdr, reportedIdr: amountIdr },
-      });
+    if (!refundSettles(state, amountIdr)) {
+      await withStoreRetries(() =>
+        mainStore.recordAlert(`REFUND_AMOUNT_MISMATCH#${refundId}`, {
+          kind: 'REFUND_AMOUNT_MISMATCH',
+          at: settings.now().toISOString(),
+          resellerId: order.resellerId,
+          evidence: { refundId, expectedIdr: state.amountIdr, reportedIdr: amountIdr },
+        }),
+      );
+      logger.warn('refund confirmed with another amount; left open', { refundId });
+      return 'AMOUNT_MISMATCH';
     }
     try {
       await withStoreRetries(() =>
@@ -188,6 +201,6 @@ export const reconcileRefund = async (
       }),
     ));
   if (refund.status !== 'COMPLETED') return 'PENDING';
-  await completeRefund(capture.refundId, refund.amountIdr, settings);
-  return 'COMPLETED';
+  const outcome = await completeRefund(capture.refundId, refund.amountIdr, settings);
+  return outcome === 'AMOUNT_MISMATCH' ? 'PENDING' : 'COMPLETED';
 };

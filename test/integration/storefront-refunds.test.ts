@@ -15,6 +15,7 @@ import {
   validNik,
   waitForStatus,
 } from '../support/flows.js';
+import { alertsOfKind, vendorRow } from './oversight-support.js';
 
 /**
  * Issue 4: money that cannot buy stamps goes back in full (never 75%, never "minus fees"), and the order
@@ -89,6 +90,47 @@ describe('100% refunds', () => {
     });
     expect(overFulfilled).toMatchObject({ refund: { amountIdr: 100_000, status: 'COMPLETED' } });
     expect(overFulfilled.stamps).toHaveLength(1);
+  });
+
+  it('leaves a refund open, and alerts, when the gateway confirms another amount; completes it at the amount owed', async () => {
+    // Arrange: fulfilled order; a second capture to refund, its confirmation held back.
+    const { placed, payment } = await reservedOrder(kuota, 'R01', validNik(5), 1);
+    await payAtGateway(kuota, payment.paymentId);
+    await waitForStatus(kuota, placed, ['FULFILLED']);
+    const refundedBefore = (await vendorRow(kuota, 'R01')).refundedIdr;
+    await setGatewayFaults(kuota, { dropRate: 1 });
+    const second = await payAtGateway(kuota, payment.paymentId);
+    await sendGatewayEvent(kuota, {
+      eventId: second.eventId,
+      paymentId: payment.paymentId,
+      type: 'PAYMENT_CAPTURED',
+      amountIdr: second.amountIdr,
+      occurredAt: second.occurredAt,
+    });
+
+    // Act: the gateway reports the refund complete for less than was owed; later the sweeper asks again.
+    const short = await sendGatewayEvent(kuota, {
+      eventId: `EV_${'SHORT'.padEnd(26, '0')}`,
+      paymentId: payment.paymentId,
+      type: 'REFUND_COMPLETED',
+      refundId: `RF_${second.eventId}`,
+      amountIdr: second.amountIdr - 1_000,
+      occurredAt: new Date().toISOString(),
+    });
+    const afterShort = await readOrder(kuota, placed);
+    const refundedAfterShort = (await vendorRow(kuota, 'R01')).refundedIdr;
+    const alerts = await alertsOfKind(kuota, 'REFUND_AMOUNT_MISMATCH');
+    const tally = await runSweeper(kuota);
+    const settled = await readOrder(kuota, placed);
+
+    // Assert
+    expect(short.body).toMatchObject({ received: true, outcome: 'AMOUNT_MISMATCH' });
+    expect(afterShort.body).toMatchObject({ refund: { amountIdr: second.amountIdr, status: 'PENDING' } });
+    expect(refundedAfterShort).toBe(refundedBefore);
+    expect(alerts.some((alert) => JSON.stringify(alert).includes(`RF_${second.eventId}`))).toBe(true);
+    expect(tally.refundsConfirmed).toBe(1);
+    expect(settled.body).toMatchObject({ refund: { amountIdr: second.amountIdr, status: 'COMPLETED' } });
+    expect((await vendorRow(kuota, 'R01')).refundedIdr).toBe(refundedBefore + second.amountIdr);
   });
 
   it('confirms a refund whose REFUND_COMPLETED webhook was dropped when the sweeper runs', async () => {
