@@ -3,6 +3,7 @@ import { withStoreRetries } from '../../lib/adapters/dynamo-errors.js';
 import { mainStore } from '../../lib/adapters/main-store.js';
 import { config } from '../../lib/config.js';
 import { API_KEY_PATTERN, bearerToken, hashApiKey } from '../../lib/domain/api-keys.js';
+import { principalOfKeyRecord } from '../../lib/domain/principal.js';
 import { logger } from '../../lib/http/logger.js';
 
 config();
@@ -23,14 +24,16 @@ export const handler = async (
   if (!apiKey || !API_KEY_PATTERN.test(apiKey)) throw unauthorized();
   // Retried here: API Gateway answers 500 for any authorizer error other than Unauthorized.
   const record = await withStoreRetries(() => mainStore.getApiKey(hashApiKey(apiKey)));
-  if (!record || record.revokedAt) {
-    logger.warn('unknown or revoked API key');
+  // Fails closed: an unknown, revoked or malformed key (a role it does not know, a missing id) is a 401.
+  const principal = principalOfKeyRecord(record);
+  if (!principal) {
+    logger.warn('unknown, revoked or malformed API key');
     throw unauthorized();
   }
   // Allow every method of this API and stage: the cached policy is reused across routes.
   const [arnPrefix, apiStage] = event.methodArn.split('/', 2) as [string, string];
   const principalId =
-    record.role === 'reseller' ? `reseller:${record.resellerId}` : `regulator:${record.regulatorId}`;
+    principal.role === 'reseller' ? `reseller:${principal.resellerId}` : `regulator:${principal.regulatorId}`;
   return {
     principalId,
     policyDocument: {
@@ -40,8 +43,8 @@ export const handler = async (
       ],
     },
     context:
-      record.role === 'reseller'
-        ? { role: 'reseller', resellerId: String(record.resellerId) }
-        : { role: 'regulator', regulatorId: String(record.regulatorId) },
+      principal.role === 'reseller'
+        ? { role: 'reseller', resellerId: principal.resellerId }
+        : { role: 'regulator', regulatorId: principal.regulatorId },
   };
 };

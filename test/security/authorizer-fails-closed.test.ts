@@ -1,0 +1,86 @@
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashApiKey, newApiKey } from '../../lib/domain/api-keys.js';
+import { principalOfKeyRecord } from '../../lib/domain/principal.js';
+import { MainKeys } from '../../lib/infra/resources.js';
+import { startTestCloud, type TestCloud } from '../support/cloud.js';
+import { documents } from '../support/flows.js';
+
+/**
+ * The authorizer fails closed: a key whose record names a role it does not know, or lacks the id its role
+ * needs, or was revoked, is a 401 on every route, never the regulator (it used to treat any role other
+ * than `reseller` as the regulator).
+ */
+let kuota: TestCloud;
+beforeAll(async () => {
+  kuota = await startTestCloud();
+});
+afterAll(async () => {
+  await kuota?.stop();
+});
+
+const keyWithRecord = async (record: Record<string, unknown>) => {
+  const apiKey = newApiKey('regulator');
+  await documents(kuota).send(
+    new PutCommand({
+      TableName: kuota.cloud.tables.main,
+      Item: { ...MainKeys.apiKey(hashApiKey(apiKey)), entity: 'ApiKey', ...record },
+    }),
+  );
+  return apiKey;
+};
+
+describe('the authorizer', () => {
+  it.each([
+    ['an unknown role', { role: 'admin', regulatorId: 'ojk' }],
+    ['no role', { regulatorId: 'ojk' }],
+    ['a reseller key without its reseller', { role: 'reseller' }],
+    ['a reseller key with a malformed reseller id', { role: 'reseller', resellerId: 'R1; DROP' }],
+    ['a regulator key without its regulator', { role: 'regulator' }],
+    ['a revoked regulator key', { role: 'regulator', regulatorId: 'ojk', revokedAt: '2026-11-30T00:00:00Z' }],
+  ])('answers 401 to %s, on regulator and reseller routes alike', async (_label, record) => {
+    // Arrange
+    const apiKey = await keyWithRecord(record);
+
+    // Act
+    const regulator = await kuota.api.get('/v1/regulator/vendors', { apiKey });
+    const reseller = await kuota.api.get('/v1/wholesale/stock', { apiKey });
+
+    // Assert
+    expect(regulator.status).toBe(401);
+    expect(reseller.status).toBe(401);
+  });
+
+  it('still lets a well-formed regulator key in', async () => {
+    // Arrange
+    const apiKey = await keyWithRecord({ role: 'regulator', regulatorId: 'ojk' });
+
+    // Act
+    const answer = await kuota.api.get('/v1/regulator/vendors', { apiKey });
+
+    // Assert
+    expect(answer.status).toBe(200);
+  });
+});
+
+describe('principalOfKeyRecord', () => {
+  it('names only well-formed reseller and regulator records', () => {
+    expect(principalOfKeyRecord({ role: 'reseller', resellerId: 'R07' })).toEqual({
+      role: 'reseller',
+      resellerId: 'R07',
+    });
+    expect(principalOfKeyRecord({ role: 'regulator', regulatorId: 'ojk' })).toEqual({
+      role: 'regulator',
+      regulatorId: 'ojk',
+    });
+    for (const record of [
+      undefined,
+      null,
+      'x',
+      {},
+      { role: 'root' },
+      { role: 'reseller', resellerId: 'R100' },
+    ])
+      expect(principalOfKeyRecord(record)).toBeUndefined();
+  });
+});
