@@ -89,6 +89,9 @@ const readBody = (request: IncomingMessage): Promise<Buffer | 'TOO_LARGE'> =>
     request.on('error', reject);
   });
 
+/** The local stack answers loopback host names only: a request naming another host is refused. */
+const LOOPBACK_HOST = /^(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/i;
+
 const gatewayError = (statusCode: number, code: string, message: string): APIGatewayProxyResult => ({
   statusCode,
   headers: { 'content-type': 'application/json; charset=utf-8' },
@@ -191,6 +194,9 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
       });
       response.end(result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body);
     };
+    if (!LOOPBACK_HOST.test(request.headers.host ?? '')) {
+      return send(gatewayError(403, 'FORBIDDEN', 'this local stack answers loopback host names only'));
+    }
     const body = await readBody(request);
     if (body === 'TOO_LARGE') return send(gatewayError(413, 'PAYLOAD_TOO_LARGE', 'Request Too Long'));
 
