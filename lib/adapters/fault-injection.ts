@@ -3,6 +3,7 @@ import {
   TransactionCanceledException,
 } from '@aws-sdk/client-dynamodb';
 import type { DeserializeMiddleware, MetadataBearer, Pluggable } from '@smithy/types';
+import { EnvVar } from '../infra/resources.js';
 
 /**
  * Faults that DynamoDB Local never produces but AWS does: throttling, transaction conflicts, and a write
@@ -46,9 +47,33 @@ class LostResponseError extends Error {
   readonly $metadata = {};
 }
 
+/**
+ * The injected faults model kuota's own DynamoDB. The simulated external parties keep their state in the
+ * sandbox table and have fault settings of their own (`POST /sandbox/faults`), so their requests are left
+ * alone: a test of kuota under DynamoDB faults must not become a test of a flaky civil registry.
+ */
+const targetsSandbox = (input: unknown): boolean => {
+  const sandboxTable = process.env[EnvVar.sandboxTable];
+  if (!sandboxTable || !input || typeof input !== 'object') return false;
+  const request = input as {
+    TableName?: string;
+    TransactItems?: Record<string, { TableName?: string } | undefined>[];
+    RequestItems?: Record<string, unknown>;
+  };
+  if (request.TableName) return request.TableName === sandboxTable;
+  if (request.TransactItems)
+    return request.TransactItems.every((item) =>
+      Object.values(item).some((operation) => operation?.TableName === sandboxTable),
+    );
+  if (request.RequestItems) return Object.keys(request.RequestItems).every((name) => name === sandboxTable);
+  return false;
+};
+
 const faultMiddleware: DeserializeMiddleware<object, MetadataBearer> = (next, context) => async (args) => {
   const command = String((context as { commandName?: string }).commandName ?? '');
-  const applies = !plan.commands?.length || plan.commands.includes(command);
+  const applies =
+    (!plan.commands?.length || plan.commands.includes(command)) &&
+    !targetsSandbox((args as { input?: unknown }).input);
   if (applies && plan.throttleRate > 0 && random() < plan.throttleRate) {
     counters.throttled += 1;
     throw new ProvisionedThroughputExceededException({

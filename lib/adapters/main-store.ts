@@ -43,6 +43,13 @@ export interface AlertRecord {
   readonly evidence: Record<string, unknown>;
 }
 
+/** A stored alert: the first occurrence's record, how often it recurred that day, and when it last did. */
+export interface StoredAlert extends AlertRecord {
+  readonly alertId: string;
+  readonly occurrences: number;
+  readonly lastAt: string;
+}
+
 type StoredQuotaOrder = QuotaOrder & { requestHash: string };
 
 const toQuotaOrder = (item: Record<string, unknown>): StoredQuotaOrder => {
@@ -443,21 +450,48 @@ export const mainStore = {
   },
 
   /** Alerts are keyed by a business id, so recording the same finding twice keeps one alert. */
+  /**
+   * One alert per id and day, however often it recurs: the first occurrence's record is kept, the count and
+   * the last time grow (so a caller repeating a refused call grows a number, not the table).
+   */
   async recordAlert(alertId: string, alert: AlertRecord): Promise<void> {
     const day = alert.at.slice(0, 10);
     await storeCall(() =>
       dynamo().send(
-        new PutCommand({
+        new UpdateCommand({
           TableName: table(),
-          Item: { ...MainKeys.alert(day, alertId), entity: 'Alert', alertId, ...alert },
+          Key: MainKeys.alert(day, alertId),
+          UpdateExpression: [
+            'SET entity = :entity, alertId = :alertId, kind = if_not_exists(kind, :kind)',
+            '#at = if_not_exists(#at, :at), evidence = if_not_exists(evidence, :evidence), lastAt = :at',
+            ...(alert.resellerId ? ['resellerId = :resellerId'] : []),
+          ]
+            .join(', ')
+            .concat(' ADD occurrences :one'),
+          ExpressionAttributeNames: { '#at': 'at' },
+          ExpressionAttributeValues: {
+            ':entity': 'Alert',
+            ':alertId': alertId,
+            ':kind': alert.kind,
+            ':at': alert.at,
+            ':evidence': alert.evidence,
+            ':one': 1,
+            ...(alert.resellerId ? { ':resellerId': alert.resellerId } : {}),
+          },
         }),
       ),
     );
   },
 
-  async listAlertsOfDay(day: string): Promise<(AlertRecord & { alertId: string })[]> {
-    return (await wholePartition(MainKeys.alertsOfDay(day))) as unknown as (AlertRecord & {
-      alertId: string;
-    })[];
+  async listAlertsOfDay(day: string): Promise<StoredAlert[]> {
+    return (await wholePartition(MainKeys.alertsOfDay(day))).map((item) => ({
+      alertId: String(item.alertId),
+      kind: String(item.kind),
+      at: String(item.at),
+      ...(typeof item.resellerId === 'string' ? { resellerId: item.resellerId } : {}),
+      evidence: (item.evidence ?? {}) as Record<string, unknown>,
+      occurrences: Number(item.occurrences ?? 1),
+      lastAt: String(item.lastAt ?? item.at),
+    }));
   },
 };

@@ -419,6 +419,8 @@ export const AlertView = z
     at: IsoTimestamp,
     resellerId: z.string().optional(),
     evidence: z.record(z.string(), z.unknown()),
+    occurrences: z.number().int().optional().meta({ description: 'How often it recurred that day' }),
+    lastAt: IsoTimestamp.optional(),
   })
   .meta({ id: 'Alert' });
 export const AlertList = z.object({ alerts: z.array(AlertView) }).meta({ id: 'AlertList' });

@@ -103,9 +103,6 @@ export const bootLocalCloud = async (options: LocalCloudOptions): Promise<LocalC
     manualQueues: options.manualQueues ?? [],
     pollers: { concurrency: 2, waitTimeSeconds: 1 },
   });
-  // The sandbox parties deliver their webhooks to this stack's own address, from configuration, never to
-  // whatever Host a request named.
-  process.env[EnvVar.publicBaseUrl] ??= runtime.url;
   return {
     runtime,
     queues,

@@ -184,6 +184,8 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
     };
   };
 
+  let ownDomain = (): string => 'localhost';
+
   const handleHttp = async (request: IncomingMessage, response: ServerResponse) => {
     const started = Date.now();
     const url = new URL(request.url ?? '/', 'http://localhost');
@@ -239,7 +241,9 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
         accountId: '000000000000',
         apiId: 'local',
         authorizer: undefined,
-        domainName: request.headers.host ?? 'localhost',
+        // The API's own address, as on API Gateway (where a request reaches a stage only through its
+        // domain): never the Host a caller wrote, which sandbox webhooks would otherwise be sent to.
+        domainName: ownDomain(),
         httpMethod: method,
         identity: {
           sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
@@ -291,6 +295,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
   await new Promise<void>((resolveListen) => server.listen(options.port, '127.0.0.1', resolveListen));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
+  ownDomain = () => `127.0.0.1:${port}`;
 
   // SQS event source mappings.
   let running = true;

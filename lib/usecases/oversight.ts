@@ -122,6 +122,9 @@ export interface AlertView {
   readonly at: string;
   readonly resellerId?: string;
   readonly evidence: Record<string, unknown>;
+  /** How often it recurred that day (stored alerts; 1 for computed ones). */
+  readonly occurrences?: number;
+  readonly lastAt?: string;
 }
 
 const storedAlerts = async (now: Date, days: number): Promise<AlertView[]> => {
@@ -129,7 +132,7 @@ const storedAlerts = async (now: Date, days: number): Promise<AlertView[]> => {
   for (let back = 0; back < days; back += 1) {
     const day = new Date(now.getTime() - back * DAY_MS).toISOString().slice(0, 10);
     const alerts = await withStoreRetries(() => mainStore.listAlertsOfDay(day));
-    all.push(...alerts.map((alert) => ({ ...alert, alertId: alert.alertId })));
+    all.push(...alerts);
   }
   return all;
 };

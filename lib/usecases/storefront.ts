@@ -458,7 +458,7 @@ export const updateStorefront = async (
   if (settings.serviceFeeIdr > reseller.serviceFeeCapIdr) {
     const at = now().toISOString();
     await withStoreRetries(() =>
-      mainStore.recordAlert(`FEE_CAP_VIOLATION_ATTEMPT#${resellerId}#${newId('AL', now())}`, {
+      mainStore.recordAlert(`FEE_CAP_VIOLATION_ATTEMPT#${resellerId}`, {
         kind: 'FEE_CAP_VIOLATION_ATTEMPT',
         at,
         resellerId,
