@@ -17,7 +17,7 @@ const optionalString = (app: App, key: string): string | undefined => {
 };
 
 /**
- * The CDK app: one env-agnostic stack for the stage named by context `stage` (default staging), checked by
+ * The CDK app: one env-agnostic stack for the stage named by context `stage` (required), checked by
  * cdk-nag's AWS Solutions pack at synthesis. No account or region lookups: synth runs offline.
  */
 export const createKuotaApp = (options: KuotaAppOptions = {}): { app: App; stack: KuotaStack } => {

@@ -13,10 +13,15 @@ import { type QueueKey, Queues, type TableKey, Tables } from '../lib/infra/resou
  */
 export const STAGES = ['local', 'staging', 'production'] as const;
 export type Stage = (typeof STAGES)[number];
-export const DEFAULT_STAGE: Stage = 'staging';
-
+/**
+ * The stage to synthesize. There is no default: a `cdk deploy` without `-c stage=…` used to deploy staging,
+ * with the unauthenticated sandbox routes, to whatever account the shell pointed at.
+ */
 export const parseStage = (value: unknown): Stage => {
-  if (value === undefined || value === null || value === '') return DEFAULT_STAGE;
+  if (value === undefined || value === null || value === '')
+    throw new Error(
+      `deploying needs an explicit stage: -c stage=${STAGES.filter((s) => s !== 'local').join(' or -c stage=')}`,
+    );
   if (typeof value === 'string' && (STAGES as readonly string[]).includes(value)) return value as Stage;
   throw new Error(`context "stage" must be one of ${STAGES.join(', ')}; got ${JSON.stringify(value)}`);
 };

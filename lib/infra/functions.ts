@@ -34,7 +34,8 @@ export interface BackgroundFunctionSpec extends FunctionSpec {
 }
 
 /** Authorizer result caching on API Gateway, keyed by the Authorization header. */
-export const AUTHORIZER_CACHE_SECONDS = 60;
+/** Short, so a revoked key stops working within 10 s (API Gateway caches the authorizer's answer per key). */
+export const AUTHORIZER_CACHE_SECONDS = 10;
 
 export const backgroundFunctions = [
   {

@@ -36,6 +36,8 @@ const repositoryRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '.
 /** API Gateway REST APIs refuse payloads over 10 MB before any Lambda runs. */
 const API_GATEWAY_MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
 const API_GATEWAY_TIMEOUT_SECONDS = 29;
+/** The local gateway's authorizer cache holds at most this many keys (API Gateway's is bounded too). */
+const AUTHORIZER_CACHE_ENTRIES = 10_000;
 
 type AnyHandler = (event: unknown, context: Context) => Promise<unknown>;
 
@@ -154,6 +156,11 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
       } catch (error) {
         if (error instanceof Error && error.message === 'Unauthorized') result = 'DENIED';
         else return gatewayError(500, 'INTERNAL', 'authorizer failed');
+      }
+      // Bounded: a flood of made-up keys evicts the oldest entries instead of growing the process.
+      if (authorizerCache.size >= AUTHORIZER_CACHE_ENTRIES) {
+        const oldest = authorizerCache.keys().next().value;
+        if (oldest !== undefined) authorizerCache.delete(oldest);
       }
       authorizerCache.set(authorization, { expires: Date.now() + AUTHORIZER_CACHE_SECONDS * 1000, result });
     }

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { AUTHORIZED_ROUTE_KINDS } from '../../cdk/constructs/kuota-api.js';
 import { SECRET_KEYS } from '../../cdk/constructs/secrets.js';
 import { deadLetterEnvVarOf } from '../../cdk/stack.js';
-import { isSandboxQueue } from '../../cdk/stage.js';
+import { isSandboxQueue, parseStage } from '../../cdk/stage.js';
 import { allRoutes } from '../../lib/api/routes.js';
 import { parseConfig } from '../../lib/config.js';
 import { DEFAULT_CLIENT_INTAKE_PER_MINUTE, StorefrontIntakeRateRule } from '../../lib/infra/edge.js';
@@ -76,6 +76,19 @@ interface WebAclProperties {
   readonly CustomResponseBodies: { RateLimited: { Content: string } };
 }
 
+describe('the stage to deploy', () => {
+  it('must be named: no context, no stack (there is no default stage)', () => {
+    // Act
+    const unnamed = () => parseStage(undefined);
+    const empty = () => parseStage('');
+
+    // Assert
+    expect(unnamed).toThrow(/explicit stage: -c stage=staging or -c stage=production/);
+    expect(empty).toThrow(/explicit stage/);
+    expect(parseStage('production')).toBe('production');
+  });
+});
+
 describe('kuota stack, staging', () => {
   let staging: Synthesized;
   let resources: Resources;
@@ -128,6 +141,8 @@ describe('kuota stack, staging', () => {
       IdentitySource: 'method.request.header.Authorization',
       AuthorizerResultTtlInSeconds: AUTHORIZER_CACHE_SECONDS,
     });
+    // A revoked key stops working once the cached answer lapses: within 10 s.
+    expect(AUTHORIZER_CACHE_SECONDS).toBeLessThanOrEqual(10);
     expect(mentions(authorizers[0]?.AuthorizerUri, functionId(resources, 'staging', authorizerSpec))).toBe(
       true,
     );

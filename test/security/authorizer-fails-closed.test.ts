@@ -2,6 +2,7 @@ import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashApiKey, newApiKey } from '../../lib/domain/api-keys.js';
 import { principalOfKeyRecord } from '../../lib/domain/principal.js';
+import { AUTHORIZER_CACHE_SECONDS } from '../../lib/infra/functions.js';
 import { MainKeys } from '../../lib/infra/resources.js';
 import { startTestCloud, type TestCloud } from '../support/cloud.js';
 import { documents } from '../support/flows.js';
@@ -49,6 +50,34 @@ describe('the authorizer', () => {
     // Assert
     expect(regulator.status).toBe(401);
     expect(reseller.status).toBe(401);
+  });
+
+  it('stops a revoked key once the authorizer’s cached answer lapses (AUTHORIZER_CACHE_SECONDS, 10 s)', {
+    timeout: 30_000,
+  }, async () => {
+    // Arrange: a working key, used once so its answer is cached.
+    const record = { role: 'regulator', regulatorId: 'ojk-revoked' };
+    const apiKey = await keyWithRecord(record);
+    const before = await kuota.api.get('/v1/regulator/vendors', { apiKey });
+
+    // Act: revoke it in the key table, then wait out the cache.
+    await documents(kuota).send(
+      new PutCommand({
+        TableName: kuota.cloud.tables.main,
+        Item: {
+          ...MainKeys.apiKey(hashApiKey(apiKey)),
+          entity: 'ApiKey',
+          ...record,
+          revokedAt: new Date().toISOString(),
+        },
+      }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, (AUTHORIZER_CACHE_SECONDS + 1) * 1000));
+    const after = await kuota.api.get('/v1/regulator/vendors', { apiKey });
+
+    // Assert
+    expect(before.status).toBe(200);
+    expect(after.status).toBe(401);
   });
 
   it('still lets a well-formed regulator key in', async () => {
