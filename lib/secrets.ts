@@ -12,6 +12,8 @@ const SecretsSchema = z.object({
   paymentGatewayWebhookSecret: z.string().min(16),
   nikHmacKey: z.string().min(32),
   serialKey: z.string().min(32),
+  /** Signs order tokens (and only them): rotating it revokes every outstanding token, nothing else. */
+  orderTokenKey: z.string().min(32),
 });
 export type Secrets = z.infer<typeof SecretsSchema>;
 
@@ -40,6 +42,7 @@ export const secrets = (): Promise<Secrets> => {
         paymentGatewayWebhookSecret: process.env[EnvVar.paymentGatewayWebhookSecret],
         nikHmacKey: process.env[EnvVar.nikHmacKey],
         serialKey: process.env[EnvVar.serialKey],
+        orderTokenKey: process.env[EnvVar.orderTokenKey],
       },
       'the environment',
     );

@@ -48,9 +48,11 @@ const main = async () => {
   mkdirSync(stateDirectory, { recursive: true });
 
   const secretsFile = join(stateDirectory, 'secrets.json');
-  const secrets: Secrets = existsSync(secretsFile)
-    ? (JSON.parse(readFileSync(secretsFile, 'utf8')) as Secrets)
-    : newLocalSecrets();
+  // A state directory from an older version keeps its secrets and gets the ones it lacks.
+  const secrets: Secrets = {
+    ...newLocalSecrets(),
+    ...(existsSync(secretsFile) ? (JSON.parse(readFileSync(secretsFile, 'utf8')) as Partial<Secrets>) : {}),
+  };
   writeFileSync(secretsFile, JSON.stringify(secrets, null, 2), { mode: 0o600 });
 
   console.log('kuota: starting DynamoDB Local and the SQS emulator...');

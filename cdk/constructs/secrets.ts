@@ -13,6 +13,7 @@ export const SECRET_KEYS = {
   paymentGatewayWebhookSecret: true,
   nikHmacKey: true,
   serialKey: true,
+  orderTokenKey: true,
 } as const satisfies Record<keyof Secrets, true>;
 export type SecretKey = keyof typeof SECRET_KEYS;
 

@@ -260,13 +260,34 @@ export const jakartaDay = (at: Date): string =>
  * The order token is derived from the order id with a server key, so the same Idempotency-Key replay
  * returns the same token without storing it, and only the buyer who received it can read the order.
  */
-export const orderToken = (key: string, orderId: string): string =>
-  createHmac('sha256', key).update(`order-token:${orderId}`).digest('base64url');
+/** How long an order token opens its order (a buyer gets a fresh one from "Lacak pesanan"). */
+export const ORDER_TOKEN_DAYS = 30;
 
-export const orderTokenMatches = (key: string, orderId: string, presented: string | undefined): boolean => {
-  if (!presented) return false;
-  const expected = Buffer.from(orderToken(key, orderId));
-  const given = Buffer.from(presented);
+const tokenMac = (key: string, orderId: string, expiresAt: number): string =>
+  createHmac('sha256', key).update(`order-token:${orderId}:${expiresAt}`).digest('base64url');
+
+/**
+ * The buyer's token for one order: `<expiry, epoch seconds, base 36>.<HMAC-SHA256 under the order-token key>`.
+ * Signed with a key of its own (not the NIK key), so it can be rotated alone, and it expires. Issued from a
+ * fixed instant (the order's creation for the token intake answers with), so a replay gets the same token.
+ */
+export const orderToken = (key: string, orderId: string, issuedAt: Date): string => {
+  const expiresAt = Math.floor(issuedAt.getTime() / 1000) + ORDER_TOKEN_DAYS * 86_400;
+  return `${expiresAt.toString(36)}.${tokenMac(key, orderId, expiresAt)}`;
+};
+
+export const orderTokenMatches = (
+  key: string,
+  orderId: string,
+  presented: string | undefined,
+  now: Date = new Date(),
+): boolean => {
+  const match = /^([0-9a-z]{1,10})\.([A-Za-z0-9_-]{43})$/.exec(presented ?? '');
+  if (!match) return false;
+  const expiresAt = Number.parseInt(match[1] as string, 36);
+  if (!Number.isSafeInteger(expiresAt) || expiresAt * 1000 <= now.getTime()) return false;
+  const expected = Buffer.from(tokenMac(key, orderId, expiresAt));
+  const given = Buffer.from(match[2] as string);
   return expected.length === given.length && timingSafeEqual(expected, given);
 };
 

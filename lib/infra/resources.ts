@@ -17,6 +17,7 @@ export const EnvVar = {
   paymentGatewayWebhookSecret: 'KUOTA_PAYMENT_GATEWAY_WEBHOOK_SECRET',
   nikHmacKey: 'KUOTA_NIK_HMAC_KEY',
   serialKey: 'KUOTA_SERIAL_KEY',
+  orderTokenKey: 'KUOTA_ORDER_TOKEN_KEY',
   billingTtlSeconds: 'KUOTA_BILLING_TTL_SECONDS',
   stockShardCount: 'KUOTA_STOCK_SHARDS',
   issuerStampsPerMinute: 'KUOTA_ISSUER_STAMPS_PER_MINUTE',

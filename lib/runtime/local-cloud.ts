@@ -20,6 +20,7 @@ export const newLocalSecrets = (): Secrets => ({
   paymentGatewayWebhookSecret: `whsec_${randomBytes(24).toString('base64url')}`,
   nikHmacKey: randomBytes(32).toString('base64url'),
   serialKey: randomBytes(32).toString('base64url'),
+  orderTokenKey: randomBytes(32).toString('base64url'),
 });
 
 export interface LocalCloudOptions {
@@ -78,6 +79,7 @@ export const bootLocalCloud = async (options: LocalCloudOptions): Promise<LocalC
     [EnvVar.paymentGatewayWebhookSecret]: options.secrets.paymentGatewayWebhookSecret,
     [EnvVar.nikHmacKey]: options.secrets.nikHmacKey,
     [EnvVar.serialKey]: options.secrets.serialKey,
+    [EnvVar.orderTokenKey]: options.secrets.orderTokenKey,
     AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
     AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
     ...options.extraEnv,

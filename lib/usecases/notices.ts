@@ -16,8 +16,13 @@ export const notifyOrder = async (
 ): Promise<number> => {
   if (!order.contact) return 0;
   try {
-    const { nikHmacKey } = await secrets();
-    const link = orderLink(order.resellerId, order.orderId, orderToken(nikHmacKey, order.orderId));
+    const { orderTokenKey } = await secrets();
+    // A fresh token with every notice: the link works for ORDER_TOKEN_DAYS from now.
+    const link = orderLink(
+      order.resellerId,
+      order.orderId,
+      orderToken(orderTokenKey, order.orderId, new Date()),
+    );
     const notices = noticesFor(order, kind, link, details);
     await Promise.all(notices.map((notice) => notifier().send(notice)));
     return notices.length;

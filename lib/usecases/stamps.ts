@@ -43,8 +43,8 @@ export const affixStamp = async (
   now: () => Date,
 ): Promise<{ outcome: AffixOutcome; stamp: ReturnType<typeof stampView> }> => {
   const stamp = await readStamp(serial);
-  const { nikHmacKey } = await secrets();
-  if (!stamp || !orderTokenMatches(nikHmacKey, stamp.orderId, orderTokenHeader))
+  const { orderTokenKey } = await secrets();
+  if (!stamp || !orderTokenMatches(orderTokenKey, stamp.orderId, orderTokenHeader))
     throw new NotFoundError('stamp');
   const alreadyAffixed = (current: Stamp) => {
     if (current.documentSha256 === documentSha256) {

@@ -50,7 +50,7 @@ const minuteWindow = (now: Date) => {
 
 /** Where the buyer reads the order, and the token that lets them. */
 const orderLinks = (order: StorefrontOrder, tokenKey: string) => ({
-  orderToken: orderToken(tokenKey, order.orderId),
+  orderToken: orderToken(tokenKey, order.orderId, new Date(order.createdAt)),
   statusUrl: `/v1/storefronts/${order.resellerId}/orders/${order.orderId}`,
 });
 
@@ -121,14 +121,14 @@ export const placeOrder = async (
   }
   if (!reseller.storefrontOpen) throw new DomainError('STOREFRONT_CLOSED', 'this storefront is closed');
 
-  const { nikHmacKey } = await secrets();
+  const { nikHmacKey, orderTokenKey } = await secrets();
   const nikHash = hashNik(nikHmacKey, input.nik);
   const claim = claimHash(nikHmacKey, input);
   // The claim is part of the body: the same key with another name is another request (409).
   const requestHash = sha256Hex(`${claim}:${input.quantity}`);
   const orderId = storefrontOrderIdFromKey(input.resellerId, input.idempotencyKey);
   const existing = await retry(() => storefrontStore.getOrder(orderId));
-  if (existing) return replay(existing, requestHash, nikHmacKey);
+  if (existing) return replay(existing, requestHash, orderTokenKey);
 
   const at = now();
   const window = minuteWindow(at);
@@ -198,18 +198,19 @@ export const placeOrder = async (
       });
       if (result.outcome === 'RESERVED') {
         await notifyOrder(result.order, 'RESERVED', { amountIdr: result.order.amountIdr });
-        return placed(result.order, nikHmacKey);
+        return placed(result.order, orderTokenKey);
       }
-      if (result.outcome !== 'ORDER_CHANGED') return rejectAtIntake(draft, result.outcome, nikHmacKey, retry);
+      if (result.outcome !== 'ORDER_CHANGED')
+        return rejectAtIntake(draft, result.outcome, orderTokenKey, retry);
       // A concurrent request with the same key won, or the shards moved under us.
       const winner = await retry(() => storefrontStore.getOrder(orderId));
-      if (winner) return replay(winner, requestHash, nikHmacKey);
+      if (winner) return replay(winner, requestHash, orderTokenKey);
     } catch (error) {
       // Saturated: throttled or conflicting past the reservation's budget. The queue takes the order.
       if (!(error instanceof ServiceBusyError)) throw error;
     }
   }
-  return queueOrder(draft, nikHmacKey, retry, settings);
+  return queueOrder(draft, orderTokenKey, retry, settings);
 };
 
 const rejectAtIntake = async (
@@ -429,8 +430,8 @@ export const getOrderForBuyer = async (
   token: string | undefined,
   waitSeconds = 0,
 ) => {
-  const { nikHmacKey } = await secrets();
-  if (!orderTokenMatches(nikHmacKey, orderId, token)) throw new NotFoundError('order');
+  const { orderTokenKey } = await secrets();
+  if (!orderTokenMatches(orderTokenKey, orderId, token)) throw new NotFoundError('order');
   let order = await withStoreRetries(() => storefrontStore.getOrder(orderId));
   if (!order || order.resellerId !== resellerId) throw new NotFoundError('order');
   const until = Date.now() + Math.min(MAX_ORDER_WAIT_SECONDS, Math.max(0, waitSeconds)) * 1000;

@@ -6,6 +6,9 @@ import {
   firstOrderCheck,
   fitsNationalCap,
   nextOrderCheck,
+  ORDER_TOKEN_DAYS,
+  orderToken,
+  orderTokenMatches,
   paidInTime,
   paymentWatchEnds,
   reservationExpiry,
@@ -141,5 +144,52 @@ describe('order states', () => {
     expect(canTransition('FULFILLED', 'EXPIRED')).toBe(false);
     expect(canTransition('EXPIRED', 'FULFILLED')).toBe(false);
     for (const status of STOREFRONT_ORDER_STATUSES) expect(canTransition(status, 'QUEUED')).toBe(false);
+  });
+});
+
+describe('order tokens', () => {
+  const KEY = 'order-token-key-for-tests-0123456789abcdef';
+  const ISSUED = new Date('2026-09-01T00:00:00Z');
+
+  it('open their own order until they expire, 30 days after issue', () => {
+    // Arrange
+    const token = orderToken(KEY, 'SO_ONE', ISSUED);
+
+    // Act
+    const inTime = orderTokenMatches(KEY, 'SO_ONE', token, new Date(ISSUED.getTime() + 29 * 86_400_000));
+    const late = orderTokenMatches(
+      KEY,
+      'SO_ONE',
+      token,
+      new Date(ISSUED.getTime() + ORDER_TOKEN_DAYS * 86_400_000),
+    );
+
+    // Assert
+    expect(inTime).toBe(true);
+    expect(late).toBe(false);
+  });
+
+  it('open nothing else: another order, another key, a changed expiry, garbage', () => {
+    // Arrange
+    const token = orderToken(KEY, 'SO_ONE', ISSUED);
+    const [expiry, mac] = token.split('.') as [string, string];
+    const now = new Date(ISSUED.getTime() + 1_000);
+
+    // Act
+    const answers = [
+      orderTokenMatches(KEY, 'SO_TWO', token, now),
+      orderTokenMatches(`${KEY}-rotated`, 'SO_ONE', token, now),
+      orderTokenMatches(KEY, 'SO_ONE', `${(Number.parseInt(expiry, 36) + 86_400).toString(36)}.${mac}`, now),
+      orderTokenMatches(KEY, 'SO_ONE', mac, now),
+      orderTokenMatches(KEY, 'SO_ONE', undefined, now),
+      orderTokenMatches(KEY, 'SO_ONE', 'x'.repeat(43), now),
+    ];
+
+    // Assert
+    expect(answers).toEqual([false, false, false, false, false, false]);
+  });
+
+  it('are the same for the same order and instant (so a replayed intake answers the same token)', () => {
+    expect(orderToken(KEY, 'SO_ONE', ISSUED)).toBe(orderToken(KEY, 'SO_ONE', ISSUED));
   });
 });
