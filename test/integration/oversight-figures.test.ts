@@ -83,7 +83,9 @@ describe(`regulator figures after a randomized workload (seed ${SEED})`, () => {
     expect(unpaid.status, unpaid.text).toBe(201);
 
     const buyers = Array.from({ length: 28 }, (_, index) => ({
-      resellerId: pick(STOREFRONTS),
+      // The first buyer always tries the storefront that never had stock, so every seed has a rejection
+      // (seed 802257 sent nobody there and sold nothing out: the workload check failed, before this session too).
+      resellerId: ((picked) => (index === 0 ? 'R07' : picked))(pick(STOREFRONTS)),
       nik: validNik(SEED + index),
       quantity: between(1, 3),
       fate: pick<Fate>(['PAY', 'PAY', 'PAY_LATE', 'NEVER_PAY']),
