@@ -35,6 +35,8 @@ const repositoryRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '.
 
 /** API Gateway REST APIs refuse payloads over 10 MB before any Lambda runs. */
 const API_GATEWAY_MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
+/** Lambda's limit on a synchronous invocation's response (its request limit is the same). */
+const LAMBDA_MAX_RESPONSE_BYTES = 6 * 1024 * 1024;
 const API_GATEWAY_TIMEOUT_SECONDS = 29;
 /** The local gateway's authorizer cache holds at most this many keys (API Gateway's is bounded too). */
 const AUTHORIZER_CACHE_ENTRIES = 10_000;
@@ -278,12 +280,14 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
       event.requestContext.authorizer = outcome;
     }
     try {
-      send(
-        await invoke<APIGatewayProxyResult>(
-          { ...route, timeoutSeconds: Math.min(route.timeoutSeconds, API_GATEWAY_TIMEOUT_SECONDS) },
-          event,
-        ),
+      const result = await invoke<APIGatewayProxyResult>(
+        { ...route, timeoutSeconds: Math.min(route.timeoutSeconds, API_GATEWAY_TIMEOUT_SECONDS) },
+        event,
       );
+      // Over Lambda's 6 MB a function's answer never reaches API Gateway, which answers 502 instead.
+      if (Buffer.byteLength(result.body ?? '') > LAMBDA_MAX_RESPONSE_BYTES)
+        return send(gatewayError(502, 'INTERNAL', 'Internal server error'));
+      send(result);
     } catch (error) {
       // API Gateway's answers when the integration itself fails.
       if (error instanceof InvocationTimeout)
