@@ -1,3 +1,5 @@
+import { languageScript } from './language.js';
+
 /**
  * The public page: where e-Meterai can be bought right now (open data), and stamp verification. In Bahasa
  * Indonesia by default, English one click away (`?lang=en`, remembered on the device).
@@ -71,26 +73,10 @@ export const homePage = (): string => `<!doctype html>
   </section>
 </main>
 <script>
-const TEXTS = ${JSON.stringify(TEXTS).replace(/</g, '\\u003c')};
-const asked = new URLSearchParams(location.search).get('lang');
-const LANG = asked === 'en' || asked === 'id' ? asked : (localStorage.getItem('kuota.lang') === 'en' ? 'en' : 'id');
-const T = TEXTS[LANG];
-const LOCALE = LANG === 'id' ? 'id-ID' : 'en-GB';
-const fill = (text, values) => text.replace(/\\{(\\w+)\\}/g, (_, key) => String(values[key] ?? ''));
-document.documentElement.lang = LANG;
-for (const element of document.querySelectorAll('[data-t]')) element.textContent = T[element.dataset.t];
+${languageScript(TEXTS)}
 const base = new URL('.', location.href).href;
 const $ = (id) => document.getElementById(id);
 $('serial').placeholder = T.serial;
-$('language').textContent = T.language;
-$('language').addEventListener('click', (event) => {
-  event.preventDefault();
-  const next = LANG === 'id' ? 'en' : 'id';
-  localStorage.setItem('kuota.lang', next);
-  const url = new URL(location.href);
-  url.searchParams.set('lang', next);
-  location.replace(url.href);
-});
 async function load() {
   const data = await fetch(base + 'v1/public/availability').then((r) => r.json());
   $('updated').textContent = fill(T.updated, { time: new Date(data.updatedAt).toLocaleTimeString(LOCALE) });

@@ -1,3 +1,5 @@
+import { languageScript } from './language.js';
+
 /**
  * The regulator dashboard: the 26 vendors in a table and as charts, alerts, a vendor's ledger on click,
  * suspend / resume. It refreshes itself every 10 s. The key stays in this tab's sessionStorage.
@@ -168,22 +170,7 @@ export const regulatorPage = (): string => `<!doctype html>
 <script>
 const base = new URL('.', location.href).href;
 const $ = (id) => document.getElementById(id);
-const TEXTS = ${JSON.stringify(TEXTS)};
-const asked = new URLSearchParams(location.search).get('lang');
-const LANG = asked === 'en' || asked === 'id' ? asked : (localStorage.getItem('kuota.lang') === 'en' ? 'en' : 'id');
-const T = TEXTS[LANG];
-const LOCALE = LANG === 'id' ? 'id-ID' : 'en-GB';
-document.documentElement.lang = LANG;
-for (const element of document.querySelectorAll('[data-t]')) element.textContent = T[element.dataset.t];
-$('language').textContent = T.language;
-$('language').addEventListener('click', (event) => {
-  event.preventDefault();
-  const next = LANG === 'id' ? 'en' : 'id';
-  localStorage.setItem('kuota.lang', next);
-  const url = new URL(location.href);
-  url.searchParams.set('lang', next);
-  location.replace(url.href);
-});
+${languageScript(TEXTS)}
 const fmt = (n) => Number(n).toLocaleString(LOCALE);
 let key = sessionStorage.getItem('kuota-regulator-key');
 let selected;

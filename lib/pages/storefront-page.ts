@@ -1,3 +1,4 @@
+import { languageScript } from './language.js';
 import { STOREFRONT_TEXTS } from './storefront-texts.js';
 
 /**
@@ -80,28 +81,12 @@ export const storefrontPage = (resellerId: string, offer?: unknown): string => `
 </main>
 <script>
 const resellerId = ${JSON.stringify(resellerId)};
-const TEXTS = ${JSON.stringify(STOREFRONT_TEXTS).replace(/</g, '\\u003c')};
-const asked = new URLSearchParams(location.search).get('lang');
-const LANG = asked === 'en' || asked === 'id' ? asked : (localStorage.getItem('kuota.lang') === 'en' ? 'en' : 'id');
-const T = TEXTS[LANG];
-const fill = (text, values) => text.replace(/\\{(\\w+)\\}/g, (_, key) => String(values[key] ?? ''));
-document.documentElement.lang = LANG;
-for (const element of document.querySelectorAll('[data-t]')) element.textContent = T[element.dataset.t];
+${languageScript(STOREFRONT_TEXTS)}
 const base = new URL('..', location.href).href;
 const api = (path, init) => fetch(base + path.replace(/^\\//, ''), init).then(async (r) => ({ status: r.status, retryAfter: Number(r.headers.get('retry-after')), waited: r.headers.has('preference-applied'), body: await r.json().catch(() => ({})) }));
 const $ = (id) => document.getElementById(id);
 const rupiah = (n) => 'Rp' + Number(n).toLocaleString('id-ID');
-const LOCALE = LANG === 'id' ? 'id-ID' : 'en-GB';
 let current;
-$('language').textContent = T.language;
-$('language').addEventListener('click', (event) => {
-  event.preventDefault();
-  const next = LANG === 'id' ? 'en' : 'id';
-  localStorage.setItem('kuota.lang', next);
-  const url = new URL(location.href);
-  url.searchParams.set('lang', next);
-  location.replace(url.href);
-});
 
 // The order is kept on this device (and in the address), so a reload, a closed tab or a dead battery
 // does not lose it: the page resumes it from there.
