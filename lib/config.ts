@@ -52,7 +52,13 @@ const ConfigSchema = z.object({
     storefrontOrders: z.url(),
     storefrontTimers: z.url(),
     webhookDelivery: z.url(),
+    stamping: z.url(),
   }),
+  documentsBucket: z.string().min(3),
+  stampingQueueUrl: z.url(),
+  s3Endpoint: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  /** The issuer's KMS signing key on AWS; without it the sandbox key from the environment signs (local only). */
+  signingKmsKeyId: z.string().min(1).optional(),
   /** A reservation is reconciled with the gateway this long after it was made (a lost webhook still fulfils). */
   reconcileAfterSeconds: positiveInt(60),
   /** The simulated civil registry's population follows from this seed (sandbox only; see lib/sandbox). */
@@ -107,7 +113,12 @@ export const parseConfig = (env: NodeJS.ProcessEnv): Config => {
       storefrontOrders: env[EnvVar.storefrontOrderDlqUrl],
       storefrontTimers: env[EnvVar.storefrontTimerDlqUrl],
       webhookDelivery: env[EnvVar.webhookDeliveryDlqUrl],
+      stamping: env[EnvVar.stampingDlqUrl],
     },
+    documentsBucket: env[EnvVar.documentsBucket],
+    stampingQueueUrl: env[EnvVar.stampingQueueUrl],
+    s3Endpoint: env[EnvVar.s3Endpoint] || undefined,
+    signingKmsKeyId: env[EnvVar.signingKmsKeyId] || undefined,
     reconcileAfterSeconds: env[EnvVar.reconcileAfterSeconds],
     civilRegistrySeed: env[EnvVar.civilRegistrySeed] || undefined,
     intakeReserveBudgetMs: env[EnvVar.intakeReserveBudgetMs],
@@ -152,12 +163,17 @@ export const parseConfig = (env: NodeJS.ProcessEnv): Config => {
       maxBodyBytes: EnvVar.maxBodyBytes,
       dynamoDbEndpoint: EnvVar.dynamoDbEndpoint,
       sqsEndpoint: EnvVar.sqsEndpoint,
+      documentsBucket: EnvVar.documentsBucket,
+      stampingQueueUrl: EnvVar.stampingQueueUrl,
+      s3Endpoint: EnvVar.s3Endpoint,
+      signingKmsKeyId: EnvVar.signingKmsKeyId,
     };
     const dlqNames: Record<string, string> = {
       allocation: EnvVar.allocationDlqUrl,
       storefrontOrders: EnvVar.storefrontOrderDlqUrl,
       storefrontTimers: EnvVar.storefrontTimerDlqUrl,
       webhookDelivery: EnvVar.webhookDeliveryDlqUrl,
+      stamping: EnvVar.stampingDlqUrl,
     };
     const faultNames: Record<string, string> = {
       throttleRate: EnvVar.faultThrottleRate,

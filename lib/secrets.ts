@@ -14,6 +14,13 @@ const SecretsSchema = z.object({
   serialKey: z.string().min(32),
   /** Signs order tokens (and only them): rotating it revokes every outstanding token, nothing else. */
   orderTokenKey: z.string().min(32),
+  /**
+   * PEM: the issuer's signing certificate, then its CA chain up to the root. Public, but kept with the key
+   * material so the two always change together.
+   */
+  signingCertificateChain: z.string().includes('BEGIN CERTIFICATE').optional(),
+  /** PEM (PKCS#8), local sandbox only: on AWS the private key is in KMS and never here. */
+  signingPrivateKey: z.string().includes('PRIVATE KEY').optional(),
 });
 export type Secrets = z.infer<typeof SecretsSchema>;
 
@@ -43,6 +50,8 @@ export const secrets = (): Promise<Secrets> => {
         nikHmacKey: process.env[EnvVar.nikHmacKey],
         serialKey: process.env[EnvVar.serialKey],
         orderTokenKey: process.env[EnvVar.orderTokenKey],
+        signingCertificateChain: process.env[EnvVar.signingCertificateChain] || undefined,
+        signingPrivateKey: process.env[EnvVar.signingPrivateKey] || undefined,
       },
       'the environment',
     );

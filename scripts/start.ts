@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { withStoreRetries } from '../lib/adapters/dynamo-errors.js';
 import { mainStore } from '../lib/adapters/main-store.js';
 import { config } from '../lib/config.js';
+import { mintSandboxSigningMaterial, type SandboxSigningMaterial } from '../lib/documents/pki.js';
 import { EnvVar } from '../lib/infra/resources.js';
 import { JavaMissingError, startDynamoDbLocal, startSqsEmulator } from '../lib/runtime/emulators.js';
 import { bootLocalCloud, newLocalSecrets } from '../lib/runtime/local-cloud.js';
@@ -55,6 +56,17 @@ const main = async () => {
   };
   writeFileSync(secretsFile, JSON.stringify(secrets, null, 2), { mode: 0o600 });
 
+  // The sandbox CA (root → issuer signing certificate), minted at first start and kept: documents stamped
+  // earlier still verify after a restart. root-ca.pem is what a PDF reader or pdfsig is told to trust.
+  const signingDirectory = join(stateDirectory, 'signing');
+  const signingFile = join(signingDirectory, 'issuer.json');
+  mkdirSync(signingDirectory, { recursive: true });
+  const signing: SandboxSigningMaterial = existsSync(signingFile)
+    ? (JSON.parse(readFileSync(signingFile, 'utf8')) as SandboxSigningMaterial)
+    : await mintSandboxSigningMaterial();
+  writeFileSync(signingFile, JSON.stringify(signing, null, 2), { mode: 0o600 });
+  writeFileSync(join(signingDirectory, 'root-ca.pem'), signing.rootCertificatePem);
+
   console.log('kuota: starting DynamoDB Local and the SQS emulator...');
   const dynamoDb = await startDynamoDbLocal({ dataDirectory: join(stateDirectory, 'dynamodb') });
   const sqs = await startSqsEmulator({});
@@ -64,6 +76,7 @@ const main = async () => {
     prefix: 'kuota-local',
     port,
     secrets,
+    signing,
     runSchedules: true,
     extraEnv: { KUOTA_LOG_LEVEL: process.env.KUOTA_LOG_LEVEL ?? 'WARN', ...faultEnv },
   });
@@ -105,7 +118,8 @@ kuota is running
   OpenAPI      ${apiBaseUrl}/openapi.json
   credentials  ${credentialsFile}
   DynamoDB     ${dynamoDb.endpoint}  (data in ${join(stateDirectory, 'dynamodb')})
-  SQS          ${sqs.endpoint}${faultsOn ? `\n  faults       DynamoDB throttling ${faults.throttleRate}, conflicts ${faults.transactionConflictRate}, lost responses ${faults.lostResponseRate}` : ''}
+  SQS, S3      ${sqs.endpoint}
+  sandbox CA   ${join(signingDirectory, 'root-ca.pem')}${faultsOn ? `\n  faults       DynamoDB throttling ${faults.throttleRate}, conflicts ${faults.transactionConflictRate}, lost responses ${faults.lostResponseRate}` : ''}
 Press Ctrl-C to stop.`);
 
   let stopping = false;

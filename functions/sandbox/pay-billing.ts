@@ -1,13 +1,10 @@
 import { queues } from '../../lib/adapters/queues.js';
 import { routes } from '../../lib/api/routes.js';
 import { httpHandler } from '../../lib/http/handler.js';
+import { publicBaseUrl } from '../../lib/http/public-url.js';
 import { planDeliveries, readFaults } from '../../lib/sandbox/faults.js';
 import { payBilling } from '../../lib/sandbox/tax-authority-sandbox.js';
-import {
-  publicBaseUrl,
-  WEBHOOK_PATHS,
-  type WebhookDeliveryMessage,
-} from '../../lib/sandbox/webhook-delivery.js';
+import { WEBHOOK_PATHS, type WebhookDeliveryMessage } from '../../lib/sandbox/webhook-delivery.js';
 
 export const handler = httpHandler(routes.sandboxPayBilling, async ({ params, body, event }) => {
   const payment = await payBilling(params.billingCode, body.amountIdr, new Date());

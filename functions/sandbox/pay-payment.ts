@@ -1,7 +1,7 @@
 import { routes } from '../../lib/api/routes.js';
 import { httpHandler } from '../../lib/http/handler.js';
+import { publicBaseUrl } from '../../lib/http/public-url.js';
 import { payPayment } from '../../lib/sandbox/payment-gateway-sandbox.js';
-import { publicBaseUrl } from '../../lib/sandbox/webhook-delivery.js';
 
 export const handler = httpHandler(routes.sandboxPayPayment, async ({ params, body, event }) => ({
   statusCode: 200,

@@ -1,4 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { config } from '../config.js';
@@ -11,6 +13,8 @@ import { faultInjectionPlugin, setFaultPlan } from './fault-injection.js';
  */
 let documentClient: DynamoDBDocumentClient | undefined;
 let sqsClient: SQSClient | undefined;
+let s3Client: S3Client | undefined;
+let kmsClient: KMSClient | undefined;
 
 const LOOPBACK = /^https?:\/\/(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?\/?$/;
 
@@ -66,7 +70,30 @@ export const sqs = (): SQSClient => {
   return sqsClient;
 };
 
+export const s3 = (): S3Client => {
+  if (!s3Client) {
+    const { s3Endpoint, region, stage } = config();
+    assertLocalEndpoint('S3', s3Endpoint);
+    s3Client = new S3Client({
+      region,
+      ...(s3Endpoint ? { endpoint: s3Endpoint, forcePathStyle: true } : {}),
+      ...(stage === 'local' ? { credentials: localCredentials } : {}),
+      // A presigned PUT must not carry a checksum of an empty body (S3 would reject the real upload).
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    });
+  }
+  return s3Client;
+};
+
+export const kms = (): KMSClient => {
+  kmsClient ??= new KMSClient({ region: config().region, maxAttempts: 3 });
+  return kmsClient;
+};
+
 export const resetClientsForTests = (): void => {
   documentClient = undefined;
   sqsClient = undefined;
+  s3Client = undefined;
+  kmsClient = undefined;
 };

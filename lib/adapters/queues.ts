@@ -25,6 +25,9 @@ export const OrderTimerMessage = z.object({
 });
 export type OrderTimerMessage = z.infer<typeof OrderTimerMessage>;
 
+export const StampingMessage = z.object({ stampingId: z.string().regex(/^STP_[0-9A-Z]{26}$/) });
+export type StampingMessage = z.infer<typeof StampingMessage>;
+
 /** SQS delays a message by at most 15 minutes; a later timer takes several hops. */
 export const MAX_DELAY_SECONDS = 900;
 
@@ -37,6 +40,12 @@ export const queues = {
         MessageBody: JSON.stringify(message),
         DelaySeconds: Math.max(0, Math.min(MAX_DELAY_SECONDS, delaySeconds)),
       }),
+    );
+  },
+
+  async requestStamping(message: StampingMessage): Promise<void> {
+    await sqs().send(
+      new SendMessageCommand({ QueueUrl: config().stampingQueueUrl, MessageBody: JSON.stringify(message) }),
     );
   },
 

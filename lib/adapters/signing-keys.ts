@@ -33,5 +33,3 @@ export const localSigningKey = (privateKeyPem: string, certificateChainPem: stri
     sign: async (data) => new Uint8Array(sign('sha256', data, privateKey)),
   };
 };
-
-export const newKmsClient = (region: string): KMSClient => new KMSClient({ region });

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { STOREFRONT_ORDER_ID_PATTERN } from '../domain/identifiers.js';
 import { NIK_RULE_MESSAGES, nikViolation } from '../domain/nik.js';
 import { MAX_STAMPS_PER_QUOTA_ORDER, QUOTA_ORDER_STATUSES } from '../domain/quota-order.js';
+import { STAMPING_FAILURES, STAMPING_STATUSES } from '../domain/stamping.js';
 import {
   MAX_STAMPS_PER_STOREFRONT_ORDER,
   REJECTION_REASONS,
@@ -482,18 +483,105 @@ export const StampStatus = z
     soldAt: IsoTimestamp,
     affixedAt: IsoTimestamp.optional(),
     documentSha256: z.string().optional(),
+    signedDigestSha256: z
+      .string()
+      .optional()
+      .meta({ description: 'SHA-256 of the signed bytes of the stamped PDF the serial is bound to' }),
   })
   .meta({ id: 'StampStatus' });
-export const AffixBody = z
+const StampingIdPattern = /^STP_[0-9A-Z]{26}$/;
+const CheckIdPattern = /^CHK_[0-9A-Z]{26}$/;
+export const StampingPath = z.strictObject({
+  stampingId: z.string().regex(StampingIdPattern, 'is not a stamping id (STP_ and 26 characters)'),
+});
+export const DocumentCheckPath = z.strictObject({
+  checkId: z.string().regex(CheckIdPattern, 'is not a document check id (CHK_ and 26 characters)'),
+});
+/** Bounds of a position in PDF points: 200 inches, PDF's own largest page. */
+const PdfCoordinate = z
+  .number({ error: 'must be a number of PDF points' })
+  .min(0, 'must be 0 or more (points from the lower-left corner)')
+  .max(14_400, 'must be at most 14400 (PDF points)');
+export const CreateStampingBody = z
   .strictObject({
-    documentSha256: z
-      .string({ error: 'must be a string' })
-      .regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex characters (SHA-256 of the PDF)'),
+    page: z
+      .number({ error: 'must be a page number' })
+      .int('must be a whole page number')
+      .min(1, 'must be 1 or more (pages count from 1)')
+      .max(100_000, 'must be at most 100000')
+      .optional()
+      .meta({ description: 'Page to stamp, from 1; the last page when absent' }),
+    x: PdfCoordinate.optional().meta({
+      description: 'Left edge of the stamp, points from the lower-left corner',
+    }),
+    y: PdfCoordinate.optional().meta({
+      description: 'Bottom edge of the stamp, points from the lower-left corner',
+    }),
+    documentName: z
+      .string({ error: 'must be a file name' })
+      .min(1, 'must not be empty')
+      .max(120, 'must be at most 120 characters')
+      .optional(),
   })
-  .meta({ id: 'Affix' });
-export const AffixResult = z
-  .object({ outcome: z.enum(['AFFIXED', 'ALREADY_AFFIXED_TO_THIS_DOCUMENT']), stamp: StampStatus })
-  .meta({ id: 'AffixResult' });
+  .meta({ id: 'StampingCreate' });
+export const UploadInstructions = z
+  .object({
+    url: z.string(),
+    method: z.literal('PUT'),
+    headers: z.record(z.string(), z.string()),
+    expiresAt: IsoTimestamp,
+    maxBytes: z.number().int(),
+  })
+  .meta({
+    id: 'UploadInstructions',
+    description: 'PUT the PDF to `url` with these headers before `expiresAt`',
+  });
+export const StampingCreated = z
+  .object({
+    stampingId: z.string(),
+    serial: z.string(),
+    status: z.literal('AWAITING_UPLOAD'),
+    upload: UploadInstructions,
+  })
+  .meta({ id: 'StampingCreated' });
+export const StampingView = z
+  .object({
+    stampingId: z.string(),
+    serial: z.string(),
+    status: z.enum(STAMPING_STATUSES),
+    documentName: z.string(),
+    createdAt: IsoTimestamp,
+    reason: z.enum(STAMPING_FAILURES).optional(),
+    message: z.string().optional(),
+    stampedAt: IsoTimestamp.optional(),
+    page: z.number().int().optional(),
+    download: z.object({ url: z.string(), expiresAt: IsoTimestamp }).optional(),
+  })
+  .meta({ id: 'Stamping' });
+export const DocumentCheckCreated = z
+  .object({ checkId: z.string(), status: z.literal('AWAITING_UPLOAD'), upload: UploadInstructions })
+  .meta({ id: 'DocumentCheckCreated' });
+export const DocumentCheckView = z
+  .object({
+    checkId: z.string(),
+    status: z.enum(['AWAITING_UPLOAD', 'CHECKED', 'UNREADABLE']),
+    reason: z.enum(['NOT_A_PDF', 'TOO_LARGE']).optional(),
+    signatures: z.array(
+      z.object({
+        serial: z.string(),
+        status: z.enum(['SOLD', 'AFFIXED', 'UNKNOWN']),
+        stampedAt: IsoTimestamp.optional(),
+        resellerId: z.string().optional(),
+        dutyIdr: z.number().int(),
+        signatureValid: z.boolean(),
+        documentIntact: z.boolean(),
+        certificateChainValid: z.boolean(),
+        boundToThisDocument: z.boolean(),
+        valid: z.boolean().meta({ description: 'All four checks hold and the serial is AFFIXED' }),
+      }),
+    ),
+  })
+  .meta({ id: 'DocumentCheck' });
 
 /** A person of the simulated civil registry (sandbox only: synthetic people, never real ones). */
 export const SandboxPerson = z

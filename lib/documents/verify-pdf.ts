@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   PDFArray,
   PDFDict,
@@ -21,8 +22,8 @@ export interface FoundSignature {
   /** The signed bytes are unchanged, and nothing but later e-Meterai signatures was added after them. */
   readonly documentIntact: boolean;
   readonly certificateChainValid: boolean;
-  /** Hex SHA-256 of the signed bytes, as the signature states it (what kuota bound the serial to). */
-  readonly signedDigestHex?: string;
+  /** Hex SHA-256 of the bytes this signature covers in this document (what kuota binds the serial to). */
+  readonly coveredDigestHex?: string;
   readonly signerCommonName?: string;
 }
 
@@ -119,10 +120,11 @@ export const findStampSignatures = async (
       const check = content
         ? await checkDetachedCades(signature.cms, content, trustedRoots, at)
         : { signatureValid: false, digestMatches: false, certificateChainValid: false };
-      return { signature, serial, check };
+      const coveredDigestHex = content ? createHash('sha256').update(content).digest('hex') : undefined;
+      return { signature, serial, check, coveredDigestHex };
     }),
   );
-  return checked.map(({ signature, serial, check }, position) => {
+  return checked.map(({ signature, serial, check, coveredDigestHex }, position) => {
     const later = checked.slice(position + 1);
     const coveredAfter =
       revisionEnd(signature) === document.length ||
@@ -135,7 +137,7 @@ export const findStampSignatures = async (
       signatureValid: check.signatureValid,
       documentIntact: check.digestMatches && coveredAfter,
       certificateChainValid: check.certificateChainValid,
-      ...(check.signedDigestHex ? { signedDigestHex: check.signedDigestHex } : {}),
+      ...(coveredDigestHex ? { coveredDigestHex } : {}),
       ...('signerCommonName' in check && check.signerCommonName
         ? { signerCommonName: check.signerCommonName }
         : {}),

@@ -99,3 +99,53 @@ export const stampingIsWorkable = (status: StampingStatus): boolean =>
 
 export const stampingIsDone = (status: StampingStatus): boolean =>
   status === 'STAMPED' || status === 'FAILED';
+
+/** One stamping: one serial onto one uploaded document. Never holds a NIK or the document itself. */
+export interface Stamping {
+  readonly stampingId: string;
+  readonly serial: string;
+  readonly orderId: string;
+  readonly resellerId: string;
+  /** The stamp's index in its order and the stock shard it came from (its affix count lives there). */
+  readonly index: number;
+  readonly shard: number;
+  readonly status: StampingStatus;
+  readonly placement: PlacementRequest;
+  readonly documentName: string;
+  /** The public base URL the stamp's QR code points at (the API the applicant used). */
+  readonly verificationBaseUrl: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly uploadExpiresAt: string;
+  readonly attempts: number;
+  readonly reason?: StampingFailure;
+  /** SHA-256 (hex) of the uploaded document. */
+  readonly documentSha256?: string;
+  /** SHA-256 (hex) of the signed bytes of the output: what the serial is bound to. */
+  readonly signedDigestHex?: string;
+  readonly stampedAt?: string;
+  /** The stamping whose output file is this one's result (itself, or an earlier one of the same document). */
+  readonly outputOf?: string;
+  readonly pageNumber?: number;
+}
+
+/** What binds a serial to its document, on the order's stamp slot; written once. */
+export interface DocumentBinding {
+  readonly documentSha256: string;
+  readonly signedDigestHex: string;
+  readonly stampingId: string;
+  readonly at: string;
+}
+
+/**
+ * The answer to a stamping whose serial is already bound: the same document again gets the earlier
+ * result back; another document is refused.
+ */
+export const bindingAnswer = (
+  binding: Pick<DocumentBinding, 'documentSha256'>,
+  documentSha256: string,
+): 'SAME_DOCUMENT' | 'OTHER_DOCUMENT' =>
+  binding.documentSha256 === documentSha256 ? 'SAME_DOCUMENT' : 'OTHER_DOCUMENT';
+
+/** A worker gives up on a stamping after this many attempts (the queue's receive count), failing it cleanly. */
+export const STAMPING_MAX_ATTEMPTS = 4;

@@ -106,6 +106,9 @@ export interface StorefrontOrder {
 export interface StampBinding {
   readonly documentSha256: string;
   readonly at: string;
+  /** The signed bytes of the stamped output (SHA-256 hex) and the stamping that produced it. */
+  readonly signedDigestHex?: string;
+  readonly stampingId?: string;
 }
 
 /** A stamp as the public sees it: sold with its order, affixed once to one document. */
@@ -120,6 +123,8 @@ export interface Stamp {
   readonly soldAt: string;
   readonly affixedAt?: string;
   readonly documentSha256?: string;
+  readonly signedDigestHex?: string;
+  readonly stampingId?: string;
 }
 
 /** The attribute of `affixed` that holds stamp `index`'s document. */
@@ -141,7 +146,14 @@ export const stampOf = (order: StorefrontOrder, serial: string, index: number): 
     index,
     shard: order.shardParts?.[0]?.shard ?? 0,
     soldAt: order.fulfilledAt,
-    ...(binding ? { affixedAt: binding.at, documentSha256: binding.documentSha256 } : {}),
+    ...(binding
+      ? {
+          affixedAt: binding.at,
+          documentSha256: binding.documentSha256,
+          ...(binding.signedDigestHex ? { signedDigestHex: binding.signedDigestHex } : {}),
+          ...(binding.stampingId ? { stampingId: binding.stampingId } : {}),
+        }
+      : {}),
   };
 };
 

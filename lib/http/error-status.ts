@@ -11,6 +11,8 @@ export const HTTP_STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   RESELLER_SUSPENDED: 403,
   STOREFRONT_CLOSED: 403,
   STAMP_ALREADY_AFFIXED: 409,
+  // The stamping waits for its document: upload it, then submit again.
+  UPLOAD_MISSING: 409,
   FEE_CAP_EXCEEDED: 422,
   RATE_LIMITED: 429,
   IDENTITY_NOT_VERIFIED: 422,

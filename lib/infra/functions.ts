@@ -1,4 +1,4 @@
-import type { QueueKey, TableKey } from './resources.js';
+import type { BucketKey, QueueKey, TableKey } from './resources.js';
 
 /**
  * What a Lambda function is and may touch. The CDK stack turns `access` into IAM grants (and nothing
@@ -20,6 +20,10 @@ export interface FunctionSpec {
   /** Reads the depth of every dead-letter queue (the regulator's alerts). */
   readonly inspectsDeadLetters?: boolean;
   readonly readsSecrets: boolean;
+  /** Buckets it reads (GetObject) or reads and writes (also PutObject, DeleteObject, presigned URLs). */
+  readonly buckets?: Partial<Record<BucketKey, TableAccess>>;
+  /** Signs documents with the issuer's key (kms:Sign on that one key). */
+  readonly signsDocuments?: boolean;
   /** Sandbox functions simulate external parties; they are never deployed to production. */
   readonly sandboxOnly: boolean;
 }
@@ -134,6 +138,22 @@ export const backgroundFunctions = [
     readsSecrets: false,
     sandboxOnly: false,
     trigger: { kind: 'schedule', everySeconds: 60 },
+  },
+  {
+    id: 'stamping',
+    entry: 'functions/queue/stamping.ts',
+    description:
+      'Stamps uploaded PDFs: draws the e-Meterai, signs it (PAdES), binds the serial to the document',
+    timeoutSeconds: 60,
+    // PDF parsing is CPU-bound: 1,769 MB is one full vCPU on Lambda.
+    memoryMb: 1769,
+    tables: { main: 'readwrite' },
+    sendsTo: [],
+    buckets: { documents: 'readwrite' },
+    signsDocuments: true,
+    readsSecrets: true,
+    sandboxOnly: false,
+    trigger: { kind: 'queue', queue: 'stamping' },
   },
   {
     id: 'sandboxWebhookDelivery',

@@ -48,6 +48,15 @@ export const EnvVar = {
   faultLostResponseRate: 'KUOTA_FAULT_LOST_RESPONSE_RATE',
   awsRegion: 'AWS_REGION',
   logLevel: 'KUOTA_LOG_LEVEL',
+  documentsBucket: 'KUOTA_DOCUMENTS_BUCKET',
+  stampingQueueUrl: 'KUOTA_STAMPING_QUEUE_URL',
+  stampingDlqUrl: 'KUOTA_STAMPING_DLQ_URL',
+  s3Endpoint: 'KUOTA_S3_ENDPOINT',
+  /** AWS: the issuer's asymmetric KMS signing key (its certificate chain is in the secrets bundle). */
+  signingKmsKeyId: 'KUOTA_SIGNING_KMS_KEY_ID',
+  /** Local sandbox only: the issuer's certificate chain and private key, generated at first start. */
+  signingCertificateChain: 'KUOTA_SIGNING_CERTIFICATE_CHAIN',
+  signingPrivateKey: 'KUOTA_SIGNING_PRIVATE_KEY',
   /** Sandbox only: where the simulated parties send webhooks, when the request's own host is not it. */
   publicBaseUrl: 'KUOTA_PUBLIC_BASE_URL',
 } as const;
@@ -157,6 +166,20 @@ export const Queues = {
     maxBatchingWindowSeconds: 1,
     maxConcurrency: 50,
   },
+  /**
+   * Stampings submitted by applicants, waiting for the stamping worker (PDF work and one KMS signature
+   * each). A message that fails every attempt ends the stamping FAILED, never the stamp (see stamping.ts).
+   */
+  stamping: {
+    logicalName: 'stamping',
+    envVar: EnvVar.stampingQueueUrl,
+    deadLetterEnvVar: EnvVar.stampingDlqUrl,
+    consumerTimeoutSeconds: 60,
+    maxReceiveCount: 5,
+    batchSize: 5,
+    maxBatchingWindowSeconds: 0,
+    maxConcurrency: 100,
+  },
   /** Sandbox only: webhooks the simulated tax authority / payment gateway still has to deliver. */
   webhookDelivery: {
     logicalName: 'webhook-delivery',
@@ -170,6 +193,29 @@ export const Queues = {
   },
 } as const satisfies Record<string, QueueDefinition>;
 export type QueueKey = keyof typeof Queues;
+
+export interface BucketDefinition {
+  readonly logicalName: string;
+  readonly envVar: EnvVarName;
+  /** Objects are deleted this many days after they are written (lifecycle rule; S3 counts whole days). */
+  readonly expireAfterDays: number;
+}
+
+export const Buckets = {
+  /**
+   * Applicants' documents: uploads, stamped outputs and documents sent for checking. Private, encrypted,
+   * TLS only, gone after a day. Keys name only random ids (`DocumentKeys`), never a person.
+   */
+  documents: { logicalName: 'documents', envVar: EnvVar.documentsBucket, expireAfterDays: 1 },
+} as const satisfies Record<string, BucketDefinition>;
+export type BucketKey = keyof typeof Buckets;
+
+/** Object keys of the documents bucket. */
+export const DocumentKeys = {
+  upload: (stampingId: string) => `uploads/${stampingId}.pdf`,
+  stamped: (stampingId: string) => `stamped/${stampingId}.pdf`,
+  check: (checkId: string) => `checks/${checkId}.pdf`,
+} as const;
 
 /** Buckets of the storefront work index (see MainKeys.storefrontWork). */
 export const STOREFRONT_WORK_BUCKETS = 64;
@@ -234,6 +280,8 @@ export const MainKeys = {
   auditOfDay: (day: string) => `AUDIT#${day}`,
   /** Orders the reservation queue settled in one minute: its measured drain rate, for the queue ETA. */
   queueDrain: (minute: string, shard: number) => ({ pk: `QUEUE_DRAIN#${minute}#${shard}`, sk: 'COUNT' }),
+  /** One stamping (pembubuhan) of one serial onto one uploaded document. */
+  stamping: (stampingId: string) => ({ pk: `STAMPING#${stampingId}`, sk: 'STAMPING' }),
   /** Minute-by-minute national snapshots of every reseller's stock, written by a job, read by dashboards. */
   statsOfDay: (day: string) => `STATS#${day}`,
 } as const;

@@ -1,12 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { resetClientsForTests } from '../adapters/aws-clients.js';
 import { resetConfigForTests } from '../config.js';
-import { EnvVar, type QueueKey, Queues } from '../infra/resources.js';
+import { mintSandboxSigningMaterial, type SandboxSigningMaterial } from '../documents/pki.js';
+import { Buckets, EnvVar, type QueueKey, Queues } from '../infra/resources.js';
 import { resetSecretsForTests, type Secrets } from '../secrets.js';
+import { resetIssuerSigningForTests } from '../usecases/signing.js';
 import { type LocalRuntime, startLocalRuntime } from './local-runtime.js';
-import { type ProvisionedQueue, provisionQueues, provisionTables } from './provision.js';
+import { type ProvisionedQueue, provisionBuckets, provisionQueues, provisionTables } from './provision.js';
 
 /**
  * Provisions tables and queues on running emulators, points the handlers' environment at them and starts
@@ -29,6 +32,8 @@ export interface LocalCloudOptions {
   readonly prefix: string;
   readonly port: number;
   readonly secrets: Secrets;
+  /** The sandbox CA's issuer key and chain; minted afresh when absent (`npm start` keeps them in .kuota/). */
+  readonly signing?: SandboxSigningMaterial;
   readonly runSchedules: boolean;
   /** Queues a test drains by hand (e.g. the order timers), instead of polling them. */
   readonly manualQueues?: readonly QueueKey[];
@@ -40,6 +45,8 @@ export interface LocalCloud {
   readonly runtime: LocalRuntime;
   readonly queues: Record<QueueKey, ProvisionedQueue>;
   readonly tables: Record<string, string>;
+  readonly buckets: Record<string, string>;
+  readonly signing: SandboxSigningMaterial;
   readonly sqs: SQSClient;
   readonly dynamo: DynamoDBClient;
   stop(): Promise<void>;
@@ -63,7 +70,17 @@ export const bootLocalCloud = async (options: LocalCloudOptions): Promise<LocalC
     useQueueUrlAsEndpoint: false,
     credentials: localCredentials,
   });
+  // fauxqs serves S3 on the SQS emulator's port.
+  const s3 = new S3Client({
+    region: LOCAL_REGION,
+    endpoint: options.sqsEndpoint,
+    forcePathStyle: true,
+    credentials: localCredentials,
+  });
   const tables = await provisionTables(dynamo, options.prefix);
+  const buckets = await provisionBuckets(s3, options.prefix);
+  s3.destroy();
+  const signing = options.signing ?? (await mintSandboxSigningMaterial());
   const queues = await provisionQueues(sqs, options.prefix, {
     visibilityTimeoutSeconds: options.visibilityTimeoutSeconds,
   });
@@ -80,6 +97,9 @@ export const bootLocalCloud = async (options: LocalCloudOptions): Promise<LocalC
     [EnvVar.nikHmacKey]: options.secrets.nikHmacKey,
     [EnvVar.serialKey]: options.secrets.serialKey,
     [EnvVar.orderTokenKey]: options.secrets.orderTokenKey,
+    [EnvVar.s3Endpoint]: options.sqsEndpoint,
+    [EnvVar.signingPrivateKey]: signing.issuerPrivateKeyPem,
+    [EnvVar.signingCertificateChain]: signing.issuerCertificatePem + signing.rootCertificatePem,
     AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
     AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
     ...options.extraEnv,
@@ -88,9 +108,12 @@ export const bootLocalCloud = async (options: LocalCloudOptions): Promise<LocalC
     env[Queues[key].envVar] = queue.url;
     env[Queues[key].deadLetterEnvVar] = queue.deadLetterUrl;
   }
+  for (const [key, bucket] of Object.entries(buckets))
+    env[Buckets[key as keyof typeof Buckets].envVar] = bucket;
   Object.assign(process.env, env);
   resetConfigForTests();
   resetSecretsForTests();
+  resetIssuerSigningForTests();
   resetClientsForTests();
 
   const runtime = await startLocalRuntime({
@@ -109,6 +132,8 @@ export const bootLocalCloud = async (options: LocalCloudOptions): Promise<LocalC
     runtime,
     queues,
     tables,
+    buckets,
+    signing,
     sqs,
     dynamo,
     stop: async () => {

@@ -6,8 +6,17 @@ import {
   ResourceInUseException,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
+import {
+  BucketAlreadyExists,
+  BucketAlreadyOwnedByYou,
+  CreateBucketCommand,
+  PutBucketLifecycleConfigurationCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import {
+  type BucketKey,
+  Buckets,
   DLQ_RETENTION_DAYS,
   deadLetterName,
   physicalName,
@@ -124,4 +133,39 @@ export const provisionQueues = async (
     };
   }
   return result;
+};
+
+/**
+ * Creates the local buckets (fauxqs's S3) with the lifecycle rule the stack deploys. Idempotent.
+ */
+export const provisionBuckets = async (
+  client: S3Client,
+  prefix: string,
+): Promise<Record<BucketKey, string>> => {
+  const names = {} as Record<BucketKey, string>;
+  for (const [key, bucket] of Object.entries(Buckets) as [BucketKey, (typeof Buckets)[BucketKey]][]) {
+    const name = physicalName(prefix, bucket.logicalName);
+    names[key] = name;
+    try {
+      await client.send(new CreateBucketCommand({ Bucket: name }));
+    } catch (error) {
+      if (!(error instanceof BucketAlreadyOwnedByYou || error instanceof BucketAlreadyExists)) throw error;
+    }
+    await client.send(
+      new PutBucketLifecycleConfigurationCommand({
+        Bucket: name,
+        LifecycleConfiguration: {
+          Rules: [
+            {
+              ID: 'expire-documents',
+              Status: 'Enabled',
+              Filter: { Prefix: '' },
+              Expiration: { Days: bucket.expireAfterDays },
+            },
+          ],
+        },
+      }),
+    );
+  }
+  return names;
 };

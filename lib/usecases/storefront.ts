@@ -8,7 +8,7 @@ import { storefrontStore } from '../adapters/storefront-store.js';
 import { config } from '../config.js';
 import { type CivilRegistry, claimHash } from '../domain/civil-registry.js';
 import { DomainError, NotFoundError, RateLimitedError, ServiceBusyError } from '../domain/errors.js';
-import { newId, sha256Hex, storefrontOrderIdFromKey } from '../domain/identifiers.js';
+import { sha256Hex, storefrontOrderIdFromKey } from '../domain/identifiers.js';
 import { hashNik } from '../domain/nik.js';
 import type { Contact } from '../domain/notices.js';
 import { sumShards } from '../domain/stock.js';
