@@ -22,7 +22,8 @@ const optionalString = (app: App, key: string): string | undefined => {
  */
 export const createKuotaApp = (options: KuotaAppOptions = {}): { app: App; stack: KuotaStack } => {
   const app = new App({
-    ...(options.context ? { context: options.context } : {}),
+    // Server access logs are delivered under a bucket policy, not the legacy LogDeliveryWrite ACL.
+    context: { '@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy': true, ...options.context },
     ...(options.outdir ? { outdir: options.outdir } : {}),
   });
   const stage = parseStage(app.node.tryGetContext('stage'));

@@ -9,12 +9,15 @@ import {
   Tags,
   Validations,
 } from 'aws-cdk-lib';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import type { FunctionSpec } from '../lib/infra/functions.js';
 import {
+  type BucketKey,
+  Buckets,
   deadLetterName,
   EnvVar,
   physicalName,
@@ -24,7 +27,7 @@ import {
   type TableKey,
   Tables,
 } from '../lib/infra/resources.js';
-import { KuotaQueues, KuotaTables } from './constructs/data.js';
+import { KuotaBuckets, KuotaQueues, KuotaSigningKey, KuotaTables } from './constructs/data.js';
 import { KuotaApi } from './constructs/kuota-api.js';
 import { KuotaFunction } from './constructs/kuota-function.js';
 import { KuotaSchedule } from './constructs/schedule.js';
@@ -67,6 +70,8 @@ export class KuotaStack extends Stack {
   readonly tables: KuotaTables;
   readonly queues: KuotaQueues;
   readonly secrets: KuotaSecrets;
+  readonly buckets: KuotaBuckets;
+  readonly signingKey: KuotaSigningKey;
   readonly functions: ReadonlyMap<string, KuotaFunction>;
   readonly api: KuotaApi;
 
@@ -87,12 +92,16 @@ export class KuotaStack extends Stack {
       ...(alarmTopicArn ? { alarmTopic: Topic.fromTopicArn(this, 'AlarmTopic', alarmTopicArn) } : {}),
     });
     this.secrets = new KuotaSecrets(this, 'Secrets', { stage, prefix });
+    this.buckets = new KuotaBuckets(this, 'Buckets', { stage, prefix });
+    this.signingKey = new KuotaSigningKey(this, 'IssuerSigning', { stage, prefix });
 
     const environment: Record<string, string> = {
       [EnvVar.stage]: stage,
       [EnvVar.secretsArn]: this.secrets.secret.secretArn,
       AWS_NODEJS_CONNECTION_REUSE_ENABLED: '1',
+      [EnvVar.signingKmsKeyId]: this.signingKey.key.keyArn,
     };
+    for (const [key, bucket] of this.buckets.byKey) environment[Buckets[key].envVar] = bucket.bucketName;
     for (const key of Object.keys(Tables) as TableKey[]) {
       const definition = Tables[key];
       environment[definition.envVar] =
@@ -232,6 +241,19 @@ export class KuotaStack extends Stack {
       for (const { deadLetterQueue } of this.queues.byKey.values())
         deadLetterQueue.grant(fn, 'sqs:GetQueueAttributes');
     }
+    for (const [key, access] of Object.entries(spec.buckets ?? {}) as [BucketKey, 'read' | 'readwrite'][]) {
+      const bucket = this.buckets.byKey.get(key);
+      if (!bucket) continue;
+      // Object actions only, named one by one (no Get*/Put* wildcards, no bucket-level actions).
+      fn.addToRolePolicy(
+        new PolicyStatement({
+          actions:
+            access === 'readwrite' ? ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'] : ['s3:GetObject'],
+          resources: [bucket.arnForObjects('*')],
+        }),
+      );
+    }
+    if (spec.signsDocuments) this.signingKey.key.grant(fn, 'kms:Sign');
     if (spec.readsSecrets) this.secrets.secret.grantRead(fn);
   }
 
@@ -242,6 +264,15 @@ export class KuotaStack extends Stack {
         'xray:PutTraceSegments and xray:PutTelemetryRecords (active tracing) support no resource-level ' +
         'permissions; they are the only actions granted on "*".',
     });
+    for (const bucket of this.buckets.byKey.values()) {
+      const logicalId = this.getLogicalId(bucket.node.defaultChild as CfnElement);
+      Validations.of(functionScope).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>/*]`,
+        reason:
+          'Objects of the documents bucket are named by random stamping and check ids created per request, ' +
+          'so grants range over the objects of this one bucket; the actions are listed one by one.',
+      });
+    }
     for (const [key, table] of this.tables.byKey) {
       if (Tables[key].indexes.length === 0) continue;
       const logicalId = this.getLogicalId(table.node.defaultChild as CfnElement);

@@ -2,10 +2,20 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { Key, KeySpec, KeyUsage } from 'aws-cdk-lib/aws-kms';
+import {
+  BlockPublicAccess,
+  Bucket,
+  BucketEncryption,
+  HttpMethods,
+  ObjectOwnership,
+} from 'aws-cdk-lib/aws-s3';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import {
+  type BucketKey,
+  Buckets,
   DLQ_RETENTION_DAYS,
   deadLetterName,
   physicalName,
@@ -117,5 +127,89 @@ export class KuotaQueues extends Construct {
       byKey.set(key, { queue, deadLetterQueue, deadLetterAlarm });
     }
     this.byKey = byKey;
+  }
+}
+
+export interface KuotaBucketsProps {
+  readonly stage: Stage;
+  readonly prefix: string;
+}
+
+/**
+ * The documents bucket: applicants' PDFs (uploads, stamped outputs, documents sent for checking). Private
+ * (every public access blocked, bucket-owner ownership, no ACLs), encrypted at rest, TLS only, and emptied
+ * by a lifecycle rule a day after each write. Browsers PUT and GET through presigned URLs, hence the CORS
+ * rule; the presigned signature, not the origin, is what grants access.
+ */
+export class KuotaBuckets extends Construct {
+  readonly byKey: ReadonlyMap<BucketKey, Bucket>;
+  readonly accessLogs: Bucket;
+
+  constructor(scope: Construct, id: string, props: KuotaBucketsProps) {
+    super(scope, id);
+    const removalPolicy = removalPolicyFor(props.stage);
+    const autoDeleteObjects = props.stage !== 'production';
+    this.accessLogs = new Bucket(this, 'AccessLogs', {
+      encryption: BucketEncryption.S3_MANAGED,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      lifecycleRules: [{ expiration: Duration.days(90) }],
+      removalPolicy,
+      autoDeleteObjects,
+    });
+    const byKey = new Map<BucketKey, Bucket>();
+    for (const [key, definition] of Object.entries(Buckets) as [BucketKey, (typeof Buckets)[BucketKey]][]) {
+      byKey.set(
+        key,
+        new Bucket(this, key, {
+          bucketName: physicalName(props.prefix, definition.logicalName),
+          encryption: BucketEncryption.S3_MANAGED,
+          blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+          objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+          enforceSSL: true,
+          versioned: false,
+          serverAccessLogsBucket: this.accessLogs,
+          serverAccessLogsPrefix: `${definition.logicalName}/`,
+          lifecycleRules: [
+            {
+              expiration: Duration.days(definition.expireAfterDays),
+              abortIncompleteMultipartUploadAfter: Duration.days(1),
+            },
+          ],
+          cors: [
+            {
+              allowedMethods: [HttpMethods.PUT, HttpMethods.GET],
+              allowedOrigins: ['*'],
+              allowedHeaders: ['content-type'],
+              maxAge: 3600,
+            },
+          ],
+          removalPolicy,
+          autoDeleteObjects,
+        }),
+      );
+    }
+    this.byKey = byKey;
+  }
+}
+
+/**
+ * The issuer's signing key for e-Meterai signatures: asymmetric RSA 3072 in KMS, SIGN_VERIFY only. The
+ * private key never leaves KMS; each stamping is one kms:Sign. Its certificate (issued by the CA for this
+ * key's public key) goes into the secrets bundle as `signingCertificateChain`.
+ */
+export class KuotaSigningKey extends Construct {
+  readonly key: Key;
+
+  constructor(scope: Construct, id: string, props: { readonly stage: Stage; readonly prefix: string }) {
+    super(scope, id);
+    this.key = new Key(this, 'Key', {
+      alias: `alias/${props.prefix}-issuer-signing`,
+      description: `${props.prefix}: the e-Meterai issuer's document signing key`,
+      keySpec: KeySpec.RSA_3072,
+      keyUsage: KeyUsage.SIGN_VERIFY,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
   }
 }

@@ -178,7 +178,7 @@ export const Queues = {
     maxReceiveCount: 5,
     batchSize: 5,
     maxBatchingWindowSeconds: 0,
-    maxConcurrency: 100,
+    maxConcurrency: 30,
   },
   /** Sandbox only: webhooks the simulated tax authority / payment gateway still has to deliver. */
   webhookDelivery: {

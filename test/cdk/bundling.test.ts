@@ -8,12 +8,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ESM_REQUIRE_BANNER, KuotaFunction } from '../../cdk/constructs/kuota-function.js';
 import { deadLetterEnvVarOf, REPO_ROOT } from '../../cdk/stack.js';
 import { fallbackFunction } from '../../lib/infra/functions.js';
-import { EnvVar, Queues, Tables } from '../../lib/infra/resources.js';
+import { Buckets, EnvVar, Queues, Tables } from '../../lib/infra/resources.js';
 import { withoutCfnLint } from './template-model.js';
 
 /** The one test that runs esbuild: the bundle the stack would upload loads on this Node and answers. */
 const environment: Record<string, string> = { [EnvVar.stage]: 'staging' };
 for (const table of Object.values(Tables)) environment[table.envVar] = `kuota-staging-${table.logicalName}`;
+for (const bucket of Object.values(Buckets)) environment[bucket.envVar] = `kuota-staging-${bucket.logicalName}`;
 const queueUrl = (name: string) =>
   `https://sqs.ap-southeast-3.amazonaws.com/123456789012/kuota-staging-${name}`;
 for (const queue of Object.values(Queues)) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigurationError, parseConfig } from '../../lib/config.js';
-import { EnvVar, Queues, Tables } from '../../lib/infra/resources.js';
+import { Buckets, EnvVar, Queues, Tables } from '../../lib/infra/resources.js';
 
 /**
  * Security sweep, configuration: injected DynamoDB faults (KUOTA_FAULT_*) are a test instrument. They
@@ -9,6 +9,7 @@ import { EnvVar, Queues, Tables } from '../../lib/infra/resources.js';
 const environment = (extra: Record<string, string>): NodeJS.ProcessEnv => {
   const env: NodeJS.ProcessEnv = { ...extra };
   for (const table of Object.values(Tables)) env[table.envVar] = `test-${table.logicalName}`;
+  for (const bucket of Object.values(Buckets)) env[bucket.envVar] = `test-${bucket.logicalName}`;
   for (const queue of Object.values(Queues)) {
     env[queue.envVar] = `http://127.0.0.1:4566/000000000000/test-${queue.logicalName}`;
     env[queue.deadLetterEnvVar] = `http://127.0.0.1:4566/000000000000/test-${queue.logicalName}-dlq`;

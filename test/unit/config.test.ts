@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigurationError, parseConfig } from '../../lib/config.js';
-import { EnvVar, Queues, Tables } from '../../lib/infra/resources.js';
+import { Buckets, EnvVar, Queues, Tables } from '../../lib/infra/resources.js';
 
 /**
  * A complete environment, built from the resource manifest the way the CDK stack and the local cloud build
@@ -9,6 +9,7 @@ import { EnvVar, Queues, Tables } from '../../lib/infra/resources.js';
 const completeEnv = (): NodeJS.ProcessEnv => {
   const env: NodeJS.ProcessEnv = {};
   for (const table of Object.values(Tables)) env[table.envVar] = `test-${table.logicalName}`;
+  for (const bucket of Object.values(Buckets)) env[bucket.envVar] = `test-${bucket.logicalName}`;
   for (const queue of Object.values(Queues) as {
     logicalName: string;
     envVar: string;
