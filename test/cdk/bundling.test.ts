@@ -14,7 +14,8 @@ import { withoutCfnLint } from './template-model.js';
 /** The one test that runs esbuild: the bundle the stack would upload loads on this Node and answers. */
 const environment: Record<string, string> = { [EnvVar.stage]: 'staging' };
 for (const table of Object.values(Tables)) environment[table.envVar] = `kuota-staging-${table.logicalName}`;
-for (const bucket of Object.values(Buckets)) environment[bucket.envVar] = `kuota-staging-${bucket.logicalName}`;
+for (const bucket of Object.values(Buckets))
+  environment[bucket.envVar] = `kuota-staging-${bucket.logicalName}`;
 const queueUrl = (name: string) =>
   `https://sqs.ap-southeast-3.amazonaws.com/123456789012/kuota-staging-${name}`;
 for (const queue of Object.values(Queues)) {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestCloud, type TestCloud } from '../support/cloud.js';
 import { placeOrder, stockReseller, validNik, waitForStatus } from '../support/flows.js';
+import { samplePdf, stampDocument } from '../support/stamping.js';
 
 let kuota: TestCloud;
 let serials: string[] = [];
@@ -25,7 +26,6 @@ afterAll(async () => {
   await kuota?.stop();
 });
 
-const sha = (text: string) => createHash('sha256').update(text).digest('hex');
 
 describe('regulator view and stamps', () => {
   it('shows every vendor with figures that match the reseller’s own stock', async () => {
@@ -52,28 +52,22 @@ describe('regulator view and stamps', () => {
     expect(stock.body).toMatchObject({ allocatedTotal: 40, onHand: 37, sold: 3 });
   });
 
-  it('affixes a stamp to exactly one document under 50 concurrent attempts', async () => {
+  it('stamps a serial onto exactly one document under 20 concurrent stampings of different documents', async () => {
     // Arrange
     const serial = serials[0] ?? '';
-    const documents = Array.from({ length: 50 }, (_, i) => sha(`document-${i}`));
+    const documents = await Promise.all(Array.from({ length: 20 }, (_, i) => samplePdf(`Dokumen ${i}`)));
 
     // Act
-    const answers = await Promise.all(
-      documents.map((documentSha256) =>
-        kuota.api.post(`/v1/stamps/${serial}/affix`, {
-          headers: { 'order-token': orderToken },
-          body: { documentSha256 },
-        }),
-      ),
-    );
+    const answers = await Promise.all(documents.map((pdf) => stampDocument(kuota, serial, orderToken, pdf)));
     const verified = await kuota.api.get(`/v1/stamps/${serial}`);
 
     // Assert
-    const winners = answers.filter((answer) => answer.status === 200);
+    const winners = answers.filter((answer) => answer.status === 'STAMPED');
     expect(winners).toHaveLength(1);
-    expect(answers.filter((answer) => answer.status === 409)).toHaveLength(49);
+    expect(answers.filter((answer) => answer.reason === 'STAMP_ALREADY_AFFIXED')).toHaveLength(19);
     expect(verified.body).toMatchObject({ status: 'AFFIXED', resellerId: 'R02' });
-    expect(documents).toContain(verified.body.documentSha256);
+    const hashes = documents.map((pdf) => createHash('sha256').update(pdf).digest('hex'));
+    expect(hashes).toContain(verified.body.documentSha256);
   });
 
   it('serves open availability without personal data', async () => {
