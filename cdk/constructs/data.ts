@@ -17,6 +17,7 @@ import {
   type BucketKey,
   Buckets,
   DLQ_RETENTION_DAYS,
+  DOCUMENTS_CORS,
   deadLetterName,
   physicalName,
   type QueueKey,
@@ -179,10 +180,10 @@ export class KuotaBuckets extends Construct {
           ],
           cors: [
             {
-              allowedMethods: [HttpMethods.PUT, HttpMethods.GET],
+              allowedMethods: DOCUMENTS_CORS.allowedMethods.map((method) => HttpMethods[method]),
               allowedOrigins: ['*'],
-              allowedHeaders: ['content-type'],
-              maxAge: 3600,
+              allowedHeaders: [...DOCUMENTS_CORS.allowedHeaders],
+              maxAge: DOCUMENTS_CORS.maxAgeSeconds,
             },
           ],
           removalPolicy,

@@ -78,6 +78,7 @@ export class KuotaFunction extends Construct {
         banner: ESM_REQUIRE_BANNER,
         // The pinned SDK the code is tested with, not whichever version the runtime happens to ship.
         bundleAwsSDK: true,
+        ...(spec.nodeModules?.length ? { nodeModules: [...spec.nodeModules] } : {}),
       },
     });
   }

@@ -1,5 +1,7 @@
+import { documentStore } from '../../lib/adapters/document-store.js';
 import { routes } from '../../lib/api/routes.js';
 import { httpHandler } from '../../lib/http/handler.js';
+import { pageContentPolicy } from '../../lib/pages/content-policy.js';
 import { homePage } from '../../lib/pages/home-page.js';
 
 const html = homePage();
@@ -10,6 +12,6 @@ export const handler = httpHandler(routes.homePage, async () => ({
   headers: {
     'content-type': 'text/html; charset=utf-8',
     'cache-control': 'public, max-age=60',
-    'content-security-policy': "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'",
+    'content-security-policy': pageContentPolicy({ documentsOrigin: documentStore.origin() }),
   },
 }));

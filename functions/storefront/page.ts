@@ -1,6 +1,8 @@
+import { documentStore } from '../../lib/adapters/document-store.js';
 import { routes } from '../../lib/api/routes.js';
 import { DomainError } from '../../lib/domain/errors.js';
 import { httpHandler } from '../../lib/http/handler.js';
+import { pageContentPolicy } from '../../lib/pages/content-policy.js';
 import { storefrontPage } from '../../lib/pages/storefront-page.js';
 import { getOffer } from '../../lib/usecases/storefront.js';
 
@@ -18,7 +20,7 @@ export const handler = httpHandler(routes.storefrontPage, async ({ params }) => 
       'content-type': 'text/html; charset=utf-8',
       // Short: the embedded availability is a few seconds old at most.
       'cache-control': 'public, max-age=5',
-      'content-security-policy': "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'",
+      'content-security-policy': pageContentPolicy({ documentsOrigin: documentStore.origin() }),
     },
   };
 });

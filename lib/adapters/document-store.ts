@@ -18,6 +18,12 @@ const PDF = 'application/pdf';
  * payload limit is 10 MB) or a Lambda response (6 MB).
  */
 export const documentStore = {
+  /** The origin presigned URLs point at (a page's Content-Security-Policy must allow it). */
+  origin(): string {
+    const { s3Endpoint, documentsBucket, region } = config();
+    return s3Endpoint ? new URL(s3Endpoint).origin : `https://${documentsBucket}.s3.${region}.amazonaws.com`;
+  },
+
   /** A PUT URL for one PDF at `key`, valid `seconds`; the upload must send the `headers` given with it. */
   async uploadUrl(key: string, seconds: number): Promise<{ url: string; headers: Record<string, string> }> {
     const url = await getSignedUrl(

@@ -489,6 +489,9 @@ export const StampStatus = z
       .meta({ description: 'SHA-256 of the signed bytes of the stamped PDF the serial is bound to' }),
   })
   .meta({ id: 'StampStatus' });
+export const PdfjsAssetPath = z.strictObject({
+  file: z.enum(['pdf.min.mjs', 'pdf.worker.min.mjs'], { error: 'must be pdf.min.mjs or pdf.worker.min.mjs' }),
+});
 const StampingIdPattern = /^STP_[0-9A-Z]{26}$/;
 const CheckIdPattern = /^CHK_[0-9A-Z]{26}$/;
 export const StampingPath = z.strictObject({

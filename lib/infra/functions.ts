@@ -22,6 +22,8 @@ export interface FunctionSpec {
   readonly readsSecrets: boolean;
   /** Buckets it reads (GetObject) or reads and writes (also PutObject, DeleteObject, presigned URLs). */
   readonly buckets?: Partial<Record<BucketKey, TableAccess>>;
+  /** Packages installed beside the bundle instead of bundled (assets a handler reads from the package). */
+  readonly nodeModules?: readonly string[];
   /** Signs documents with the issuer's key (kms:Sign on that one key). */
   readonly signsDocuments?: boolean;
   /** Sandbox functions simulate external parties; they are never deployed to production. */

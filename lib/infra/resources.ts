@@ -210,6 +210,16 @@ export const Buckets = {
 } as const satisfies Record<string, BucketDefinition>;
 export type BucketKey = keyof typeof Buckets;
 
+/**
+ * Cross-origin rule of the documents bucket: the pages PUT and GET documents through presigned URLs from
+ * the API's origin. The presigned signature, not the origin, grants access, so any origin may ask.
+ */
+export const DOCUMENTS_CORS = {
+  allowedMethods: ['PUT', 'GET'],
+  allowedHeaders: ['content-type'],
+  maxAgeSeconds: 3600,
+} as const;
+
 /** Object keys of the documents bucket. */
 export const DocumentKeys = {
   upload: (stampingId: string) => `uploads/${stampingId}.pdf`,

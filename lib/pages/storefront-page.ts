@@ -1,9 +1,10 @@
 import { languageScript } from './language.js';
+import { stampingPanelHtml, stampingPanelScript, stampingPanelStyle } from './stamping-panel.js';
 import { STOREFRONT_TEXTS } from './storefront-texts.js';
 
 /**
  * The storefront page, in Bahasa Indonesia (English one click away): order stamps with NIK, name and birth
- * date, pay the QRIS (sandbox), receive serials; a queued order shows its place; the order is kept on the
+ * date, pay the QRIS (sandbox), receive serials and stamp PDFs with them; a queued order shows its place; the order is kept on the
  * device and in the address, so a reload resumes it. Plain HTML and a little script against the public API. The offer (price, availability)
  * comes embedded in the page, and the script asks for it again only after an order ends; it looks at an
  * order again only when the API's Retry-After says so.
@@ -29,6 +30,7 @@ export const storefrontPage = (resellerId: string, offer?: unknown): string => `
   #qris { font-family: monospace; font-size: .75rem; word-break: break-all; background: #fff; padding: .5rem; border: 1px dashed #9aa5b1; }
   ol#serials { font-family: monospace; font-size: 1.05rem; }
   .error { color: #9b1c1c; }
+${stampingPanelStyle}
 </style>
 </head>
 <body>
@@ -64,6 +66,7 @@ export const storefrontPage = (resellerId: string, offer?: unknown): string => `
     <div id="stamps" hidden><p data-t="serials"></p><ol id="serials"></ol></div>
     <button id="new-order" type="button" data-t="newOrder" hidden></button>
   </section>
+${stampingPanelHtml}
   <section id="recovery">
     <h2 data-t="recoveryTitle"></h2>
     <p class="muted" data-t="recoveryHelp"></p>
@@ -153,6 +156,7 @@ function render(order) {
   if (order.stamps) {
     $('stamps').hidden = false;
     $('serials').replaceChildren(...order.stamps.map((s) => { const li = document.createElement('li'); li.textContent = s.serial; return li; }));
+    if (order.status === 'FULFILLED') showStamping(order);
   }
 }
 
@@ -221,6 +225,7 @@ $('new-order').addEventListener('click', () => {
   location.reload();
 });
 
+${stampingPanelScript}
 const resumed = keptOrder();
 if (resumed) {
   current = resumed;

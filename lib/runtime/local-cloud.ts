@@ -10,6 +10,7 @@ import { resetSecretsForTests, type Secrets } from '../secrets.js';
 import { resetIssuerSigningForTests } from '../usecases/signing.js';
 import { type LocalRuntime, startLocalRuntime } from './local-runtime.js';
 import { type ProvisionedQueue, provisionBuckets, provisionQueues, provisionTables } from './provision.js';
+import { startS3CorsProxy } from './s3-cors.js';
 
 /**
  * Provisions tables and queues on running emulators, points the handlers' environment at them and starts
@@ -81,6 +82,7 @@ export const bootLocalCloud = async (options: LocalCloudOptions): Promise<LocalC
   const buckets = await provisionBuckets(s3, options.prefix);
   s3.destroy();
   const signing = options.signing ?? (await mintSandboxSigningMaterial());
+  const s3Proxy = await startS3CorsProxy(options.sqsEndpoint);
   const queues = await provisionQueues(sqs, options.prefix, {
     visibilityTimeoutSeconds: options.visibilityTimeoutSeconds,
   });
@@ -97,7 +99,7 @@ export const bootLocalCloud = async (options: LocalCloudOptions): Promise<LocalC
     [EnvVar.nikHmacKey]: options.secrets.nikHmacKey,
     [EnvVar.serialKey]: options.secrets.serialKey,
     [EnvVar.orderTokenKey]: options.secrets.orderTokenKey,
-    [EnvVar.s3Endpoint]: options.sqsEndpoint,
+    [EnvVar.s3Endpoint]: s3Proxy.endpoint,
     [EnvVar.signingPrivateKey]: signing.issuerPrivateKeyPem,
     [EnvVar.signingCertificateChain]: signing.issuerCertificatePem + signing.rootCertificatePem,
     AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
@@ -138,6 +140,7 @@ export const bootLocalCloud = async (options: LocalCloudOptions): Promise<LocalC
     dynamo,
     stop: async () => {
       await runtime.stop();
+      await s3Proxy.stop();
       sqs.destroy();
       dynamo.destroy();
     },

@@ -26,7 +26,6 @@ afterAll(async () => {
   await kuota?.stop();
 });
 
-
 describe('regulator view and stamps', () => {
   it('shows every vendor with figures that match the reseller’s own stock', async () => {
     // Act

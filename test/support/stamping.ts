@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PDFDocument, StandardFonts } from '@cantoo/pdf-lib';
+import { PDFArray, PDFDict, PDFDocument, PDFName, PDFNumber, StandardFonts } from '@cantoo/pdf-lib';
 import { expect } from 'vitest';
 import type { ApiResponse, TestCloud } from './cloud.js';
 
@@ -162,4 +162,23 @@ export const pdfsig = (pdf: Uint8Array): PdfsigSignature[] => {
   } finally {
     rmSync(directory, { recursive: true, force: true });
   }
+};
+
+/** Where each e-Meterai widget sits: [page number, x1, y1, x2, y2] in PDF points, read with pdf-lib. */
+export const stampRectangles = async (
+  pdf: Uint8Array,
+): Promise<[number, number, number, number, number][]> => {
+  const document = await PDFDocument.load(pdf, { updateMetadata: false });
+  const found: [number, number, number, number, number][] = [];
+  document.getPages().forEach((page, index) => {
+    const annotations = page.node.Annots();
+    for (let i = 0; i < (annotations?.size() ?? 0); i += 1) {
+      const annotation = annotations?.lookupMaybe(i, PDFDict);
+      if (annotation?.lookupMaybe(PDFName.of('FT'), PDFName)?.asString() !== '/Sig') continue;
+      const rect = annotation.lookupMaybe(PDFName.of('Rect'), PDFArray);
+      const numbers = [0, 1, 2, 3].map((n) => rect?.lookupMaybe(n, PDFNumber)?.asNumber() ?? Number.NaN);
+      found.push([index + 1, ...(numbers as [number, number, number, number])]);
+    }
+  });
+  return found;
 };
