@@ -1,7 +1,8 @@
 import { languageScript } from './language.js';
 
 /**
- * The public page: where e-Meterai can be bought right now (open data), and stamp verification. In Bahasa
+ * The public page: where e-Meterai can be bought right now (open data), and verification of a serial (also
+ * opened by a stamp's QR code, `?serial=`) or of a whole stamped PDF. In Bahasa
  * Indonesia by default, English one click away (`?lang=en`, remembered on the device).
  */
 const TEXTS = {
@@ -21,6 +22,19 @@ const TEXTS = {
     sold: '{serial}: terjual oleh {reseller} pada {at}',
     affixed: ', dibubuhkan pada {at} ke dokumen {document}…',
     states: { AVAILABLE: 'TERSEDIA', LOW: 'HAMPIR HABIS', SOLD_OUT: 'HABIS' },
+    checkDocument: 'Periksa dokumen',
+    checkDocumentHelp: 'Pilih PDF bermeterai (maks. 10 MB): setiap e-Meterai di dalamnya diperiksa.',
+    checking: 'Memeriksa…',
+    noStamp: 'Tidak ada e-Meterai pada dokumen ini.',
+    unreadable: 'Berkas ini bukan PDF yang dapat dibaca.',
+    valid: 'SAH',
+    invalid: 'TIDAK SAH',
+    signatureValid: 'tanda tangan valid',
+    documentIntact: 'dokumen tidak diubah setelah dibubuhkan',
+    certificateChainValid: 'sertifikat berantai ke penerbit',
+    boundToThisDocument: 'meterai terikat pada dokumen ini',
+    stampedAt: 'dibubuhkan {at}',
+    stampStatus: { SOLD: 'terjual, belum dibubuhkan', AFFIXED: 'sudah dibubuhkan', UNKNOWN: 'tidak dikenal' },
     language: 'English',
   },
   en: {
@@ -39,6 +53,19 @@ const TEXTS = {
     sold: '{serial}: sold by {reseller} at {at}',
     affixed: ', affixed {at} to document {document}…',
     states: { AVAILABLE: 'AVAILABLE', LOW: 'LOW', SOLD_OUT: 'SOLD OUT' },
+    checkDocument: 'Check a document',
+    checkDocumentHelp: 'Choose a stamped PDF (up to 10 MB): every e-Meterai in it is checked.',
+    checking: 'Checking…',
+    noStamp: 'This document carries no e-Meterai.',
+    unreadable: 'This file is not a readable PDF.',
+    valid: 'VALID',
+    invalid: 'NOT VALID',
+    signatureValid: 'signature valid',
+    documentIntact: 'document unchanged since stamping',
+    certificateChainValid: 'certificate chains to the issuer',
+    boundToThisDocument: 'stamp bound to this document',
+    stampedAt: 'stamped {at}',
+    stampStatus: { SOLD: 'sold, not yet affixed', AFFIXED: 'affixed', UNKNOWN: 'unknown' },
     language: 'Bahasa Indonesia',
   },
 } as const;
@@ -58,6 +85,8 @@ export const homePage = (): string => `<!doctype html>
   .AVAILABLE { color: #0c6b35; font-weight: 700; } .LOW { color: #7a5a00; font-weight: 700; } .SOLD_OUT { color: #9b1c1c; }
   input { padding: .5rem; width: 70%; } button { padding: .5rem .9rem; }
   .muted { color: #6b7280; font-size: .85rem; }
+  .verdict { font-weight: 700; } .verdict.ok { color: #0c6b35; } .verdict.bad { color: #9b1c1c; }
+  ul.checks { margin: .25rem 0 .75rem; }
 </style>
 </head>
 <body>
@@ -70,6 +99,12 @@ export const homePage = (): string => `<!doctype html>
     <h2 data-t="check"></h2>
     <form id="verify"><input id="serial" maxlength="22"> <button data-t="checkButton"></button></form>
     <p id="verify-result"></p>
+  </section>
+  <section>
+    <h2 data-t="checkDocument"></h2>
+    <p class="muted" data-t="checkDocumentHelp"></p>
+    <input id="document" type="file" accept="application/pdf">
+    <div id="document-result" aria-live="polite"></div>
   </section>
 </main>
 <script>
@@ -90,15 +125,53 @@ async function load() {
     return tr;
   }));
 }
-$('verify').addEventListener('submit', async (event) => {
-  event.preventDefault();
-  const serial = $('serial').value.trim().toUpperCase();
+async function verifySerial(serial) {
   const response = await fetch(base + 'v1/stamps/' + encodeURIComponent(serial));
   const body = await response.json();
   $('verify-result').textContent = response.ok
     ? fill(T.sold, { serial, reseller: body.resellerId, at: new Date(body.soldAt).toLocaleString(LOCALE) }) +
       (body.affixedAt ? fill(T.affixed, { at: new Date(body.affixedAt).toLocaleString(LOCALE), document: body.documentSha256.slice(0, 12) }) : '')
     : T.notFound;
+}
+$('verify').addEventListener('submit', (event) => {
+  event.preventDefault();
+  verifySerial($('serial').value.trim().toUpperCase());
+});
+// The QR code on a stamp opens this page with its serial: check it at once.
+const scanned = new URLSearchParams(location.search).get('serial');
+if (scanned) { $('serial').value = scanned; verifySerial(scanned.toUpperCase()); }
+
+/** A document check: the PDF goes to storage by a presigned URL, then the check is read. */
+$('document').addEventListener('change', async (event) => {
+  const file = event.target.files[0];
+  if (!file) return;
+  const result = $('document-result');
+  result.textContent = T.checking;
+  const created = await fetch(base + 'v1/document-checks', { method: 'POST' }).then((r) => r.json());
+  await fetch(created.upload.url, { method: 'PUT', headers: created.upload.headers, body: file });
+  const check = await fetch(base + 'v1/document-checks/' + created.checkId).then((r) => r.json());
+  if (check.status === 'UNREADABLE') { result.textContent = T.unreadable; return; }
+  if (check.signatures.length === 0) { result.textContent = T.noStamp; return; }
+  result.replaceChildren(...check.signatures.map((signature) => {
+    const block = document.createElement('div');
+    const head = document.createElement('p');
+    const verdict = document.createElement('span');
+    verdict.className = 'verdict ' + (signature.valid ? 'ok' : 'bad');
+    verdict.textContent = signature.valid ? T.valid : T.invalid;
+    head.append(verdict, ' · ', signature.serial, ' · ', T.stampStatus[signature.status] || signature.status,
+      signature.stampedAt ? ' · ' + fill(T.stampedAt, { at: new Date(signature.stampedAt).toLocaleString(LOCALE) }) : '');
+    const list = document.createElement('ul');
+    list.className = 'checks';
+    for (const key of ['signatureValid', 'documentIntact', 'certificateChainValid', 'boundToThisDocument']) {
+      const item = document.createElement('li');
+      item.dataset.check = key;
+      item.textContent = (signature[key] ? '✓ ' : '✗ ') + T[key];
+      list.append(item);
+    }
+    block.append(head, list);
+    return block;
+  }));
+  event.target.value = '';
 });
 load();
 setInterval(load, 30000);

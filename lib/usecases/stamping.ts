@@ -68,6 +68,9 @@ export const stampingView = async (stamping: Stamping) => {
   };
 };
 
+/** What a stamp's QR code opens: the public page, checking that serial. */
+export const verificationUrlOf = (baseUrl: string, serial: string): string => `${baseUrl}/?serial=${serial}`;
+
 const stampedFileName = (documentName: string): string =>
   `${documentName.replace(/\.pdf$/i, '')}-emeterai.pdf`;
 
@@ -233,7 +236,7 @@ export const runStamping = async (stampingId: string, now: () => Date): Promise<
       original,
       {
         serial: stamping.serial,
-        verificationUrl: `${stamping.verificationBaseUrl}/v1/stamps/${stamping.serial}`,
+        verificationUrl: verificationUrlOf(stamping.verificationBaseUrl, stamping.serial),
         placement: stamping.placement,
         stampedAt,
       },

@@ -17,6 +17,7 @@ const SCREENSHOT = 'docs/storefront-stamping.png';
 
 let kuota: TestCloud;
 let browser: LaunchedChromium;
+let stampedLetter: { pdf: Uint8Array; serial: string } | undefined;
 
 describe.skipIf(skipBrowser)('stamping on the storefront page in Chromium', () => {
   beforeAll(async () => {
@@ -86,10 +87,46 @@ describe.skipIf(skipBrowser)('stamping on the storefront page in Chromium', () =
     expect(firstRect?.[0]).toBe(1);
     expect(firstRect?.[1]).toBeLessThan(150);
     expect(firstRect?.[2]).toBeGreaterThan(600);
+    const serial = (await page.locator('.doc-card select').first().inputValue()) || '';
+    stampedLetter = { pdf: downloads[0] as Uint8Array, serial };
     // The second kept the default: its last page, lower right inside the margin.
     expect(secondRect).toEqual([3, 595.28 - 36 - 150, 36, 595.28 - 36, 36 + 75]);
     expect(watched.problems).toEqual([]);
     const s3 = String(process.env.KUOTA_S3_ENDPOINT);
     expect(watched.offSite.filter((url) => !url.startsWith(s3))).toEqual([]);
+  });
+
+  it('the public page checks a stamped PDF (valid) and a changed copy (not valid), and opens a scanned serial', async () => {
+    // Arrange
+    if (!stampedLetter) throw new Error('the stamping test must run first');
+    const { page } = browser;
+    page.setDefaultTimeout(20_000);
+    const directory = mkdtempSync(join(tmpdir(), 'kuota-check-'));
+    const original = join(directory, 'asli.pdf');
+    const changed = join(directory, 'diubah.pdf');
+    writeFileSync(original, stampedLetter.pdf);
+    const copy = Buffer.from(stampedLetter.pdf);
+    const inContent = copy.indexOf('stream', 64) + 12;
+    copy[inContent] = (copy[inContent] ?? 0) ^ 0x01;
+    writeFileSync(changed, copy);
+
+    // Act
+    await page.goto(`${kuota.baseUrl}/?lang=id&serial=${stampedLetter.serial}`);
+    await expect.poll(() => page.locator('#verify-result').textContent()).toContain('dibubuhkan');
+    await page.locator('#document').setInputFiles(original);
+    await page.locator('#document-result .verdict').waitFor({ state: 'visible' });
+    const verdict = await page.locator('#document-result .verdict').textContent();
+    const checks = await page.locator('#document-result li').allTextContents();
+    await page.locator('#document').setInputFiles(changed);
+    await expect.poll(() => page.locator('#document-result .verdict').textContent()).toBe('TIDAK SAH');
+    const changedIntact = await page
+      .locator('#document-result li[data-check="documentIntact"]')
+      .textContent();
+
+    // Assert
+    expect(verdict).toBe('SAH');
+    expect(checks).toHaveLength(4);
+    for (const check of checks) expect(check.startsWith('✓')).toBe(true);
+    expect(changedIntact?.startsWith('✗')).toBe(true);
   });
 });
