@@ -15,6 +15,7 @@ import {
 } from '../../lib/infra/functions.js';
 import {
   ACCOUNT_CONCURRENCY,
+  Buckets,
   DLQ_RETENTION_DAYS,
   EnvVar,
   type QueueKey,
@@ -74,6 +75,17 @@ interface WebAclProperties {
     Action: { Block: { CustomResponse: Record<string, unknown> } };
   }[];
   readonly CustomResponseBodies: { RateLimited: { Content: string } };
+}
+
+/** The parts of an AWS::S3::Bucket the documents test reads. */
+interface BucketProperties {
+  readonly BucketEncryption: {
+    ServerSideEncryptionConfiguration: { ServerSideEncryptionByDefault: { SSEAlgorithm: string } }[];
+  };
+  readonly PublicAccessBlockConfiguration: Record<string, boolean>;
+  readonly LifecycleConfiguration: { Rules: Record<string, unknown>[] };
+  readonly CorsConfiguration: { CorsRules: Record<string, unknown>[] };
+  readonly LoggingConfiguration?: Record<string, unknown>;
 }
 
 describe('the stage to deploy', () => {
@@ -469,6 +481,70 @@ describe('kuota stack, staging', () => {
       expect(reads, spec.id).toBe(spec.readsSecrets);
       expect(anySecretAccess, spec.id).toBe(spec.readsSecrets);
     }
+  });
+
+  it('keeps documents private: encrypted, no public access, TLS only, deleted after a day, CORS for presigned PUT/GET', () => {
+    // Arrange
+    const [[bucketId, bucket] = ['', undefined]] = ofType(resources, 'AWS::S3::Bucket').filter(
+      ([, candidate]) => propsOf(candidate).BucketName === `kuota-staging-${Buckets.documents.logicalName}`,
+    );
+    const props = propsOf(bucket) as unknown as BucketProperties;
+    const policy = ofType(resources, 'AWS::S3::BucketPolicy').find(([, candidate]) =>
+      mentions(propsOf(candidate).Bucket, bucketId),
+    )?.[1];
+    const statements = (propsOf(policy).PolicyDocument as { Statement: Record<string, unknown>[] }).Statement;
+
+    // Assert
+    expect(
+      props.BucketEncryption.ServerSideEncryptionConfiguration[0]?.ServerSideEncryptionByDefault.SSEAlgorithm,
+    ).toBe('AES256');
+    expect(props.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
+    expect(props.LifecycleConfiguration.Rules).toEqual([
+      expect.objectContaining({ ExpirationInDays: Buckets.documents.expireAfterDays, Status: 'Enabled' }),
+    ]);
+    expect(props.CorsConfiguration.CorsRules).toEqual([
+      expect.objectContaining({ AllowedMethods: ['PUT', 'GET'], AllowedHeaders: ['content-type'] }),
+    ]);
+    expect(props.LoggingConfiguration).toBeDefined();
+    expect(statements).toContainEqual(
+      expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+    );
+  });
+
+  it('signs with an RSA KMS key only the stamping worker may use, and grants object actions one by one', () => {
+    // Arrange
+    const [[keyId, key] = ['', undefined]] = ofType(resources, 'AWS::KMS::Key');
+    const signers = allFunctions.filter((spec) =>
+      statementsOfFunction(resources, functionId(resources, 'staging', spec)).some(
+        (statement) => statement.actions.includes('kms:Sign') && mentions(statement.resource, keyId),
+      ),
+    );
+    const s3Actions = new Set(
+      allFunctions.flatMap((spec) =>
+        [...actionsOfFunction(resources, functionId(resources, 'staging', spec))].filter((action) =>
+          action.startsWith('s3:'),
+        ),
+      ),
+    );
+    const documentReaders = allFunctions.filter((spec) =>
+      actionsOfFunction(resources, functionId(resources, 'staging', spec)).has('s3:GetObject'),
+    );
+
+    // Assert
+    expect(propsOf(key)).toMatchObject({ KeySpec: 'RSA_3072', KeyUsage: 'SIGN_VERIFY' });
+    expect(signers.map((spec) => spec.id)).toEqual(['stamping']);
+    expect([...s3Actions].sort()).toEqual(['s3:DeleteObject', 's3:GetObject', 's3:PutObject']);
+    expect(documentReaders.map((spec) => spec.id).sort()).toEqual(
+      allFunctions
+        .filter((spec) => spec.buckets?.documents)
+        .map((spec) => spec.id)
+        .sort(),
+    );
   });
 
   it('generates every key of the JSON secret, at least 32 characters long, without a value in the template', () => {
