@@ -22,20 +22,28 @@ const WORKABLE = { ':queued': 'QUEUED', ':stamping': 'STAMPING' } as const;
 
 /** Stampings, and the one write that binds a serial to its document. */
 export const stampingStore = {
+  /**
+   * Creates the record once. Its id is random and new, so an existing record is this same creation whose
+   * response was lost on the way back: a retry finds it and succeeds.
+   */
   async create(stamping: Stamping): Promise<void> {
-    await storeCall(() =>
-      dynamo().send(
-        new PutCommand({
-          TableName: table(),
-          Item: {
-            ...MainKeys.stamping(stamping.stampingId),
-            ...stamping,
-            purgeAt: purgeAt(stamping.createdAt),
-          },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      ),
-    );
+    try {
+      await storeCall(() =>
+        dynamo().send(
+          new PutCommand({
+            TableName: table(),
+            Item: {
+              ...MainKeys.stamping(stamping.stampingId),
+              ...stamping,
+              purgeAt: purgeAt(stamping.createdAt),
+            },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        ),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionFailed)) throw error;
+    }
   },
 
   async get(stampingId: string): Promise<Stamping | undefined> {

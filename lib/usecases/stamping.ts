@@ -256,12 +256,14 @@ export const runStamping = async (stampingId: string, now: () => Date): Promise<
   };
   const outcome = await withStoreRetries(() => stampingStore.bind(stamping, binding, stamped.pageNumber));
   if (outcome === 'STAMPED') return 'STAMPED';
-  if (outcome === 'NOT_CLAIMED') return 'NOTHING_TO_DO';
-  // Another document (or this same one, by another stamping) got the serial first: this output is never
-  // released, and the stamping takes the winner's answer.
-  await documentStore.remove(outputKey);
   const winner = await currentStamp(stamping);
   const winning = winner ? bindingOf(winner) : undefined;
+  // A retried bind whose first attempt committed (its response was lost) finds its own binding: done.
+  if (winning?.stampingId === stampingId) return 'STAMPED';
+  if (outcome === 'NOT_CLAIMED') return 'NOTHING_TO_DO';
+  // Another stamping got the serial first: this output is never released, and this stamping takes the
+  // winner's answer (the same document gets its result, another document is refused).
+  await documentStore.remove(outputKey);
   if (!winning) return fail('STAMPING_ERROR', documentSha256);
   return settleAgainstBinding(stamping, winning, documentSha256, now().toISOString());
 };

@@ -1,5 +1,6 @@
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clearFaults, faultCounters, setFaultPlan } from '../../lib/adapters/fault-injection.js';
 import { queues } from '../../lib/adapters/queues.js';
 import { stampingStore } from '../../lib/adapters/stamping-store.js';
 import { MAX_DOCUMENT_BYTES, STAMPING_MAX_ATTEMPTS } from '../../lib/domain/stamping.js';
@@ -40,7 +41,7 @@ const buy = async (quantity: number): Promise<Purchase> => {
 
 const serialStatus = async (serial: string) => (await kuota.api.get(`/v1/stamps/${serial}`)).body;
 
-const stampedObjects = async (): Promise<string[]> => {
+const stampedObjects = async (prefix = 'stamped/'): Promise<string[]> => {
   const s3 = new S3Client({
     region: 'ap-southeast-3',
     endpoint: String(process.env.KUOTA_S3_ENDPOINT),
@@ -48,7 +49,7 @@ const stampedObjects = async (): Promise<string[]> => {
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
   const listed = await s3.send(
-    new ListObjectsV2Command({ Bucket: String(kuota.cloud.buckets.documents), Prefix: 'stamped/' }),
+    new ListObjectsV2Command({ Bucket: String(kuota.cloud.buckets.documents), Prefix: prefix }),
   );
   s3.destroy();
   return (listed.Contents ?? []).map((object) => object.Key ?? '');
@@ -361,5 +362,55 @@ describe('one stamp, one document', () => {
       (i) => i.path,
     );
     expect(paths).toEqual(expect.arrayContaining(['body.page', 'body.x']));
+  });
+});
+
+describe('stamping under DynamoDB faults', () => {
+  it('throttling, transaction conflicts and lost responses: every stamping ends STAMPED, each output kept once', async () => {
+    // Arrange
+    const purchases = await Promise.all([buy(2), buy(2), buy(2)]);
+    const stamps = purchases.flatMap((purchase) =>
+      purchase.serials.map((serial) => ({ serial, orderToken: purchase.placed.orderToken })),
+    );
+    const documents = await Promise.all(stamps.map((_, i) => samplePdf(`Dokumen gangguan ${i}`)));
+    const before = faultCounters();
+
+    // Act
+    setFaultPlan({ throttleRate: 0.1, transactionConflictRate: 0.2, lostResponseRate: 0.2 });
+    let results: Awaited<ReturnType<typeof stampDocument>>[];
+    try {
+      results = await Promise.all(
+        stamps.map((stamp, i) =>
+          stampDocument(kuota, stamp.serial, stamp.orderToken, documents[i] as Uint8Array),
+        ),
+      );
+    } finally {
+      clearFaults();
+    }
+    const after = faultCounters();
+    const outputs = await Promise.all(results.map((result) => download(result)));
+    const keys = await stampedObjects();
+
+    // Assert
+    expect(Object.values(after).reduce((a, b) => a + b, 0)).toBeGreaterThan(
+      Object.values(before).reduce((a, b) => a + b, 0),
+    );
+    expect(results.map((result) => result.status)).toEqual(stamps.map(() => 'STAMPED'));
+    for (const [i, pdf] of outputs.entries()) {
+      expect(pdfsig(pdf).map((signature) => signature.fieldName)).toEqual([`e-Meterai ${stamps[i]?.serial}`]);
+    }
+    for (const result of results) expect(keys).toContain(`stamped/${result.stampingId}.pdf`);
+    for (const stamp of stamps) expect(await serialStatus(stamp.serial)).toMatchObject({ status: 'AFFIXED' });
+  });
+
+  it('names objects by random ids only: no NIK, no name in any key', async () => {
+    // Act
+    const keys = await stampedObjects('');
+
+    // Assert
+    expect(keys.some((key) => key.startsWith('uploads/'))).toBe(true);
+    expect(keys.some((key) => key.startsWith('checks/'))).toBe(true);
+    for (const key of keys)
+      expect(key).toMatch(/^(uploads|stamped)\/STP_[0-9A-Z]{26}\.pdf$|^checks\/CHK_[0-9A-Z]{26}\.pdf$/);
   });
 });
