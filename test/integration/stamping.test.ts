@@ -404,6 +404,16 @@ describe('stamping under DynamoDB faults', () => {
   });
 
   it('names objects by random ids only: no NIK, no name in any key', async () => {
+    // Arrange: a stamping and a document check of its own.
+    const { placed, serials } = await buy(1);
+    const stamped = await stampDocument(
+      kuota,
+      serials[0] as string,
+      placed.orderToken,
+      await samplePdf('Nama'),
+    );
+    await checkDocument(kuota, await download(stamped));
+
     // Act
     const keys = await stampedObjects('');
 
