@@ -19,11 +19,23 @@ const encodeBase32 = (bytes: Uint8Array, length: number): string => {
   return out;
 };
 
-/** Random, sortable-by-time-prefix id: `<prefix>_<10 chars time><16 chars random>`. */
-export const newId = (prefix: string, now: Date = new Date()): string => {
-  const time = now.getTime().toString(32).toUpperCase().padStart(10, '0');
-  return `${prefix}_${time}${encodeBase32(randomBytes(10), 16)}`;
+/** Milliseconds since the epoch in 10 Crockford characters (50 bits; ULID's time part). */
+const crockfordTime = (ms: number): string => {
+  let out = '';
+  let rest = BigInt(Math.max(0, Math.floor(ms)));
+  for (let i = 0; i < 10; i += 1) {
+    out = CROCKFORD[Number(rest % 32n)] + out;
+    rest /= 32n;
+  }
+  return out;
 };
+
+/**
+ * Random id, sortable by creation time, ULID-shaped: `<prefix>_<10 chars time><16 chars random>`, all 26 in
+ * Crockford base32 (whose alphabet is in ASCII order, so ids sort as their times do).
+ */
+export const newId = (prefix: string, now: Date = new Date()): string =>
+  `${prefix}_${crockfordTime(now.getTime())}${encodeBase32(randomBytes(10), 16)}`;
 
 /**
  * Id derived from an idempotency key: the same (scope, key) always names the same resource, so a retried

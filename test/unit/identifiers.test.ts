@@ -93,3 +93,26 @@ describe('newId', () => {
     expect(a).toMatch(/^X_[0-9A-Z]{26}$/);
   });
 });
+
+describe('newId', () => {
+  it('is the prefix and 26 Crockford base32 characters (no I, L, O or U)', () => {
+    // Act
+    const ids = Array.from({ length: 500 }, (_, i) =>
+      newId('STP', new Date(1_700_000_000_000 + i * 7_919_000)),
+    );
+
+    // Assert
+    for (const id of ids) expect(id).toMatch(/^STP_[0-9A-HJKMNP-TV-Z]{26}$/);
+  });
+
+  it('sorts as the times it was made at', () => {
+    // Arrange
+    const times = [0, 1, 31, 32, 1_000, 1_764_547_200_000, 1_764_547_200_001, 4_102_444_800_000];
+
+    // Act
+    const ids = times.map((ms) => newId('X', new Date(ms)));
+
+    // Assert
+    expect([...ids].sort()).toEqual(ids);
+  });
+});
