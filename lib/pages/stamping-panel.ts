@@ -120,7 +120,7 @@ async function addCard(name, bytes) {
   });
   card.pageInput.addEventListener('change', () => { card.page = Math.max(1, Math.min(card.pages, Number(card.pageInput.value) || 1)); renderPreview(card); });
   card.preview.addEventListener('click', (event) => {
-    if (card.pageWidth === undefined) return;
+    if (card.pageWidth === undefined || card.done) return;
     const rect = card.canvas.getBoundingClientRect();
     const x = (event.clientX - rect.left) / card.scale - STAMP_W / 2;
     const y = (rect.bottom - event.clientY) / card.scale - STAMP_H / 2;
@@ -129,10 +129,7 @@ async function addCard(name, bytes) {
     placeBox(card);
   });
   card.button.addEventListener('click', () => stampCard(card));
-  card.again.addEventListener('click', async () => {
-    const stamped = await fetch(card.download.href);
-    addCard(card.name.replace(/\\.pdf$/i, '') + '-emeterai.pdf', new Uint8Array(await stamped.arrayBuffer()));
-  });
+  card.again.addEventListener('click', () => addCard(card.name.replace(/\\.pdf$/i, '') + '-emeterai.pdf', card.bytes));
   if (bytes.length > MAX_BYTES) { setState(card, 'FAILED', T.stampingReasons.TOO_LARGE); card.button.disabled = true; return; }
   await renderPreview(card);
 }
@@ -206,6 +203,14 @@ async function stampCard(card) {
       card.again.hidden = freeSerials().length === 0;
       card.select.disabled = true;
       card.pageInput.disabled = true;
+      card.box.hidden = true;
+      // The preview shows the stamped result itself, stamp and all.
+      const stamped = await fetch(answer.body.download.url).catch(() => undefined);
+      if (stamped && stamped.ok) {
+        card.bytes = new Uint8Array(await stamped.arrayBuffer());
+        card.document = undefined;
+        await renderPreview(card);
+      }
       return;
     }
     if (answer.body.status === 'FAILED') {
