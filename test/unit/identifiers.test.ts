@@ -92,9 +92,7 @@ describe('newId', () => {
     expect(b).not.toBe(c);
     expect(a).toMatch(/^X_[0-9A-Z]{26}$/);
   });
-});
 
-describe('newId', () => {
   it('is the prefix and 26 Crockford base32 characters (no I, L, O or U)', () => {
     // Act
     const ids = Array.from({ length: 500 }, (_, i) =>
