@@ -5,15 +5,18 @@ import type { LedgerEntry, MovementKind } from '../domain/stock.js';
 import {
   bucketOf,
   capRoom,
+  channelOf,
   holdOpen,
+  jakartaDay,
   lapseBlocks,
   type RefundState,
   type RejectionReason,
   type ShardPart,
   type StorefrontOrder,
   type StorefrontOrderStatus,
+  serviceFeeOf,
 } from '../domain/storefront-order.js';
-import { Index, MainKeys, STOREFRONT_WORK_BUCKETS } from '../infra/resources.js';
+import { Index, MainKeys, RESELLER_ORDER_BUCKETS, STOREFRONT_WORK_BUCKETS } from '../infra/resources.js';
 import { dynamo } from './aws-clients.js';
 import { ConditionFailed, storeCall } from './dynamo-errors.js';
 import { transactWrite } from './transact.js';
@@ -43,6 +46,13 @@ export type ReserveOutcome =
   /** The order is not what the attempt read: it exists already (a replay won) or left QUEUED. */
   | { readonly outcome: 'ORDER_CHANGED' };
 
+/** What an own-channel sale came to (`sellDirect`). */
+export type DirectSaleOutcome =
+  | { readonly outcome: 'SOLD'; readonly order: StorefrontOrder }
+  | { readonly outcome: 'SHARD_DRY' }
+  | { readonly outcome: 'CAP_REACHED' }
+  | { readonly outcome: 'ORDER_CHANGED' };
+
 const work = (state: 'REFUND', id: string, sortKey: string) => ({
   gsi1pk: MainKeys.storefrontWork(state, bucketOf(id, STOREFRONT_WORK_BUCKETS)),
   gsi1sk: sortKey,
@@ -56,9 +66,33 @@ const lapseEnds = (order: StorefrontOrder, at: string): number => {
 };
 
 const strip = (item: Record<string, unknown>): StorefrontOrder => {
-  const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, entity: _entity, ...order } = item;
+  const {
+    pk: _pk,
+    sk: _sk,
+    gsi1pk: _g1,
+    gsi1sk: _g2,
+    gsi2pk: _r1,
+    gsi2sk: _r2,
+    entity: _entity,
+    ...order
+  } = item;
   return order as unknown as StorefrontOrder;
 };
+
+/** The order's place in its reseller's order index (`Index.byReseller`), written with the order's first write. */
+const orderIndexKeys = (order: Pick<StorefrontOrder, 'orderId' | 'resellerId' | 'createdAt'>) => ({
+  gsi2pk: MainKeys.resellerOrders(order.resellerId, bucketOf(order.orderId, RESELLER_ORDER_BUCKETS)),
+  gsi2sk: MainKeys.resellerOrderSortKey(order.createdAt, order.orderId),
+});
+
+/** The first write of an order item: its keys, its index keys, and the order. */
+const orderItem = (order: StorefrontOrder, extra: Record<string, unknown> = {}) => ({
+  ...MainKeys.storefrontOrder(order.orderId),
+  ...orderIndexKeys(order),
+  entity: 'StorefrontOrder',
+  ...order,
+  ...extra,
+});
 
 const ledgerPut = (entry: LedgerEntry) => ({
   Put: {
@@ -86,6 +120,14 @@ const ledgerEntry = (
   shard: parts[0]?.shard ?? 0,
   at,
   reference: order.orderId,
+  // A sale carries its money, so a day's settlement is the ledger's SELL entries of that day.
+  ...(kind === 'SELL'
+    ? {
+        amountIdr: order.amountIdr ?? 0,
+        serviceFeeIdr: serviceFeeOf(order),
+        channel: channelOf(order),
+      }
+    : {}),
 });
 
 /** The order item's own update, guarded by its version (and optionally by its status). */
@@ -212,7 +254,7 @@ export const storefrontStore = {
       ? {
           Put: {
             TableName: table(),
-            Item: { ...MainKeys.storefrontOrder(order.orderId), entity: 'StorefrontOrder', ...reserved },
+            Item: orderItem(reserved),
             ConditionExpression: 'attribute_not_exists(pk)',
           },
         }
@@ -317,20 +359,187 @@ export const storefrontStore = {
     }
   },
 
+  /**
+   * An own-channel sale (a reseller's counter or app, paid to the reseller), in one transaction: the order is
+   * written FULFILLED with its serials (only if it does not exist: the Idempotency-Key's order id), stock
+   * moves onHand -> sold on the planned shard(s) (conditional on stock and no suspension, as a reservation),
+   * the buyer's national day counter is raised (conditional on the cap, `capRoom`), and the RESERVE and
+   * SELL ledger entries are written: the same figures a storefront sale leaves, without the unpaid hold.
+   * `extraItems` ride in the same transaction (the reseller's webhook events).
+   */
+  async sellDirect(
+    order: StorefrontOrder,
+    input: {
+      parts: ShardPart[];
+      day: string;
+      cap: number;
+      unitPriceIdr: number;
+      serials: string[];
+      at: string;
+      verifiedClaim?: string;
+      extraItems?: readonly Record<string, unknown>[];
+    },
+  ): Promise<DirectSaleOutcome> {
+    const sold: StorefrontOrder = {
+      ...order,
+      status: 'FULFILLED',
+      version: order.version + 1,
+      unitPriceIdr: input.unitPriceIdr,
+      amountIdr: input.unitPriceIdr * order.quantity,
+      reservedAt: input.at,
+      paidAt: input.at,
+      fulfilledAt: input.at,
+      day: input.day,
+      shardParts: input.parts,
+      stamps: input.serials,
+      affixed: {},
+    };
+    const items = [
+      { Put: { TableName: table(), Item: orderItem(sold), ConditionExpression: 'attribute_not_exists(pk)' } },
+      ...input.parts.map((part) => {
+        const move = shardMove(order.resellerId, part, 'onHand', 'sold', true);
+        return {
+          Update: {
+            ...move.Update,
+            UpdateExpression: `${move.Update.UpdateExpression} SET lastSaleAt = :at, firstSaleAt = if_not_exists(firstSaleAt, :at)`,
+            ExpressionAttributeValues: { ...move.Update.ExpressionAttributeValues, ':at': input.at },
+          },
+        };
+      }),
+      {
+        Update: {
+          TableName: table(),
+          Key: MainKeys.nikDay(order.nikHash, input.day),
+          UpdateExpression: `ADD #count :quantity SET purgeAt = if_not_exists(purgeAt, :purgeAt), orders = list_append(if_not_exists(orders, :noOrders), :thisOrder)${input.verifiedClaim ? ', verifiedClaim = :claim' : ''}`,
+          ConditionExpression:
+            order.quantity <= input.cap
+              ? 'attribute_not_exists(#count) OR #count <= :room'
+              : '#count <= :room',
+          ExpressionAttributeNames: { '#count': 'count' },
+          ExpressionAttributeValues: {
+            ':quantity': order.quantity,
+            ':room': capRoom(input.cap, order.quantity),
+            ':purgeAt': Math.floor(Date.parse(input.at) / 1000) + 3 * 86_400,
+            ':noOrders': [],
+            ':thisOrder': [order.orderId],
+            ...(input.verifiedClaim ? { ':claim': input.verifiedClaim } : {}),
+          },
+        },
+      },
+      ledgerPut(ledgerEntry(sold, 'RESERVE', input.at, input.parts)),
+      ledgerPut(ledgerEntry(sold, 'SELL', input.at, input.parts)),
+      ...(input.extraItems ?? []),
+    ];
+    try {
+      await transactWrite(items);
+      return { outcome: 'SOLD', order: sold };
+    } catch (error) {
+      if (!(error instanceof ConditionFailed)) throw error;
+      const failed = new Set(error.failedItemIndexes);
+      if (failed.has(0)) return { outcome: 'ORDER_CHANGED' };
+      if (failed.has(input.parts.length + 1)) return { outcome: 'CAP_REACHED' };
+      return { outcome: 'SHARD_DRY' };
+    }
+  },
+
+  /**
+   * One page of a reseller's orders, newest first, created within [from, to], merged across the index's
+   * buckets. `after` is the sort key of the last order of the previous page.
+   */
+  async listOrdersOfReseller(
+    resellerId: string,
+    options: { limit: number; from?: string; to?: string; before?: string; status?: StorefrontOrderStatus },
+  ): Promise<{ orders: StorefrontOrder[]; last?: string }> {
+    const lower = options.from ?? '0000';
+    const upperBound = `${options.to ?? '9999'}~`;
+    const upper = options.before && options.before < upperBound ? options.before : upperBound;
+    if (upper < lower) return { orders: [] };
+    const perBucket = await Promise.all(
+      Array.from({ length: RESELLER_ORDER_BUCKETS }, async (_, bucket) => {
+        const found: Record<string, unknown>[] = [];
+        let cursor: Record<string, unknown> | undefined;
+        // A status filter may leave a page short: read on until the bucket has `limit` or is exhausted.
+        do {
+          const result = await storeCall(() =>
+            dynamo().send(
+              new QueryCommand({
+                TableName: table(),
+                IndexName: Index.byReseller.indexName,
+                KeyConditionExpression: 'gsi2pk = :pk AND gsi2sk BETWEEN :lower AND :upper',
+                ...(options.status
+                  ? {
+                      FilterExpression: '#status = :status',
+                      ExpressionAttributeNames: { '#status': 'status' },
+                    }
+                  : {}),
+                ExpressionAttributeValues: {
+                  ':pk': MainKeys.resellerOrders(resellerId, bucket),
+                  ':lower': lower,
+                  ':upper': upper,
+                  ...(options.status ? { ':status': options.status } : {}),
+                },
+                ScanIndexForward: false,
+                Limit: options.limit + 1,
+                ExclusiveStartKey: cursor,
+              }),
+            ),
+          );
+          found.push(...(result.Items ?? []).filter((item) => item.gsi2sk !== options.before));
+          cursor = result.LastEvaluatedKey;
+        } while (cursor && found.length < options.limit + 1);
+        return found;
+      }),
+    );
+    const merged = perBucket
+      .flat()
+      .sort((a, b) => (String(a.gsi2sk) < String(b.gsi2sk) ? 1 : -1))
+      .slice(0, options.limit + 1);
+    const page = merged.slice(0, options.limit);
+    const more = merged.length > options.limit;
+    return {
+      orders: page.map(strip),
+      ...(more && page.length > 0 ? { last: String(page.at(-1)?.gsi2sk) } : {}),
+    };
+  },
+
+  /** A reseller's refunds completed on one Asia/Jakarta day (the gateway confirmed them in full). */
+  async listCompletedRefunds(
+    resellerId: string,
+    day: string,
+  ): Promise<{ refundId: string; orderId: string; amountIdr: number; refundedAt: string }[]> {
+    const refunds: { refundId: string; orderId: string; amountIdr: number; refundedAt: string }[] = [];
+    let cursor: Record<string, unknown> | undefined;
+    do {
+      const result = await storeCall(() =>
+        dynamo().send(
+          new QueryCommand({
+            TableName: table(),
+            IndexName: Index.byReseller.indexName,
+            KeyConditionExpression: 'gsi2pk = :pk',
+            ExpressionAttributeValues: { ':pk': MainKeys.resellerRefunds(resellerId, day) },
+            ExclusiveStartKey: cursor,
+          }),
+        ),
+      );
+      for (const item of result.Items ?? [])
+        refunds.push({
+          refundId: String(item.refundId),
+          orderId: String(item.pk).slice('SORDER#'.length),
+          amountIdr: Number(item.refundedIdr ?? item.amountIdr ?? 0),
+          refundedAt: String(item.refundedAt),
+        });
+      cursor = result.LastEvaluatedKey;
+    } while (cursor);
+    return refunds;
+  },
+
   /** An order refused at intake (sold out, over the cap), recorded so a retry gets the same answer. */
   async createRejectedOrder(order: StorefrontOrder, reason: RejectionReason, at: string): Promise<void> {
     await storeCall(() =>
       dynamo().send(
         new PutCommand({
           TableName: table(),
-          Item: {
-            ...MainKeys.storefrontOrder(order.orderId),
-            entity: 'StorefrontOrder',
-            ...order,
-            status: 'REJECTED',
-            reason,
-            rejectedAt: at,
-          },
+          Item: orderItem(order, { status: 'REJECTED', reason, rejectedAt: at }),
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       ),
@@ -343,7 +552,7 @@ export const storefrontStore = {
       dynamo().send(
         new PutCommand({
           TableName: table(),
-          Item: { ...MainKeys.storefrontOrder(order.orderId), entity: 'StorefrontOrder', ...order },
+          Item: orderItem(order),
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       ),
@@ -542,9 +751,19 @@ export const storefrontStore = {
         Update: {
           TableName: table(),
           Key: MainKeys.storefrontCapture(order.orderId, eventId),
-          UpdateExpression: 'SET refundStatus = :done, refundedAt = :at REMOVE gsi1pk, gsi1sk',
+          // Completed: off the work index, onto the reseller's refunds of the day (its settlement).
+          UpdateExpression:
+            'SET refundStatus = :done, refundedAt = :at, resellerId = :reseller, refundedIdr = :amount, gsi2pk = :day, gsi2sk = :sort REMOVE gsi1pk, gsi1sk',
           ConditionExpression: 'refundStatus = :pending',
-          ExpressionAttributeValues: { ':done': 'COMPLETED', ':pending': 'PENDING', ':at': at },
+          ExpressionAttributeValues: {
+            ':done': 'COMPLETED',
+            ':pending': 'PENDING',
+            ':at': at,
+            ':reseller': order.resellerId,
+            ':amount': current.amountIdr,
+            ':day': MainKeys.resellerRefunds(order.resellerId, jakartaDay(new Date(at))),
+            ':sort': `${at}#${refundId}`,
+          },
         },
       },
     ]);

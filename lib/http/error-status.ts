@@ -12,6 +12,8 @@ export const HTTP_STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   STOREFRONT_CLOSED: 403,
   STAMP_ALREADY_AFFIXED: 409,
   FEE_CAP_EXCEEDED: 422,
+  // An own-channel sale refused by a business rule (sold out, the buyer's national cap): nothing sold.
+  SALE_REFUSED: 422,
   RATE_LIMITED: 429,
   IDENTITY_NOT_VERIFIED: 422,
   // The registry, not kuota, is down: the order was not taken, and the client is told when to retry.
