@@ -212,97 +212,6 @@ export const routes = {
       ...errors(400, 401, 403, 429),
     },
   },
-  createSale: {
-    ...http,
-    id: 'createSale',
-    entry: 'functions/wholesale/create-sale.ts',
-    description:
-      'A reseller’s own channel (counter, own app) sells stamps to an applicant, paid to the reseller',
-    method: 'POST',
-    path: '/v1/wholesale/sales',
-    auth: 'reseller',
-    tag: 'Wholesale',
-    summary:
-      'Sell at the counter: the applicant’s identity (checked with the civil registry), quantity and the price charged → the stamps at once, from the same stock and national cap as the storefront',
-    tables: { main: 'readwrite', sandbox: 'read' },
-    readsSecrets: true,
-    request: { body: OwnChannelSaleBody, idempotencyKey: IdempotencyKeyHeader },
-    responses: {
-      201: {
-        description:
-          'Sold: the serials, and the order token that affixes them (a retried Idempotency-Key gets the same answer)',
-        schema: OwnChannelSaleResult,
-      },
-      ...errors(400, 401, 409, 413, 429),
-      403: {
-        description: 'Not allowed: a regulator key, or the reseller is suspended (`RESELLER_SUSPENDED`)',
-        schema: ErrorBody,
-      },
-      422: {
-        description:
-          'Nothing sold: the price is above face value + fee cap (`FEE_CAP_EXCEEDED`), the stock is short or the applicant is at the national cap (`SALE_REFUSED` with `reason` SOLD_OUT / BUYER_CAP_EXCEEDED; a retry with the same key gets the same answer), or the civil registry does not confirm the applicant (`IDENTITY_NOT_VERIFIED`)',
-        schema: ErrorBody,
-      },
-      503: {
-        description: 'The civil registry cannot answer now: nothing sold; retry after `Retry-After`',
-        schema: ErrorBody,
-        headers: [RETRY_AFTER],
-      },
-    },
-  },
-  listWholesaleOrders: {
-    ...http,
-    id: 'listWholesaleOrders',
-    entry: 'functions/wholesale/list-orders.ts',
-    description: 'Lists the caller’s orders (storefront and own channel), newest first',
-    method: 'GET',
-    path: '/v1/wholesale/orders',
-    auth: 'reseller',
-    tag: 'Wholesale',
-    summary:
-      'The caller’s storefront and own-channel orders, newest first, by status and creation time, paginated (buyers as a pseudonymous reference only)',
-    tables: { main: 'read' },
-    request: { query: WholesaleOrdersQuery },
-    responses: {
-      200: { description: 'A page of orders', schema: WholesaleOrderPage },
-      ...errors(400, 401, 403, 429),
-    },
-  },
-  getWholesaleOrder: {
-    ...http,
-    id: 'getWholesaleOrder',
-    entry: 'functions/wholesale/get-order.ts',
-    description: 'Reads one of the caller’s orders',
-    method: 'GET',
-    path: '/v1/wholesale/orders/{orderId}',
-    auth: 'reseller',
-    tag: 'Wholesale',
-    summary: 'One of the caller’s orders (404 for another reseller’s)',
-    tables: { main: 'read' },
-    request: { params: WholesaleOrderPath },
-    responses: {
-      200: { description: 'The order', schema: WholesaleOrderView },
-      ...errors(400, 401, 403, 404, 429),
-    },
-  },
-  getSettlement: {
-    ...http,
-    id: 'getSettlement',
-    entry: 'functions/wholesale/get-settlement.ts',
-    description: 'The caller’s settlement of one Asia/Jakarta day, JSON or CSV (Accept: text/csv)',
-    method: 'GET',
-    path: '/v1/wholesale/settlements/{date}',
-    auth: 'reseller',
-    tag: 'Wholesale',
-    summary:
-      'One day (Asia/Jakarta): stamps sold by channel, gross, service fees, confirmed refunds, net and quota paid; from the ledger',
-    tables: { main: 'read' },
-    request: { params: SettlementPath },
-    responses: {
-      200: { description: 'The settlement (JSON), or text/csv', schema: SettlementView },
-      ...errors(400, 401, 403, 429),
-    },
-  },
   suspendVendor: {
     ...http,
     id: 'suspendVendor',
@@ -817,6 +726,97 @@ export const routes = {
     tables: {},
     request: {},
     responses: { 200: { description: 'OpenAPI 3.1 document', contentType: 'application/json' } },
+  },
+  createSale: {
+    ...http,
+    id: 'createSale',
+    entry: 'functions/wholesale/create-sale.ts',
+    description:
+      'A reseller’s own channel (counter, own app) sells stamps to an applicant, paid to the reseller',
+    method: 'POST',
+    path: '/v1/wholesale/sales',
+    auth: 'reseller',
+    tag: 'Wholesale',
+    summary:
+      'Sell at the counter: the applicant’s identity (checked with the civil registry), quantity and the price charged → the stamps at once, from the same stock and national cap as the storefront',
+    tables: { main: 'readwrite', sandbox: 'read' },
+    readsSecrets: true,
+    request: { body: OwnChannelSaleBody, idempotencyKey: IdempotencyKeyHeader },
+    responses: {
+      201: {
+        description:
+          'Sold: the serials, and the order token that affixes them (a retried Idempotency-Key gets the same answer)',
+        schema: OwnChannelSaleResult,
+      },
+      ...errors(400, 401, 409, 413, 429),
+      403: {
+        description: 'Not allowed: a regulator key, or the reseller is suspended (`RESELLER_SUSPENDED`)',
+        schema: ErrorBody,
+      },
+      422: {
+        description:
+          'Nothing sold: the price is above face value + fee cap (`FEE_CAP_EXCEEDED`), the stock is short or the applicant is at the national cap (`SALE_REFUSED` with `reason` SOLD_OUT / BUYER_CAP_EXCEEDED; a retry with the same key gets the same answer), or the civil registry does not confirm the applicant (`IDENTITY_NOT_VERIFIED`)',
+        schema: ErrorBody,
+      },
+      503: {
+        description: 'The civil registry cannot answer now: nothing sold; retry after `Retry-After`',
+        schema: ErrorBody,
+        headers: [RETRY_AFTER],
+      },
+    },
+  },
+  listWholesaleOrders: {
+    ...http,
+    id: 'listWholesaleOrders',
+    entry: 'functions/wholesale/list-orders.ts',
+    description: 'Lists the caller’s orders (storefront and own channel), newest first',
+    method: 'GET',
+    path: '/v1/wholesale/orders',
+    auth: 'reseller',
+    tag: 'Wholesale',
+    summary:
+      'The caller’s storefront and own-channel orders, newest first, by status and creation time, paginated (buyers as a pseudonymous reference only)',
+    tables: { main: 'read' },
+    request: { query: WholesaleOrdersQuery },
+    responses: {
+      200: { description: 'A page of orders', schema: WholesaleOrderPage },
+      ...errors(400, 401, 403, 429),
+    },
+  },
+  getWholesaleOrder: {
+    ...http,
+    id: 'getWholesaleOrder',
+    entry: 'functions/wholesale/get-order.ts',
+    description: 'Reads one of the caller’s orders',
+    method: 'GET',
+    path: '/v1/wholesale/orders/{orderId}',
+    auth: 'reseller',
+    tag: 'Wholesale',
+    summary: 'One of the caller’s orders (404 for another reseller’s)',
+    tables: { main: 'read' },
+    request: { params: WholesaleOrderPath },
+    responses: {
+      200: { description: 'The order', schema: WholesaleOrderView },
+      ...errors(400, 401, 403, 404, 429),
+    },
+  },
+  getSettlement: {
+    ...http,
+    id: 'getSettlement',
+    entry: 'functions/wholesale/get-settlement.ts',
+    description: 'The caller’s settlement of one Asia/Jakarta day, JSON or CSV (Accept: text/csv)',
+    method: 'GET',
+    path: '/v1/wholesale/settlements/{date}',
+    auth: 'reseller',
+    tag: 'Wholesale',
+    summary:
+      'One day (Asia/Jakarta): stamps sold by channel, gross, service fees, confirmed refunds, net and quota paid; from the ledger',
+    tables: { main: 'read' },
+    request: { params: SettlementPath },
+    responses: {
+      200: { description: 'The settlement (JSON), or text/csv', schema: SettlementView },
+      ...errors(400, 401, 403, 429),
+    },
   },
 } as const satisfies Record<string, RouteDefinition>;
 
