@@ -225,6 +225,9 @@ export class KuotaStack extends Stack {
       }
       queue.queue.grantSendMessages(fn);
     }
+    for (const key of spec.sendsToDeadLetter ?? []) {
+      this.queues.byKey.get(key)?.deadLetterQueue.grantSendMessages(fn);
+    }
     for (const key of spec.readsQueueDepth ?? []) {
       this.queues.byKey.get(key)?.queue.grant(fn, 'sqs:GetQueueAttributes');
     }

@@ -32,6 +32,10 @@ const ConfigSchema = z.object({
   allocationChunkSize: positiveInt(10_000),
   storefrontOrderQueueUrl: z.url(),
   storefrontTimerQueueUrl: z.url(),
+  resellerWebhookQueueUrl: z.url(),
+  /** Reseller webhooks: first retry after this many seconds, doubling, for `resellerWebhookRetryWindowSeconds`. */
+  resellerWebhookRetryBaseSeconds: positiveInt(10),
+  resellerWebhookRetryWindowSeconds: positiveInt(24 * 60 * 60),
   /** The payment window, and the QR's lifetime (short: an unpaid reservation holds stock and the cap). */
   reservationTtlSeconds: positiveInt(10 * 60),
   nikDailyCap: positiveInt(5),
@@ -52,6 +56,7 @@ const ConfigSchema = z.object({
     storefrontOrders: z.url(),
     storefrontTimers: z.url(),
     webhookDelivery: z.url(),
+    resellerWebhooks: z.url(),
   }),
   /** A reservation is reconciled with the gateway this long after it was made (a lost webhook still fulfils). */
   reconcileAfterSeconds: positiveInt(60),
@@ -96,6 +101,9 @@ export const parseConfig = (env: NodeJS.ProcessEnv): Config => {
     allocationChunkSize: env[EnvVar.allocationChunkSize],
     storefrontOrderQueueUrl: env[EnvVar.storefrontOrderQueueUrl],
     storefrontTimerQueueUrl: env[EnvVar.storefrontTimerQueueUrl],
+    resellerWebhookQueueUrl: env[EnvVar.resellerWebhookQueueUrl],
+    resellerWebhookRetryBaseSeconds: env[EnvVar.resellerWebhookRetryBaseSeconds],
+    resellerWebhookRetryWindowSeconds: env[EnvVar.resellerWebhookRetryWindowSeconds],
     reservationTtlSeconds: env[EnvVar.reservationTtlSeconds],
     nikDailyCap: env[EnvVar.nikDailyCap],
     oneUnpaidReservationPerPerson: env[EnvVar.oneUnpaidReservationPerPerson] || undefined,
@@ -107,6 +115,7 @@ export const parseConfig = (env: NodeJS.ProcessEnv): Config => {
       storefrontOrders: env[EnvVar.storefrontOrderDlqUrl],
       storefrontTimers: env[EnvVar.storefrontTimerDlqUrl],
       webhookDelivery: env[EnvVar.webhookDeliveryDlqUrl],
+      resellerWebhooks: env[EnvVar.resellerWebhookDlqUrl],
     },
     reconcileAfterSeconds: env[EnvVar.reconcileAfterSeconds],
     civilRegistrySeed: env[EnvVar.civilRegistrySeed] || undefined,
@@ -137,6 +146,9 @@ export const parseConfig = (env: NodeJS.ProcessEnv): Config => {
       allocationChunkSize: EnvVar.allocationChunkSize,
       storefrontOrderQueueUrl: EnvVar.storefrontOrderQueueUrl,
       storefrontTimerQueueUrl: EnvVar.storefrontTimerQueueUrl,
+      resellerWebhookQueueUrl: EnvVar.resellerWebhookQueueUrl,
+      resellerWebhookRetryBaseSeconds: EnvVar.resellerWebhookRetryBaseSeconds,
+      resellerWebhookRetryWindowSeconds: EnvVar.resellerWebhookRetryWindowSeconds,
       reconcileAfterSeconds: EnvVar.reconcileAfterSeconds,
       civilRegistrySeed: EnvVar.civilRegistrySeed,
       intakeReserveBudgetMs: EnvVar.intakeReserveBudgetMs,
@@ -158,6 +170,7 @@ export const parseConfig = (env: NodeJS.ProcessEnv): Config => {
       storefrontOrders: EnvVar.storefrontOrderDlqUrl,
       storefrontTimers: EnvVar.storefrontTimerDlqUrl,
       webhookDelivery: EnvVar.webhookDeliveryDlqUrl,
+      resellerWebhooks: EnvVar.resellerWebhookDlqUrl,
     };
     const faultNames: Record<string, string> = {
       throttleRate: EnvVar.faultThrottleRate,

@@ -19,6 +19,7 @@ import {
 import { Index, MainKeys, RESELLER_ORDER_BUCKETS, STOREFRONT_WORK_BUCKETS } from '../infra/resources.js';
 import { dynamo } from './aws-clients.js';
 import { ConditionFailed, storeCall } from './dynamo-errors.js';
+import { newestFirst } from './reseller-index.js';
 import { transactWrite } from './transact.js';
 
 /**
@@ -234,6 +235,8 @@ export const storefrontStore = {
        * counter in this same write, so a second order today needs no registry call.
        */
       verifiedClaim?: string;
+      /** The reseller's webhook events, recorded in this same write (`eventsFor`). */
+      extraItems?: readonly Record<string, unknown>[];
     },
   ): Promise<ReserveOutcome> {
     const isNew = input.create;
@@ -332,6 +335,7 @@ export const storefrontStore = {
             },
           ]
         : []),
+      ...(input.extraItems ?? []),
     ];
     try {
       await transactWrite(items);
@@ -442,64 +446,22 @@ export const storefrontStore = {
     }
   },
 
-  /**
-   * One page of a reseller's orders, newest first, created within [from, to], merged across the index's
-   * buckets. `after` is the sort key of the last order of the previous page.
-   */
+  /** One page of a reseller's orders, newest first, created within [from, to], merged across its buckets. */
   async listOrdersOfReseller(
     resellerId: string,
     options: { limit: number; from?: string; to?: string; before?: string; status?: StorefrontOrderStatus },
   ): Promise<{ orders: StorefrontOrder[]; last?: string }> {
-    const lower = options.from ?? '0000';
-    const upperBound = `${options.to ?? '9999'}~`;
-    const upper = options.before && options.before < upperBound ? options.before : upperBound;
-    if (upper < lower) return { orders: [] };
-    const perBucket = await Promise.all(
-      Array.from({ length: RESELLER_ORDER_BUCKETS }, async (_, bucket) => {
-        const found: Record<string, unknown>[] = [];
-        let cursor: Record<string, unknown> | undefined;
-        // A status filter may leave a page short: read on until the bucket has `limit` or is exhausted.
-        do {
-          const result = await storeCall(() =>
-            dynamo().send(
-              new QueryCommand({
-                TableName: table(),
-                IndexName: Index.byReseller.indexName,
-                KeyConditionExpression: 'gsi2pk = :pk AND gsi2sk BETWEEN :lower AND :upper',
-                ...(options.status
-                  ? {
-                      FilterExpression: '#status = :status',
-                      ExpressionAttributeNames: { '#status': 'status' },
-                    }
-                  : {}),
-                ExpressionAttributeValues: {
-                  ':pk': MainKeys.resellerOrders(resellerId, bucket),
-                  ':lower': lower,
-                  ':upper': upper,
-                  ...(options.status ? { ':status': options.status } : {}),
-                },
-                ScanIndexForward: false,
-                Limit: options.limit + 1,
-                ExclusiveStartKey: cursor,
-              }),
-            ),
-          );
-          found.push(...(result.Items ?? []).filter((item) => item.gsi2sk !== options.before));
-          cursor = result.LastEvaluatedKey;
-        } while (cursor && found.length < options.limit + 1);
-        return found;
-      }),
-    );
-    const merged = perBucket
-      .flat()
-      .sort((a, b) => (String(a.gsi2sk) < String(b.gsi2sk) ? 1 : -1))
-      .slice(0, options.limit + 1);
-    const page = merged.slice(0, options.limit);
-    const more = merged.length > options.limit;
-    return {
-      orders: page.map(strip),
-      ...(more && page.length > 0 ? { last: String(page.at(-1)?.gsi2sk) } : {}),
-    };
+    const page = await newestFirst({
+      partitions: Array.from({ length: RESELLER_ORDER_BUCKETS }, (_, bucket) =>
+        MainKeys.resellerOrders(resellerId, bucket),
+      ),
+      limit: options.limit,
+      ...(options.from ? { lower: options.from } : {}),
+      ...(options.to ? { upper: options.to } : {}),
+      ...(options.before ? { before: options.before } : {}),
+      ...(options.status ? { status: options.status } : {}),
+    });
+    return { orders: page.items.map(strip), ...(page.last ? { last: page.last } : {}) };
   },
 
   /** A reseller's refunds completed on one Asia/Jakarta day (the gateway confirmed them in full). */
@@ -588,6 +550,7 @@ export const storefrontStore = {
     capture: GatewayCapture,
     serials: string[],
     at: string,
+    extraItems: readonly Record<string, unknown>[] = [],
   ): Promise<'FULFILLED' | 'ORDER_CHANGED'> {
     const parts = order.shardParts ?? [];
     const items = [
@@ -616,6 +579,7 @@ export const storefrontStore = {
         };
       }),
       ledgerPut(ledgerEntry(order, 'SELL', at, parts)),
+      ...extraItems,
     ];
     try {
       await transactWrite(items);
@@ -725,7 +689,13 @@ export const storefrontStore = {
       : undefined;
   },
 
-  async completeRefund(order: StorefrontOrder, refundId: string, eventId: string, at: string): Promise<void> {
+  async completeRefund(
+    order: StorefrontOrder,
+    refundId: string,
+    eventId: string,
+    at: string,
+    extraItems: readonly Record<string, unknown>[] = [],
+  ): Promise<void> {
     const refunds = { ...order.refunds };
     const current = refunds[refundId];
     if (!current) throw new Error(`order ${order.orderId} has no refund ${refundId}`);
@@ -766,6 +736,7 @@ export const storefrontStore = {
           },
         },
       },
+      ...extraItems,
     ]);
   },
 

@@ -58,6 +58,12 @@ import {
   VendorList,
   VendorStatusView,
   WebhookAccepted,
+  WebhookDeliveriesQuery,
+  WebhookDeliveryPage,
+  WebhookDeliveryView,
+  WebhookEndpointBody,
+  WebhookEndpointView,
+  WebhookEventPath,
   WholesaleOrderPage,
   WholesaleOrderPath,
   WholesaleOrdersQuery,
@@ -275,7 +281,7 @@ export const routes = {
     tag: 'Webhooks',
     summary: 'Payment notice (billing code paid, NTPN issued); credits the quota order exactly once',
     tables: { main: 'readwrite' },
-    sendsTo: ['allocation'],
+    sendsTo: ['allocation', 'resellerWebhooks'],
     readsSecrets: true,
     request: { body: TaxAuthorityWebhookBody },
     responses: {
@@ -417,7 +423,7 @@ export const routes = {
     summary:
       'Order stamps (NIK, name and birth date, checked with the civil registry, + quantity): 201 reserved with the QRIS payment, or 202 queued when the reservation path is saturated',
     tables: { main: 'readwrite', sandbox: 'readwrite' },
-    sendsTo: ['storefrontOrders', 'storefrontTimers'],
+    sendsTo: ['storefrontOrders', 'storefrontTimers', 'resellerWebhooks'],
     readsQueueDepth: ['storefrontOrders'],
     readsSecrets: true,
     request: { params: StorefrontPath, body: PlaceOrderBody, idempotencyKey: IdempotencyKeyHeader },
@@ -508,7 +514,7 @@ export const routes = {
     tag: 'Webhooks',
     summary: 'Payment captured (fulfil or refund 100%) / refund completed',
     tables: { main: 'readwrite', sandbox: 'readwrite' },
-    sendsTo: ['webhookDelivery'],
+    sendsTo: ['webhookDelivery', 'resellerWebhooks'],
     readsSecrets: true,
     request: { body: PaymentGatewayWebhookBody },
     responses: {
@@ -741,6 +747,7 @@ export const routes = {
       'Sell at the counter: the applicant’s identity (checked with the civil registry), quantity and the price charged → the stamps at once, from the same stock and national cap as the storefront',
     tables: { main: 'readwrite', sandbox: 'read' },
     readsSecrets: true,
+    sendsTo: ['resellerWebhooks'],
     request: { body: OwnChannelSaleBody, idempotencyKey: IdempotencyKeyHeader },
     responses: {
       201: {
@@ -816,6 +823,61 @@ export const routes = {
     responses: {
       200: { description: 'The settlement (JSON), or text/csv', schema: SettlementView },
       ...errors(400, 401, 403, 429),
+    },
+  },
+  putWebhookEndpoint: {
+    ...http,
+    id: 'putWebhookEndpoint',
+    entry: 'functions/wholesale/put-webhook-endpoint.ts',
+    description: 'Sets where kuota sends the caller’s events, which ones, and rotates the signing secret',
+    method: 'PUT',
+    path: '/v1/wholesale/webhook-endpoints',
+    auth: 'reseller',
+    tag: 'Wholesale',
+    summary:
+      'Register the endpoint for signed events (order.reserved, order.fulfilled, order.refunded, stock.low, quota_order.paid, quota_order.allocated); the secret is shown once; rotation keeps the old one valid 24 h',
+    tables: { main: 'readwrite' },
+    request: { body: WebhookEndpointBody },
+    responses: {
+      200: { description: 'The endpoint now (with `secret` when one was made)', schema: WebhookEndpointView },
+      ...errors(400, 401, 403, 409, 413, 429),
+    },
+  },
+  listWebhookDeliveries: {
+    ...http,
+    id: 'listWebhookDeliveries',
+    entry: 'functions/wholesale/list-webhook-deliveries.ts',
+    description: 'The caller’s webhook events with their delivery state and attempts, newest first',
+    method: 'GET',
+    path: '/v1/wholesale/webhook-deliveries',
+    auth: 'reseller',
+    tag: 'Wholesale',
+    summary:
+      'Delivery log: each event, its status (PENDING, FAILING, DELIVERED, DEAD_LETTERED, CANCELLED) and attempts',
+    tables: { main: 'read' },
+    request: { query: WebhookDeliveriesQuery },
+    responses: {
+      200: { description: 'A page of deliveries', schema: WebhookDeliveryPage },
+      ...errors(400, 401, 403, 429),
+    },
+  },
+  retryWebhookEvent: {
+    ...http,
+    id: 'retryWebhookEvent',
+    entry: 'functions/wholesale/retry-webhook-event.ts',
+    description: 'Delivers one of the caller’s events again now, with a fresh 24 h of retries',
+    method: 'POST',
+    path: '/v1/wholesale/webhook-deliveries/{eventId}/retry',
+    auth: 'reseller',
+    tag: 'Wholesale',
+    summary:
+      'Manual retry of an event (dead-lettered, failing, or delivered: receivers dedupe on the event id)',
+    tables: { main: 'readwrite' },
+    sendsTo: ['resellerWebhooks'],
+    request: { params: WebhookEventPath },
+    responses: {
+      202: { description: 'Queued for delivery now', schema: WebhookDeliveryView },
+      ...errors(400, 401, 403, 404, 409, 429),
     },
   },
 } as const satisfies Record<string, RouteDefinition>;

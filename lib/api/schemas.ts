@@ -3,6 +3,7 @@ import { STOREFRONT_ORDER_ID_PATTERN } from '../domain/identifiers.js';
 import { STAMP_FACE_VALUE_IDR } from '../domain/money.js';
 import { NIK_RULE_MESSAGES, nikViolation } from '../domain/nik.js';
 import { MAX_STAMPS_PER_QUOTA_ORDER, QUOTA_ORDER_STATUSES } from '../domain/quota-order.js';
+import { DELIVERY_STATUSES, RESELLER_EVENT_TYPES } from '../domain/reseller-webhooks.js';
 import { SALE_CHANNELS } from '../domain/stock.js';
 import {
   MAX_STAMPS_PER_STOREFRONT_ORDER,
@@ -648,3 +649,83 @@ export const SettlementView = z
       .meta({ description: 'Quota orders whose duty was paid to the tax authority that day' }),
   })
   .meta({ id: 'Settlement' });
+
+export const WebhookEndpointBody = z
+  .strictObject({
+    url: z.string({ error: 'must be a string' }).max(2048, 'must be at most 2048 characters').meta({
+      description:
+        'Where kuota POSTs events: a public https URL (the local stack: a loopback receiver, http or https)',
+      example: 'https://erp.example.co.id/kuota/webhooks',
+    }),
+    events: z
+      .array(z.enum(RESELLER_EVENT_TYPES), { error: 'must be a list of event types' })
+      .min(1, 'name at least one event type')
+      .max(RESELLER_EVENT_TYPES.length),
+    rotateSecret: z
+      .boolean({ error: 'must be true or false' })
+      .optional()
+      .meta({ description: 'Make a new signing secret (shown once); the old one signs too for 24 h' }),
+    lowStockDaysOfCover: z
+      .number({ error: 'must be a number' })
+      .min(0.1, 'must be at least 0.1')
+      .max(365, 'must be at most 365')
+      .optional()
+      .meta({
+        description: 'stock.low when on-hand stock covers fewer days than this at the recent sales rate',
+      }),
+  })
+  .meta({ id: 'WebhookEndpointSettings' });
+
+export const WebhookEndpointView = z
+  .object({
+    url: z.string(),
+    events: z.array(z.enum(RESELLER_EVENT_TYPES)),
+    lowStockDaysOfCover: z.number().optional(),
+    secret: z.string().optional().meta({
+      description: 'The signing secret: only in the answer that made it (first set-up or rotation)',
+    }),
+    secretCreatedAt: IsoTimestamp,
+    previousSecretValidUntil: IsoTimestamp.optional().meta({
+      description: 'During a rotation: until when deliveries also carry a v1 under the previous secret',
+    }),
+    createdAt: IsoTimestamp,
+    updatedAt: IsoTimestamp,
+  })
+  .meta({ id: 'WebhookEndpoint' });
+
+export const WebhookDeliveriesQuery = z.strictObject({
+  status: z.enum(DELIVERY_STATUSES).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: LedgerQuery.shape.cursor,
+});
+
+export const WebhookDeliveryView = z
+  .object({
+    eventId: z.string(),
+    type: z.enum(RESELLER_EVENT_TYPES),
+    createdAt: IsoTimestamp,
+    status: z.enum(DELIVERY_STATUSES),
+    attemptCount: z.number().int(),
+    attempts: z.array(
+      z.object({
+        at: IsoTimestamp,
+        durationMs: z.number().int(),
+        statusCode: z.number().int().optional(),
+        error: z.string().optional(),
+      }),
+    ),
+    nextAttemptAt: IsoTimestamp.optional(),
+    deliveredAt: IsoTimestamp.optional(),
+    deadLetteredAt: IsoTimestamp.optional(),
+    cancelledReason: z.string().optional(),
+    data: z.record(z.string(), z.unknown()),
+  })
+  .meta({ id: 'WebhookDelivery' });
+
+export const WebhookDeliveryPage = z
+  .object({ deliveries: z.array(WebhookDeliveryView), nextCursor: z.string().optional() })
+  .meta({ id: 'WebhookDeliveryPage' });
+
+export const WebhookEventPath = z.strictObject({
+  eventId: z.string().regex(/^EV_[0-9A-Z]{26}$/, 'is not an event id'),
+});

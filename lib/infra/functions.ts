@@ -15,6 +15,8 @@ export interface FunctionSpec {
   readonly memoryMb: number;
   readonly tables: Partial<Record<TableKey, TableAccess>>;
   readonly sendsTo: readonly QueueKey[];
+  /** Queues whose dead-letter queue it sends to itself (a retry budget it spent, not a poison message). */
+  readonly sendsToDeadLetter?: readonly QueueKey[];
   /** Queues whose depth it reads (GetQueueAttributes), e.g. for the queue ETA shown to buyers. */
   readonly readsQueueDepth?: readonly QueueKey[];
   /** Reads the depth of every dead-letter queue (the regulator's alerts). */
@@ -58,7 +60,7 @@ export const backgroundFunctions = [
     timeoutSeconds: 60,
     memoryMb: 512,
     tables: { main: 'readwrite', sandbox: 'read' },
-    sendsTo: ['allocation'],
+    sendsTo: ['allocation', 'resellerWebhooks'],
     readsSecrets: false,
     sandboxOnly: false,
     trigger: { kind: 'schedule', everySeconds: 60 },
@@ -70,7 +72,7 @@ export const backgroundFunctions = [
     timeoutSeconds: 30,
     memoryMb: 1024,
     tables: { main: 'readwrite' },
-    sendsTo: ['allocation'],
+    sendsTo: ['allocation', 'resellerWebhooks'],
     readsSecrets: false,
     sandboxOnly: false,
     trigger: { kind: 'queue', queue: 'allocation' },
@@ -94,7 +96,7 @@ export const backgroundFunctions = [
     timeoutSeconds: 30,
     memoryMb: 1024,
     tables: { main: 'readwrite', sandbox: 'readwrite' },
-    sendsTo: ['storefrontTimers'],
+    sendsTo: ['storefrontTimers', 'resellerWebhooks'],
     readsSecrets: true,
     sandboxOnly: false,
     trigger: { kind: 'queue', queue: 'storefrontOrders' },
@@ -106,7 +108,7 @@ export const backgroundFunctions = [
     timeoutSeconds: 30,
     memoryMb: 1024,
     tables: { main: 'readwrite', sandbox: 'readwrite' },
-    sendsTo: ['storefrontOrders', 'storefrontTimers', 'webhookDelivery'],
+    sendsTo: ['storefrontOrders', 'storefrontTimers', 'webhookDelivery', 'resellerWebhooks'],
     readsSecrets: true,
     sandboxOnly: false,
     trigger: { kind: 'queue', queue: 'storefrontTimers' },
@@ -114,11 +116,12 @@ export const backgroundFunctions = [
   {
     id: 'storefrontSweeper',
     entry: 'functions/jobs/storefront-sweeper.ts',
-    description: 'Asks the gateway again about refunds it has not confirmed',
+    description:
+      'Asks the gateway again about refunds it has not confirmed; re-sends reseller webhook events whose message was lost',
     timeoutSeconds: 60,
     memoryMb: 512,
     tables: { main: 'readwrite', sandbox: 'readwrite' },
-    sendsTo: ['webhookDelivery'],
+    sendsTo: ['webhookDelivery', 'resellerWebhooks'],
     readsSecrets: true,
     sandboxOnly: false,
     trigger: { kind: 'schedule', everySeconds: 60 },
@@ -134,6 +137,20 @@ export const backgroundFunctions = [
     readsSecrets: false,
     sandboxOnly: false,
     trigger: { kind: 'schedule', everySeconds: 60 },
+  },
+  {
+    id: 'resellerWebhookSender',
+    entry: 'functions/queue/reseller-webhooks.ts',
+    description:
+      'Signs and delivers events to resellers’ endpoints; retries with backoff for 24 h, then the DLQ',
+    timeoutSeconds: 30,
+    memoryMb: 512,
+    tables: { main: 'readwrite' },
+    sendsTo: ['resellerWebhooks'],
+    sendsToDeadLetter: ['resellerWebhooks'],
+    readsSecrets: false,
+    sandboxOnly: false,
+    trigger: { kind: 'queue', queue: 'resellerWebhooks' },
   },
   {
     id: 'sandboxWebhookDelivery',

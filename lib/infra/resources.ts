@@ -28,6 +28,12 @@ export const EnvVar = {
   allocationDlqUrl: 'KUOTA_ALLOCATION_DLQ_URL',
   storefrontOrderDlqUrl: 'KUOTA_STOREFRONT_ORDER_DLQ_URL',
   webhookDeliveryDlqUrl: 'KUOTA_WEBHOOK_DELIVERY_DLQ_URL',
+  resellerWebhookQueueUrl: 'KUOTA_RESELLER_WEBHOOK_QUEUE_URL',
+  resellerWebhookDlqUrl: 'KUOTA_RESELLER_WEBHOOK_DLQ_URL',
+  /** The first retry of a failed reseller webhook waits this long; each next one twice as long. */
+  resellerWebhookRetryBaseSeconds: 'KUOTA_RESELLER_WEBHOOK_RETRY_BASE_SECONDS',
+  /** A reseller webhook is retried for this long after it was recorded, then dead-lettered. */
+  resellerWebhookRetryWindowSeconds: 'KUOTA_RESELLER_WEBHOOK_RETRY_WINDOW_SECONDS',
   idleStockDays: 'KUOTA_IDLE_STOCK_DAYS',
   refundSlaSeconds: 'KUOTA_REFUND_SLA_SECONDS',
   paymentWatchSeconds: 'KUOTA_PAYMENT_WATCH_SECONDS',
@@ -163,6 +169,20 @@ export const Queues = {
     maxBatchingWindowSeconds: 1,
     maxConcurrency: 50,
   },
+  /**
+   * Webhooks to resellers' own systems (the outbox's relay): one message per delivery attempt of an event
+   * recorded with its state change; retries are re-sent with a growing delay (hops of at most 900 s).
+   */
+  resellerWebhooks: {
+    logicalName: 'reseller-webhooks',
+    envVar: EnvVar.resellerWebhookQueueUrl,
+    deadLetterEnvVar: EnvVar.resellerWebhookDlqUrl,
+    consumerTimeoutSeconds: 30,
+    maxReceiveCount: 5,
+    batchSize: 10,
+    maxBatchingWindowSeconds: 0,
+    maxConcurrency: 20,
+  },
   /** Sandbox only: webhooks the simulated tax authority / payment gateway still has to deliver. */
   webhookDelivery: {
     logicalName: 'webhook-delivery',
@@ -251,6 +271,14 @@ export const MainKeys = {
   auditOfDay: (day: string) => `AUDIT#${day}`,
   /** Orders the reservation queue settled in one minute: its measured drain rate, for the queue ETA. */
   queueDrain: (minute: string, shard: number) => ({ pk: `QUEUE_DRAIN#${minute}#${shard}`, sk: 'COUNT' }),
+  /** A reseller's webhook endpoint (one per reseller: URL, event types, signing secrets). */
+  webhookEndpoint: (resellerId: string) => ({ pk: `RESELLER#${resellerId}`, sk: 'WEBHOOK_ENDPOINT' }),
+  /** One event for a reseller's systems: its body, delivery state and attempt log. */
+  webhookEvent: (eventId: string) => ({ pk: `WHEVENT#${eventId}`, sk: 'EVENT' }),
+  /** Index partition (`Index.byReseller`) of one bucket of a reseller's webhook events; sorted by `createdAt#eventId`. */
+  resellerWebhookEvents: (resellerId: string, bucket: number) => `RWEBHOOKS#${resellerId}#${bucket}`,
+  /** Work-index partition of events not yet delivered or dead-lettered (the sweeper re-sends lost messages). */
+  webhookWork: (bucket: number) => `WORK#WHEVENT#${bucket}`,
   /** Minute-by-minute national snapshots of every reseller's stock, written by a job, read by dashboards. */
   statsOfDay: (day: string) => `STATS#${day}`,
 } as const;

@@ -17,6 +17,7 @@ import { secrets } from '../secrets.js';
 import { civilRegistry } from './deps.js';
 import { checkIdentity } from './identity.js';
 import { wholesaleOrderView } from './reseller-orders.js';
+import { dispatchEvents, eventsFor, fulfilledEvent } from './reseller-webhooks.js';
 import { attemptDirectSale, prefetchReservation } from './reservation.js';
 
 /**
@@ -138,18 +139,29 @@ export const sellOwnChannel = async (
     createdAt: at.toISOString(),
     refunds: {},
   };
+  const serials = serialsOf(serialKey, orderId, input.quantity);
+  // The reseller's webhook event rides in the sale's own write.
+  const recorded = await eventsFor(
+    input.resellerId,
+    [fulfilledEvent({ ...draft, amountIdr: input.unitPriceIdr * input.quantity }, serials, at.toISOString())],
+    at.toISOString(),
+  );
   const result = await attemptDirectSale(
     draft,
     { nikDailyCap: config().nikDailyCap, now: () => at },
     {
       unitPriceIdr: input.unitPriceIdr,
-      serials: serialsOf(serialKey, orderId, input.quantity),
+      serials,
       retry,
       prefetched,
+      extraItems: recorded.items,
       ...(newlyVerified ? { verifiedClaim: newlyVerified } : {}),
     },
   );
-  if (result.outcome === 'SOLD') return answerFor(result.order, orderTokenKey);
+  if (result.outcome === 'SOLD') {
+    await dispatchEvents(recorded);
+    return answerFor(result.order, orderTokenKey);
+  }
   if (result.outcome === 'RESELLER_SUSPENDED')
     throw new DomainError('RESELLER_SUSPENDED', 'this reseller is suspended and cannot sell');
   if (result.outcome === 'ORDER_CHANGED') {

@@ -24,6 +24,7 @@ import {
 import { logger } from '../http/logger.js';
 import { notifyOrder } from './notices.js';
 import { cachedReseller, forgetReseller } from './reseller-cache.js';
+import { dispatchEvents, eventsFor } from './reseller-webhooks.js';
 
 /**
  * Reservation: stock from a shard, the buyer's national day counter, the QRIS payment and the order's
@@ -227,6 +228,26 @@ export const attemptReservation = async (
     settings.timers.arm(order.orderId, firstOrderCheck(now, settings), 0),
   ]);
   crashPoint('reservation:after-payment-created');
+  // The reseller's webhook event rides in the reservation's own write.
+  const recorded = await eventsFor(
+    order.resellerId,
+    [
+      {
+        type: 'order.reserved',
+        reference: order.orderId,
+        data: {
+          orderId: order.orderId,
+          channel: 'STOREFRONT',
+          quantity: order.quantity,
+          unitPriceIdr: price,
+          amountIdr: price * order.quantity,
+          reservedUntil: payment.expiresAt,
+          buyer: buyerReference(order.nikHash),
+        },
+      },
+    ],
+    now.toISOString(),
+  );
   const reserve = (parts: ShardPart[]): Promise<ReserveOutcome> =>
     retry(() =>
       storefrontStore.reserve(order, {
@@ -242,6 +263,7 @@ export const attemptReservation = async (
         onePerPerson: settings.onePerPerson,
         ...(options.verifiedClaim ? { verifiedClaim: options.verifiedClaim } : {}),
         ...(settledHold ? { settledHold } : {}),
+        extraItems: recorded.items,
       }),
     );
 
@@ -259,6 +281,7 @@ export const attemptReservation = async (
     case 'RESERVED':
       noteTaken(order.resellerId, plan);
       crashPoint('reservation:after-reserve');
+      await dispatchEvents(recorded);
       return { outcome: 'RESERVED', order: outcome.order };
     case 'CAP_REACHED':
       await reportCapReached(order, now, settings.nikDailyCap, order.resellerId);

@@ -1,12 +1,14 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allRoutes, type RouteDefinition } from '../../lib/api/routes.js';
-import { SettlementView, WholesaleOrderPage } from '../../lib/api/schemas.js';
+import { SettlementView, WebhookDeliveryPage, WholesaleOrderPage } from '../../lib/api/schemas.js';
 import { hashApiKey, newApiKey } from '../../lib/domain/api-keys.js';
+import { resellerEventId } from '../../lib/domain/reseller-webhooks.js';
 import { jakartaDay } from '../../lib/domain/storefront-order.js';
 import { MainKeys } from '../../lib/infra/resources.js';
-import { startTestCloud, type TestCloud } from '../support/cloud.js';
+import { eventually, startTestCloud, type TestCloud } from '../support/cloud.js';
 import { claimOf, placeOrder, validNik } from '../support/flows.js';
+import { startWebhookReceiver } from '../support/webhook-receiver.js';
 import { buyStock, freshKey, inParallel, mainTable, pathOf } from './support.js';
 
 /**
@@ -98,6 +100,9 @@ describe('cross-tenant access', () => {
         'listWholesaleOrders',
         'getWholesaleOrder',
         'getSettlement',
+        'putWebhookEndpoint',
+        'listWebhookDeliveries',
+        'retryWebhookEvent',
       ].sort(),
     );
   });
@@ -370,6 +375,84 @@ describe('cross-tenant access', () => {
   });
 });
 
+describe('webhooks across tenants', () => {
+  it("delivers each reseller's events to its own endpoint only; its log and retries are its own", async () => {
+    // Arrange: R01-R03 register endpoints on one receiver, one path each; each sells at its counter.
+    const target = await startWebhookReceiver();
+    try {
+      const stockedIds = ['R01', 'R02', 'R03'];
+      const secrets = new Map<string, string>();
+      for (const id of stockedIds) {
+        const reseller = resellers().find((candidate) => candidate.id === id);
+        const answer = await kuota.api.put<{ secret: string }>('/v1/wholesale/webhook-endpoints', {
+          apiKey: reseller?.apiKey ?? '',
+          body: { url: `${target.url}/${id}`, events: ['order.fulfilled'] },
+        });
+        expect(answer.status, answer.text).toBe(200);
+        secrets.set(id, answer.body.secret);
+        target.secretsByPath.set(`/${id}`, [answer.body.secret]);
+      }
+      const sold = new Map<string, string>();
+      for (const [index, id] of stockedIds.entries()) {
+        const reseller = resellers().find((candidate) => candidate.id === id);
+        const nik = validNik(9_400 + index);
+        const sale = await kuota.api.post<{ orderId: string }>('/v1/wholesale/sales', {
+          apiKey: reseller?.apiKey ?? '',
+          headers: { 'idempotency-key': freshKey(`webhook-${id}`) },
+          body: { nik, ...claimOf(nik), quantity: 1, unitPriceIdr: 10_000 },
+        });
+        expect(sale.status, sale.text).toBe(201);
+        sold.set(id, sale.body.orderId);
+      }
+      const eventOf = new Map(
+        [...sold].map(([id, orderId]) => [id, resellerEventId('order.fulfilled', orderId)] as const),
+      );
+      await eventually(
+        async () =>
+          stockedIds.every((id) => target.processed.includes(eventOf.get(id) ?? '')) ? true : undefined,
+        { timeoutMs: 20_000 },
+      );
+
+      // Act
+      const logs = await inParallel(resellers(), 8, async (caller) => ({
+        caller: caller.id,
+        answer: await kuota.api.get('/v1/wholesale/webhook-deliveries?limit=200', { apiKey: caller.apiKey }),
+      }));
+      const foreignRetries = await inParallel(
+        resellers().flatMap((caller) =>
+          stockedIds.filter((owner) => owner !== caller.id).map((owner) => ({ caller, owner })),
+        ),
+        16,
+        async ({ caller, owner }) =>
+          (
+            await kuota.api.post(`/v1/wholesale/webhook-deliveries/${eventOf.get(owner)}/retry`, {
+              apiKey: caller.apiKey,
+            })
+          ).status,
+      );
+
+      // Assert
+      for (const delivery of target.deliveries) {
+        expect(delivery.path).toBe(`/${delivery.body.resellerId}`);
+        // Signed with the owner's secret: another reseller's secret does not verify it.
+        expect(delivery.verified).toBe(true);
+      }
+      expect(new Set(secrets.values()).size).toBe(3);
+      for (const { caller, answer } of logs) {
+        expect(answer.status).toBe(200);
+        const page = WebhookDeliveryPage.parse(answer.body);
+        expect(page.deliveries.map((delivery) => delivery.eventId)).toEqual(
+          eventOf.has(caller) ? [eventOf.get(caller)] : [],
+        );
+      }
+      expect(foreignRetries).toHaveLength(26 * 3 - 3);
+      expect(foreignRetries.filter((status) => status !== 404)).toEqual([]);
+    } finally {
+      await target.stop();
+    }
+  });
+});
+
 describe('authentication', () => {
   const sampleRequest = (route: RouteDefinition) => {
     const order = quotaOrders.get('R01')?.id ?? '';
@@ -382,6 +465,7 @@ describe('authentication', () => {
       createQuotaOrder: { quantity: 1 },
       updateStorefront: { serviceFeeIdr: 0, open: false },
       createSale: { nik: validNik(9_300), ...claimOf(validNik(9_300)), quantity: 1, unitPriceIdr: 10_000 },
+      putWebhookEndpoint: { url: 'http://127.0.0.1:9/hook', events: ['order.fulfilled'] },
       setVendorLimits: { holdingCap: 1 },
     };
     return { path, body: bodies[route.id], headers: { 'idempotency-key': freshKey('auth') } };
@@ -517,6 +601,9 @@ describe('roles', () => {
                     unitPriceIdr: 10_000,
                   },
                 }
+              : {}),
+            ...(route.id === 'putWebhookEndpoint'
+              ? { body: { url: 'http://127.0.0.1:9/hook', events: ['order.fulfilled'] } }
               : {}),
           })
         ).status,
