@@ -6,6 +6,7 @@ import { Index, MainKeys, RESELLER_ORDER_BUCKETS } from '../infra/resources.js';
 import { dynamo } from './aws-clients.js';
 import { ConditionFailed, storeCall } from './dynamo-errors.js';
 import { newestFirst } from './reseller-index.js';
+import { transactWrite } from './transact.js';
 
 /** Resellers' webhook endpoints and the outbox of events for them (with each event's delivery log). */
 const table = () => config().mainTable;
@@ -118,6 +119,54 @@ export const webhookStore = {
         },
       },
     };
+  },
+
+  async getLowStockState(resellerId: string): Promise<{ low: boolean; since?: string }> {
+    const result = await storeCall(() =>
+      dynamo().send(
+        new GetCommand({ TableName: table(), Key: MainKeys.lowStockState(resellerId), ConsistentRead: true }),
+      ),
+    );
+    return {
+      low: result.Item?.low === true,
+      ...(typeof result.Item?.since === 'string' ? { since: result.Item.since } : {}),
+    };
+  },
+
+  /**
+   * The low-stock state moves (conditional on the state read, so two runs never both send), with the
+   * stock.low event in the same transaction when it becomes LOW.
+   */
+  async setLowStockState(
+    resellerId: string,
+    next: { low: boolean; at: string; cover?: number },
+    was: boolean,
+    extraItems: readonly Record<string, unknown>[] = [],
+  ): Promise<'MOVED' | 'STALE'> {
+    try {
+      await transactWrite([
+        {
+          Update: {
+            TableName: table(),
+            Key: MainKeys.lowStockState(resellerId),
+            UpdateExpression: 'SET low = :low, since = :at, entity = :entity, daysOfCover = :cover',
+            ConditionExpression: was ? 'low = :true' : 'attribute_not_exists(low) OR low = :false',
+            ExpressionAttributeValues: {
+              ':low': next.low,
+              ':at': next.at,
+              ':entity': 'LowStockState',
+              ':cover': next.cover ?? null,
+              ...(was ? { ':true': true } : { ':false': false }),
+            },
+          },
+        },
+        ...extraItems,
+      ]);
+      return 'MOVED';
+    } catch (error) {
+      if (error instanceof ConditionFailed) return 'STALE';
+      throw error;
+    }
   },
 
   async getEvent(eventId: string): Promise<StoredEvent | undefined> {

@@ -125,3 +125,38 @@ export const nextAttemptAfterFailure = (
   const windowEnds = Date.parse(input.windowStartsAt) + settings.windowSeconds * 1000;
   return at.getTime() > windowEnds ? { kind: 'GIVE_UP' } : { kind: 'RETRY', at };
 };
+
+/**
+ * Days of cover: how long on-hand stock lasts at the sales rate. The rate is the higher of the average since
+ * the first sale (the first day counting as a whole day, as in the regulator's view) and the last 24 h's, so
+ * a surge shows at once. No sales yet: no rate, no figure (undefined).
+ */
+export const daysOfCover = (input: {
+  onHand: number;
+  sold: number;
+  firstSaleAt?: string;
+  soldLast24h?: number;
+  now: Date;
+}): number | undefined => {
+  if (!input.firstSaleAt || input.sold <= 0) return undefined;
+  const days = Math.max(1, (input.now.getTime() - Date.parse(input.firstSaleAt)) / 86_400_000);
+  const perDay = Math.max(input.sold / days, input.soldLast24h ?? 0);
+  return perDay > 0 ? Math.round((input.onHand / perDay) * 100) / 100 : undefined;
+};
+
+/** Back above the threshold by this factor, a low-stock episode ends (so a figure hovering at it is one event). */
+export const LOW_STOCK_RECOVERY_FACTOR = 1.25;
+
+/**
+ * The low-stock state's next step: LOW when the cover falls below the threshold (a stock.low event, once per
+ * episode), OK again once it is back above threshold x 1.25, otherwise unchanged.
+ */
+export const lowStockStep = (
+  isLow: boolean,
+  cover: number | undefined,
+  thresholdDays: number,
+): 'BECOMES_LOW' | 'RECOVERS' | 'UNCHANGED' => {
+  if (!isLow && cover !== undefined && cover < thresholdDays) return 'BECOMES_LOW';
+  if (isLow && (cover === undefined || cover >= thresholdDays * LOW_STOCK_RECOVERY_FACTOR)) return 'RECOVERS';
+  return 'UNCHANGED';
+};

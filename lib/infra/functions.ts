@@ -129,11 +129,12 @@ export const backgroundFunctions = [
   {
     id: 'statsSnapshot',
     entry: 'functions/jobs/stats-snapshot.ts',
-    description: 'Writes a minute snapshot of every vendor’s stock and sales for dashboards',
+    description:
+      'Writes a minute snapshot of every vendor’s stock and sales for dashboards; sends stock.low to resellers below their days of cover',
     timeoutSeconds: 30,
     memoryMb: 512,
     tables: { main: 'readwrite' },
-    sendsTo: [],
+    sendsTo: ['resellerWebhooks'],
     readsSecrets: false,
     sandboxOnly: false,
     trigger: { kind: 'schedule', everySeconds: 60 },

@@ -273,6 +273,8 @@ export const MainKeys = {
   queueDrain: (minute: string, shard: number) => ({ pk: `QUEUE_DRAIN#${minute}#${shard}`, sk: 'COUNT' }),
   /** A reseller's webhook endpoint (one per reseller: URL, event types, signing secrets). */
   webhookEndpoint: (resellerId: string) => ({ pk: `RESELLER#${resellerId}`, sk: 'WEBHOOK_ENDPOINT' }),
+  /** A reseller's low-stock state (stock.low is sent when it becomes LOW). */
+  lowStockState: (resellerId: string) => ({ pk: `RESELLER#${resellerId}`, sk: 'STOCK_LOW' }),
   /** One event for a reseller's systems: its body, delivery state and attempt log. */
   webhookEvent: (eventId: string) => ({ pk: `WHEVENT#${eventId}`, sk: 'EVENT' }),
   /** Index partition (`Index.byReseller`) of one bucket of a reseller's webhook events; sorted by `createdAt#eventId`. */

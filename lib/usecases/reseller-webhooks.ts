@@ -153,7 +153,16 @@ export const eventsFor = async (
     });
     return NO_EVENTS;
   }
-  if (!endpoint) return NO_EVENTS;
+  return endpoint ? eventsForEndpoint(endpoint, drafts, at) : NO_EVENTS;
+};
+
+/** The outbox items for the drafts this endpoint subscribes to. */
+export const eventsForEndpoint = (
+  endpoint: WebhookEndpoint,
+  drafts: readonly EventDraft[],
+  at: string,
+): RecordedEvents => {
+  const { resellerId } = endpoint;
   const events = drafts
     .filter((draft) => endpoint.events.includes(draft.type))
     .map((draft) => ({

@@ -352,6 +352,52 @@ describe('events', () => {
     expect(delivered.status).toBe('DELIVERED');
   });
 
+  it('sends stock.low once when the days of cover fall below the threshold, again only after a recovery', async () => {
+    // Arrange: 10 stamps, a threshold of 2 days; on the first selling day the rate is the day's sales.
+    const target = await receiver();
+    const endpoint = await register('R06', {
+      url: target.url,
+      events: ['stock.low'],
+      lowStockDaysOfCover: 2,
+    });
+    target.secrets = [endpoint.secret ?? ''];
+    await stockReseller(kuota, 5, 10);
+    const stockLow = async () =>
+      (await deliveriesOf('R06')).filter((delivery) => delivery.type === 'stock.low');
+
+    // Act + Assert: before any sale there is no rate, so no event.
+    await kuota.cloud.runtime.runJob('statsSnapshot');
+    expect(await stockLow()).toEqual([]);
+    // 3 sold, 7 on hand: 7 / 3 = 2.33 days, above the threshold.
+    await sellAtCounter('R06', validNik(4_600), 3);
+    await kuota.cloud.runtime.runJob('statsSnapshot');
+    expect(await stockLow()).toEqual([]);
+    // 5 sold, 5 on hand: 1 day of cover, below: one event, however often the check runs.
+    await sellAtCounter('R06', validNik(4_601), 2);
+    await kuota.cloud.runtime.runJob('statsSnapshot');
+    await kuota.cloud.runtime.runJob('statsSnapshot');
+    const first = await eventually(async () => {
+      const events = await stockLow();
+      return events.length === 1 && events[0]?.status === 'DELIVERED' ? events[0] : undefined;
+    });
+    expect(first.data).toMatchObject({ onHand: 5, sold: 5, daysOfCover: 1, thresholdDays: 2 });
+    // New stock (25 on hand: 5 days) ends the episode; selling down to below 2 days again starts a new one.
+    await stockReseller(kuota, 5, 20);
+    await kuota.cloud.runtime.runJob('statsSnapshot');
+    expect(await stockLow()).toHaveLength(1);
+    for (const [index, quantity] of [5, 5, 5].entries())
+      await sellAtCounter('R06', validNik(4_602 + index), quantity);
+    await kuota.cloud.runtime.runJob('statsSnapshot');
+    const both = await eventually(async () => {
+      const events = await stockLow();
+      return events.length === 2 && events.every((event) => event.status === 'DELIVERED')
+        ? events
+        : undefined;
+    });
+    expect(both[0]?.data).toMatchObject({ onHand: 10, sold: 20, daysOfCover: 0.5 });
+    expect(target.processed).toHaveLength(2);
+  });
+
   it('answers 404 to a retry of an unknown event and 400 to a malformed one', async () => {
     // Act
     const unknown = await kuota.api.post(

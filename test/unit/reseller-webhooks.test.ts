@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
+  daysOfCover,
+  lowStockStep,
   nextAttemptAfterFailure,
   resellerEventId,
   retryDelaySeconds,
@@ -107,5 +109,29 @@ describe('signatures and ids', () => {
     expect(resellerEventId('order.fulfilled', 'SO_A')).toBe(resellerEventId('order.fulfilled', 'SO_A'));
     expect(resellerEventId('order.fulfilled', 'SO_A')).not.toBe(resellerEventId('order.reserved', 'SO_A'));
     expect(resellerEventId('order.fulfilled', 'SO_A')).toMatch(/^EV_[0-9A-Z]{26}$/);
+  });
+});
+
+describe('days of cover and stock.low', () => {
+  const now = new Date('2026-12-10T00:00:00.000Z');
+
+  it('divides stock on hand by the higher of the average since the first sale and the last 24 h', () => {
+    // 100 sold over 10 days (10 a day), 30 of them in the last 24 h: the recent rate counts.
+    expect(daysOfCover({ onHand: 60, sold: 100, firstSaleAt: '2026-11-30T00:00:00.000Z', now })).toBe(6);
+    expect(
+      daysOfCover({ onHand: 60, sold: 100, firstSaleAt: '2026-11-30T00:00:00.000Z', soldLast24h: 30, now }),
+    ).toBe(2);
+    // The first selling day counts as a whole day; no sale yet, no figure.
+    expect(daysOfCover({ onHand: 5, sold: 5, firstSaleAt: '2026-12-09T23:59:00.000Z', now })).toBe(1);
+    expect(daysOfCover({ onHand: 5, sold: 0, now })).toBeUndefined();
+  });
+
+  it('fires once per episode: below the threshold, then only after recovering above 1.25 x the threshold', () => {
+    expect(lowStockStep(false, 1.9, 2)).toBe('BECOMES_LOW');
+    expect(lowStockStep(false, 2, 2)).toBe('UNCHANGED');
+    expect(lowStockStep(false, undefined, 2)).toBe('UNCHANGED');
+    expect(lowStockStep(true, 1, 2)).toBe('UNCHANGED');
+    expect(lowStockStep(true, 2.4, 2)).toBe('UNCHANGED');
+    expect(lowStockStep(true, 2.5, 2)).toBe('RECOVERS');
   });
 });
