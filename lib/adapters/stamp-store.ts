@@ -11,7 +11,13 @@ const table = () => config().mainTable;
  */
 export const stampStore = {
   /** Binds the stamp to a document exactly once (conditional on the empty slot) and counts it on its shard. */
-  async affix(stamp: Stamp, documentSha256: string, at: string): Promise<void> {
+  async affix(
+    stamp: Stamp,
+    documentSha256: string,
+    at: string,
+    /** The reseller's webhook event (stamping.completed), recorded in this same write. */
+    extraItems: readonly Record<string, unknown>[] = [],
+  ): Promise<void> {
     await transactWrite([
       {
         Update: {
@@ -31,6 +37,7 @@ export const stampStore = {
           ExpressionAttributeValues: { ':one': 1 },
         },
       },
+      ...extraItems,
     ]);
   },
 };

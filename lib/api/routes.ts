@@ -671,6 +671,7 @@ export const routes = {
     summary: 'Affix a stamp to a document (SHA-256) exactly once; needs the order’s Order-Token',
     tables: { main: 'readwrite' },
     readsSecrets: true,
+    sendsTo: ['resellerWebhooks'],
     request: { params: SerialPath, body: AffixBody },
     responses: {
       200: { description: 'Affixed (or already affixed to this same document)', schema: AffixResult },
@@ -835,7 +836,7 @@ export const routes = {
     auth: 'reseller',
     tag: 'Wholesale',
     summary:
-      'Register the endpoint for signed events (order.reserved, order.fulfilled, order.refunded, stock.low, quota_order.paid, quota_order.allocated); the secret is shown once; rotation keeps the old one valid 24 h',
+      'Register the endpoint for signed events (order.reserved, order.fulfilled, order.refunded, stock.low, quota_order.paid, quota_order.allocated, stamping.completed); the secret is shown once; rotation keeps the old one valid 24 h',
     tables: { main: 'readwrite' },
     request: { body: WebhookEndpointBody },
     responses: {

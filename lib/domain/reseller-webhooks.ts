@@ -13,6 +13,7 @@ export const RESELLER_EVENT_TYPES = [
   'stock.low',
   'quota_order.paid',
   'quota_order.allocated',
+  'stamping.completed',
 ] as const;
 export type ResellerEventType = (typeof RESELLER_EVENT_TYPES)[number];
 

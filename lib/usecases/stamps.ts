@@ -5,6 +5,7 @@ import { DomainError, NotFoundError } from '../domain/errors.js';
 import { decodeSerial } from '../domain/serials.js';
 import { orderTokenMatches, type Stamp, stampOf } from '../domain/storefront-order.js';
 import { secrets } from '../secrets.js';
+import { dispatchEvents, eventsFor } from './reseller-webhooks.js';
 
 /** Public verification of a serial, and affixing a stamp to one document (pembubuhan). */
 export const stampView = (stamp: Stamp) => ({
@@ -55,8 +56,22 @@ export const affixStamp = async (
     });
   };
   if (stamp.status === 'AFFIXED') return alreadyAffixed(stamp);
+  const at = now().toISOString();
+  // The reseller's webhook event rides in the affixing's own write.
+  const recorded = await eventsFor(
+    stamp.resellerId,
+    [
+      {
+        type: 'stamping.completed',
+        reference: serial,
+        data: { serial, orderId: stamp.orderId, documentSha256, affixedAt: at },
+      },
+    ],
+    at,
+  );
   try {
-    await withStoreRetries(() => stampStore.affix(stamp, documentSha256, now().toISOString()));
+    await withStoreRetries(() => stampStore.affix(stamp, documentSha256, at, recorded.items));
+    await dispatchEvents(recorded);
   } catch (error) {
     if (!(error instanceof ConditionFailed)) throw error;
   }

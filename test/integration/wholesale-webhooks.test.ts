@@ -232,6 +232,39 @@ describe('events', () => {
     expect(target.processed).toEqual([refunded.eventId]);
   });
 
+  it('reports a stamp affixed to a document (stamping.completed), once per stamp', async () => {
+    // Arrange
+    const target = await receiver();
+    const endpoint = await register('R07', { url: target.url, events: ['stamping.completed'] });
+    target.secrets = [endpoint.secret ?? ''];
+    await stockReseller(kuota, 6, 3);
+    const sale = await kuota.api.post<{
+      orderToken: string;
+      stampingUrls: string[];
+      stamps: { serial: string }[];
+    }>('/v1/wholesale/sales', {
+      apiKey: keyOf('R07'),
+      headers: { 'idempotency-key': uniqueKey('stamp') },
+      body: { nik: validNik(4_700), ...claimOf(validNik(4_700)), quantity: 1, unitPriceIdr: 10_000 },
+    });
+    expect(sale.status, sale.text).toBe(201);
+    const serial = sale.body.stamps[0]?.serial ?? '';
+
+    // Act: affixed, then the same document again (a harmless repeat, no second event).
+    for (let time = 0; time < 2; time += 1) {
+      const affixed = await kuota.api.post(sale.body.stampingUrls[0] ?? '', {
+        headers: { 'order-token': sale.body.orderToken },
+        body: { documentSha256: 'b'.repeat(64) },
+      });
+      expect(affixed.status, affixed.text).toBe(200);
+    }
+    const delivered = await deliveryOf('R07', resellerEventId('stamping.completed', serial), ['DELIVERED']);
+
+    // Assert
+    expect(delivered.data).toMatchObject({ serial, documentSha256: 'b'.repeat(64) });
+    expect(await deliveriesOf('R07')).toHaveLength(1);
+  });
+
   it('survives a receiver that fails 3 times, then recovers; duplicates are harmless to a deduping receiver', async () => {
     // Arrange
     const target = await receiver();
