@@ -756,7 +756,13 @@ export const routes = {
           'Sold: the serials, and the order token that affixes them (a retried Idempotency-Key gets the same answer)',
         schema: OwnChannelSaleResult,
       },
-      ...errors(400, 401, 409, 413, 429),
+      ...errors(400, 401, 409, 413),
+      429: {
+        description:
+          'Too many sales for this NIK this minute (as at a storefront), or the store is busy: nothing sold; retry after `Retry-After`',
+        schema: ErrorBody,
+        headers: [RETRY_AFTER],
+      },
       403: {
         description: 'Not allowed: a regulator key, or the reseller is suspended (`RESELLER_SUSPENDED`)',
         schema: ErrorBody,

@@ -3,7 +3,7 @@ import { mainStore } from '../adapters/main-store.js';
 import { type StorefrontOrder, storefrontStore } from '../adapters/storefront-store.js';
 import { config } from '../config.js';
 import { type CivilRegistry, claimHash } from '../domain/civil-registry.js';
-import { DomainError, NotFoundError, ServiceBusyError } from '../domain/errors.js';
+import { DomainError, NotFoundError, RateLimitedError, ServiceBusyError } from '../domain/errors.js';
 import { sha256Hex, storefrontOrderIdFromKey } from '../domain/identifiers.js';
 import { hashNik } from '../domain/nik.js';
 import { serialsOf } from '../domain/serials.js';
@@ -13,12 +13,14 @@ import {
   ownChannelPriceViolation,
   type RejectionReason,
 } from '../domain/storefront-order.js';
+import { logger } from '../http/logger.js';
 import { secrets } from '../secrets.js';
 import { civilRegistry } from './deps.js';
 import { checkIdentity } from './identity.js';
 import { wholesaleOrderView } from './reseller-orders.js';
 import { dispatchEvents, eventsFor, fulfilledEvent } from './reseller-webhooks.js';
 import { attemptDirectSale, prefetchReservation } from './reservation.js';
+import { reportMultiStorefront } from './storefront.js';
 
 /**
  * Own-channel sales (`POST /v1/wholesale/sales`): a reseller's counter or app sells to an applicant in front
@@ -122,6 +124,27 @@ export const sellOwnChannel = async (
   const nikHash = hashNik(nikHmacKey, input.nik);
   const prefetched = prefetchReservation(input.resellerId, nikHash, day, retry);
   prefetched.catch(() => undefined);
+  // As at a storefront: the NIK's orders this minute are bounded (a counter cannot probe the registry with
+  // guesses at will), and the sale counts among the places the person bought from today (scalper evidence).
+  const window = at.toISOString().slice(0, 16);
+  const intake = await retry(() =>
+    storefrontStore.noteNikIntake({
+      nikHash,
+      day,
+      resellerId: input.resellerId,
+      window,
+      limit: config().nikIntakePerMinute,
+      at: at.toISOString(),
+    }),
+  );
+  if (!intake.allowed) {
+    const retryAfter = Math.max(1, 60 - at.getUTCSeconds());
+    throw new RateLimitedError('too many sales for this NIK; retry later', retryAfter);
+  }
+  if (intake.firstAtThisStorefront)
+    await reportMultiStorefront(nikHash, day, intake.storefronts, at.toISOString()).catch((error: unknown) =>
+      logger.warn('could not report a multi-storefront NIK', { error: String(error) }),
+    );
   const [counter] = await prefetched;
   // The registry is asked once per person per day, as at a storefront.
   const newlyVerified = counter.verifiedClaim === claim ? undefined : claim;

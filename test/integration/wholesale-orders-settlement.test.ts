@@ -11,6 +11,7 @@ import {
   readOrder,
   reservedOrder,
   stockReseller,
+  stockResellers,
   uniqueKey,
   validNik,
   waitForStatus,
@@ -147,6 +148,50 @@ describe("a reseller's orders", () => {
     expect(status.text).toContain('query.status');
     expect(from.text).toContain('query.from');
     expect(date.text).toContain('path.date');
+  });
+});
+
+describe('an own-channel sale, as a storefront order, is bounded per NIK', () => {
+  it('answers 429 past 10 sales of one NIK in a minute, and reports a NIK buying at 3 places in a day', async () => {
+    // Arrange
+    await stockResellers(kuota, [3, 4], 6);
+    const nik = validNik(2_100);
+
+    // Act: 25 sales of one NIK, as fast as one client sends them (at most two minutes are touched).
+    const answers: { minute: string; status: number; code?: string }[] = [];
+    for (let attempt = 0; attempt < 25; attempt += 1) {
+      const minute = new Date().toISOString().slice(0, 16);
+      const answer = await counterSale('R04', nik, 1, 10_000);
+      answers.push({
+        minute,
+        status: answer.status,
+        code: (answer.body as { error?: { code: string } }).error?.code,
+      });
+    }
+    const traveller = validNik(2_101);
+    for (const resellerId of ['R01', 'R04', 'R05']) {
+      const sale = await counterSale(resellerId, traveller, 1, 10_000);
+      expect(sale.status, sale.text).toBe(201);
+    }
+    const alerts = await kuota.api.get<{ alerts: { kind: string; evidence: Record<string, unknown> }[] }>(
+      '/v1/regulator/alerts',
+      { apiKey: kuota.credentials.regulatorKey },
+    );
+
+    // Assert: no minute took more than 10 (201 sold, 422 over the cap); the rest waited (429).
+    const minutes = new Map<string, typeof answers>();
+    for (const answer of answers) minutes.set(answer.minute, [...(minutes.get(answer.minute) ?? []), answer]);
+    for (const inMinute of minutes.values())
+      expect(inMinute.filter((answer) => answer.status !== 429).length).toBeLessThanOrEqual(10);
+    expect(answers.filter((answer) => answer.status === 429).length).toBeGreaterThan(0);
+    expect(answers.filter((answer) => answer.status === 201)).toHaveLength(5);
+    expect(new Set(answers.map((answer) => answer.status))).toEqual(new Set([201, 422, 429]));
+    const multi = alerts.body.alerts.filter((alert) => alert.kind === 'NIK_MULTI_STOREFRONT');
+    expect(
+      multi.some(
+        (alert) => JSON.stringify(alert.evidence.storefronts) === JSON.stringify(['R01', 'R04', 'R05']),
+      ),
+    ).toBe(true);
   });
 });
 
