@@ -235,8 +235,14 @@ export const webhookStore = {
       );
       return 'RECORDED';
     } catch (error) {
-      if (error instanceof ConditionFailed) return 'STALE';
-      throw error;
+      if (!(error instanceof ConditionFailed)) throw error;
+      // Our own write whose response was lost (its retry then fails the condition) is ours all the same.
+      const current = await this.getEvent(event.eventId);
+      const ours =
+        current?.status === next.status &&
+        current.attemptCount === event.attemptCount + (attempt ? 1 : 0) &&
+        (!attempt || current.attempts?.at(-1)?.at === attempt.at);
+      return ours ? 'RECORDED' : 'STALE';
     }
   },
 

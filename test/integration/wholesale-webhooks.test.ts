@@ -1,5 +1,6 @@
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clearFaults, setFaultPlan } from '../../lib/adapters/fault-injection.js';
 import { WebhookDeliveryPage, WebhookDeliveryView, WebhookEndpointView } from '../../lib/api/schemas.js';
 import { resellerEventId } from '../../lib/domain/reseller-webhooks.js';
 import { eventually, startTestCloud, type TestCloud } from '../support/cloud.js';
@@ -429,6 +430,43 @@ describe('events', () => {
     });
     expect(both[0]?.data).toMatchObject({ onHand: 10, sold: 20, daysOfCover: 0.5 });
     expect(target.processed).toHaveLength(2);
+  });
+
+  it('keeps delivering when the delivery log writes commit but their responses are lost', async () => {
+    // Arrange: the receiver fails the first attempt; every update of the log loses its response.
+    const target = await receiver();
+    const endpoint = await register('R09', { url: target.url, events: ['order.fulfilled'] });
+    target.secrets = [endpoint.secret ?? ''];
+    target.failFirst = 1;
+    let release: () => void = () => undefined;
+    target.hold = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    await stockReseller(kuota, 8, 3);
+    const sale = await sellAtCounter('R09', validNik(4_800));
+    const eventId = resellerEventId('order.fulfilled', sale.orderId);
+
+    // Act
+    setFaultPlan({
+      throttleRate: 0,
+      transactionConflictRate: 0,
+      lostResponseRate: 1,
+      commands: ['UpdateItemCommand'],
+    });
+    try {
+      release();
+      target.hold = undefined;
+      await eventually(async () => (target.processed.includes(eventId) ? true : undefined), {
+        timeoutMs: 20_000,
+      });
+    } finally {
+      clearFaults();
+    }
+    const delivered = await deliveryOf('R09', eventId, ['DELIVERED']);
+
+    // Assert: the retry was scheduled although the FAILING write's answer was lost, and the log is right.
+    expect(delivered.attempts.map((attempt) => attempt.statusCode)).toEqual([500, 200]);
+    expect(target.deliveries.filter((delivery) => delivery.eventId === eventId)).toHaveLength(2);
   });
 
   it('answers 404 to a retry of an unknown event and 400 to a malformed one', async () => {
