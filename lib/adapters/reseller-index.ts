@@ -7,9 +7,13 @@ import { storeCall } from './dynamo-errors.js';
 /**
  * One page, newest first, of a reseller's records spread over several partitions of `Index.byReseller`
  * (sort keys `<time>#<id>`, unique): each partition is read from `before` (exclusive) downwards within
- * [lower, upper], the partitions are merged, and the page ends at `limit`. `last` is the sort key of the
- * page's last record, for the next page; absent when nothing is left.
+ * [lower, upper], the partitions are merged, and the page ends at `limit`. `last` is where the next page
+ * starts (exclusive); absent when nothing is left. A status filter reads at most a few pages of each
+ * partition per call, so a rare status answers a short (even empty) page with a cursor, not a timeout.
  */
+/** A filtered read stops after this many pages of a partition (a short page with a cursor, never a timeout). */
+const MAX_PAGES_PER_PARTITION = 3;
+
 export const newestFirst = async (input: {
   partitions: readonly string[];
   limit: number;
@@ -28,6 +32,8 @@ export const newestFirst = async (input: {
     input.partitions.map(async (partition) => {
       const found: Record<string, unknown>[] = [];
       let cursor: Record<string, unknown> | undefined;
+      let pages = 0;
+      let lowestRead: string | undefined;
       do {
         const result = await storeCall(() =>
           dynamo().send(
@@ -50,17 +56,27 @@ export const newestFirst = async (input: {
             }),
           ),
         );
+        pages += 1;
         found.push(...(result.Items ?? []).filter((item) => item.gsi2sk !== input.before));
         cursor = result.LastEvaluatedKey;
-      } while (cursor && found.length < input.limit + 1);
-      return found;
+        if (cursor) lowestRead = String(cursor.gsi2sk);
+      } while (cursor && found.length < input.limit + 1 && pages < MAX_PAGES_PER_PARTITION);
+      // Not read to its end: nothing below where this partition's reading stopped may be answered yet.
+      return { found, ...(cursor && found.length < input.limit + 1 ? { stoppedAt: lowestRead } : {}) };
     }),
   );
+  // The deepest point every unfinished partition has reached: the page ends there at the latest.
+  const cutoff = perPartition
+    .map((partition) => partition.stoppedAt)
+    .filter((value): value is string => value !== undefined)
+    .sort()
+    .at(-1);
   const merged = perPartition
-    .flat()
+    .flatMap((partition) => partition.found)
+    .filter((item) => cutoff === undefined || String(item.gsi2sk) >= cutoff)
     .sort((a, b) => (String(a.gsi2sk) < String(b.gsi2sk) ? 1 : -1))
     .slice(0, input.limit + 1);
   const page = merged.slice(0, input.limit);
-  const last = merged.length > input.limit ? page.at(-1)?.gsi2sk : undefined;
+  const last = merged.length > input.limit ? page.at(-1)?.gsi2sk : cutoff !== undefined ? cutoff : undefined;
   return { items: page, ...(last !== undefined ? { last: String(last) } : {}) };
 };

@@ -5,6 +5,7 @@ import { config } from '../config.js';
 import { type CivilRegistry, claimHash } from '../domain/civil-registry.js';
 import { DomainError, NotFoundError, RateLimitedError, ServiceBusyError } from '../domain/errors.js';
 import { sha256Hex, storefrontOrderIdFromKey } from '../domain/identifiers.js';
+import { STAMP_FACE_VALUE_IDR } from '../domain/money.js';
 import { hashNik } from '../domain/nik.js';
 import { serialsOf } from '../domain/serials.js';
 import {
@@ -98,7 +99,7 @@ export const sellOwnChannel = async (
   if (reseller.status === 'SUSPENDED')
     throw new DomainError('RESELLER_SUSPENDED', 'this reseller is suspended and cannot sell');
   if (ownChannelPriceViolation(input.unitPriceIdr, reseller.serviceFeeCapIdr) === 'ABOVE_FEE_CAP') {
-    const maximum = 10_000 + reseller.serviceFeeCapIdr;
+    const maximum = STAMP_FACE_VALUE_IDR + reseller.serviceFeeCapIdr;
     const at = now().toISOString();
     await retry(() =>
       mainStore.recordAlert(`FEE_CAP_VIOLATION_ATTEMPT#${input.resellerId}`, {

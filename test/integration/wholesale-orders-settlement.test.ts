@@ -5,6 +5,7 @@ import { eventually, startTestCloud, type TestCloud } from '../support/cloud.js'
 import {
   claimOf,
   ledgerReport,
+  mapLimit,
   type PlacedOrder,
   payAtGateway,
   placeOrder,
@@ -131,6 +132,49 @@ describe("a reseller's orders", () => {
     const text = JSON.stringify(everything);
     for (const nik of niks) expect(text).not.toContain(nik);
     for (const order of everything) expect(order.buyer).toMatch(/^nik:[A-Za-z0-9_-]{12}$/);
+  });
+
+  it('pages through a rare status without reading everything at once: every match once, never past the limit', async () => {
+    // Arrange: 40 sold at R06's counter, then 2 refused (sold out).
+    await stockReseller(kuota, 5, 40);
+    const sold = await mapLimit(
+      Array.from({ length: 40 }, (_, index) => index),
+      4,
+      (index) => counterSale('R06', validNik(2_300 + index), 1, 10_000),
+    );
+    expect(sold.map((answer) => answer.status)).toEqual(sold.map(() => 201));
+    for (const index of [0, 1])
+      expect((await counterSale('R06', validNik(2_350 + index), 1, 10_000)).status).toBe(422);
+
+    // Act
+    const pages: number[] = [];
+    const rejected: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const answer = await kuota.api.get(
+        `/v1/wholesale/orders?status=REJECTED&limit=1${cursor ? `&cursor=${cursor}` : ''}`,
+        { apiKey: keyOf('R06') },
+      );
+      expect(answer.status, answer.text).toBe(200);
+      const page = WholesaleOrderPage.parse(answer.body);
+      pages.push(page.orders.length);
+      rejected.push(...page.orders.map((order) => order.orderId));
+      cursor = page.nextCursor;
+    } while (cursor && pages.length < 100);
+    const everything = await allOrders('R06', '', 7);
+
+    // Assert
+    expect(rejected).toHaveLength(2);
+    expect(new Set(rejected).size).toBe(2);
+    expect(Math.max(...pages)).toBeLessThanOrEqual(1);
+    expect(everything).toHaveLength(42);
+    expect(new Set(everything.map((order) => order.orderId)).size).toBe(42);
+    expect(
+      everything
+        .filter((order) => order.status === 'REJECTED')
+        .map((order) => order.orderId)
+        .sort(),
+    ).toEqual([...rejected].sort());
   });
 
   it('refuses a malformed cursor, status or time with a 400 naming the parameter', async () => {
