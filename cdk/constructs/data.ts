@@ -148,8 +148,9 @@ export class KuotaBuckets extends Construct {
 
   constructor(scope: Construct, id: string, props: KuotaBucketsProps) {
     super(scope, id);
-    const removalPolicy = removalPolicyFor(props.stage);
-    const autoDeleteObjects = props.stage !== 'production';
+    // Kept when the stack goes: a bucket empties itself (lifecycle rules), and no auto-delete custom
+    // resource (a Lambda function and a role) is spent on a stack close to CloudFormation's size limit.
+    const removalPolicy = RemovalPolicy.RETAIN;
     this.accessLogs = new Bucket(this, 'AccessLogs', {
       encryption: BucketEncryption.S3_MANAGED,
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
@@ -157,7 +158,6 @@ export class KuotaBuckets extends Construct {
       objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
       lifecycleRules: [{ expiration: Duration.days(90) }],
       removalPolicy,
-      autoDeleteObjects,
     });
     const byKey = new Map<BucketKey, Bucket>();
     for (const [key, definition] of Object.entries(Buckets) as [BucketKey, (typeof Buckets)[BucketKey]][]) {
@@ -187,7 +187,6 @@ export class KuotaBuckets extends Construct {
             },
           ],
           removalPolicy,
-          autoDeleteObjects,
         }),
       );
     }

@@ -228,7 +228,11 @@ export const mainStore = {
    * The exactly-once credit: the NTPN record (which may exist only once, nationally) and the order's move to
    * PAID commit together. A repeated notice fails the NTPN condition and changes nothing.
    */
-  async markQuotaOrderPaid(order: QuotaOrder, payment: { ntpn: string; paidAt: string }): Promise<void> {
+  async markQuotaOrderPaid(
+    order: QuotaOrder,
+    payment: { ntpn: string; paidAt: string },
+    extraItems: readonly Record<string, unknown>[] = [],
+  ): Promise<void> {
     // A late payment of an EXPIRED order puts its stamps back into the pipeline the expiry took them from.
     const restorePipeline =
       order.status === 'EXPIRED'
@@ -278,6 +282,7 @@ export const mainStore = {
           },
         },
       },
+      ...extraItems,
     ]);
   },
 

@@ -28,6 +28,15 @@ export type OrderTimerMessage = z.infer<typeof OrderTimerMessage>;
 export const StampingMessage = z.object({ stampingId: z.string().regex(/^STP_[0-9A-Z]{26}$/) });
 export type StampingMessage = z.infer<typeof StampingMessage>;
 
+export const ResellerWebhookMessage = z.object({
+  eventId: z.string().regex(/^EV_[0-9A-Z]{26}$/),
+  /** The event's attempt count when this message was sent; a message that no longer matches is stale. */
+  attempt: z.number().int().nonnegative(),
+  /** When the attempt is due; a message delivered earlier (SQS delays stop at 900 s) is sent on again. */
+  dueAt: z.iso.datetime({ offset: true }),
+});
+export type ResellerWebhookMessage = z.infer<typeof ResellerWebhookMessage>;
+
 /** SQS delays a message by at most 15 minutes; a later timer takes several hops. */
 export const MAX_DELAY_SECONDS = 900;
 
@@ -46,6 +55,32 @@ export const queues = {
   async requestStamping(message: StampingMessage): Promise<void> {
     await sqs().send(
       new SendMessageCommand({ QueueUrl: config().stampingQueueUrl, MessageBody: JSON.stringify(message) }),
+    );
+  },
+
+  async sendResellerWebhook(message: ResellerWebhookMessage, now = Date.now()): Promise<void> {
+    const delaySeconds = Math.ceil((Date.parse(message.dueAt) - now) / 1000);
+    await sqs().send(
+      new SendMessageCommand({
+        QueueUrl: config().resellerWebhookQueueUrl,
+        MessageBody: JSON.stringify(message),
+        DelaySeconds: Math.max(0, Math.min(MAX_DELAY_SECONDS, delaySeconds)),
+      }),
+    );
+  },
+
+  /** An event whose retries ran out: its DLQ (watched by an alarm and the regulator's alerts). */
+  async deadLetterResellerWebhook(body: {
+    eventId: string;
+    resellerId: string;
+    type: string;
+    reason: string;
+  }) {
+    await sqs().send(
+      new SendMessageCommand({
+        QueueUrl: config().deadLetterQueueUrls.resellerWebhooks,
+        MessageBody: JSON.stringify(body),
+      }),
     );
   },
 

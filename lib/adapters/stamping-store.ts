@@ -176,6 +176,8 @@ export const stampingStore = {
     stamping: Pick<Stamping, 'stampingId' | 'orderId' | 'index' | 'resellerId' | 'shard'>,
     binding: DocumentBinding,
     pageNumber: number,
+    /** The reseller's webhook event (stamping.completed), recorded in this same write. */
+    extraItems: readonly Record<string, unknown>[] = [],
   ): Promise<'STAMPED' | 'SLOT_TAKEN' | 'NOT_CLAIMED'> {
     try {
       await transactWrite([
@@ -216,6 +218,7 @@ export const stampingStore = {
             ExpressionAttributeValues: { ':one': 1 },
           },
         },
+        ...extraItems,
       ]);
       return 'STAMPED';
     } catch (error) {

@@ -69,6 +69,8 @@ export const stockStore = {
     quantity: number,
     now: Date,
     attemptId = '',
+    /** Webhook events of a completing chunk, recorded in this same write. */
+    extraItems: readonly Record<string, unknown>[] = [],
   ): Promise<{ complete: boolean }> {
     const shardCount = config().stockShardCount;
     const offset =
@@ -148,6 +150,7 @@ export const stockStore = {
           ConditionExpression: 'attribute_not_exists(pk)',
         },
       },
+      ...(complete ? extraItems : []),
     ]);
     return { complete };
   },

@@ -5,17 +5,21 @@ import type { LedgerEntry, MovementKind } from '../domain/stock.js';
 import {
   bucketOf,
   capRoom,
+  channelOf,
   holdOpen,
+  jakartaDay,
   lapseBlocks,
   type RefundState,
   type RejectionReason,
   type ShardPart,
   type StorefrontOrder,
   type StorefrontOrderStatus,
+  serviceFeeOf,
 } from '../domain/storefront-order.js';
-import { Index, MainKeys, STOREFRONT_WORK_BUCKETS } from '../infra/resources.js';
+import { Index, MainKeys, RESELLER_ORDER_BUCKETS, STOREFRONT_WORK_BUCKETS } from '../infra/resources.js';
 import { dynamo } from './aws-clients.js';
 import { ConditionFailed, storeCall } from './dynamo-errors.js';
+import { newestFirst } from './reseller-index.js';
 import { transactWrite } from './transact.js';
 
 /**
@@ -43,6 +47,13 @@ export type ReserveOutcome =
   /** The order is not what the attempt read: it exists already (a replay won) or left QUEUED. */
   | { readonly outcome: 'ORDER_CHANGED' };
 
+/** What an own-channel sale came to (`sellDirect`). */
+export type DirectSaleOutcome =
+  | { readonly outcome: 'SOLD'; readonly order: StorefrontOrder }
+  | { readonly outcome: 'SHARD_DRY' }
+  | { readonly outcome: 'CAP_REACHED' }
+  | { readonly outcome: 'ORDER_CHANGED' };
+
 const work = (state: 'REFUND', id: string, sortKey: string) => ({
   gsi1pk: MainKeys.storefrontWork(state, bucketOf(id, STOREFRONT_WORK_BUCKETS)),
   gsi1sk: sortKey,
@@ -56,9 +67,33 @@ const lapseEnds = (order: StorefrontOrder, at: string): number => {
 };
 
 const strip = (item: Record<string, unknown>): StorefrontOrder => {
-  const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, entity: _entity, ...order } = item;
+  const {
+    pk: _pk,
+    sk: _sk,
+    gsi1pk: _g1,
+    gsi1sk: _g2,
+    gsi2pk: _r1,
+    gsi2sk: _r2,
+    entity: _entity,
+    ...order
+  } = item;
   return order as unknown as StorefrontOrder;
 };
+
+/** The order's place in its reseller's order index (`Index.byReseller`), written with the order's first write. */
+const orderIndexKeys = (order: Pick<StorefrontOrder, 'orderId' | 'resellerId' | 'createdAt'>) => ({
+  gsi2pk: MainKeys.resellerOrders(order.resellerId, bucketOf(order.orderId, RESELLER_ORDER_BUCKETS)),
+  gsi2sk: MainKeys.resellerOrderSortKey(order.createdAt, order.orderId),
+});
+
+/** The first write of an order item: its keys, its index keys, and the order. */
+const orderItem = (order: StorefrontOrder, extra: Record<string, unknown> = {}) => ({
+  ...MainKeys.storefrontOrder(order.orderId),
+  ...orderIndexKeys(order),
+  entity: 'StorefrontOrder',
+  ...order,
+  ...extra,
+});
 
 const ledgerPut = (entry: LedgerEntry) => ({
   Put: {
@@ -86,6 +121,14 @@ const ledgerEntry = (
   shard: parts[0]?.shard ?? 0,
   at,
   reference: order.orderId,
+  // A sale carries its money, so a day's settlement is the ledger's SELL entries of that day.
+  ...(kind === 'SELL'
+    ? {
+        amountIdr: order.amountIdr ?? 0,
+        serviceFeeIdr: serviceFeeOf(order),
+        channel: channelOf(order),
+      }
+    : {}),
 });
 
 /** The order item's own update, guarded by its version (and optionally by its status). */
@@ -192,6 +235,8 @@ export const storefrontStore = {
        * counter in this same write, so a second order today needs no registry call.
        */
       verifiedClaim?: string;
+      /** The reseller's webhook events, recorded in this same write (`eventsFor`). */
+      extraItems?: readonly Record<string, unknown>[];
     },
   ): Promise<ReserveOutcome> {
     const isNew = input.create;
@@ -212,7 +257,7 @@ export const storefrontStore = {
       ? {
           Put: {
             TableName: table(),
-            Item: { ...MainKeys.storefrontOrder(order.orderId), entity: 'StorefrontOrder', ...reserved },
+            Item: orderItem(reserved),
             ConditionExpression: 'attribute_not_exists(pk)',
           },
         }
@@ -290,6 +335,7 @@ export const storefrontStore = {
             },
           ]
         : []),
+      ...(input.extraItems ?? []),
     ];
     try {
       await transactWrite(items);
@@ -317,20 +363,145 @@ export const storefrontStore = {
     }
   },
 
+  /**
+   * An own-channel sale (a reseller's counter or app, paid to the reseller), in one transaction: the order is
+   * written FULFILLED with its serials (only if it does not exist: the Idempotency-Key's order id), stock
+   * moves onHand -> sold on the planned shard(s) (conditional on stock and no suspension, as a reservation),
+   * the buyer's national day counter is raised (conditional on the cap, `capRoom`), and the RESERVE and
+   * SELL ledger entries are written: the same figures a storefront sale leaves, without the unpaid hold.
+   * `extraItems` ride in the same transaction (the reseller's webhook events).
+   */
+  async sellDirect(
+    order: StorefrontOrder,
+    input: {
+      parts: ShardPart[];
+      day: string;
+      cap: number;
+      unitPriceIdr: number;
+      serials: string[];
+      at: string;
+      verifiedClaim?: string;
+      extraItems?: readonly Record<string, unknown>[];
+    },
+  ): Promise<DirectSaleOutcome> {
+    const sold: StorefrontOrder = {
+      ...order,
+      status: 'FULFILLED',
+      version: order.version + 1,
+      unitPriceIdr: input.unitPriceIdr,
+      amountIdr: input.unitPriceIdr * order.quantity,
+      reservedAt: input.at,
+      paidAt: input.at,
+      fulfilledAt: input.at,
+      day: input.day,
+      shardParts: input.parts,
+      stamps: input.serials,
+      affixed: {},
+    };
+    const items = [
+      { Put: { TableName: table(), Item: orderItem(sold), ConditionExpression: 'attribute_not_exists(pk)' } },
+      ...input.parts.map((part) => {
+        const move = shardMove(order.resellerId, part, 'onHand', 'sold', true);
+        return {
+          Update: {
+            ...move.Update,
+            UpdateExpression: `${move.Update.UpdateExpression} SET lastSaleAt = :at, firstSaleAt = if_not_exists(firstSaleAt, :at)`,
+            ExpressionAttributeValues: { ...move.Update.ExpressionAttributeValues, ':at': input.at },
+          },
+        };
+      }),
+      {
+        Update: {
+          TableName: table(),
+          Key: MainKeys.nikDay(order.nikHash, input.day),
+          UpdateExpression: `ADD #count :quantity SET purgeAt = if_not_exists(purgeAt, :purgeAt), orders = list_append(if_not_exists(orders, :noOrders), :thisOrder)${input.verifiedClaim ? ', verifiedClaim = :claim' : ''}`,
+          ConditionExpression:
+            order.quantity <= input.cap
+              ? 'attribute_not_exists(#count) OR #count <= :room'
+              : '#count <= :room',
+          ExpressionAttributeNames: { '#count': 'count' },
+          ExpressionAttributeValues: {
+            ':quantity': order.quantity,
+            ':room': capRoom(input.cap, order.quantity),
+            ':purgeAt': Math.floor(Date.parse(input.at) / 1000) + 3 * 86_400,
+            ':noOrders': [],
+            ':thisOrder': [order.orderId],
+            ...(input.verifiedClaim ? { ':claim': input.verifiedClaim } : {}),
+          },
+        },
+      },
+      ledgerPut(ledgerEntry(sold, 'RESERVE', input.at, input.parts)),
+      ledgerPut(ledgerEntry(sold, 'SELL', input.at, input.parts)),
+      ...(input.extraItems ?? []),
+    ];
+    try {
+      await transactWrite(items);
+      return { outcome: 'SOLD', order: sold };
+    } catch (error) {
+      if (!(error instanceof ConditionFailed)) throw error;
+      const failed = new Set(error.failedItemIndexes);
+      if (failed.has(0)) return { outcome: 'ORDER_CHANGED' };
+      if (failed.has(input.parts.length + 1)) return { outcome: 'CAP_REACHED' };
+      return { outcome: 'SHARD_DRY' };
+    }
+  },
+
+  /** One page of a reseller's orders, newest first, created within [from, to], merged across its buckets. */
+  async listOrdersOfReseller(
+    resellerId: string,
+    options: { limit: number; from?: string; to?: string; before?: string; status?: StorefrontOrderStatus },
+  ): Promise<{ orders: StorefrontOrder[]; last?: string }> {
+    const page = await newestFirst({
+      partitions: Array.from({ length: RESELLER_ORDER_BUCKETS }, (_, bucket) =>
+        MainKeys.resellerOrders(resellerId, bucket),
+      ),
+      limit: options.limit,
+      ...(options.from ? { lower: options.from } : {}),
+      ...(options.to ? { upper: options.to } : {}),
+      ...(options.before ? { before: options.before } : {}),
+      ...(options.status ? { status: options.status } : {}),
+    });
+    return { orders: page.items.map(strip), ...(page.last ? { last: page.last } : {}) };
+  },
+
+  /** A reseller's refunds completed on one Asia/Jakarta day (the gateway confirmed them in full). */
+  async listCompletedRefunds(
+    resellerId: string,
+    day: string,
+  ): Promise<{ refundId: string; orderId: string; amountIdr: number; refundedAt: string }[]> {
+    const refunds: { refundId: string; orderId: string; amountIdr: number; refundedAt: string }[] = [];
+    let cursor: Record<string, unknown> | undefined;
+    do {
+      const result = await storeCall(() =>
+        dynamo().send(
+          new QueryCommand({
+            TableName: table(),
+            IndexName: Index.byReseller.indexName,
+            KeyConditionExpression: 'gsi2pk = :pk',
+            ExpressionAttributeValues: { ':pk': MainKeys.resellerRefunds(resellerId, day) },
+            ExclusiveStartKey: cursor,
+          }),
+        ),
+      );
+      for (const item of result.Items ?? [])
+        refunds.push({
+          refundId: String(item.refundId),
+          orderId: String(item.pk).slice('SORDER#'.length),
+          amountIdr: Number(item.refundedIdr ?? item.amountIdr ?? 0),
+          refundedAt: String(item.refundedAt),
+        });
+      cursor = result.LastEvaluatedKey;
+    } while (cursor);
+    return refunds;
+  },
+
   /** An order refused at intake (sold out, over the cap), recorded so a retry gets the same answer. */
   async createRejectedOrder(order: StorefrontOrder, reason: RejectionReason, at: string): Promise<void> {
     await storeCall(() =>
       dynamo().send(
         new PutCommand({
           TableName: table(),
-          Item: {
-            ...MainKeys.storefrontOrder(order.orderId),
-            entity: 'StorefrontOrder',
-            ...order,
-            status: 'REJECTED',
-            reason,
-            rejectedAt: at,
-          },
+          Item: orderItem(order, { status: 'REJECTED', reason, rejectedAt: at }),
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       ),
@@ -343,7 +514,7 @@ export const storefrontStore = {
       dynamo().send(
         new PutCommand({
           TableName: table(),
-          Item: { ...MainKeys.storefrontOrder(order.orderId), entity: 'StorefrontOrder', ...order },
+          Item: orderItem(order),
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       ),
@@ -379,6 +550,7 @@ export const storefrontStore = {
     capture: GatewayCapture,
     serials: string[],
     at: string,
+    extraItems: readonly Record<string, unknown>[] = [],
   ): Promise<'FULFILLED' | 'ORDER_CHANGED'> {
     const parts = order.shardParts ?? [];
     const items = [
@@ -407,6 +579,7 @@ export const storefrontStore = {
         };
       }),
       ledgerPut(ledgerEntry(order, 'SELL', at, parts)),
+      ...extraItems,
     ];
     try {
       await transactWrite(items);
@@ -516,7 +689,13 @@ export const storefrontStore = {
       : undefined;
   },
 
-  async completeRefund(order: StorefrontOrder, refundId: string, eventId: string, at: string): Promise<void> {
+  async completeRefund(
+    order: StorefrontOrder,
+    refundId: string,
+    eventId: string,
+    at: string,
+    extraItems: readonly Record<string, unknown>[] = [],
+  ): Promise<void> {
     const refunds = { ...order.refunds };
     const current = refunds[refundId];
     if (!current) throw new Error(`order ${order.orderId} has no refund ${refundId}`);
@@ -542,11 +721,22 @@ export const storefrontStore = {
         Update: {
           TableName: table(),
           Key: MainKeys.storefrontCapture(order.orderId, eventId),
-          UpdateExpression: 'SET refundStatus = :done, refundedAt = :at REMOVE gsi1pk, gsi1sk',
+          // Completed: off the work index, onto the reseller's refunds of the day (its settlement).
+          UpdateExpression:
+            'SET refundStatus = :done, refundedAt = :at, resellerId = :reseller, refundedIdr = :amount, gsi2pk = :day, gsi2sk = :sort REMOVE gsi1pk, gsi1sk',
           ConditionExpression: 'refundStatus = :pending',
-          ExpressionAttributeValues: { ':done': 'COMPLETED', ':pending': 'PENDING', ':at': at },
+          ExpressionAttributeValues: {
+            ':done': 'COMPLETED',
+            ':pending': 'PENDING',
+            ':at': at,
+            ':reseller': order.resellerId,
+            ':amount': current.amountIdr,
+            ':day': MainKeys.resellerRefunds(order.resellerId, jakartaDay(new Date(at))),
+            ':sort': `${at}#${refundId}`,
+          },
         },
       },
+      ...extraItems,
     ]);
   },
 

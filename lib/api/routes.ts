@@ -18,6 +18,8 @@ import {
   OrderAccepted,
   OrderRecoveryBody,
   OrderRecoveryResult,
+  OwnChannelSaleBody,
+  OwnChannelSaleResult,
   PaymentGatewayWebhookBody,
   PaymentWebhookAccepted,
   PdfjsAssetPath,
@@ -44,6 +46,8 @@ import {
   SandboxPerson,
   SandboxPersonBody,
   SerialPath,
+  SettlementPath,
+  SettlementView,
   StampingCreated,
   StampingPath,
   StampingView,
@@ -60,6 +64,16 @@ import {
   VendorList,
   VendorStatusView,
   WebhookAccepted,
+  WebhookDeliveriesQuery,
+  WebhookDeliveryPage,
+  WebhookDeliveryView,
+  WebhookEndpointBody,
+  WebhookEndpointView,
+  WebhookEventPath,
+  WholesaleOrderPage,
+  WholesaleOrderPath,
+  WholesaleOrdersQuery,
+  WholesaleOrderView,
 } from './schemas.js';
 
 /**
@@ -273,7 +287,7 @@ export const routes = {
     tag: 'Webhooks',
     summary: 'Payment notice (billing code paid, NTPN issued); credits the quota order exactly once',
     tables: { main: 'readwrite' },
-    sendsTo: ['allocation'],
+    sendsTo: ['allocation', 'resellerWebhooks'],
     readsSecrets: true,
     request: { body: TaxAuthorityWebhookBody },
     responses: {
@@ -415,7 +429,7 @@ export const routes = {
     summary:
       'Order stamps (NIK, name and birth date, checked with the civil registry, + quantity): 201 reserved with the QRIS payment, or 202 queued when the reservation path is saturated',
     tables: { main: 'readwrite', sandbox: 'readwrite' },
-    sendsTo: ['storefrontOrders', 'storefrontTimers'],
+    sendsTo: ['storefrontOrders', 'storefrontTimers', 'resellerWebhooks'],
     readsQueueDepth: ['storefrontOrders'],
     readsSecrets: true,
     request: { params: StorefrontPath, body: PlaceOrderBody, idempotencyKey: IdempotencyKeyHeader },
@@ -506,7 +520,7 @@ export const routes = {
     tag: 'Webhooks',
     summary: 'Payment captured (fulfil or refund 100%) / refund completed',
     tables: { main: 'readwrite', sandbox: 'readwrite' },
-    sendsTo: ['webhookDelivery'],
+    sendsTo: ['webhookDelivery', 'resellerWebhooks'],
     readsSecrets: true,
     request: { body: PaymentGatewayWebhookBody },
     responses: {
@@ -823,6 +837,159 @@ export const routes = {
     tables: {},
     request: {},
     responses: { 200: { description: 'OpenAPI 3.1 document', contentType: 'application/json' } },
+  },
+  createSale: {
+    ...http,
+    id: 'createSale',
+    entry: 'functions/wholesale/create-sale.ts',
+    description:
+      'A reseller’s own channel (counter, own app) sells stamps to an applicant, paid to the reseller',
+    method: 'POST',
+    path: '/v1/wholesale/sales',
+    auth: 'reseller',
+    tag: 'Wholesale',
+    summary:
+      'Sell at the counter: the applicant’s identity (checked with the civil registry), quantity and the price charged → the stamps at once, from the same stock and national cap as the storefront',
+    tables: { main: 'readwrite', sandbox: 'read' },
+    readsSecrets: true,
+    sendsTo: ['resellerWebhooks'],
+    request: { body: OwnChannelSaleBody, idempotencyKey: IdempotencyKeyHeader },
+    responses: {
+      201: {
+        description:
+          'Sold: the serials, and the order token that affixes them (a retried Idempotency-Key gets the same answer)',
+        schema: OwnChannelSaleResult,
+      },
+      ...errors(400, 401, 409, 413),
+      429: {
+        description:
+          'Too many sales for this NIK this minute (as at a storefront), or the store is busy: nothing sold; retry after `Retry-After`',
+        schema: ErrorBody,
+        headers: [RETRY_AFTER],
+      },
+      403: {
+        description: 'Not allowed: a regulator key, or the reseller is suspended (`RESELLER_SUSPENDED`)',
+        schema: ErrorBody,
+      },
+      422: {
+        description:
+          'Nothing sold: the price is above face value + fee cap (`FEE_CAP_EXCEEDED`), the stock is short or the applicant is at the national cap (`SALE_REFUSED` with `reason` SOLD_OUT / BUYER_CAP_EXCEEDED; a retry with the same key gets the same answer), or the civil registry does not confirm the applicant (`IDENTITY_NOT_VERIFIED`)',
+        schema: ErrorBody,
+      },
+      503: {
+        description: 'The civil registry cannot answer now: nothing sold; retry after `Retry-After`',
+        schema: ErrorBody,
+        headers: [RETRY_AFTER],
+      },
+    },
+  },
+  listWholesaleOrders: {
+    ...http,
+    id: 'listWholesaleOrders',
+    entry: 'functions/wholesale/list-orders.ts',
+    description: 'Lists the caller’s orders (storefront and own channel), newest first',
+    method: 'GET',
+    path: '/v1/wholesale/orders',
+    auth: 'reseller',
+    tag: 'Wholesale',
+    summary:
+      'The caller’s storefront and own-channel orders, newest first, by status and creation time, paginated (buyers as a pseudonymous reference only)',
+    tables: { main: 'read' },
+    request: { query: WholesaleOrdersQuery },
+    responses: {
+      200: { description: 'A page of orders', schema: WholesaleOrderPage },
+      ...errors(400, 401, 403, 429),
+    },
+  },
+  getWholesaleOrder: {
+    ...http,
+    id: 'getWholesaleOrder',
+    entry: 'functions/wholesale/get-order.ts',
+    description: 'Reads one of the caller’s orders',
+    method: 'GET',
+    path: '/v1/wholesale/orders/{orderId}',
+    auth: 'reseller',
+    tag: 'Wholesale',
+    summary: 'One of the caller’s orders (404 for another reseller’s)',
+    tables: { main: 'read' },
+    request: { params: WholesaleOrderPath },
+    responses: {
+      200: { description: 'The order', schema: WholesaleOrderView },
+      ...errors(400, 401, 403, 404, 429),
+    },
+  },
+  getSettlement: {
+    ...http,
+    id: 'getSettlement',
+    entry: 'functions/wholesale/get-settlement.ts',
+    description: 'The caller’s settlement of one Asia/Jakarta day, JSON or CSV (Accept: text/csv)',
+    method: 'GET',
+    path: '/v1/wholesale/settlements/{date}',
+    auth: 'reseller',
+    tag: 'Wholesale',
+    summary:
+      'One day (Asia/Jakarta): stamps sold by channel, gross, service fees, confirmed refunds, net and quota paid; from the ledger',
+    tables: { main: 'read' },
+    request: { params: SettlementPath },
+    responses: {
+      200: { description: 'The settlement (JSON), or text/csv', schema: SettlementView },
+      ...errors(400, 401, 403, 429),
+    },
+  },
+  putWebhookEndpoint: {
+    ...http,
+    id: 'putWebhookEndpoint',
+    entry: 'functions/wholesale/put-webhook-endpoint.ts',
+    description: 'Sets where kuota sends the caller’s events, which ones, and rotates the signing secret',
+    method: 'PUT',
+    path: '/v1/wholesale/webhook-endpoints',
+    auth: 'reseller',
+    tag: 'Wholesale',
+    summary:
+      'Register the endpoint for signed events (order.reserved, order.fulfilled, order.refunded, stock.low, quota_order.paid, quota_order.allocated, stamping.completed); the secret is shown once; rotation keeps the old one valid 24 h',
+    tables: { main: 'readwrite' },
+    request: { body: WebhookEndpointBody },
+    responses: {
+      200: { description: 'The endpoint now (with `secret` when one was made)', schema: WebhookEndpointView },
+      ...errors(400, 401, 403, 409, 413, 429),
+    },
+  },
+  listWebhookDeliveries: {
+    ...http,
+    id: 'listWebhookDeliveries',
+    entry: 'functions/wholesale/list-webhook-deliveries.ts',
+    description: 'The caller’s webhook events with their delivery state and attempts, newest first',
+    method: 'GET',
+    path: '/v1/wholesale/webhook-deliveries',
+    auth: 'reseller',
+    tag: 'Wholesale',
+    summary:
+      'Delivery log: each event, its status (PENDING, FAILING, DELIVERED, DEAD_LETTERED, CANCELLED) and attempts',
+    tables: { main: 'read' },
+    request: { query: WebhookDeliveriesQuery },
+    responses: {
+      200: { description: 'A page of deliveries', schema: WebhookDeliveryPage },
+      ...errors(400, 401, 403, 429),
+    },
+  },
+  retryWebhookEvent: {
+    ...http,
+    id: 'retryWebhookEvent',
+    entry: 'functions/wholesale/retry-webhook-event.ts',
+    description: 'Delivers one of the caller’s events again now, with a fresh 24 h of retries',
+    method: 'POST',
+    path: '/v1/wholesale/webhook-deliveries/{eventId}/retry',
+    auth: 'reseller',
+    tag: 'Wholesale',
+    summary:
+      'Manual retry of an event (dead-lettered, failing, or delivered: receivers dedupe on the event id)',
+    tables: { main: 'readwrite' },
+    sendsTo: ['resellerWebhooks'],
+    request: { params: WebhookEventPath },
+    responses: {
+      202: { description: 'Queued for delivery now', schema: WebhookDeliveryView },
+      ...errors(400, 401, 403, 404, 409, 429),
+    },
   },
 } as const satisfies Record<string, RouteDefinition>;
 

@@ -1,8 +1,11 @@
 import { z } from 'zod';
 import { STOREFRONT_ORDER_ID_PATTERN } from '../domain/identifiers.js';
+import { STAMP_FACE_VALUE_IDR } from '../domain/money.js';
 import { NIK_RULE_MESSAGES, nikViolation } from '../domain/nik.js';
 import { MAX_STAMPS_PER_QUOTA_ORDER, QUOTA_ORDER_STATUSES } from '../domain/quota-order.js';
+import { DELIVERY_STATUSES, RESELLER_EVENT_TYPES } from '../domain/reseller-webhooks.js';
 import { STAMPING_FAILURES, STAMPING_STATUSES } from '../domain/stamping.js';
+import { SALE_CHANNELS } from '../domain/stock.js';
 import {
   MAX_STAMPS_PER_STOREFRONT_ORDER,
   REJECTION_REASONS,
@@ -629,3 +632,193 @@ export const SandboxOutbox = z
     ),
   })
   .meta({ id: 'SandboxOutbox' });
+
+/** Where a reseller sold: its kuota-hosted storefront, or its own channel (counter, own app). */
+export const SaleChannelField = z.enum(SALE_CHANNELS);
+
+export const OwnChannelSaleBody = z
+  .strictObject({
+    nik: NikField,
+    fullName: FullNameField,
+    birthDate: BirthDateField,
+    quantity: z
+      .number({ error: 'must be a number' })
+      .int('must be an integer')
+      .min(1, 'must be at least 1')
+      .max(MAX_STAMPS_PER_STOREFRONT_ORDER, `must be at most ${MAX_STAMPS_PER_STOREFRONT_ORDER}`),
+    unitPriceIdr: z
+      .number({ error: 'must be a number' })
+      .int('must be an integer number of rupiah')
+      .min(STAMP_FACE_VALUE_IDR, `must be at least the face value, ${STAMP_FACE_VALUE_IDR}`)
+      .max(STAMP_FACE_VALUE_IDR + 1_000_000, `must be at most ${STAMP_FACE_VALUE_IDR + 1_000_000}`)
+      .meta({
+        description:
+          'What the applicant paid the reseller per stamp: at least the face value (Rp10,000), at most the face value plus the regulator’s service-fee cap (else 422 FEE_CAP_EXCEEDED)',
+        example: 12_500,
+      }),
+  })
+  .meta({ id: 'OwnChannelSale' });
+
+export const WholesaleOrderView = z
+  .object({
+    orderId: z.string(),
+    resellerId: z.string(),
+    channel: SaleChannelField,
+    status: z.enum(STOREFRONT_ORDER_STATUSES),
+    quantity: z.number().int(),
+    buyer: z.string().meta({
+      description: 'Pseudonymous reference of the buyer (a prefix of the NIK’s keyed hash), never the NIK',
+      example: 'nik:3kX9f0aB1cDe',
+    }),
+    createdAt: IsoTimestamp,
+    reason: z.enum(REJECTION_REASONS).optional(),
+    unitPriceIdr: Rupiah.optional(),
+    amountIdr: Rupiah.optional(),
+    serviceFeeIdr: Rupiah.optional().meta({ description: 'The part of amountIdr above face value' }),
+    reservedAt: IsoTimestamp.optional(),
+    reservedUntil: IsoTimestamp.optional(),
+    fulfilledAt: IsoTimestamp.optional(),
+    expiredAt: IsoTimestamp.optional(),
+    stamps: z.array(z.object({ serial: z.string(), status: z.enum(['SOLD', 'AFFIXED']) })).optional(),
+    refund: z.object({ amountIdr: Rupiah, status: z.enum(['PENDING', 'COMPLETED']) }).optional(),
+  })
+  .meta({ id: 'WholesaleOrder' });
+
+export const OwnChannelSaleResult = WholesaleOrderView.extend({
+  orderToken: z.string().meta({
+    description:
+      'Hand it to the applicant: sent as the Order-Token header, it stamps their PDFs (POST /v1/stamps/{serial}/stampings)',
+  }),
+  stampingUrls: z
+    .array(z.string())
+    .meta({ description: 'Where a stamping of each stamp starts (POST, with the Order-Token)' }),
+}).meta({ id: 'OwnChannelSaleResult' });
+
+export const WholesaleOrdersQuery = z.strictObject({
+  status: z.enum(STOREFRONT_ORDER_STATUSES).optional(),
+  from: IsoTimestamp.optional().meta({ description: 'Created at or after this instant' }),
+  to: IsoTimestamp.optional().meta({ description: 'Created at or before this instant' }),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: LedgerQuery.shape.cursor,
+});
+
+export const WholesaleOrderPage = z
+  .object({ orders: z.array(WholesaleOrderView), nextCursor: z.string().optional() })
+  .meta({ id: 'WholesaleOrderPage' });
+
+export const WholesaleOrderPath = z.strictObject({
+  orderId: z.string().regex(STOREFRONT_ORDER_ID_PATTERN, 'is not an order id'),
+});
+
+export const SettlementPath = z.strictObject({
+  date: z.iso.date({ error: 'must be a date, YYYY-MM-DD (an Asia/Jakarta day)' }),
+});
+
+export const SettlementView = z
+  .object({
+    resellerId: z.string(),
+    date: z.iso.date(),
+    timeZone: z.literal('Asia/Jakarta'),
+    from: IsoTimestamp,
+    to: IsoTimestamp,
+    channels: z.array(
+      z.object({
+        channel: SaleChannelField,
+        sales: z.number().int(),
+        stamps: z.number().int(),
+        grossIdr: Rupiah,
+        serviceFeesIdr: Rupiah,
+      }),
+    ),
+    stamps: z.number().int(),
+    grossIdr: Rupiah.meta({ description: 'What buyers paid for the stamps sold that day' }),
+    serviceFeesIdr: Rupiah.meta({ description: 'The part of gross above face value' }),
+    refunds: z
+      .object({ count: z.number().int(), amountIdr: Rupiah })
+      .meta({ description: 'Refunds the gateway confirmed in full that day' }),
+    netIdr: z.number().int().meta({ description: 'gross - refunds' }),
+    quotaPaid: z
+      .object({ orders: z.number().int(), stamps: z.number().int(), amountIdr: Rupiah })
+      .meta({ description: 'Quota orders whose duty was paid to the tax authority that day' }),
+  })
+  .meta({ id: 'Settlement' });
+
+export const WebhookEndpointBody = z
+  .strictObject({
+    url: z.string({ error: 'must be a string' }).max(2048, 'must be at most 2048 characters').meta({
+      description:
+        'Where kuota POSTs events: a public https URL (the local stack: a loopback receiver, http or https)',
+      example: 'https://erp.example.co.id/kuota/webhooks',
+    }),
+    events: z
+      .array(z.enum(RESELLER_EVENT_TYPES), { error: 'must be a list of event types' })
+      .min(1, 'name at least one event type')
+      .max(RESELLER_EVENT_TYPES.length),
+    rotateSecret: z
+      .boolean({ error: 'must be true or false' })
+      .optional()
+      .meta({ description: 'Make a new signing secret (shown once); the old one signs too for 24 h' }),
+    lowStockDaysOfCover: z
+      .number({ error: 'must be a number' })
+      .min(0.1, 'must be at least 0.1')
+      .max(365, 'must be at most 365')
+      .optional()
+      .meta({
+        description: 'stock.low when on-hand stock covers fewer days than this at the recent sales rate',
+      }),
+  })
+  .meta({ id: 'WebhookEndpointSettings' });
+
+export const WebhookEndpointView = z
+  .object({
+    url: z.string(),
+    events: z.array(z.enum(RESELLER_EVENT_TYPES)),
+    lowStockDaysOfCover: z.number().optional(),
+    secret: z.string().optional().meta({
+      description: 'The signing secret: only in the answer that made it (first set-up or rotation)',
+    }),
+    secretCreatedAt: IsoTimestamp,
+    previousSecretValidUntil: IsoTimestamp.optional().meta({
+      description: 'During a rotation: until when deliveries also carry a v1 under the previous secret',
+    }),
+    createdAt: IsoTimestamp,
+    updatedAt: IsoTimestamp,
+  })
+  .meta({ id: 'WebhookEndpoint' });
+
+export const WebhookDeliveriesQuery = z.strictObject({
+  status: z.enum(DELIVERY_STATUSES).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: LedgerQuery.shape.cursor,
+});
+
+export const WebhookDeliveryView = z
+  .object({
+    eventId: z.string(),
+    type: z.enum(RESELLER_EVENT_TYPES),
+    createdAt: IsoTimestamp,
+    status: z.enum(DELIVERY_STATUSES),
+    attemptCount: z.number().int(),
+    attempts: z.array(
+      z.object({
+        at: IsoTimestamp,
+        durationMs: z.number().int(),
+        statusCode: z.number().int().optional(),
+        error: z.string().optional(),
+      }),
+    ),
+    nextAttemptAt: IsoTimestamp.optional(),
+    deliveredAt: IsoTimestamp.optional(),
+    deadLetteredAt: IsoTimestamp.optional(),
+    cancelledReason: z.string().optional(),
+    data: z.record(z.string(), z.unknown()),
+  })
+  .meta({ id: 'WebhookDelivery' });
+
+export const WebhookDeliveryPage = z
+  .object({ deliveries: z.array(WebhookDeliveryView), nextCursor: z.string().optional() })
+  .meta({ id: 'WebhookDeliveryPage' });
+
+export const WebhookEventPath = z.strictObject({
+  eventId: z.string().regex(/^EV_[0-9A-Z]{26}$/, 'is not an event id'),
+});

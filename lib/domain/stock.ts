@@ -32,7 +32,18 @@ export interface LedgerEntry {
   readonly at: string;
   /** The quota order or storefront order behind the movement. */
   readonly reference: string;
+  /**
+   * On a SELL: the money of the sale (what the buyer paid, of which the service fee above face value) and
+   * the channel it was sold through, so a day's settlement is read from the ledger alone.
+   */
+  readonly amountIdr?: number;
+  readonly serviceFeeIdr?: number;
+  readonly channel?: SaleChannel;
 }
+
+/** Where a reseller sold: its kuota-hosted storefront, or its own channel (counter, own app). */
+export const SALE_CHANNELS = ['STOREFRONT', 'OWN_CHANNEL'] as const;
+export type SaleChannel = (typeof SALE_CHANNELS)[number];
 
 export type Balances = Record<Account, number>;
 

@@ -2,6 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { STAMP_FACE_VALUE_IDR } from './money.js';
 import type { Contact } from './notices.js';
 import type { GatewayCapture, GatewayPayment } from './payment-gateway.js';
+import type { SaleChannel } from './stock.js';
 
 /**
  * An applicant's order at a reseller's storefront.
@@ -72,6 +73,8 @@ export interface RefundState {
 export interface StorefrontOrder {
   readonly orderId: string;
   readonly resellerId: string;
+  /** Absent on storefront orders written before channels existed: STOREFRONT (see `channelOf`). */
+  readonly channel?: SaleChannel;
   readonly nikHash: string;
   readonly quantity: number;
   readonly status: StorefrontOrderStatus;
@@ -263,6 +266,26 @@ export const nextOrderCheck = (
 export const MAX_STAMPS_PER_STOREFRONT_ORDER = 5;
 
 export const unitPrice = (serviceFeeIdr: number): number => STAMP_FACE_VALUE_IDR + serviceFeeIdr;
+
+export const channelOf = (order: Pick<StorefrontOrder, 'channel'>): SaleChannel =>
+  order.channel ?? 'STOREFRONT';
+
+/** The service fee a sale earned: what the buyer paid above face value, for all its stamps. */
+export const serviceFeeOf = (order: Pick<StorefrontOrder, 'unitPriceIdr' | 'quantity'>): number =>
+  Math.max(0, (order.unitPriceIdr ?? STAMP_FACE_VALUE_IDR) - STAMP_FACE_VALUE_IDR) * order.quantity;
+
+/**
+ * An own-channel sale's price per stamp: at least the face value (the duty is owed in full) and at most the
+ * face value plus the regulator's service-fee cap, the same ceiling a storefront's fee has.
+ */
+export const ownChannelPriceViolation = (
+  unitPriceIdr: number,
+  serviceFeeCapIdr: number,
+): 'BELOW_FACE_VALUE' | 'ABOVE_FEE_CAP' | undefined => {
+  if (unitPriceIdr < STAMP_FACE_VALUE_IDR) return 'BELOW_FACE_VALUE';
+  if (unitPriceIdr > STAMP_FACE_VALUE_IDR + serviceFeeCapIdr) return 'ABOVE_FEE_CAP';
+  return undefined;
+};
 
 /** The calendar day in Asia/Jakarta (UTC+7, no daylight saving), which the per-NIK daily cap counts. */
 export const jakartaDay = (at: Date): string =>

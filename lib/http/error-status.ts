@@ -14,6 +14,8 @@ export const HTTP_STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   // The stamping waits for its document: upload it, then submit again.
   UPLOAD_MISSING: 409,
   FEE_CAP_EXCEEDED: 422,
+  // An own-channel sale refused by a business rule (sold out, the buyer's national cap): nothing sold.
+  SALE_REFUSED: 422,
   RATE_LIMITED: 429,
   IDENTITY_NOT_VERIFIED: 422,
   // The registry, not kuota, is down: the order was not taken, and the client is told when to retry.

@@ -15,6 +15,8 @@ export interface FunctionSpec {
   readonly memoryMb: number;
   readonly tables: Partial<Record<TableKey, TableAccess>>;
   readonly sendsTo: readonly QueueKey[];
+  /** Queues whose dead-letter queue it sends to itself (a retry budget it spent, not a poison message). */
+  readonly sendsToDeadLetter?: readonly QueueKey[];
   /** Queues whose depth it reads (GetQueueAttributes), e.g. for the queue ETA shown to buyers. */
   readonly readsQueueDepth?: readonly QueueKey[];
   /** Reads the depth of every dead-letter queue (the regulator's alerts). */
@@ -64,7 +66,7 @@ export const backgroundFunctions = [
     timeoutSeconds: 60,
     memoryMb: 512,
     tables: { main: 'readwrite', sandbox: 'read' },
-    sendsTo: ['allocation'],
+    sendsTo: ['allocation', 'resellerWebhooks'],
     readsSecrets: false,
     sandboxOnly: false,
     trigger: { kind: 'schedule', everySeconds: 60 },
@@ -76,7 +78,7 @@ export const backgroundFunctions = [
     timeoutSeconds: 30,
     memoryMb: 1024,
     tables: { main: 'readwrite' },
-    sendsTo: ['allocation'],
+    sendsTo: ['allocation', 'resellerWebhooks'],
     readsSecrets: false,
     sandboxOnly: false,
     trigger: { kind: 'queue', queue: 'allocation' },
@@ -100,7 +102,7 @@ export const backgroundFunctions = [
     timeoutSeconds: 30,
     memoryMb: 1024,
     tables: { main: 'readwrite', sandbox: 'readwrite' },
-    sendsTo: ['storefrontTimers'],
+    sendsTo: ['storefrontTimers', 'resellerWebhooks'],
     readsSecrets: true,
     sandboxOnly: false,
     trigger: { kind: 'queue', queue: 'storefrontOrders' },
@@ -112,7 +114,7 @@ export const backgroundFunctions = [
     timeoutSeconds: 30,
     memoryMb: 1024,
     tables: { main: 'readwrite', sandbox: 'readwrite' },
-    sendsTo: ['storefrontOrders', 'storefrontTimers', 'webhookDelivery'],
+    sendsTo: ['storefrontOrders', 'storefrontTimers', 'webhookDelivery', 'resellerWebhooks'],
     readsSecrets: true,
     sandboxOnly: false,
     trigger: { kind: 'queue', queue: 'storefrontTimers' },
@@ -120,11 +122,12 @@ export const backgroundFunctions = [
   {
     id: 'storefrontSweeper',
     entry: 'functions/jobs/storefront-sweeper.ts',
-    description: 'Asks the gateway again about refunds it has not confirmed',
+    description:
+      'Asks the gateway again about refunds it has not confirmed; re-sends reseller webhook events whose message was lost',
     timeoutSeconds: 60,
     memoryMb: 512,
     tables: { main: 'readwrite', sandbox: 'readwrite' },
-    sendsTo: ['webhookDelivery'],
+    sendsTo: ['webhookDelivery', 'resellerWebhooks'],
     readsSecrets: true,
     sandboxOnly: false,
     trigger: { kind: 'schedule', everySeconds: 60 },
@@ -132,11 +135,12 @@ export const backgroundFunctions = [
   {
     id: 'statsSnapshot',
     entry: 'functions/jobs/stats-snapshot.ts',
-    description: 'Writes a minute snapshot of every vendor’s stock and sales for dashboards',
+    description:
+      'Writes a minute snapshot of every vendor’s stock and sales for dashboards; sends stock.low to resellers below their days of cover',
     timeoutSeconds: 30,
     memoryMb: 512,
     tables: { main: 'readwrite' },
-    sendsTo: [],
+    sendsTo: ['resellerWebhooks'],
     readsSecrets: false,
     sandboxOnly: false,
     trigger: { kind: 'schedule', everySeconds: 60 },
@@ -150,12 +154,26 @@ export const backgroundFunctions = [
     // PDF parsing is CPU-bound: 1,769 MB is one full vCPU on Lambda.
     memoryMb: 1769,
     tables: { main: 'readwrite' },
-    sendsTo: [],
+    sendsTo: ['resellerWebhooks'],
     buckets: { documents: 'readwrite' },
     signsDocuments: true,
     readsSecrets: true,
     sandboxOnly: false,
     trigger: { kind: 'queue', queue: 'stamping' },
+  },
+  {
+    id: 'resellerWebhookSender',
+    entry: 'functions/queue/reseller-webhooks.ts',
+    description:
+      'Signs and delivers events to resellers’ endpoints; retries with backoff for 24 h, then the DLQ',
+    timeoutSeconds: 30,
+    memoryMb: 512,
+    tables: { main: 'readwrite' },
+    sendsTo: ['resellerWebhooks'],
+    sendsToDeadLetter: ['resellerWebhooks'],
+    readsSecrets: false,
+    sandboxOnly: false,
+    trigger: { kind: 'queue', queue: 'resellerWebhooks' },
   },
   {
     id: 'sandboxWebhookDelivery',

@@ -28,6 +28,12 @@ export const EnvVar = {
   allocationDlqUrl: 'KUOTA_ALLOCATION_DLQ_URL',
   storefrontOrderDlqUrl: 'KUOTA_STOREFRONT_ORDER_DLQ_URL',
   webhookDeliveryDlqUrl: 'KUOTA_WEBHOOK_DELIVERY_DLQ_URL',
+  resellerWebhookQueueUrl: 'KUOTA_RESELLER_WEBHOOK_QUEUE_URL',
+  resellerWebhookDlqUrl: 'KUOTA_RESELLER_WEBHOOK_DLQ_URL',
+  /** The first retry of a failed reseller webhook waits this long; each next one twice as long. */
+  resellerWebhookRetryBaseSeconds: 'KUOTA_RESELLER_WEBHOOK_RETRY_BASE_SECONDS',
+  /** A reseller webhook is retried for this long after it was recorded, then dead-lettered. */
+  resellerWebhookRetryWindowSeconds: 'KUOTA_RESELLER_WEBHOOK_RETRY_WINDOW_SECONDS',
   idleStockDays: 'KUOTA_IDLE_STOCK_DAYS',
   refundSlaSeconds: 'KUOTA_REFUND_SLA_SECONDS',
   paymentWatchSeconds: 'KUOTA_PAYMENT_WATCH_SECONDS',
@@ -82,6 +88,12 @@ export interface TableDefinition {
 export const Index = {
   /** Sparse index of items in a state that a scheduled job must revisit (e.g. billings awaiting payment). */
   work: { indexName: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
+  /**
+   * A reseller's own records by time: its storefront and own-channel orders (spread over
+   * `RESELLER_ORDER_BUCKETS` partitions, sorted by creation) and its completed refunds (one partition per
+   * Asia/Jakarta day). Written with the record itself, so listing adds nothing to the sale path's writes.
+   */
+  byReseller: { indexName: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },
 } as const satisfies Record<string, IndexDefinition>;
 
 export const Tables = {
@@ -90,7 +102,7 @@ export const Tables = {
     envVar: EnvVar.mainTable,
     partitionKey: 'pk',
     sortKey: 'sk',
-    indexes: [Index.work],
+    indexes: [Index.work, Index.byReseller],
     timeToLiveAttribute: 'purgeAt',
   },
   /** State of the simulated external parties (tax authority, payment gateway). Never deployed to production. */
@@ -178,7 +190,21 @@ export const Queues = {
     maxReceiveCount: 5,
     batchSize: 5,
     maxBatchingWindowSeconds: 0,
-    maxConcurrency: 30,
+    maxConcurrency: 20,
+  },
+  /**
+   * Webhooks to resellers' own systems (the outbox's relay): one message per delivery attempt of an event
+   * recorded with its state change; retries are re-sent with a growing delay (hops of at most 900 s).
+   */
+  resellerWebhooks: {
+    logicalName: 'reseller-webhooks',
+    envVar: EnvVar.resellerWebhookQueueUrl,
+    deadLetterEnvVar: EnvVar.resellerWebhookDlqUrl,
+    consumerTimeoutSeconds: 30,
+    maxReceiveCount: 5,
+    batchSize: 10,
+    maxBatchingWindowSeconds: 0,
+    maxConcurrency: 10,
   },
   /** Sandbox only: webhooks the simulated tax authority / payment gateway still has to deliver. */
   webhookDelivery: {
@@ -230,6 +256,12 @@ export const DocumentKeys = {
 /** Buckets of the storefront work index (see MainKeys.storefrontWork). */
 export const STOREFRONT_WORK_BUCKETS = 64;
 
+/**
+ * Partitions of one reseller's order index: a reseller selling 1,000 orders a second writes each order about
+ * three times (created, reserved, fulfilled), 2 WCU each; 8 partitions keep each under 1,000 WCU/s.
+ */
+export const RESELLER_ORDER_BUCKETS = 8;
+
 export const visibilityTimeoutSeconds = (queue: QueueDefinition): number =>
   queue.consumerTimeoutSeconds * VISIBILITY_TIMEOUT_FACTOR;
 
@@ -272,6 +304,11 @@ export const MainKeys = {
     sk: `CAPTURE#${eventId}`,
   }),
   storefrontOrderPartition: (orderId: string) => `SORDER#${orderId}`,
+  /** Index partition (`Index.byReseller`) of one bucket of a reseller's orders; sorted by `createdAt#orderId`. */
+  resellerOrders: (resellerId: string, bucket: number) => `RORDERS#${resellerId}#${bucket}`,
+  resellerOrderSortKey: (createdAt: string, orderId: string) => `${createdAt}#${orderId}`,
+  /** Index partition (`Index.byReseller`) of a reseller's refunds completed on one Asia/Jakarta day. */
+  resellerRefunds: (resellerId: string, day: string) => `RREFUNDS#${resellerId}#${day}`,
   refundLookup: (refundId: string) => ({ pk: `REFUND#${refundId}`, sk: 'REFUND' }),
   /** The buyer's national counter for one Asia/Jakarta day; the NIK appears only as its HMAC. */
   nikDay: (nikHash: string, day: string) => ({ pk: `NIKDAY#${nikHash}#${day}`, sk: 'COUNTER' }),
@@ -292,6 +329,16 @@ export const MainKeys = {
   queueDrain: (minute: string, shard: number) => ({ pk: `QUEUE_DRAIN#${minute}#${shard}`, sk: 'COUNT' }),
   /** One stamping (pembubuhan) of one serial onto one uploaded document. */
   stamping: (stampingId: string) => ({ pk: `STAMPING#${stampingId}`, sk: 'STAMPING' }),
+  /** A reseller's webhook endpoint (one per reseller: URL, event types, signing secrets). */
+  webhookEndpoint: (resellerId: string) => ({ pk: `RESELLER#${resellerId}`, sk: 'WEBHOOK_ENDPOINT' }),
+  /** A reseller's low-stock state (stock.low is sent when it becomes LOW). */
+  lowStockState: (resellerId: string) => ({ pk: `RESELLER#${resellerId}`, sk: 'STOCK_LOW' }),
+  /** One event for a reseller's systems: its body, delivery state and attempt log. */
+  webhookEvent: (eventId: string) => ({ pk: `WHEVENT#${eventId}`, sk: 'EVENT' }),
+  /** Index partition (`Index.byReseller`) of one bucket of a reseller's webhook events; sorted by `createdAt#eventId`. */
+  resellerWebhookEvents: (resellerId: string, bucket: number) => `RWEBHOOKS#${resellerId}#${bucket}`,
+  /** Work-index partition of events not yet delivered or dead-lettered (the sweeper re-sends lost messages). */
+  webhookWork: (bucket: number) => `WORK#WHEVENT#${bucket}`,
   /** Minute-by-minute national snapshots of every reseller's stock, written by a job, read by dashboards. */
   statsOfDay: (day: string) => `STATS#${day}`,
 } as const;

@@ -7,6 +7,7 @@ import { stockStore } from '../adapters/stock-store.js';
 import { take } from '../domain/issuer-capacity.js';
 import type { QuotaOrder } from '../domain/quota-order.js';
 import { logger } from '../http/logger.js';
+import { dispatchEvents, eventsFor, NO_EVENTS } from './reseller-webhooks.js';
 
 /**
  * The issuer's side: paid quota orders become stamps in the reseller's stock, one bounded chunk per
@@ -75,10 +76,25 @@ export const allocateChunk = async (
   let complete: boolean;
   const attemptId = randomUUID();
   const at = settings.now();
+  // The last chunk completes the order: the reseller's webhook event rides in that chunk's write.
+  const recorded =
+    order.allocatedQuantity + capacity.granted === order.quantity
+      ? await eventsFor(
+          order.resellerId,
+          [
+            {
+              type: 'quota_order.allocated',
+              reference: order.id,
+              data: { quotaOrderId: order.id, quantity: order.quantity, allocatedAt: at.toISOString() },
+            },
+          ],
+          at.toISOString(),
+        )
+      : NO_EVENTS;
   try {
     ({ complete } = await withStoreRetries(async () => {
       try {
-        return await stockStore.commitAllocationChunk(order, capacity.granted, at, attemptId);
+        return await stockStore.commitAllocationChunk(order, capacity.granted, at, attemptId, recorded.items);
       } catch (error) {
         if (error instanceof ConditionFailed) {
           const current = await mainStore.getQuotaOrder(order.resellerId, order.id);
@@ -97,6 +113,7 @@ export const allocateChunk = async (
   }
   crashPoint('allocation:after-commit');
   if (complete) {
+    await dispatchEvents(recorded);
     logger.info('quota order allocated', { quotaOrderId: order.id, resellerId: order.resellerId });
     return 'COMPLETED';
   }

@@ -7,12 +7,14 @@ import type { GatewayCapture, PaymentGateway } from '../domain/payment-gateway.j
 import { serialsOf } from '../domain/serials.js';
 import {
   captureBuysOrder,
+  channelOf,
   paidInTime,
   refundSettles,
   type StorefrontOrderStatus,
 } from '../domain/storefront-order.js';
 import { logger } from '../http/logger.js';
 import { notifyOrder } from './notices.js';
+import { dispatchEvents, eventsFor, fulfilledEvent } from './reseller-webhooks.js';
 
 /**
  * Money in, stamps out, or money back: every captured payment ends with the order FULFILLED or the capture
@@ -56,8 +58,12 @@ export const handleCapture = async (
 
     if (captureBuysOrder(order, capture)) {
       const serials = serialsOf(settings.serialKey, order.orderId, order.quantity);
-      const outcome = await withStoreRetries(() => storefrontStore.fulfil(order, capture, serials, at));
+      const recorded = await eventsFor(order.resellerId, [fulfilledEvent(order, serials, at)], at);
+      const outcome = await withStoreRetries(() =>
+        storefrontStore.fulfil(order, capture, serials, at, recorded.items),
+      );
       if (outcome === 'FULFILLED') {
+        await dispatchEvents(recorded);
         await notifyOrder(order, 'FULFILLED', { serials });
         return 'FULFILLED';
       }
@@ -148,10 +154,30 @@ export const completeRefund = async (
       logger.warn('refund confirmed with another amount; left open', { refundId });
       return 'AMOUNT_MISMATCH';
     }
+    const at = settings.now().toISOString();
+    const recorded = await eventsFor(
+      order.resellerId,
+      [
+        {
+          type: 'order.refunded',
+          reference: refundId,
+          data: {
+            orderId: order.orderId,
+            channel: channelOf(order),
+            refundId,
+            amountIdr: state.amountIdr,
+            reason: state.reason,
+            refundedAt: at,
+          },
+        },
+      ],
+      at,
+    );
     try {
       await withStoreRetries(() =>
-        storefrontStore.completeRefund(order, refundId, lookup.eventId, settings.now().toISOString()),
+        storefrontStore.completeRefund(order, refundId, lookup.eventId, at, recorded.items),
       );
+      await dispatchEvents(recorded);
       const after = await withStoreRetries(() => storefrontStore.getOrder(lookup.orderId));
       if (after?.status === 'REFUNDED' && order.status !== 'REFUNDED') {
         await notifyOrder(after, 'REFUNDED', { amountIdr: state.amountIdr, eventKey: refundId });

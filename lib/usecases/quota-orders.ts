@@ -10,6 +10,7 @@ import { holdingOf, sumShards } from '../domain/stock.js';
 import type { TaxAuthority } from '../domain/tax-authority.js';
 import { logger } from '../http/logger.js';
 import { estimateCompletion } from './allocation.js';
+import { dispatchEvents, eventsFor } from './reseller-webhooks.js';
 import { allocationSettings } from './settings.js';
 
 export interface QuotaOrderDeps {
@@ -161,8 +162,27 @@ export const recordTaxPayment = async (notice: TaxPaymentNotice, now: () => Date
       });
       throw error;
     }
+    // The reseller's webhook event rides in the credit's own write.
+    const recorded = await eventsFor(
+      order.resellerId,
+      [
+        {
+          type: 'quota_order.paid',
+          reference: order.id,
+          data: {
+            quotaOrderId: order.id,
+            quantity: order.quantity,
+            amountIdr: order.amountIdr,
+            ntpn: notice.ntpn,
+            paidAt: notice.paidAt,
+          },
+        },
+      ],
+      now().toISOString(),
+    );
     try {
-      await mainStore.markQuotaOrderPaid(order, { ntpn: notice.ntpn, paidAt: notice.paidAt });
+      await mainStore.markQuotaOrderPaid(order, { ntpn: notice.ntpn, paidAt: notice.paidAt }, recorded.items);
+      await dispatchEvents(recorded);
       return { outcome: 'CREDITED', order };
     } catch (error) {
       if (!(error instanceof ConditionFailed)) throw error;

@@ -2,7 +2,11 @@ import { ConditionFailed, withStoreRetries } from '../adapters/dynamo-errors.js'
 import { crashPoint } from '../adapters/fault-injection.js';
 import { mainStore } from '../adapters/main-store.js';
 import { stockStore } from '../adapters/stock-store.js';
-import { type ReserveOutcome, storefrontStore } from '../adapters/storefront-store.js';
+import {
+  type DirectSaleOutcome,
+  type ReserveOutcome,
+  storefrontStore,
+} from '../adapters/storefront-store.js';
 import type { PaymentGateway } from '../domain/payment-gateway.js';
 import {
   buyerReference,
@@ -20,6 +24,7 @@ import {
 import { logger } from '../http/logger.js';
 import { notifyOrder } from './notices.js';
 import { cachedReseller, forgetReseller } from './reseller-cache.js';
+import { dispatchEvents, eventsFor } from './reseller-webhooks.js';
 
 /**
  * Reservation: stock from a shard, the buyer's national day counter, the QRIS payment and the order's
@@ -223,6 +228,26 @@ export const attemptReservation = async (
     settings.timers.arm(order.orderId, firstOrderCheck(now, settings), 0),
   ]);
   crashPoint('reservation:after-payment-created');
+  // The reseller's webhook event rides in the reservation's own write.
+  const recorded = await eventsFor(
+    order.resellerId,
+    [
+      {
+        type: 'order.reserved',
+        reference: order.orderId,
+        data: {
+          orderId: order.orderId,
+          channel: 'STOREFRONT',
+          quantity: order.quantity,
+          unitPriceIdr: price,
+          amountIdr: price * order.quantity,
+          reservedUntil: payment.expiresAt,
+          buyer: buyerReference(order.nikHash),
+        },
+      },
+    ],
+    now.toISOString(),
+  );
   const reserve = (parts: ShardPart[]): Promise<ReserveOutcome> =>
     retry(() =>
       storefrontStore.reserve(order, {
@@ -238,6 +263,7 @@ export const attemptReservation = async (
         onePerPerson: settings.onePerPerson,
         ...(options.verifiedClaim ? { verifiedClaim: options.verifiedClaim } : {}),
         ...(settledHold ? { settledHold } : {}),
+        extraItems: recorded.items,
       }),
     );
 
@@ -255,6 +281,7 @@ export const attemptReservation = async (
     case 'RESERVED':
       noteTaken(order.resellerId, plan);
       crashPoint('reservation:after-reserve');
+      await dispatchEvents(recorded);
       return { outcome: 'RESERVED', order: outcome.order };
     case 'CAP_REACHED':
       await reportCapReached(order, now, settings.nikDailyCap, order.resellerId);
@@ -267,6 +294,82 @@ export const attemptReservation = async (
       return { outcome: 'ORDER_CHANGED' };
     case 'SHARD_DRY':
       // The planned shards emptied under us again: another attempt (the queue's) reads them again.
+      return { outcome: 'ORDER_CHANGED' };
+  }
+};
+
+export type DirectSaleResult =
+  | { readonly outcome: 'SOLD'; readonly order: StorefrontOrder }
+  | { readonly outcome: 'SOLD_OUT' | 'BUYER_CAP_EXCEEDED' | 'RESELLER_SUSPENDED' }
+  /** The order exists already (a concurrent request with the same key won), or shards kept emptying. */
+  | { readonly outcome: 'ORDER_CHANGED' };
+
+/**
+ * An own-channel sale (`storefrontStore.sellDirect`) planned like a reservation: on a shard this instance saw
+ * with the stock a moment ago, refused before any write when the buyer is at the national cap or the
+ * reseller is sold out, and planned again on fresh reads when a shard emptied under it. The transaction's
+ * conditions stay the truth, exactly as for a reservation.
+ */
+export const attemptDirectSale = async (
+  order: StorefrontOrder,
+  settings: Pick<ReservationSettings, 'nikDailyCap' | 'now' | 'random'>,
+  options: {
+    unitPriceIdr: number;
+    serials: string[];
+    retry: Retry;
+    prefetched: ReturnType<typeof prefetchReservation>;
+    verifiedClaim?: string;
+    extraItems?: readonly Record<string, unknown>[];
+  },
+): Promise<DirectSaleResult> => {
+  const random = settings.random ?? Math.random;
+  const now = settings.now();
+  const day = jakartaDay(now);
+  const { retry } = options;
+  const [counter, snapshot] = await options.prefetched;
+  if (!fitsNationalCap(counter.count, order.quantity, settings.nikDailyCap)) {
+    await reportCapReached(order, now, settings.nikDailyCap, order.resellerId);
+    return { outcome: 'BUYER_CAP_EXCEEDED' };
+  }
+  let shards = snapshot.shards;
+  let plan = planOnOneShard(shards, order.quantity, random) ?? planFromShards(shards, order.quantity);
+  if (!plan && Date.now() - snapshot.at < FRESH_ENOUGH_MS) return { outcome: 'SOLD_OUT' };
+  if (!plan || shards.some((shard) => shard.suspended)) {
+    shards = await freshShards(order.resellerId, retry);
+    if (shards.some((shard) => shard.suspended)) return { outcome: 'RESELLER_SUSPENDED' };
+    plan = planOnOneShard(shards, order.quantity, random) ?? planFromShards(shards, order.quantity);
+    if (!plan) return { outcome: 'SOLD_OUT' };
+  }
+  const sell = (parts: ShardPart[]): Promise<DirectSaleOutcome> =>
+    retry(() =>
+      storefrontStore.sellDirect(order, {
+        parts,
+        day,
+        cap: settings.nikDailyCap,
+        unitPriceIdr: options.unitPriceIdr,
+        serials: options.serials,
+        at: now.toISOString(),
+        ...(options.verifiedClaim ? { verifiedClaim: options.verifiedClaim } : {}),
+        ...(options.extraItems ? { extraItems: options.extraItems } : {}),
+      }),
+    );
+  let outcome = await sell(plan);
+  for (let replan = 0; outcome.outcome === 'SHARD_DRY' && replan < SHARD_REPLANS; replan += 1) {
+    shards = await freshShards(order.resellerId, retry);
+    if (shards.some((shard) => shard.suspended)) return { outcome: 'RESELLER_SUSPENDED' };
+    plan = planOnOneShard(shards, order.quantity, random) ?? planFromShards(shards, order.quantity);
+    if (!plan) return { outcome: 'SOLD_OUT' };
+    outcome = await sell(plan);
+  }
+  switch (outcome.outcome) {
+    case 'SOLD':
+      noteTaken(order.resellerId, plan);
+      return { outcome: 'SOLD', order: outcome.order };
+    case 'CAP_REACHED':
+      await reportCapReached(order, now, settings.nikDailyCap, order.resellerId);
+      return { outcome: 'BUYER_CAP_EXCEEDED' };
+    case 'ORDER_CHANGED':
+    case 'SHARD_DRY':
       return { outcome: 'ORDER_CHANGED' };
   }
 };

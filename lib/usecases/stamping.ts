@@ -25,6 +25,7 @@ import {
 import { orderTokenMatches, type Stamp, stampOf, stampSlot } from '../domain/storefront-order.js';
 import { DocumentKeys } from '../infra/resources.js';
 import { secrets } from '../secrets.js';
+import { dispatchEvents, eventsFor } from './reseller-webhooks.js';
 import { issuerSigning } from './signing.js';
 import { readStamp } from './stamps.js';
 
@@ -254,12 +255,40 @@ export const runStamping = async (stampingId: string, now: () => Date): Promise<
     stampingId,
     at: stampedAt.toISOString(),
   };
-  const outcome = await withStoreRetries(() => stampingStore.bind(stamping, binding, stamped.pageNumber));
-  if (outcome === 'STAMPED') return 'STAMPED';
+  // The reseller's stamping.completed rides in the binding's own write (once per stamp: keyed by serial).
+  const recorded = await eventsFor(
+    stamping.resellerId,
+    [
+      {
+        type: 'stamping.completed',
+        reference: stamping.serial,
+        data: {
+          serial: stamping.serial,
+          orderId: stamping.orderId,
+          stampingId,
+          documentSha256,
+          signedDigestSha256: stamped.signedDigestHex,
+          page: stamped.pageNumber,
+          stampedAt: binding.at,
+        },
+      },
+    ],
+    binding.at,
+  );
+  const outcome = await withStoreRetries(() =>
+    stampingStore.bind(stamping, binding, stamped.pageNumber, recorded.items),
+  );
+  if (outcome === 'STAMPED') {
+    await dispatchEvents(recorded);
+    return 'STAMPED';
+  }
   const winner = await currentStamp(stamping);
   const winning = winner ? bindingOf(winner) : undefined;
   // A retried bind whose first attempt committed (its response was lost) finds its own binding: done.
-  if (winning?.stampingId === stampingId) return 'STAMPED';
+  if (winning?.stampingId === stampingId) {
+    await dispatchEvents(recorded);
+    return 'STAMPED';
+  }
   if (outcome === 'NOT_CLAIMED') return 'NOTHING_TO_DO';
   // Another stamping got the serial first: this output is never released, and this stamping takes the
   // winner's answer (the same document gets its result, another document is refused).

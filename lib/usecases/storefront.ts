@@ -299,7 +299,12 @@ export const MULTI_STOREFRONT_ALERT_THRESHOLD = 3;
 export { buyerReference } from '../domain/storefront-order.js';
 
 /** A NIK at this many storefronts in one day is reported (once a day, with the storefronts). */
-const reportMultiStorefront = async (nikHash: string, day: string, storefronts: string[], at: string) => {
+export const reportMultiStorefront = async (
+  nikHash: string,
+  day: string,
+  storefronts: string[],
+  at: string,
+) => {
   if (storefronts.length < MULTI_STOREFRONT_ALERT_THRESHOLD) return;
   await mainStore.recordAlert(`NIK_MULTI_STOREFRONT#${nikHash}#${day}`, {
     kind: 'NIK_MULTI_STOREFRONT',

@@ -100,14 +100,25 @@ export interface Statement {
   readonly resource: unknown;
 }
 
-/** Every Allow statement of every IAM policy attached to the role of the given function. */
+/**
+ * Every Allow statement of every IAM policy of the role of the given function: the role's own inline
+ * policies (where the stack puts its grants) and any AWS::IAM::Policy attached to it.
+ */
 export const statementsOfFunction = (resources: Resources, functionLogicalId: string): Statement[] => {
   const roleId = referencedId(props(resources[functionLogicalId]).Role);
-  const statements: Statement[] = [];
+  const documents: { Statement: Record<string, unknown>[] }[] = [];
+  const inline = roleId
+    ? (props(resources[roleId]).Policies as { PolicyDocument: unknown }[] | undefined)
+    : [];
+  for (const policy of inline ?? [])
+    documents.push(policy.PolicyDocument as { Statement: Record<string, unknown>[] });
   for (const [, policy] of ofType(resources, 'AWS::IAM::Policy')) {
     const roles = (props(policy).Roles as unknown[]).map(referencedId);
     if (!roleId || !roles.includes(roleId)) continue;
-    const document = props(policy).PolicyDocument as { Statement: Record<string, unknown>[] };
+    documents.push(props(policy).PolicyDocument as { Statement: Record<string, unknown>[] });
+  }
+  const statements: Statement[] = [];
+  for (const document of documents) {
     for (const statement of document.Statement) {
       if (statement.Effect !== 'Allow') continue;
       const action = statement.Action as string | string[];

@@ -1,9 +1,14 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allRoutes, type RouteDefinition } from '../../lib/api/routes.js';
+import { SettlementView, WebhookDeliveryPage, WholesaleOrderPage } from '../../lib/api/schemas.js';
 import { hashApiKey, newApiKey } from '../../lib/domain/api-keys.js';
+import { resellerEventId } from '../../lib/domain/reseller-webhooks.js';
+import { jakartaDay } from '../../lib/domain/storefront-order.js';
 import { MainKeys } from '../../lib/infra/resources.js';
-import { startTestCloud, type TestCloud } from '../support/cloud.js';
+import { eventually, startTestCloud, type TestCloud } from '../support/cloud.js';
+import { claimOf, placeOrder, validNik } from '../support/flows.js';
+import { startWebhookReceiver } from '../support/webhook-receiver.js';
 import { buyStock, freshKey, inParallel, mainTable, pathOf } from './support.js';
 
 /**
@@ -24,6 +29,18 @@ const stocked = new Map<string, number>([
   ['R02', 30],
   ['R03', 20],
 ]);
+/** Stamps each stocked reseller sells at its own counter (a quantity no other uses). */
+const counterSold = new Map<string, number>([
+  ['R01', 2],
+  ['R02', 1],
+  ['R03', 3],
+]);
+/** Every reseller's storefront order (reserved at the stocked three, refused SOLD_OUT elsewhere). */
+const storefrontOrders = new Map<string, string>();
+/** The stocked resellers' own-channel sales. */
+const counterSales = new Map<string, string>();
+const ownOrders = (resellerId: string) =>
+  new Set([storefrontOrders.get(resellerId), counterSales.get(resellerId)].filter(Boolean));
 
 const wholesaleRoutes = allRoutes.filter((route) => route.auth === 'reseller');
 const regulatorRoutes = allRoutes.filter((route) => route.auth === 'regulator');
@@ -47,6 +64,23 @@ beforeAll(async () => {
     expect(created.status).toBe(201);
     quotaOrders.set(reseller.id, { id: created.body.id, quantity });
   });
+  // Orders to leak: one storefront order per reseller, and a counter sale at each stocked one.
+  await inParallel(resellers(), 8, async (reseller, index) => {
+    const placed = await placeOrder(kuota, reseller.id, validNik(9_000 + index), 1);
+    expect(placed.status, placed.text).toBe(201);
+    storefrontOrders.set(reseller.id, placed.body.orderId);
+  });
+  for (const [id, quantity] of counterSold) {
+    const reseller = resellers().find((candidate) => candidate.id === id);
+    const nik = validNik(9_100 + quantity);
+    const sale = await kuota.api.post<{ orderId: string }>('/v1/wholesale/sales', {
+      apiKey: reseller?.apiKey ?? '',
+      headers: { 'idempotency-key': freshKey(`counter-${id}`) },
+      body: { nik, ...claimOf(nik), quantity, unitPriceIdr: 12_000 },
+    });
+    expect(sale.status, sale.text).toBe(201);
+    counterSales.set(id, sale.body.orderId);
+  }
 }, 120_000);
 
 afterAll(async () => {
@@ -56,7 +90,20 @@ afterAll(async () => {
 describe('cross-tenant access', () => {
   it('covers every wholesale route of the API', () => {
     expect(wholesaleRoutes.map((route) => route.id).sort()).toEqual(
-      ['createQuotaOrder', 'getQuotaOrder', 'getStock', 'listLedger', 'updateStorefront'].sort(),
+      [
+        'createQuotaOrder',
+        'getQuotaOrder',
+        'getStock',
+        'listLedger',
+        'updateStorefront',
+        'createSale',
+        'listWholesaleOrders',
+        'getWholesaleOrder',
+        'getSettlement',
+        'putWebhookEndpoint',
+        'listWebhookDeliveries',
+        'retryWebhookEvent',
+      ].sort(),
     );
   });
 
@@ -138,7 +185,7 @@ describe('cross-tenant access', () => {
     for (const { caller, plain, foreignCursor } of answers) {
       expect(plain.status).toBe(200);
       expect([200, 400]).toContain(foreignCursor.status);
-      const own = new Set([quotaOrders.get(caller)?.id, stockOrders.get(caller)]);
+      const own = new Set([quotaOrders.get(caller)?.id, stockOrders.get(caller), ...ownOrders(caller)]);
       for (const entry of [...plain.body.entries, ...(foreignCursor.body.entries ?? [])])
         expect({ caller, reference: entry.reference, own: own.has(entry.reference) }).toEqual({
           caller,
@@ -150,6 +197,122 @@ describe('cross-tenant access', () => {
         .reduce((sum, entry) => sum + entry.quantity, 0);
       expect(minted).toBe(stocked.get(caller) ?? 0);
     }
+  });
+
+  it("answers 404 to every other reseller asking for a reseller's order (storefront or own channel)", async () => {
+    // Arrange
+    const route = wholesaleRoutes.find(
+      (candidate) => candidate.id === 'getWholesaleOrder',
+    ) as RouteDefinition;
+    const pairs = resellers().flatMap((owner) =>
+      [...ownOrders(owner.id)].flatMap((orderId) =>
+        resellers()
+          .filter((caller) => caller.id !== owner.id)
+          .map((caller) => ({ owner, caller, orderId: String(orderId) })),
+      ),
+    );
+
+    // Act
+    const answers = await inParallel(pairs, 16, async ({ caller, orderId }) => {
+      const answer = await kuota.api.get(pathOf(route, { orderId }), { apiKey: caller.apiKey });
+      return { orderId, caller: caller.id, status: answer.status, text: answer.text };
+    });
+
+    // Assert: 26 storefront orders + 3 counter sales, each asked by the 25 others: all 404, nothing leaked.
+    expect(answers).toHaveLength((26 + 3) * 25);
+    expect(answers.filter((answer) => answer.status !== 404)).toEqual([]);
+    for (const answer of answers) expect(answer.text).not.toContain(answer.orderId);
+    for (const owner of resellers())
+      for (const orderId of ownOrders(owner.id)) {
+        const own = await kuota.api.get(pathOf(route, { orderId: String(orderId) }), {
+          apiKey: owner.apiKey,
+        });
+        expect(own.status).toBe(200);
+        expect(own.body).toMatchObject({ orderId, resellerId: owner.id });
+      }
+  });
+
+  it("lists only the caller's orders, also with another reseller's cursor", async () => {
+    // Arrange: R01's orders one per page give a cursor.
+    const owner = resellers()[0];
+    if (!owner) throw new Error('no R01');
+    const ownPage = await kuota.api.get<{ nextCursor?: string }>('/v1/wholesale/orders?limit=1', {
+      apiKey: owner.apiKey,
+    });
+    expect(ownPage.body.nextCursor).toBeDefined();
+
+    // Act
+    const answers = await inParallel(resellers(), 8, async (caller) => ({
+      caller: caller.id,
+      plain: await kuota.api.get('/v1/wholesale/orders?limit=200', { apiKey: caller.apiKey }),
+      foreignCursor: await kuota.api.get(`/v1/wholesale/orders?limit=200&cursor=${ownPage.body.nextCursor}`, {
+        apiKey: caller.apiKey,
+      }),
+    }));
+
+    // Assert
+    for (const { caller, plain, foreignCursor } of answers) {
+      expect(plain.status).toBe(200);
+      expect(foreignCursor.status).toBe(200);
+      const page = WholesaleOrderPage.parse(plain.body);
+      const foreign = WholesaleOrderPage.parse(foreignCursor.body);
+      expect(new Set(page.orders.map((order) => order.orderId))).toEqual(ownOrders(caller));
+      for (const order of [...page.orders, ...foreign.orders]) expect(order.resellerId).toBe(caller);
+    }
+  });
+
+  it("settles only the caller's sales", async () => {
+    // Act
+    const today = jakartaDay(new Date());
+    const answers = await inParallel(resellers(), 8, async (caller) => ({
+      caller: caller.id,
+      json: await kuota.api.get(`/v1/wholesale/settlements/${today}`, { apiKey: caller.apiKey }),
+      csv: await kuota.api.get(`/v1/wholesale/settlements/${today}`, {
+        apiKey: caller.apiKey,
+        headers: { accept: 'text/csv' },
+      }),
+    }));
+
+    // Assert: each reseller's own counter sale, nobody else's (storefront orders here are unpaid).
+    for (const { caller, json, csv } of answers) {
+      expect(json.status).toBe(200);
+      const settlement = SettlementView.parse(json.body);
+      expect(settlement.resellerId).toBe(caller);
+      expect(settlement.stamps).toBe(counterSold.get(caller) ?? 0);
+      expect(settlement.grossIdr).toBe((counterSold.get(caller) ?? 0) * 12_000);
+      expect(settlement.quotaPaid.stamps).toBe(stocked.get(caller) ?? 0);
+      expect(csv.status).toBe(200);
+      expect(csv.text).toContain(
+        `${today},OWN_CHANNEL,${counterSold.has(caller) ? 1 : 0},${counterSold.get(caller) ?? 0},`,
+      );
+    }
+  });
+
+  it("sells only from the caller's stock, whatever the body or headers claim", async () => {
+    // Arrange
+    const [caller, victim] = [resellers()[0], resellers()[1]];
+    if (!caller || !victim) throw new Error('not enough resellers');
+    const victimBefore = await kuota.api.get('/v1/wholesale/stock', { apiKey: victim.apiKey });
+    const nik = validNik(9_200);
+
+    // Act
+    const smuggled = await kuota.api.post('/v1/wholesale/sales', {
+      apiKey: caller.apiKey,
+      headers: { 'idempotency-key': freshKey('smuggle-sale'), 'x-reseller-id': victim.id },
+      body: { nik, ...claimOf(nik), quantity: 1, unitPriceIdr: 10_000, resellerId: victim.id },
+    });
+    const plain = await kuota.api.post('/v1/wholesale/sales', {
+      apiKey: caller.apiKey,
+      headers: { 'idempotency-key': freshKey('plain-sale'), 'x-reseller-id': victim.id },
+      body: { nik, ...claimOf(nik), quantity: 1, unitPriceIdr: 10_000 },
+    });
+
+    // Assert
+    expect(smuggled.status).toBe(400);
+    expect(plain.status, plain.text).toBe(201);
+    expect(plain.body.resellerId).toBe(caller.id);
+    const victimAfter = await kuota.api.get('/v1/wholesale/stock', { apiKey: victim.apiKey });
+    expect(victimAfter.body).toEqual(victimBefore.body);
   });
 
   it("changes only the caller's storefront", async () => {
@@ -212,13 +375,97 @@ describe('cross-tenant access', () => {
   });
 });
 
+describe('webhooks across tenants', () => {
+  it("delivers each reseller's events to its own endpoint only; its log and retries are its own", async () => {
+    // Arrange: R01-R03 register endpoints on one receiver, one path each; each sells at its counter.
+    const target = await startWebhookReceiver();
+    try {
+      const stockedIds = ['R01', 'R02', 'R03'];
+      const secrets = new Map<string, string>();
+      for (const id of stockedIds) {
+        const reseller = resellers().find((candidate) => candidate.id === id);
+        const answer = await kuota.api.put<{ secret: string }>('/v1/wholesale/webhook-endpoints', {
+          apiKey: reseller?.apiKey ?? '',
+          body: { url: `${target.url}/${id}`, events: ['order.fulfilled'] },
+        });
+        expect(answer.status, answer.text).toBe(200);
+        secrets.set(id, answer.body.secret);
+        target.secretsByPath.set(`/${id}`, [answer.body.secret]);
+      }
+      const sold = new Map<string, string>();
+      for (const [index, id] of stockedIds.entries()) {
+        const reseller = resellers().find((candidate) => candidate.id === id);
+        const nik = validNik(9_400 + index);
+        const sale = await kuota.api.post<{ orderId: string }>('/v1/wholesale/sales', {
+          apiKey: reseller?.apiKey ?? '',
+          headers: { 'idempotency-key': freshKey(`webhook-${id}`) },
+          body: { nik, ...claimOf(nik), quantity: 1, unitPriceIdr: 10_000 },
+        });
+        expect(sale.status, sale.text).toBe(201);
+        sold.set(id, sale.body.orderId);
+      }
+      const eventOf = new Map(
+        [...sold].map(([id, orderId]) => [id, resellerEventId('order.fulfilled', orderId)] as const),
+      );
+      await eventually(
+        async () =>
+          stockedIds.every((id) => target.processed.includes(eventOf.get(id) ?? '')) ? true : undefined,
+        { timeoutMs: 20_000 },
+      );
+
+      // Act
+      const logs = await inParallel(resellers(), 8, async (caller) => ({
+        caller: caller.id,
+        answer: await kuota.api.get('/v1/wholesale/webhook-deliveries?limit=200', { apiKey: caller.apiKey }),
+      }));
+      const foreignRetries = await inParallel(
+        resellers().flatMap((caller) =>
+          stockedIds.filter((owner) => owner !== caller.id).map((owner) => ({ caller, owner })),
+        ),
+        16,
+        async ({ caller, owner }) =>
+          (
+            await kuota.api.post(`/v1/wholesale/webhook-deliveries/${eventOf.get(owner)}/retry`, {
+              apiKey: caller.apiKey,
+            })
+          ).status,
+      );
+
+      // Assert
+      for (const delivery of target.deliveries) {
+        expect(delivery.path).toBe(`/${delivery.body.resellerId}`);
+        // Signed with the owner's secret: another reseller's secret does not verify it.
+        expect(delivery.verified).toBe(true);
+      }
+      expect(new Set(secrets.values()).size).toBe(3);
+      for (const { caller, answer } of logs) {
+        expect(answer.status).toBe(200);
+        const page = WebhookDeliveryPage.parse(answer.body);
+        expect(page.deliveries.map((delivery) => delivery.eventId)).toEqual(
+          eventOf.has(caller) ? [eventOf.get(caller)] : [],
+        );
+      }
+      expect(foreignRetries).toHaveLength(26 * 3 - 3);
+      expect(foreignRetries.filter((status) => status !== 404)).toEqual([]);
+    } finally {
+      await target.stop();
+    }
+  });
+});
+
 describe('authentication', () => {
   const sampleRequest = (route: RouteDefinition) => {
     const order = quotaOrders.get('R01')?.id ?? '';
-    const path = pathOf(route, { orderId: order, resellerId: 'R07' });
+    const path = pathOf(route, {
+      orderId: route.id === 'getWholesaleOrder' ? (storefrontOrders.get('R01') ?? '') : order,
+      resellerId: 'R07',
+      date: '2026-01-01',
+    });
     const bodies: Record<string, unknown> = {
       createQuotaOrder: { quantity: 1 },
       updateStorefront: { serviceFeeIdr: 0, open: false },
+      createSale: { nik: validNik(9_300), ...claimOf(validNik(9_300)), quantity: 1, unitPriceIdr: 10_000 },
+      putWebhookEndpoint: { url: 'http://127.0.0.1:9/hook', events: ['order.fulfilled'] },
       setVendorLimits: { holdingCap: 1 },
     };
     return { path, body: bodies[route.id], headers: { 'idempotency-key': freshKey('auth') } };
@@ -330,7 +577,13 @@ describe('roles', () => {
     // Act
     const answers = [];
     for (const route of wholesaleRoutes) {
-      const path = pathOf(route, { orderId: quotaOrders.get('R01')?.id ?? '' });
+      const path = pathOf(route, {
+        orderId:
+          route.id === 'getWholesaleOrder'
+            ? (storefrontOrders.get('R01') ?? '')
+            : (quotaOrders.get('R01')?.id ?? ''),
+        date: '2026-01-01',
+      });
       answers.push({
         route: route.id,
         status: (
@@ -339,6 +592,19 @@ describe('roles', () => {
             headers: { 'idempotency-key': freshKey('regulator') },
             ...(route.id === 'createQuotaOrder' ? { body: { quantity: 1 } } : {}),
             ...(route.id === 'updateStorefront' ? { body: { serviceFeeIdr: 0, open: false } } : {}),
+            ...(route.id === 'createSale'
+              ? {
+                  body: {
+                    nik: validNik(9_301),
+                    ...claimOf(validNik(9_301)),
+                    quantity: 1,
+                    unitPriceIdr: 10_000,
+                  },
+                }
+              : {}),
+            ...(route.id === 'putWebhookEndpoint'
+              ? { body: { url: 'http://127.0.0.1:9/hook', events: ['order.fulfilled'] } }
+              : {}),
           })
         ).status,
       });
