@@ -1,4 +1,5 @@
 import { ConditionFailed, withStoreRetries } from '../adapters/dynamo-errors.js';
+import { crashPoint } from '../adapters/fault-injection.js';
 import { queues } from '../adapters/queues.js';
 import {
   type DeliveryAttempt,
@@ -196,6 +197,7 @@ export const fulfilledEvent = (
 
 /** After the write committed: one message per event. A lost send is re-sent by the outbox sweeper. */
 export const dispatchEvents = async (recorded: RecordedEvents): Promise<void> => {
+  if (recorded.events.length > 0) crashPoint('webhooks:after-commit');
   await Promise.all(
     recorded.events.map((event) =>
       queues
@@ -424,10 +426,11 @@ export const sweepWebhookOutbox = async (now: () => Date = () => new Date()) => 
     const overdue = await withStoreRetries(() => webhookStore.listOverdue(bucket, before, 100));
     for (const event of overdue) {
       if (deliveryIsFinal(event.status)) continue;
+      // Due when it was due: the message is delivered at once.
       await queues.sendResellerWebhook({
         eventId: event.eventId,
         attempt: event.attemptCount,
-        dueAt: now().toISOString(),
+        dueAt: event.nextAttemptAt ?? event.createdAt,
       });
       resent += 1;
     }

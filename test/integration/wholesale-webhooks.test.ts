@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clearFaults, setFaultPlan } from '../../lib/adapters/fault-injection.js';
+import { armCrash, clearFaults, disarmCrashes, setFaultPlan } from '../../lib/adapters/fault-injection.js';
 import { WebhookDeliveryPage, WebhookDeliveryView, WebhookEndpointView } from '../../lib/api/schemas.js';
 import { resellerEventId } from '../../lib/domain/reseller-webhooks.js';
+import { sweepWebhookOutbox } from '../../lib/usecases/reseller-webhooks.js';
 import { eventually, startTestCloud, type TestCloud } from '../support/cloud.js';
 import {
   claimOf,
@@ -470,6 +471,43 @@ describe('events', () => {
     // Assert: the retry was scheduled although the FAILING write's answer was lost, and the log is right.
     expect(delivered.attempts.map((attempt) => attempt.statusCode)).toEqual([500, 200]);
     expect(target.deliveries.filter((delivery) => delivery.eventId === eventId)).toHaveLength(2);
+  });
+
+  it('loses no event when the process dies between the commit and the queue: the outbox sweep sends it', async () => {
+    // Arrange: the sale commits (with its event), then the function dies before the message is sent.
+    const target = await receiver();
+    const endpoint = await register('R11', { url: target.url, events: ['order.fulfilled'] });
+    target.secrets = [endpoint.secret ?? ''];
+    await stockReseller(kuota, 10, 3);
+    const nik = validNik(4_900);
+    const key = uniqueKey('crash');
+    armCrash('webhooks:after-commit');
+    const crashed = await kuota.api.post('/v1/wholesale/sales', {
+      apiKey: keyOf('R11'),
+      headers: { 'idempotency-key': key },
+      body: { nik, ...claimOf(nik), quantity: 1, unitPriceIdr: 10_000 },
+    });
+    disarmCrashes();
+    // The client retries its key and gets the sale; the event is stored, its message never sent.
+    const replayed = await kuota.api.post<{ orderId: string }>('/v1/wholesale/sales', {
+      apiKey: keyOf('R11'),
+      headers: { 'idempotency-key': key },
+      body: { nik, ...claimOf(nik), quantity: 1, unitPriceIdr: 10_000 },
+    });
+    const eventId = resellerEventId('order.fulfilled', replayed.body.orderId);
+    const stored = (await deliveriesOf('R11')).find((delivery) => delivery.eventId === eventId);
+
+    // Act: the sweep, run as if 3 minutes later (a message is taken for lost 2 minutes after it was due).
+    const swept = await sweepWebhookOutbox(() => new Date(Date.now() + 3 * 60_000));
+    const delivered = await deliveryOf('R11', eventId, ['DELIVERED']);
+
+    // Assert
+    expect(crashed.status).toBeGreaterThanOrEqual(500);
+    expect(replayed.status).toBe(201);
+    expect(stored).toMatchObject({ status: 'PENDING', attemptCount: 0 });
+    expect(swept.resent).toBeGreaterThanOrEqual(1);
+    expect(delivered.attemptCount).toBe(1);
+    expect(target.processed).toEqual([eventId]);
   });
 
   it('answers 404 to a retry of an unknown event and 400 to a malformed one', async () => {
