@@ -1,4 +1,4 @@
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { config } from '../config.js';
 import { Index } from '../infra/resources.js';
 import { dynamo } from './aws-clients.js';
@@ -11,6 +11,40 @@ import { storeCall } from './dynamo-errors.js';
  * starts (exclusive); absent when nothing is left. A status filter reads at most a few pages of each
  * partition per call, so a rare status answers a short (even empty) page with a cursor, not a timeout.
  */
+/** BatchGetItem reads at most 100 keys a call. */
+const BATCH_GET_KEYS = 100;
+
+/**
+ * The items behind index entries of `Index.byReseller` (a keys-only index), in the entries' order; an item
+ * gone since (e.g. expired by TTL) is left out. Keys DynamoDB leaves unprocessed are asked for again.
+ */
+export const itemsOf = async (
+  entries: readonly Record<string, unknown>[],
+): Promise<Record<string, unknown>[]> => {
+  const keyOf = (entry: Record<string, unknown>) => `${String(entry.pk)}\u0000${String(entry.sk)}`;
+  const found = new Map<string, Record<string, unknown>>();
+  for (let start = 0; start < entries.length; start += BATCH_GET_KEYS) {
+    let keys: Record<string, unknown>[] = entries
+      .slice(start, start + BATCH_GET_KEYS)
+      .map((entry) => ({ pk: entry.pk, sk: entry.sk }));
+    for (let attempt = 0; keys.length > 0; attempt += 1) {
+      if (attempt > 0)
+        await new Promise((resolve) => setTimeout(resolve, Math.min(1_000, 50 * 2 ** attempt)));
+      const table = config().mainTable;
+      const result = await storeCall(() =>
+        dynamo().send(new BatchGetCommand({ RequestItems: { [table]: { Keys: keys } } })),
+      );
+      for (const item of result.Responses?.[table] ?? []) found.set(keyOf(item), item);
+      keys = (result.UnprocessedKeys?.[table]?.Keys ?? []) as Record<string, unknown>[];
+      if (attempt > 8 && keys.length > 0) throw new Error('BatchGetItem left keys unprocessed 9 times');
+    }
+  }
+  return entries.flatMap((entry) => {
+    const item = found.get(keyOf(entry));
+    return item ? [item] : [];
+  });
+};
+
 /** A filtered read stops after this many pages of a partition (a short page with a cursor, never a timeout). */
 const MAX_PAGES_PER_PARTITION = 3;
 
@@ -41,15 +75,7 @@ export const newestFirst = async (input: {
               TableName: config().mainTable,
               IndexName: Index.byReseller.indexName,
               KeyConditionExpression: 'gsi2pk = :pk AND gsi2sk BETWEEN :lower AND :upper',
-              ...(input.status
-                ? { FilterExpression: '#status = :status', ExpressionAttributeNames: { '#status': 'status' } }
-                : {}),
-              ExpressionAttributeValues: {
-                ':pk': partition,
-                ':lower': lower,
-                ':upper': upper,
-                ...(input.status ? { ':status': input.status } : {}),
-              },
+              ExpressionAttributeValues: { ':pk': partition, ':lower': lower, ':upper': upper },
               ScanIndexForward: false,
               Limit: input.limit + 1,
               ExclusiveStartKey: cursor,
@@ -57,7 +83,9 @@ export const newestFirst = async (input: {
           ),
         );
         pages += 1;
-        found.push(...(result.Items ?? []).filter((item) => item.gsi2sk !== input.before));
+        // The index holds keys only: the page's items are read, then filtered (as a FilterExpression would).
+        const items = await itemsOf((result.Items ?? []).filter((entry) => entry.gsi2sk !== input.before));
+        found.push(...items.filter((item) => input.status === undefined || item.status === input.status));
         cursor = result.LastEvaluatedKey;
         if (cursor) lowestRead = String(cursor.gsi2sk);
       } while (cursor && found.length < input.limit + 1 && pages < MAX_PAGES_PER_PARTITION);

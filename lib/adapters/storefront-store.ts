@@ -19,7 +19,7 @@ import {
 import { Index, MainKeys, RESELLER_ORDER_BUCKETS, STOREFRONT_WORK_BUCKETS } from '../infra/resources.js';
 import { dynamo } from './aws-clients.js';
 import { ConditionFailed, storeCall } from './dynamo-errors.js';
-import { newestFirst } from './reseller-index.js';
+import { itemsOf, newestFirst } from './reseller-index.js';
 import { transactWrite } from './transact.js';
 
 /**
@@ -483,7 +483,8 @@ export const storefrontStore = {
           }),
         ),
       );
-      for (const item of result.Items ?? [])
+      // The index holds keys only: the refund captures are read by key.
+      for (const item of await itemsOf(result.Items ?? []))
         refunds.push({
           refundId: String(item.refundId),
           orderId: String(item.pk).slice('SORDER#'.length),

@@ -72,6 +72,12 @@ export interface IndexDefinition {
   readonly indexName: string;
   readonly partitionKey: string;
   readonly sortKey: string;
+  /**
+   * What the index copies of each item. KEYS_ONLY: an index write only when the item enters or leaves the
+   * index (a small item, one write unit); readers fetch the items themselves. ALL: every update of a
+   * projected item is written to the index again, at the item's full size.
+   */
+  readonly projection: 'ALL' | 'KEYS_ONLY';
 }
 
 export interface TableDefinition {
@@ -87,13 +93,15 @@ export interface TableDefinition {
 
 export const Index = {
   /** Sparse index of items in a state that a scheduled job must revisit (e.g. billings awaiting payment). */
-  work: { indexName: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
+  work: { indexName: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk', projection: 'ALL' },
   /**
    * A reseller's own records by time: its storefront and own-channel orders (spread over
    * `RESELLER_ORDER_BUCKETS` partitions, sorted by creation) and its completed refunds (one partition per
-   * Asia/Jakarta day). Written with the record itself, so listing adds nothing to the sale path's writes.
+   * Asia/Jakarta day). Written with the record itself. Keys only: an order is updated several times on the
+   * sale path (reserved, paid, fulfilled) and a webhook event on every delivery attempt, and none of those
+   * updates should be written to the index again; listings read the items by key (one BatchGet a page).
    */
-  byReseller: { indexName: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },
+  byReseller: { indexName: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk', projection: 'KEYS_ONLY' },
 } as const satisfies Record<string, IndexDefinition>;
 
 export const Tables = {

@@ -66,7 +66,7 @@ export const provisionTables = async (
                     { AttributeName: index.partitionKey, KeyType: 'HASH' },
                     { AttributeName: index.sortKey, KeyType: 'RANGE' },
                   ],
-                  Projection: { ProjectionType: 'ALL' },
+                  Projection: { ProjectionType: index.projection },
                 })),
               }
             : {}),
