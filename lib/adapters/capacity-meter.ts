@@ -15,9 +15,10 @@ import type { DeserializeMiddleware, MetadataBearer, Pluggable } from '@smithy/t
  *   when nothing is found); BatchGetItem: the same per returned item; TransactGetItems: 2 RRU per 4 KB.
  * - Query / Scan: the sizes of all items read, summed, then per started 4 KB (1 or 0.5 RRU). A filter
  *   is applied after the read: the meter scales the returned bytes by ScannedCount / Count.
- * - Writes to a table with a global secondary index (projection ALL) also write the index: one write of
+ * - Writes to a table with a global secondary index also write the index. Projection ALL: one write of
  *   the item's size when it enters or changes in the index, one when it leaves, two when its index key
- *   changes (delete + put). Register a table's indexes with `registerMeteredTable`.
+ *   changes (delete + put). KEYS_ONLY: one small write when it enters, leaves or moves, none when only
+ *   other attributes change. Register a table's indexes with `registerMeteredTable`.
  * - A write whose condition fails is billed like a successful one (ConditionalCheckFailed, cancelled
  *   transactions); a throttled request is not billed and is counted apart.
  * - SQS: every API call is a request, and every started 64 KB of payload in it counts as one more request.
@@ -40,7 +41,12 @@ export interface IndexKeySchema {
   readonly indexName: string;
   readonly partitionKey: string;
   readonly sortKey?: string;
+  /** ALL (the default): any update of an item in the index rewrites it there at the item's size. */
+  readonly projection?: 'ALL' | 'KEYS_ONLY';
 }
+
+/** A keys-only index entry: the table's and the index's keys, well under 1 KB. */
+const KEYS_ONLY_ENTRY_BYTES = 200;
 
 export interface MeteredTableSchema {
   readonly partitionKey: string;
@@ -179,7 +185,7 @@ export const readUnitsFor = (
 
 const tables = new Map<string, MeteredTableSchema>();
 
-/** Tells the meter a table's key names and global secondary indexes (projection ALL). */
+/** Tells the meter a table's key names and global secondary indexes (and their projections). */
 export const registerMeteredTable = (tableName: string, schema: MeteredTableSchema): void => {
   tables.set(tableName, schema);
 };
@@ -272,10 +278,13 @@ const indexCharges = (
   transactional: boolean,
 ): UnitCharge[] => {
   const charges: UnitCharge[] = [];
-  const units = writeUnitsFor(size, transactional);
   for (const index of tables.get(table)?.indexes ?? []) {
     const old = before[index.indexName];
     const next = after[index.indexName];
+    const keysOnly = index.projection === 'KEYS_ONLY';
+    // A keys-only entry is written only when the item enters, leaves or moves in the index.
+    if (keysOnly && old === next) continue;
+    const units = writeUnitsFor(keysOnly ? KEYS_ONLY_ENTRY_BYTES : size, transactional);
     if (old !== undefined && old !== next) {
       charges.push({ table, index: index.indexName, partition: old, writeUnits: units, readUnits: 0 });
     }

@@ -274,6 +274,44 @@ describe('request usage from real command inputs', () => {
     expect(dynamoDbRequestUsage('UpdateItemCommand', append, {}).charges[0]?.writeUnits).toBe(2);
   });
 
+  it('writes a keys-only index entry only when the item enters it, never for its other updates', () => {
+    // Arrange
+    registerMeteredTable('main', {
+      partitionKey: 'pk',
+      sortKey: 'sk',
+      indexes: [{ indexName: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk', projection: 'KEYS_ONLY' }],
+    });
+    const key = { pk: { S: 'SORDER#K' }, sk: { S: 'ORDER' } };
+
+    // Act
+    const put = dynamoDbRequestUsage(
+      'PutItemCommand',
+      {
+        TableName: 'main',
+        Item: { ...key, gsi2pk: { S: 'RORDERS#R01#3' }, gsi2sk: { S: 'a' }, big: { S: kb(3) } },
+      },
+      {},
+    );
+    const update = dynamoDbRequestUsage(
+      'UpdateItemCommand',
+      {
+        TableName: 'main',
+        Key: key,
+        UpdateExpression: 'SET #s = :s',
+        ExpressionAttributeNames: { '#s': 'status' },
+        ExpressionAttributeValues: { ':s': { S: 'FULFILLED' } },
+      },
+      {},
+    );
+
+    // Assert: the 3 KB item costs 4 units in the table, its index entry 1; the update touches the table only.
+    expect(put.charges.map((charge) => [charge.index ?? 'table', charge.writeUnits])).toEqual([
+      ['table', 4],
+      ['gsi2', 1],
+    ]);
+    expect(update.charges.map((charge) => charge.index ?? 'table')).toEqual(['table']);
+  });
+
   it('adds global secondary index writes when an item enters, moves in or leaves the index', () => {
     registerMeteredTable('main', {
       partitionKey: 'pk',
