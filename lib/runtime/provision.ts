@@ -4,6 +4,7 @@ import {
   DescribeTableCommand,
   type DynamoDBClient,
   ResourceInUseException,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import {
@@ -19,6 +20,7 @@ import {
   Buckets,
   DLQ_RETENTION_DAYS,
   deadLetterName,
+  type IndexDefinition,
   physicalName,
   type QueueKey,
   Queues,
@@ -83,9 +85,46 @@ export const provisionTables = async (
     } catch (error) {
       if (!(error instanceof ResourceInUseException)) throw error;
     }
-    await client.send(new DescribeTableCommand({ TableName: name }));
+    await addMissingIndexes(client, name, table.indexes);
   }
   return names;
+};
+
+/**
+ * A table kept from an older version (`npm start` persists DynamoDB Local's data) gets the indexes added
+ * since, one at a time, as UpdateTable allows; reads of a missing index would fail otherwise.
+ */
+const addMissingIndexes = async (
+  client: DynamoDBClient,
+  name: string,
+  indexes: readonly IndexDefinition[],
+): Promise<void> => {
+  for (const index of indexes) {
+    const described = await client.send(new DescribeTableCommand({ TableName: name }));
+    const present = new Set((described.Table?.GlobalSecondaryIndexes ?? []).map((found) => found.IndexName));
+    if (present.has(index.indexName)) continue;
+    await client.send(
+      new UpdateTableCommand({
+        TableName: name,
+        AttributeDefinitions: [
+          { AttributeName: index.partitionKey, AttributeType: 'S' },
+          { AttributeName: index.sortKey, AttributeType: 'S' },
+        ],
+        GlobalSecondaryIndexUpdates: [
+          {
+            Create: {
+              IndexName: index.indexName,
+              KeySchema: [
+                { AttributeName: index.partitionKey, KeyType: 'HASH' },
+                { AttributeName: index.sortKey, KeyType: 'RANGE' },
+              ],
+              Projection: { ProjectionType: index.projection },
+            },
+          },
+        ],
+      }),
+    );
+  }
 };
 
 export interface ProvisionedQueue {
