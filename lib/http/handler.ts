@@ -1,3 +1,4 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { z } from 'zod';
@@ -5,6 +6,7 @@ import type { RouteDefinition } from '../api/routes.js';
 import { config } from '../config.js';
 import type { Principal } from '../domain/principal.js';
 import { secrets } from '../secrets.js';
+import { logger } from './logger.js';
 import {
   accessLog,
   errorResponses,
@@ -51,6 +53,8 @@ export const httpHandler = <R extends RouteDefinition>(
   // Cold start: fail now, loudly, if configuration is missing.
   config();
   const chain = middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, KuotaContext & Context>()
+    // Powertools' Lambda context on every log line (function name and version, cold start, request id).
+    .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(errorResponses())
     .use(accessLog(route.id))
     .use({

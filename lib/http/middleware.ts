@@ -81,7 +81,7 @@ export const errorResponses = (): Middleware => ({
       if (error.code === 'METHOD_NOT_ALLOWED' && typeof error.details.allow === 'string') {
         headers.allow = error.details.allow;
       }
-      if (statusCode >= 500) logger.error('request failed', { code: error.code });
+      if (statusCode >= 500) logger.error('request failed', { code: error.code, requestId });
       request.response = {
         statusCode,
         headers,
@@ -97,7 +97,9 @@ export const errorResponses = (): Middleware => ({
       };
       return;
     }
+    // The requestId the client was answered with: support finds this line from what the client shows.
     logger.error('unhandled error', {
+      requestId,
       errorName: error?.name,
       errorMessage: error?.message,
       stack: error?.stack,
@@ -113,9 +115,14 @@ export const errorResponses = (): Middleware => ({
 /** One log line per request: route, status, latency. Never the body, never headers with credentials. */
 export const accessLog = (routeId: string): Middleware => {
   const started = new WeakMap<object, number>();
-  const log = (request: { event: APIGatewayProxyEvent; response?: APIGatewayProxyResult | null }) => {
+  const log = (request: {
+    event: APIGatewayProxyEvent;
+    response?: APIGatewayProxyResult | null;
+    context: { awsRequestId: string };
+  }) => {
     const began = started.get(request.event) ?? Date.now();
     logger.info('request', {
+      requestId: request.context.awsRequestId,
       route: routeId,
       method: request.event.httpMethod,
       status: request.response?.statusCode,

@@ -1,4 +1,5 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { z } from 'zod';
@@ -52,13 +53,15 @@ export const sqsConsumer = <S extends z.ZodType>(
       throw error;
     }
   };
-  return middy<SQSEvent, SQSBatchResponse>().handler(
-    async (event, context: Context) =>
-      // A processor holds the batch it is working on: one per invocation, because the local runtime (unlike
-      // Lambda) runs several invocations of one function in the same process at once.
-      processPartialResponse(event, recordHandler, new BatchProcessor(EventType.SQS, { logger: silent }), {
-        context,
-        throwOnFullBatchFailure: false,
-      }) as Promise<SQSBatchResponse>,
-  );
+  return middy<SQSEvent, SQSBatchResponse>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .handler(
+      async (event, context: Context) =>
+        // A processor holds the batch it is working on: one per invocation, because the local runtime (unlike
+        // Lambda) runs several invocations of one function in the same process at once.
+        processPartialResponse(event, recordHandler, new BatchProcessor(EventType.SQS, { logger: silent }), {
+          context,
+          throwOnFullBatchFailure: false,
+        }) as Promise<SQSBatchResponse>,
+    );
 };

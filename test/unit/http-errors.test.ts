@@ -1,0 +1,62 @@
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { routes } from '../../lib/api/routes.js';
+import { resetConfigForTests } from '../../lib/config.js';
+import { httpHandler } from '../../lib/http/handler.js';
+import { logger } from '../../lib/http/logger.js';
+import { Buckets, Queues, Tables } from '../../lib/infra/resources.js';
+import { lambdaContext } from '../../lib/runtime/lambda-context.js';
+
+/** A 500 names a requestId the client sees, and the log line of the failure carries the same one. */
+const saved = { ...process.env };
+beforeAll(() => {
+  for (const table of Object.values(Tables)) process.env[table.envVar] = `test-${table.logicalName}`;
+  for (const bucket of Object.values(Buckets)) process.env[bucket.envVar] = `test-${bucket.logicalName}`;
+  for (const queue of Object.values(Queues)) {
+    process.env[queue.envVar] = `http://127.0.0.1:4566/000000000000/test-${queue.logicalName}`;
+    process.env[queue.deadLetterEnvVar] = `http://127.0.0.1:4566/000000000000/test-${queue.logicalName}-dlq`;
+  }
+  resetConfigForTests();
+});
+afterAll(() => {
+  process.env = saved;
+  resetConfigForTests();
+});
+
+describe('an unhandled error', () => {
+  it('answers 500 with a requestId that the error log line carries too', async () => {
+    // Arrange
+    const failing = httpHandler(routes.openApiDocument, async () => {
+      throw new Error('boom');
+    });
+    const errors = vi.spyOn(logger, 'error').mockImplementation(() => undefined);
+    const context = lambdaContext('openApiDocument', 3, 256);
+    const event = {
+      httpMethod: 'GET',
+      path: '/openapi.json',
+      headers: {},
+      queryStringParameters: null,
+      pathParameters: null,
+      body: null,
+      isBase64Encoded: false,
+      requestContext: { requestId: 'gateway-request', path: '/openapi.json' },
+    } as unknown as APIGatewayProxyEvent;
+
+    // Act
+    const response = await failing(event, context);
+
+    // Assert
+    const body = JSON.parse(response.body) as { error: { code: string; requestId: string } };
+    expect(response.statusCode).toBe(500);
+    expect(body.error).toEqual({
+      code: 'INTERNAL',
+      message: 'Internal error',
+      requestId: context.awsRequestId,
+    });
+    expect(errors).toHaveBeenCalledWith(
+      'unhandled error',
+      expect.objectContaining({ requestId: context.awsRequestId, errorMessage: 'boom' }),
+    );
+    errors.mockRestore();
+  });
+});
