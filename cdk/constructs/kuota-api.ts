@@ -9,6 +9,7 @@ import {
   LambdaIntegration,
   LogGroupLogDestination,
   type Method,
+  type MethodDeploymentOptions,
   MethodLoggingLevel,
   RequestAuthorizer,
   ResponseType,
@@ -19,7 +20,12 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { CfnWebACL, CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import type { RouteAuth, RouteDefinition } from '../../lib/api/routes.js';
-import { DEFAULT_CLIENT_INTAKE_PER_MINUTE, StorefrontIntakeRateRule } from '../../lib/infra/edge.js';
+import {
+  DEFAULT_CLIENT_INTAKE_PER_MINUTE,
+  ROUTE_THROTTLE_SHARES,
+  StorefrontIntakeRateRule,
+  throttleClassOf,
+} from '../../lib/infra/edge.js';
 import { AUTHORIZER_CACHE_SECONDS } from '../../lib/infra/functions.js';
 import type { Stage } from '../stage.js';
 
@@ -47,6 +53,46 @@ export interface KuotaApiProps {
   /** The per-client storefront intake limit per window (the WAF rate-based rule). */
   readonly clientIntakePerMinute?: number;
 }
+
+/**
+ * AWS's managed rule groups, after the intake rule: addresses on Amazon's reputation list, known bad
+ * inputs (Log4Shell-style payloads, exploitable paths), and the common rule set (OWASP-style checks). The
+ * common set's 8 KB body limit only counts: the API answers over-size bodies itself (413, at 16 KB).
+ */
+export const MANAGED_RULE_GROUPS: readonly {
+  readonly name: string;
+  readonly countOnly: readonly string[];
+}[] = [
+  { name: 'AWSManagedRulesAmazonIpReputationList', countOnly: [] },
+  { name: 'AWSManagedRulesKnownBadInputsRuleSet', countOnly: [] },
+  { name: 'AWSManagedRulesCommonRuleSet', countOnly: ['SizeRestrictions_BODY'] },
+];
+
+/**
+ * Method throttling from each route's class (lib/infra/edge.ts): the public and the regulator's routes
+ * are capped at their share of the stage's rate, so a surge of buyers leaves room for webhooks and
+ * resellers. Keys are `<resource path>/<method>`, as API Gateway's method settings name them.
+ */
+export const routeThrottles = (
+  routes: readonly RouteDefinition[],
+  stage: { rateLimit: number; burstLimit: number },
+): Record<string, MethodDeploymentOptions> =>
+  Object.fromEntries(
+    routes.flatMap((route) => {
+      const throttleClass = throttleClassOf(route);
+      if (!throttleClass) return [];
+      const share = ROUTE_THROTTLE_SHARES[throttleClass];
+      return [
+        [
+          `${route.path}/${route.method}`,
+          {
+            throttlingRateLimit: Math.max(1, Math.floor(stage.rateLimit * share)),
+            throttlingBurstLimit: Math.max(1, Math.floor(stage.burstLimit * share)),
+          },
+        ],
+      ];
+    }),
+  );
 
 /** API Gateway's error body in the API's own error shape (see lib/http/middleware.ts). */
 const errorTemplate = (code: string, message: string): string =>
@@ -92,6 +138,7 @@ export class KuotaApi extends Construct {
         dataTraceEnabled: false,
         throttlingRateLimit: throttling.rateLimit,
         throttlingBurstLimit: throttling.burstLimit,
+        methodOptions: routeThrottles(props.routes, throttling),
         accessLogDestination: new LogGroupLogDestination(accessLogs),
         accessLogFormat: AccessLogFormat.custom(
           JSON.stringify({
@@ -202,8 +249,8 @@ export class KuotaApi extends Construct {
 
   /**
    * The edge limits (lib/infra/edge.ts) as a WAF web ACL: per source IP, at most `clientIntakePerMinute`
-   * storefront orders per 60 s, answered 429 with Retry-After in the API's error shape. Counted by WAF,
-   * so the limit costs no Lambda and no DynamoDB write.
+   * storefront orders per 60 s, answered 429 with Retry-After in the API's error shape (counted by WAF, so
+   * the limit costs no Lambda and no DynamoDB write), then AWS's managed rule groups.
    */
   private edgeWebAcl(props: KuotaApiProps): CfnWebACL {
     const rule = StorefrontIntakeRateRule;
@@ -267,6 +314,26 @@ export class KuotaApi extends Construct {
           },
           visibilityConfig: visibility(rule.name),
         },
+        ...MANAGED_RULE_GROUPS.map((group, index) => ({
+          name: group.name,
+          priority: index + 1,
+          overrideAction: { none: {} },
+          statement: {
+            managedRuleGroupStatement: {
+              vendorName: 'AWS',
+              name: group.name,
+              ...(group.countOnly.length > 0
+                ? {
+                    ruleActionOverrides: group.countOnly.map((name) => ({
+                      name,
+                      actionToUse: { count: {} },
+                    })),
+                  }
+                : {}),
+            },
+          },
+          visibilityConfig: visibility(group.name),
+        })),
       ],
     });
   }

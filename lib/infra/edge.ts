@@ -46,3 +46,37 @@ export const fixedWindowLimiter = (limit: number, windowSeconds: number) => {
     },
   };
 };
+
+/**
+ * Each route's share of the stage's request rate (API Gateway method throttling). A share caps a route;
+ * it reserves nothing, so the caps of the routes anyone can call leave the rest of the stage's rate to the
+ * callers that must always get through: the tax authority's and the gateway's webhooks, the resellers'
+ * wholesale API. Routes not named here are capped only by the stage.
+ */
+export type ThrottleClass = 'intake' | 'buyerReads' | 'publicReads' | 'regulator' | 'sandbox';
+
+export const ROUTE_THROTTLE_SHARES: Readonly<Record<ThrottleClass, number>> = {
+  /** Storefront orders and order recovery: the surge itself. */
+  intake: 0.5,
+  /** A buyer's order, stamping and document-check reads and writes. */
+  buyerReads: 0.3,
+  /** Pages, assets, availability, the OpenAPI document, stamp verification. */
+  publicReads: 0.3,
+  regulator: 0.05,
+  sandbox: 0.05,
+};
+
+/** Which class a route belongs to, by who calls it; undefined for routes only the stage caps. */
+export const throttleClassOf = (route: {
+  readonly id: string;
+  readonly auth: string;
+  readonly sandboxOnly: boolean;
+  readonly tag?: string;
+}): ThrottleClass | undefined => {
+  if (route.sandboxOnly) return 'sandbox';
+  if (route.auth === 'regulator') return 'regulator';
+  if (route.auth !== 'public') return undefined;
+  if (route.id === 'placeOrder' || route.id === 'recoverOrders') return 'intake';
+  if (route.tag === 'Pages' || route.tag === 'Public' || route.tag === 'Meta') return 'publicReads';
+  return 'buyerReads';
+};

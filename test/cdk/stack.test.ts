@@ -1,9 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { AUTHORIZED_ROUTE_KINDS } from '../../cdk/constructs/kuota-api.js';
+import {
+  AUTHORIZED_ROUTE_KINDS,
+  MANAGED_RULE_GROUPS,
+  STAGE_THROTTLING,
+} from '../../cdk/constructs/kuota-api.js';
 import { SECRET_KEYS } from '../../cdk/constructs/secrets.js';
 import { deadLetterEnvVarOf } from '../../cdk/stack.js';
 import { isSandboxQueue, parseStage } from '../../cdk/stage.js';
-import { allRoutes } from '../../lib/api/routes.js';
+import { allRoutes, type RouteDefinition } from '../../lib/api/routes.js';
 import { parseConfig } from '../../lib/config.js';
 import { DEFAULT_CLIENT_INTAKE_PER_MINUTE, StorefrontIntakeRateRule } from '../../lib/infra/edge.js';
 import {
@@ -684,16 +688,70 @@ describe('kuota stack, staging', () => {
         DestinationArn: expect.anything(),
         Format: expect.stringContaining('$context.requestId'),
       },
-      MethodSettings: [
-        expect.objectContaining({
-          LoggingLevel: 'ERROR',
-          DataTraceEnabled: false,
-          ThrottlingRateLimit: expect.any(Number),
-          ThrottlingBurstLimit: expect.any(Number),
-        }),
-      ],
     });
+    const settings = stages[0]?.MethodSettings as Record<string, unknown>[];
+    expect(settings).toContainEqual(
+      expect.objectContaining({
+        HttpMethod: '*',
+        ResourcePath: '/*',
+        LoggingLevel: 'ERROR',
+        DataTraceEnabled: false,
+        ThrottlingRateLimit: STAGE_THROTTLING.staging.rateLimit,
+        ThrottlingBurstLimit: STAGE_THROTTLING.staging.burstLimit,
+      }),
+    );
     staging.template.hasOutput('ApiUrl', {});
+  });
+
+  it("runs AWS's managed rule groups after the intake rule; the common set's 8 KB body rule only counts", () => {
+    // Act
+    const [[, acl] = ['', undefined]] = ofType(staging.resources, 'AWS::WAFv2::WebACL');
+    const rules = (propsOf(acl).Rules ?? []) as {
+      Name: string;
+      Priority: number;
+      OverrideAction?: unknown;
+      Statement: {
+        ManagedRuleGroupStatement?: { VendorName: string; Name: string; RuleActionOverrides?: unknown[] };
+      };
+    }[];
+
+    // Assert
+    const managed = rules.filter((rule) => rule.Statement.ManagedRuleGroupStatement);
+    expect(managed.map((rule) => [rule.Priority, rule.Statement.ManagedRuleGroupStatement?.Name])).toEqual(
+      MANAGED_RULE_GROUPS.map((group, index) => [index + 1, group.name]),
+    );
+    for (const rule of managed) expect(rule.OverrideAction).toEqual({ None: {} });
+    const common = managed.find((rule) => rule.Name === 'AWSManagedRulesCommonRuleSet');
+    expect(common?.Statement.ManagedRuleGroupStatement?.RuleActionOverrides).toEqual([
+      { Name: 'SizeRestrictions_BODY', ActionToUse: { Count: {} } },
+    ]);
+    expect(rules.find((rule) => rule.Priority === 0)?.Name).toBe('storefront-intake-per-client');
+  });
+
+  it('caps the routes anyone can call below the stage rate, leaving room for webhooks and resellers', () => {
+    // Arrange
+    const settings = ofType(staging.resources, 'AWS::ApiGateway::Stage').flatMap(
+      ([, stage]) => propsOf(stage).MethodSettings as Record<string, unknown>[],
+    );
+    const capOf = (route: RouteDefinition) =>
+      settings.find(
+        (setting) =>
+          setting.HttpMethod === route.method &&
+          setting.ResourcePath === (route.path === '/' ? '/' : `/${route.path.replace(/\//g, '~1')}`),
+      );
+
+    // Act
+    const byRoute = allRoutes
+      .filter((route) => !route.sandboxOnly)
+      .map((route) => ({ route, cap: capOf(route)?.ThrottlingRateLimit as number | undefined }));
+
+    // Assert
+    const rate = STAGE_THROTTLING.staging.rateLimit;
+    expect(byRoute.find(({ route }) => route.id === 'placeOrder')?.cap).toBe(rate * 0.5);
+    for (const { route, cap } of byRoute) {
+      if (route.auth === 'webhook' || route.auth === 'reseller') expect(cap, route.id).toBeUndefined();
+      else expect(cap, route.id).toBeLessThan(rate);
+    }
   });
 
   it("limits each client's storefront orders at the edge: a WAF rate rule on the stage, answering 429 with Retry-After", () => {
