@@ -209,7 +209,7 @@ const main = async () => {
     extraEnv: {
       // Short payment windows so every order's timers (reconcile, expiry, end of watch) fire within the
       // bench and are counted: the reservation is reconciled once, at its expiry, and watched 5 s more.
-      RESERVATION_TTL_SECONDS: String(BENCH_PAYMENT_WINDOW_SECONDS),
+      KUOTA_RESERVATION_TTL_SECONDS: String(BENCH_PAYMENT_WINDOW_SECONDS),
       KUOTA_RECONCILE_AFTER_SECONDS: String(BENCH_PAYMENT_WINDOW_SECONDS),
       KUOTA_PAYMENT_WATCH_SECONDS: '5',
       KUOTA_STOCK_SHARDS: String(settings.shards),

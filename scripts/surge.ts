@@ -26,7 +26,7 @@ const startOwnStack = async () => {
     prefix: 'surge',
     runSchedules: true,
     extraEnv: {
-      RESERVATION_TTL_SECONDS: String(OWN_STACK.reservationTtlSeconds),
+      KUOTA_RESERVATION_TTL_SECONDS: String(OWN_STACK.reservationTtlSeconds),
       KUOTA_RECONCILE_AFTER_SECONDS: String(OWN_STACK.reservationTtlSeconds),
       KUOTA_PAYMENT_WATCH_SECONDS: String(OWN_STACK.paymentWatchSeconds),
       KUOTA_LOG_LEVEL: process.env.KUOTA_LOG_LEVEL,

@@ -37,7 +37,7 @@ export const EnvVar = {
   idleStockDays: 'KUOTA_IDLE_STOCK_DAYS',
   refundSlaSeconds: 'KUOTA_REFUND_SLA_SECONDS',
   paymentWatchSeconds: 'KUOTA_PAYMENT_WATCH_SECONDS',
-  reservationTtlSeconds: 'RESERVATION_TTL_SECONDS',
+  reservationTtlSeconds: 'KUOTA_RESERVATION_TTL_SECONDS',
   reconcileAfterSeconds: 'KUOTA_RECONCILE_AFTER_SECONDS',
   civilRegistrySeed: 'KUOTA_CIVIL_REGISTRY_SEED',
   oneUnpaidReservationPerPerson: 'KUOTA_ONE_UNPAID_RESERVATION_PER_PERSON',

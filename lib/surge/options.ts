@@ -209,7 +209,7 @@ against the stack \`npm start\` runs.
 
 With --target running, late and unpaid orders only resolve within the run when the stack reserves
 briefly, and a payment whose webhook was lost after the order settled only when its payment watch is short;
-start it with e.g. RESERVATION_TTL_SECONDS=20 KUOTA_PAYMENT_WATCH_SECONDS=20 npm start -- --fresh and pass
+start it with e.g. KUOTA_RESERVATION_TTL_SECONDS=20 KUOTA_PAYMENT_WATCH_SECONDS=20 npm start -- --fresh and pass
 the same watch: npm run surge -- --target running --payment-watch 20. The surge waits for the stack's own
 timers and sweeper; it triggers nothing itself.
 Exit code: 0 no invariant violated, 1 violations (each printed), 2 the stack is not running or bad options.`;

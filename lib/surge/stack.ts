@@ -30,7 +30,7 @@ interface Runtime {
 const readJson = <T>(file: string, what: string): T => {
   if (!existsSync(file))
     throw new StackNotFound(
-      `${file} does not exist: is the local stack running? Start it with \`RESERVATION_TTL_SECONDS=20 npm start -- --fresh\` and run the surge from the same directory.`,
+      `${file} does not exist: is the local stack running? Start it with \`KUOTA_RESERVATION_TTL_SECONDS=20 npm start -- --fresh\` and run the surge from the same directory.`,
     );
   try {
     return JSON.parse(readFileSync(file, 'utf8')) as T;

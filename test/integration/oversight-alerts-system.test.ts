@@ -31,7 +31,7 @@ beforeAll(async () => {
       KUOTA_STOCK_SHARDS: '4',
       KUOTA_IDLE_STOCK_DAYS: TINY_IDLE_DAYS,
       KUOTA_REFUND_SLA_SECONDS: '1',
-      RESERVATION_TTL_SECONDS: '2',
+      KUOTA_RESERVATION_TTL_SECONDS: '2',
     },
   });
   await Promise.all([stockReseller(kuota, 0, 60), stockReseller(kuota, 1, 2), stockReseller(kuota, 2, 5)]);

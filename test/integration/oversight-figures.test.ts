@@ -27,7 +27,7 @@ const random = seededRandom(SEED);
 const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
 const between = (low: number, high: number) => low + Math.floor(random() * (high - low + 1));
 
-const RESERVATION_TTL_SECONDS = 4;
+const KUOTA_RESERVATION_TTL_SECONDS = 4;
 const STOCKED = ['R01', 'R02', 'R03', 'R04'] as const;
 /** Storefronts buyers try: the stocked ones and one that never had stock (its orders are rejected). */
 const STOREFRONTS = [...STOCKED, 'R07'] as const;
@@ -48,7 +48,7 @@ beforeAll(async () => {
   kuota = await startTestCloud({
     extraEnv: {
       KUOTA_STOCK_SHARDS: '4',
-      RESERVATION_TTL_SECONDS: String(RESERVATION_TTL_SECONDS),
+      KUOTA_RESERVATION_TTL_SECONDS: String(KUOTA_RESERVATION_TTL_SECONDS),
       // One NIK holds several unpaid reservations here: this test isolates another rule from the one-hold rule
       // (storefront-holding.test.ts tests that one), as it isolates the cap from the intake limits.
       KUOTA_ONE_UNPAID_RESERVATION_PER_PERSON: 'false',

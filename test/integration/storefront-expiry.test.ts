@@ -29,7 +29,7 @@ beforeAll(async () => {
   kuota = await startTestCloud({
     extraEnv: {
       KUOTA_STOCK_SHARDS: '2',
-      RESERVATION_TTL_SECONDS: String(TTL_SECONDS),
+      KUOTA_RESERVATION_TTL_SECONDS: String(TTL_SECONDS),
       // One NIK holds several unpaid reservations here: this test isolates another rule from the one-hold rule
       // (storefront-holding.test.ts tests that one), as it isolates the cap from the intake limits.
       KUOTA_ONE_UNPAID_RESERVATION_PER_PERSON: 'false',

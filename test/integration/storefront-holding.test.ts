@@ -26,7 +26,7 @@ const TTL_SECONDS = 3;
 let kuota: TestCloud;
 beforeAll(async () => {
   kuota = await startTestCloud({
-    extraEnv: { KUOTA_STOCK_SHARDS: '4', RESERVATION_TTL_SECONDS: String(TTL_SECONDS) },
+    extraEnv: { KUOTA_STOCK_SHARDS: '4', KUOTA_RESERVATION_TTL_SECONDS: String(TTL_SECONDS) },
   });
   await stockReseller(kuota, 0, 400);
 });

@@ -22,7 +22,7 @@ const TTL_SECONDS = 3;
 let kuota: TestCloud;
 beforeAll(async () => {
   kuota = await startTestCloud({
-    extraEnv: { KUOTA_STOCK_SHARDS: '2', RESERVATION_TTL_SECONDS: String(TTL_SECONDS) },
+    extraEnv: { KUOTA_STOCK_SHARDS: '2', KUOTA_RESERVATION_TTL_SECONDS: String(TTL_SECONDS) },
   });
   await stockReseller(kuota, 0, 50);
 });

@@ -38,7 +38,7 @@ beforeAll(async () => {
   kuota = await startTestCloud({
     extraEnv: {
       KUOTA_STOCK_SHARDS: '2',
-      RESERVATION_TTL_SECONDS: String(TTL_SECONDS),
+      KUOTA_RESERVATION_TTL_SECONDS: String(TTL_SECONDS),
       KUOTA_RECONCILE_AFTER_SECONDS: String(TTL_SECONDS),
       KUOTA_NIK_INTAKE_PER_MINUTE: '1000',
     },

@@ -30,7 +30,7 @@ beforeAll(async () => {
       KUOTA_FAULT_TRANSACTION_CONFLICT_RATE: FAULT_RATE,
       KUOTA_FAULT_LOST_RESPONSE_RATE: FAULT_RATE,
       // Short enough for late and unpaid orders to end within the test, long enough to pay in time.
-      RESERVATION_TTL_SECONDS: '12',
+      KUOTA_RESERVATION_TTL_SECONDS: '12',
       KUOTA_PAYMENT_WATCH_SECONDS: '5',
       KUOTA_STOCK_SHARDS: '4',
     },

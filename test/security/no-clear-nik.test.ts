@@ -37,7 +37,7 @@ beforeAll(async () => {
   kuota = await startTestCloud({
     extraEnv: {
       KUOTA_LOG_LEVEL: 'INFO',
-      RESERVATION_TTL_SECONDS: '8',
+      KUOTA_RESERVATION_TTL_SECONDS: '8',
       KUOTA_PAYMENT_WATCH_SECONDS: '5',
       KUOTA_STOCK_SHARDS: '4',
       // One NIK holds several unpaid reservations here: this test isolates another rule from the one-hold rule
