@@ -16,7 +16,11 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 let kuota: TestCloud;
 beforeAll(async () => {
   kuota = await startTestCloud({
-    extraEnv: { KUOTA_STOCK_SHARDS: '2', KUOTA_RESERVATION_TTL_SECONDS: '3', KUOTA_PAYMENT_WATCH_SECONDS: '1' },
+    extraEnv: {
+      KUOTA_STOCK_SHARDS: '2',
+      KUOTA_RESERVATION_TTL_SECONDS: '3',
+      KUOTA_PAYMENT_WATCH_SECONDS: '1',
+    },
   });
   await stockReseller(kuota, 8, 10);
 });
