@@ -18,7 +18,7 @@ import {
 } from '../domain/storefront-order.js';
 import { Index, MainKeys, RESELLER_ORDER_BUCKETS, STOREFRONT_WORK_BUCKETS } from '../infra/resources.js';
 import { dynamo } from './aws-clients.js';
-import { ConditionFailed, RetryableStoreError, storeCall } from './dynamo-errors.js';
+import { ConditionFailed, storeCall } from './dynamo-errors.js';
 import { itemsOf, newestFirst } from './reseller-index.js';
 import { transactWrite } from './transact.js';
 
@@ -189,27 +189,6 @@ const shardMove = (resellerId: string, part: ShardPart, from: string, to: string
         }),
   },
 });
-
-export interface NikDayCounter {
-  readonly count: number;
-  readonly holdUntil?: string;
-  readonly holdOrder?: string;
-  readonly lapsedClient?: string;
-  readonly lapsedUntil?: string;
-  readonly verifiedClaim?: string;
-}
-
-const nikDayCounterOf = (item: Record<string, unknown> | undefined): NikDayCounter => {
-  const { holdUntil, holdOrder, lapsedUntil, lapsedClient, verifiedClaim } = item ?? {};
-  return {
-    count: Number(item?.count ?? 0),
-    ...(typeof holdUntil === 'number' ? { holdUntil: new Date(holdUntil).toISOString() } : {}),
-    ...(typeof lapsedUntil === 'number' ? { lapsedUntil: new Date(lapsedUntil).toISOString() } : {}),
-    ...(typeof lapsedClient === 'string' ? { lapsedClient } : {}),
-    ...(typeof holdOrder === 'string' ? { holdOrder } : {}),
-    ...(typeof verifiedClaim === 'string' ? { verifiedClaim } : {}),
-  };
-};
 
 export const storefrontStore = {
   async getOrder(
@@ -889,7 +868,14 @@ export const storefrontStore = {
     nikHash: string,
     day: string,
     options: { consistent?: boolean } = {},
-  ): Promise<NikDayCounter> {
+  ): Promise<{
+    count: number;
+    holdUntil?: string;
+    holdOrder?: string;
+    lapsedClient?: string;
+    lapsedUntil?: string;
+    verifiedClaim?: string;
+  }> {
     const result = await storeCall(() =>
       dynamo().send(
         new GetCommand({
@@ -899,37 +885,14 @@ export const storefrontStore = {
         }),
       ),
     );
-    return nikDayCounterOf(result.Item);
-  },
-
-  /**
-   * Intake's reads of one person and one client in one request: the person's day counter and the
-   * client's lapses this hour (a BatchGet of the two items; keys DynamoDB leaves unprocessed are asked
-   * for again).
-   */
-  async readIntakeState(
-    nikHash: string,
-    day: string,
-    clientHash: string,
-    at: Date,
-  ): Promise<{ counter: NikDayCounter; clientLapses: number }> {
-    const counterKey = MainKeys.nikDay(nikHash, day);
-    const lapsesKey = MainKeys.clientLapses(clientHash, at.toISOString().slice(0, 13));
-    const items: Record<string, unknown>[] = [];
-    let keys: Record<string, unknown>[] = [counterKey, lapsesKey];
-    for (let attempt = 0; keys.length > 0 && attempt < 5; attempt += 1) {
-      const result = await storeCall(() =>
-        dynamo().send(new BatchGetCommand({ RequestItems: { [table()]: { Keys: keys } } })),
-      );
-      items.push(...(result.Responses?.[table()] ?? []));
-      keys = (result.UnprocessedKeys?.[table()]?.Keys ?? []) as Record<string, unknown>[];
-    }
-    if (keys.length > 0) throw new RetryableStoreError('THROTTLED');
-    const find = (key: { pk: string; sk: string }) =>
-      items.find((item) => item.pk === key.pk && item.sk === key.sk);
+    const { holdUntil, holdOrder, lapsedUntil, lapsedClient, verifiedClaim } = result.Item ?? {};
     return {
-      counter: nikDayCounterOf(find(counterKey)),
-      clientLapses: Number(find(lapsesKey)?.lapses ?? 0),
+      count: Number(result.Item?.count ?? 0),
+      ...(typeof holdUntil === 'number' ? { holdUntil: new Date(holdUntil).toISOString() } : {}),
+      ...(typeof lapsedUntil === 'number' ? { lapsedUntil: new Date(lapsedUntil).toISOString() } : {}),
+      ...(typeof lapsedClient === 'string' ? { lapsedClient } : {}),
+      ...(typeof holdOrder === 'string' ? { holdOrder } : {}),
+      ...(typeof verifiedClaim === 'string' ? { verifiedClaim } : {}),
     };
   },
 
@@ -941,6 +904,19 @@ export const storefrontStore = {
     );
     const items = result.Responses?.[table()] ?? [];
     return [...new Set(items.flatMap((item) => (Array.isArray(item.orders) ? item.orders.map(String) : [])))];
+  },
+
+  /** Unpaid reservations of a client that lapsed in the hour of `at`. */
+  async readClientLapses(clientHash: string, at: Date): Promise<number> {
+    const result = await storeCall(() =>
+      dynamo().send(
+        new GetCommand({
+          TableName: table(),
+          Key: MainKeys.clientLapses(clientHash, at.toISOString().slice(0, 13)),
+        }),
+      ),
+    );
+    return Number(result.Item?.lapses ?? 0);
   },
 
   async readNikDay(nikHash: string, day: string): Promise<{ count: number; storefronts: string[] }> {

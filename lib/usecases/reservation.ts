@@ -156,29 +156,11 @@ const resellerRefusal = async (resellerId: string) => {
  * The reads an attempt starts with (the buyer's count today, the stock snapshot), started early so that
  * intake can overlap them with its own checks.
  */
-/**
- * The reservation's first reads: the person's day counter and the reseller's shards. Given a client, the
- * client's lapses this hour come in the same request as the counter (intake needs them; third element).
- */
-export const prefetchReservation = (
-  resellerId: string,
-  nikHash: string,
-  day: string,
-  retry: Retry,
-  client?: { readonly clientHash: string; readonly at: Date },
-) => {
-  const intake = client
-    ? retry(() => storefrontStore.readIntakeState(nikHash, day, client.clientHash, client.at))
-    : retry(() => storefrontStore.readNikDayCounter(nikHash, day)).then((counter) => ({
-        counter,
-        clientLapses: 0,
-      }));
-  return Promise.all([
-    intake.then((state) => state.counter),
+export const prefetchReservation = (resellerId: string, nikHash: string, day: string, retry: Retry) =>
+  Promise.all([
+    retry(() => storefrontStore.readNikDayCounter(nikHash, day)),
     snapshotShards(resellerId, retry),
-    intake.then((state) => state.clientLapses),
   ]);
-};
 
 /**
  * One reservation attempt for `order`: a new order (`create`: it is written RESERVED, or not at all) or the

@@ -136,17 +136,13 @@ export const placeOrder = async (
   const reserveDeadline = Date.now() + limits.intakeReserveBudgetMs;
   const reserveRetry = <T>(unit: () => Promise<T>) =>
     withStoreRetries(unit, { budgetMs: Math.max(0, reserveDeadline - Date.now()) });
-  // The reservation's first reads overlap the intake's own checks (one round trip instead of two); the
-  // client's lapses this hour come in the same request as the person's counter.
-  const clientHash = clientReference(nikHmacKey, input.clientId);
-  const prefetched = prefetchReservation(input.resellerId, nikHash, jakartaDay(at), reserveRetry, {
-    clientHash,
-    at,
-  });
+  // The reservation's first reads overlap the intake's own checks (one round trip instead of two).
+  const prefetched = prefetchReservation(input.resellerId, nikHash, jakartaDay(at), reserveRetry);
   prefetched.catch(() => undefined);
   // The NIK's intake note (its per-minute count and today's storefronts, one write) beside the queue's
   // depth. The per-client limit is the edge's (WAF; see lib/infra/edge.ts): it costs no write here.
-  const [intake, backlog, [, , lapses]] = await Promise.all([
+  const clientHash = clientReference(nikHmacKey, input.clientId);
+  const [intake, backlog, lapses] = await Promise.all([
     retry(() =>
       storefrontStore.noteNikIntake({
         nikHash,
@@ -158,7 +154,7 @@ export const placeOrder = async (
       }),
     ),
     queueDepth(),
-    prefetched,
+    retry(() => storefrontStore.readClientLapses(clientHash, at)),
   ]);
   const slowdown = lapseSlowdown(lapses, limits.clientLapsesPerHour, at);
   if (slowdown !== undefined) {
