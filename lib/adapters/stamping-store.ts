@@ -20,6 +20,20 @@ const purgeAt = (createdAt: string): number =>
 
 const WORKABLE = { ':queued': 'QUEUED', ':stamping': 'STAMPING' } as const;
 
+/**
+ * A conditional update of a stamping: `false` when its condition no longer held (the stamping moved on,
+ * or a retried call finds its own earlier write), which callers treat as done, not as an error.
+ */
+const updateIfStill = async (input: ConstructorParameters<typeof UpdateCommand>[0]): Promise<boolean> => {
+  try {
+    await storeCall(() => dynamo().send(new UpdateCommand(input)));
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionFailed) return false;
+    throw error;
+  }
+};
+
 /** Stampings, and the one write that binds a serial to its document. */
 export const stampingStore = {
   /**
@@ -57,24 +71,14 @@ export const stampingStore = {
 
   /** AWAITING_UPLOAD → QUEUED; `false` when the stamping was already submitted (or has ended). */
   async queue(stampingId: string, at: string): Promise<boolean> {
-    try {
-      await storeCall(() =>
-        dynamo().send(
-          new UpdateCommand({
-            TableName: table(),
-            Key: MainKeys.stamping(stampingId),
-            UpdateExpression: 'SET #status = :queued, updatedAt = :at',
-            ConditionExpression: '#status = :awaiting',
-            ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: { ':queued': 'QUEUED', ':awaiting': 'AWAITING_UPLOAD', ':at': at },
-          }),
-        ),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionFailed) return false;
-      throw error;
-    }
+    return updateIfStill({
+      TableName: table(),
+      Key: MainKeys.stamping(stampingId),
+      UpdateExpression: 'SET #status = :queued, updatedAt = :at',
+      ConditionExpression: '#status = :awaiting',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':queued': 'QUEUED', ':awaiting': 'AWAITING_UPLOAD', ':at': at },
+    });
   },
 
   /**
@@ -110,29 +114,21 @@ export const stampingStore = {
     at: string,
     documentSha256?: string,
   ): Promise<void> {
-    try {
-      await storeCall(() =>
-        dynamo().send(
-          new UpdateCommand({
-            TableName: table(),
-            Key: MainKeys.stamping(stampingId),
-            UpdateExpression: `SET #status = :failed, reason = :reason, updatedAt = :at${documentSha256 ? ', documentSha256 = :sha' : ''}`,
-            ConditionExpression: '#status IN (:queued, :stamping, :awaiting)',
-            ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: {
-              ...WORKABLE,
-              ':awaiting': 'AWAITING_UPLOAD',
-              ':failed': 'FAILED',
-              ':reason': reason,
-              ':at': at,
-              ...(documentSha256 ? { ':sha': documentSha256 } : {}),
-            },
-          }),
-        ),
-      );
-    } catch (error) {
-      if (!(error instanceof ConditionFailed)) throw error;
-    }
+    await updateIfStill({
+      TableName: table(),
+      Key: MainKeys.stamping(stampingId),
+      UpdateExpression: `SET #status = :failed, reason = :reason, updatedAt = :at${documentSha256 ? ', documentSha256 = :sha' : ''}`,
+      ConditionExpression: '#status IN (:queued, :stamping, :awaiting)',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: {
+        ...WORKABLE,
+        ':awaiting': 'AWAITING_UPLOAD',
+        ':failed': 'FAILED',
+        ':reason': reason,
+        ':at': at,
+        ...(documentSha256 ? { ':sha': documentSha256 } : {}),
+      },
+    });
   },
 
   /**
@@ -140,31 +136,23 @@ export const stampingStore = {
    * the same document), when the serial is already bound to this document.
    */
   async completeWithExisting(stampingId: string, binding: DocumentBinding, at: string): Promise<void> {
-    try {
-      await storeCall(() =>
-        dynamo().send(
-          new UpdateCommand({
-            TableName: table(),
-            Key: MainKeys.stamping(stampingId),
-            UpdateExpression:
-              'SET #status = :stamped, updatedAt = :at, documentSha256 = :sha, signedDigestHex = :digest, stampedAt = :stampedAt, outputOf = :outputOf',
-            ConditionExpression: '#status IN (:queued, :stamping)',
-            ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: {
-              ...WORKABLE,
-              ':stamped': 'STAMPED',
-              ':at': at,
-              ':sha': binding.documentSha256,
-              ':digest': binding.signedDigestHex,
-              ':stampedAt': binding.at,
-              ':outputOf': binding.stampingId,
-            },
-          }),
-        ),
-      );
-    } catch (error) {
-      if (!(error instanceof ConditionFailed)) throw error;
-    }
+    await updateIfStill({
+      TableName: table(),
+      Key: MainKeys.stamping(stampingId),
+      UpdateExpression:
+        'SET #status = :stamped, updatedAt = :at, documentSha256 = :sha, signedDigestHex = :digest, stampedAt = :stampedAt, outputOf = :outputOf',
+      ConditionExpression: '#status IN (:queued, :stamping)',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: {
+        ...WORKABLE,
+        ':stamped': 'STAMPED',
+        ':at': at,
+        ':sha': binding.documentSha256,
+        ':digest': binding.signedDigestHex,
+        ':stampedAt': binding.at,
+        ':outputOf': binding.stampingId,
+      },
+    });
   },
 
   /**

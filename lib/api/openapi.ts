@@ -146,6 +146,11 @@ export const buildOpenApiDocument = (options: { includeSandbox: boolean; serverU
     info: {
       title: 'kuota',
       version: '1.0.0',
+      // The package is private (not published); the contract says so rather than leaving it unstated.
+      license: {
+        name: 'Proprietary: kuota, all rights reserved',
+        identifier: 'LicenseRef-kuota-proprietary',
+      },
       description:
         'Distribution of the e-Meterai duty stamp from the tax authority through the issuer and licensed resellers to the public.',
     },

@@ -778,7 +778,8 @@ export const routes = {
     summary: 'Regulator dashboard (the page is public; its data needs the regulator key)',
     tables: {},
     request: {},
-    responses: { 200: { description: 'HTML page', contentType: 'text/html' } },
+    // 429: API Gateway's method throttle for public reads (lib/infra/edge.ts).
+    responses: { 200: { description: 'HTML page', contentType: 'text/html' }, ...errors(429) },
   },
   homePage: {
     ...http,
@@ -792,7 +793,8 @@ export const routes = {
     summary: 'Public page: where e-Meterai can be bought now, and stamp verification',
     tables: {},
     request: {},
-    responses: { 200: { description: 'HTML page', contentType: 'text/html' } },
+    // 429: API Gateway's method throttle for public reads (lib/infra/edge.ts).
+    responses: { 200: { description: 'HTML page', contentType: 'text/html' }, ...errors(429) },
   },
   chartAsset: {
     ...http,
@@ -807,7 +809,7 @@ export const routes = {
     tables: {},
     nodeModules: ['chart.js'],
     request: {},
-    responses: { 200: { description: 'JavaScript', contentType: 'text/javascript' } },
+    responses: { 200: { description: 'JavaScript', contentType: 'text/javascript' }, ...errors(429) },
   },
   pdfjsAsset: {
     ...http,
@@ -836,7 +838,10 @@ export const routes = {
     summary: 'This API’s OpenAPI 3.1 document',
     tables: {},
     request: {},
-    responses: { 200: { description: 'OpenAPI 3.1 document', contentType: 'application/json' } },
+    responses: {
+      200: { description: 'OpenAPI 3.1 document', contentType: 'application/json' },
+      ...errors(429),
+    },
   },
   createSale: {
     ...http,

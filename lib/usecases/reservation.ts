@@ -139,6 +139,49 @@ export const planFromShards = (
   return missing === 0 ? parts : undefined;
 };
 
+/** A plan for the order's shards, or why there is none. */
+type Planned = { readonly plan: ShardPart[] } | { readonly outcome: 'SOLD_OUT' | 'RESELLER_SUSPENDED' };
+
+const planOrder = (
+  shards: readonly { shard: number; onHand: number }[],
+  quantity: number,
+  random: () => number,
+) => planOnOneShard(shards, quantity, random) ?? planFromShards(shards, quantity);
+
+/** Plans on every shard read now (after a stale snapshot, or when the planned shard ran dry). */
+const planFresh = async (
+  resellerId: string,
+  quantity: number,
+  retry: Retry,
+  random: () => number,
+): Promise<Planned> => {
+  const shards = await freshShards(resellerId, retry);
+  if (shards.some((shard) => shard.suspended)) return { outcome: 'RESELLER_SUSPENDED' };
+  const plan = planOrder(shards, quantity, random);
+  return plan ? { plan } : { outcome: 'SOLD_OUT' };
+};
+
+/**
+ * Plans on the snapshot; when it holds too little or a suspension, reads the shards again (the snapshot
+ * may be a second old: a reservation just expired, a suspension was lifted). A young snapshot that holds
+ * too little is believed: a sold-out flood costs one read a moment.
+ */
+const planFromSnapshot = async (
+  snapshot: {
+    readonly at: number;
+    readonly shards: readonly { shard: number; onHand: number; suspended?: boolean }[];
+  },
+  resellerId: string,
+  quantity: number,
+  retry: Retry,
+  random: () => number,
+): Promise<Planned> => {
+  const plan = planOrder(snapshot.shards, quantity, random);
+  if (!plan && Date.now() - snapshot.at < FRESH_ENOUGH_MS) return { outcome: 'SOLD_OUT' };
+  if (plan && !snapshot.shards.some((shard) => shard.suspended)) return { plan };
+  return planFresh(resellerId, quantity, retry, random);
+};
+
 /** The reseller's own reasons to refuse, from the cached profile (a suspension is confirmed fresh). */
 const resellerRefusal = async (resellerId: string) => {
   let reseller = await cachedReseller(resellerId);
@@ -203,16 +246,9 @@ export const attemptReservation = async (
     await reportCapReached(order, now, settings.nikDailyCap, order.resellerId);
     return { outcome: 'BUYER_CAP_EXCEEDED' };
   }
-  let shards = snapshot.shards;
-  let plan = planOnOneShard(shards, order.quantity, random) ?? planFromShards(shards, order.quantity);
-  if (!plan && Date.now() - snapshot.at < FRESH_ENOUGH_MS) return { outcome: 'SOLD_OUT' };
-  if (!plan || shards.some((shard) => shard.suspended)) {
-    // The snapshot may be a second old (a reservation just expired, a suspension was lifted): look again.
-    shards = await freshShards(order.resellerId, retry);
-    if (shards.some((shard) => shard.suspended)) return { outcome: 'RESELLER_SUSPENDED' };
-    plan = planOnOneShard(shards, order.quantity, random) ?? planFromShards(shards, order.quantity);
-    if (!plan) return { outcome: 'SOLD_OUT' };
-  }
+  const planned = await planFromSnapshot(snapshot, order.resellerId, order.quantity, retry, random);
+  if (!('plan' in planned)) return planned;
+  let { plan } = planned;
 
   const price = unitPrice(checked.reseller.serviceFeeIdr);
   const [payment] = await Promise.all([
@@ -271,10 +307,9 @@ export const attemptReservation = async (
   // A stale snapshot, or others took the planned shard first (near a sell-out): read every shard now and
   // plan again, a few times, until it reserves or the storefront is sold out.
   for (let replan = 0; outcome.outcome === 'SHARD_DRY' && replan < SHARD_REPLANS; replan += 1) {
-    shards = await freshShards(order.resellerId, retry);
-    if (shards.some((shard) => shard.suspended)) return { outcome: 'RESELLER_SUSPENDED' };
-    plan = planOnOneShard(shards, order.quantity, random) ?? planFromShards(shards, order.quantity);
-    if (!plan) return { outcome: 'SOLD_OUT' };
+    const replanned = await planFresh(order.resellerId, order.quantity, retry, random);
+    if (!('plan' in replanned)) return replanned;
+    plan = replanned.plan;
     outcome = await reserve(plan);
   }
   switch (outcome.outcome) {
@@ -331,15 +366,9 @@ export const attemptDirectSale = async (
     await reportCapReached(order, now, settings.nikDailyCap, order.resellerId);
     return { outcome: 'BUYER_CAP_EXCEEDED' };
   }
-  let shards = snapshot.shards;
-  let plan = planOnOneShard(shards, order.quantity, random) ?? planFromShards(shards, order.quantity);
-  if (!plan && Date.now() - snapshot.at < FRESH_ENOUGH_MS) return { outcome: 'SOLD_OUT' };
-  if (!plan || shards.some((shard) => shard.suspended)) {
-    shards = await freshShards(order.resellerId, retry);
-    if (shards.some((shard) => shard.suspended)) return { outcome: 'RESELLER_SUSPENDED' };
-    plan = planOnOneShard(shards, order.quantity, random) ?? planFromShards(shards, order.quantity);
-    if (!plan) return { outcome: 'SOLD_OUT' };
-  }
+  const planned = await planFromSnapshot(snapshot, order.resellerId, order.quantity, retry, random);
+  if (!('plan' in planned)) return planned;
+  let { plan } = planned;
   const sell = (parts: ShardPart[]): Promise<DirectSaleOutcome> =>
     retry(() =>
       storefrontStore.sellDirect(order, {
@@ -355,10 +384,9 @@ export const attemptDirectSale = async (
     );
   let outcome = await sell(plan);
   for (let replan = 0; outcome.outcome === 'SHARD_DRY' && replan < SHARD_REPLANS; replan += 1) {
-    shards = await freshShards(order.resellerId, retry);
-    if (shards.some((shard) => shard.suspended)) return { outcome: 'RESELLER_SUSPENDED' };
-    plan = planOnOneShard(shards, order.quantity, random) ?? planFromShards(shards, order.quantity);
-    if (!plan) return { outcome: 'SOLD_OUT' };
+    const replanned = await planFresh(order.resellerId, order.quantity, retry, random);
+    if (!('plan' in replanned)) return replanned;
+    plan = replanned.plan;
     outcome = await sell(plan);
   }
   switch (outcome.outcome) {
