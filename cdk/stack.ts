@@ -4,6 +4,7 @@ import {
   type CfnElement,
   CfnOutput,
   Duration,
+  NestedStack,
   Stack,
   type StackProps,
   Tags,
@@ -74,6 +75,12 @@ export class KuotaStack extends Stack {
   readonly signingKey: KuotaSigningKey;
   readonly functions: ReadonlyMap<string, KuotaFunction>;
   readonly api: KuotaApi;
+  /**
+   * The REST API (its resources, methods, invoke permissions, authorizer, gateway responses and web ACL)
+   * lives in a nested stack: it is about 170 resources, and with the functions beside it one stack would
+   * pass CloudFormation's 500. Functions pass in as references (nested-stack parameters).
+   */
+  readonly edgeStack: NestedStack;
 
   constructor(scope: Construct, id: string, props: KuotaStackProps) {
     const { stage, repoRoot = REPO_ROOT, webAclArn, alarmTopicArn, ...stackProps } = props;
@@ -185,7 +192,10 @@ export class KuotaStack extends Stack {
     }
 
     const authorizerSpec = this.plan.backgroundFunctions.find((spec) => spec.trigger.kind === 'authorizer');
-    this.api = new KuotaApi(this, 'Api', {
+    this.edgeStack = new NestedStack(this, 'Edge', {
+      description: `kuota (${stage}): the REST API, its authorizer and its web ACL`,
+    });
+    this.api = new KuotaApi(this.edgeStack, 'Api', {
       stage,
       prefix,
       routes: this.plan.routes,

@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { NestedStack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { createKuotaApp } from '../../cdk/kuota-app.js';
 import type { Stage } from '../../cdk/stage.js';
@@ -35,10 +38,59 @@ export const withoutCfnLint = <T>(synthesize: () => T): T => {
  */
 export const synthesizeStage = (stage: Stage, context: Record<string, unknown> = {}) => {
   const { app, stack } = createKuotaApp({ context: { stage, ...NO_BUNDLING, ...context } });
-  const artifact = withoutCfnLint(() => app.synth()).getStackByName(stack.stackName);
+  const assembly = withoutCfnLint(() => app.synth());
+  const artifact = assembly.getStackByName(stack.stackName);
   const template = Template.fromJSON(artifact.template);
-  const resources = template.toJSON().Resources as Resources;
-  return { app, stack, template, resources, messages: artifact.messages };
+  const parentResources = template.toJSON().Resources as Resources;
+  const nestedStacks = stack.node.findAll().filter(NestedStack.isNestedStack);
+  const nested = nestedStacks.map((nestedStack) => ({
+    id: nestedStack.node.id,
+    resources: nestedResources(
+      parentResources,
+      stack.resolve(nestedStack.nestedStackResource?.logicalId) as string,
+      JSON.parse(readFileSync(join(assembly.directory, nestedStack.templateFile), 'utf8')) as {
+        Resources: Resources;
+      },
+    ),
+  }));
+  const resources: Resources = Object.assign({}, parentResources, ...nested.map((n) => n.resources));
+  return {
+    app,
+    stack,
+    template,
+    /** Every resource of the stack and of its nested stacks, as one deployment would create them. */
+    resources,
+    /** The stack's own resources only: the ones CloudFormation's per-stack limit counts. */
+    parentResources,
+    /** Each nested stack's own resources, by its construct id. */
+    nestedResourcesById: new Map(nested.map((n) => [n.id, n.resources])),
+    messages: artifact.messages,
+  };
+};
+
+/**
+ * A nested stack's resources with each parameter reference replaced by what the parent passes in (for a
+ * function, `Fn::GetAtt [<function>, Arn]`), so a method's integration names the parent's function id as
+ * it would in one flat template.
+ */
+const nestedResources = (
+  parentResources: Resources,
+  nestedStackLogicalId: string,
+  nestedTemplate: { Resources: Resources },
+): Resources => {
+  const passed =
+    (parentResources[nestedStackLogicalId]?.Properties?.Parameters as Record<string, unknown> | undefined) ??
+    {};
+  const substitute = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(substitute);
+    if (value && typeof value === 'object') {
+      const ref = (value as { Ref?: unknown }).Ref;
+      if (typeof ref === 'string' && ref in passed && Object.keys(value).length === 1) return passed[ref];
+      return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, substitute(inner)]));
+    }
+    return value;
+  };
+  return substitute(nestedTemplate.Resources) as Resources;
 };
 
 export const ofType = (resources: Resources, type: string): [string, CfnResource][] =>
