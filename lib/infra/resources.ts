@@ -289,8 +289,18 @@ export const MainKeys = {
   apiKey: (apiKeyHash: string) => ({ pk: `API_KEY#${apiKeyHash}`, sk: 'API_KEY' }),
   alert: (day: string, sortKey: string) => ({ pk: `ALERTS#${day}`, sk: sortKey }),
   alertsOfDay: (day: string) => `ALERTS#${day}`,
-  /** Work-index partition of quota orders awaiting payment, sorted by billing expiry. */
+  /**
+   * Work-index partition of quota orders awaiting payment written before reconciliation went per reseller
+   * (no new order enters it; reconciliation drains it as one more lane), sorted by billing expiry.
+   */
   awaitingPaymentWork: 'WORK#QUOTA_ORDER#AWAITING_PAYMENT',
+  /**
+   * Work-index partition of one reseller's quota orders awaiting payment, sorted by billing expiry: the tax
+   * reconciliation takes a fair share from each reseller's partition per run.
+   */
+  awaitingPaymentWorkOf: (resellerId: string) => `WORK#QUOTA_ORDER#AWAITING_PAYMENT#${resellerId}`,
+  /** Where the tax reconciliation left off in each awaiting-payment partition (one small item). */
+  reconciliationCursor: { pk: 'JOB#QUOTA_RECONCILIATION', sk: 'CURSOR' },
   /** Work-index partition of paid quota orders not yet fully allocated, sorted by payment time. */
   allocationWork: 'WORK#QUOTA_ORDER#PAID',
   /**
