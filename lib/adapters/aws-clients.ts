@@ -6,10 +6,12 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { config } from '../config.js';
 import { capacityMeterPlugin } from './capacity-meter.js';
 import { faultInjectionPlugin, setFaultPlan } from './fault-injection.js';
+import { invocationDeadlinePlugin } from './invocation-deadline.js';
 
 /**
  * One client per service per process, created at cold start and reused across invocations (connection
- * reuse is most of a warm Lambda's latency budget).
+ * reuse is most of a warm Lambda's latency budget). Each carries invocationDeadlinePlugin: in the local
+ * runtime a timed-out invocation sends nothing more (inert on Lambda, which stops the invocation itself).
  */
 let documentClient: DynamoDBDocumentClient | undefined;
 let sqsClient: SQSClient | undefined;
@@ -49,6 +51,7 @@ export const dynamo = (): DynamoDBDocumentClient => {
     client.middlewareStack.use(faultInjectionPlugin);
     // After the fault injector: it counts only what reaches the table. Inert unless the benchmark enables it.
     client.middlewareStack.use(capacityMeterPlugin);
+    client.middlewareStack.use(invocationDeadlinePlugin);
     documentClient = DynamoDBDocumentClient.from(client, {
       marshallOptions: { removeUndefinedValues: true },
     });
@@ -66,6 +69,7 @@ export const sqs = (): SQSClient => {
       ...(stage === 'local' ? { credentials: localCredentials } : {}),
     });
     sqsClient.middlewareStack.use(capacityMeterPlugin);
+    sqsClient.middlewareStack.use(invocationDeadlinePlugin);
   }
   return sqsClient;
 };
@@ -82,12 +86,16 @@ export const s3 = (): S3Client => {
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
     });
+    s3Client.middlewareStack.use(invocationDeadlinePlugin);
   }
   return s3Client;
 };
 
 export const kms = (): KMSClient => {
-  kmsClient ??= new KMSClient({ region: config().region, maxAttempts: 3 });
+  if (!kmsClient) {
+    kmsClient = new KMSClient({ region: config().region, maxAttempts: 3 });
+    kmsClient.middlewareStack.use(invocationDeadlinePlugin);
+  }
   return kmsClient;
 };
 
