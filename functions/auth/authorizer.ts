@@ -1,6 +1,6 @@
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
+import { apiKeyStore } from '../../lib/adapters/api-key-store.js';
 import { withStoreRetries } from '../../lib/adapters/dynamo-errors.js';
-import { mainStore } from '../../lib/adapters/main-store.js';
 import { config } from '../../lib/config.js';
 import { API_KEY_PATTERN, bearerToken, hashApiKey } from '../../lib/domain/api-keys.js';
 import { principalOfKeyRecord } from '../../lib/domain/principal.js';
@@ -23,9 +23,9 @@ export const handler = async (
   const apiKey = bearerToken(authorization);
   if (!apiKey || !API_KEY_PATTERN.test(apiKey)) throw unauthorized();
   // Retried here: API Gateway answers 500 for any authorizer error other than Unauthorized.
-  const record = await withStoreRetries(() => mainStore.getApiKey(hashApiKey(apiKey)));
-  // Fails closed: an unknown, revoked or malformed key (a role it does not know, a missing id) is a 401.
-  const principal = principalOfKeyRecord(record);
+  const record = await withStoreRetries(() => apiKeyStore.get(hashApiKey(apiKey)));
+  // Fails closed: an unknown, revoked, expired or malformed key (a role it does not know, a missing id) is a 401.
+  const principal = principalOfKeyRecord(record, new Date());
   if (!principal) {
     logger.warn('unknown, revoked or malformed API key');
     throw unauthorized();

@@ -4,5 +4,5 @@ import { alerts } from '../../lib/usecases/oversight.js';
 
 export const handler = httpHandler(routes.listAlerts, async ({ query }) => ({
   statusCode: 200,
-  body: { alerts: await alerts(new Date(), query.days) },
+  body: await alerts(new Date(), query),
 }));

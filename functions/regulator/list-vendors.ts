@@ -1,8 +1,8 @@
 import { routes } from '../../lib/api/routes.js';
 import { httpHandler } from '../../lib/http/handler.js';
-import { vendorRows } from '../../lib/usecases/oversight.js';
+import { vendorPage } from '../../lib/usecases/oversight.js';
 
-export const handler = httpHandler(routes.listVendors, async () => {
+export const handler = httpHandler(routes.listVendors, async ({ query }) => {
   const now = new Date();
-  return { statusCode: 200, body: { vendors: await vendorRows(now), generatedAt: now.toISOString() } };
+  return { statusCode: 200, body: { ...(await vendorPage(now, query)), generatedAt: now.toISOString() } };
 });

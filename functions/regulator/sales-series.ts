@@ -4,5 +4,5 @@ import { salesSeries } from '../../lib/usecases/oversight.js';
 
 export const handler = httpHandler(routes.salesSeries, async ({ query }) => ({
   statusCode: 200,
-  body: await salesSeries(new Date(), query.hours),
+  body: await salesSeries(new Date(), query),
 }));

@@ -19,6 +19,14 @@ export interface ResellerProfile {
   readonly serviceFeeCapIdr: number;
   readonly serviceFeeIdr: number;
   readonly storefrontOpen: boolean;
+  /**
+   * Running aggregates for the regulator, kept by the writes that change them (absent until the first):
+   * the duty of every credited quota order, the payment time of the first allocated order (idle stock is
+   * idle since then at most), and the quota orders awaiting payment (the reconciliation's backlog).
+   */
+  readonly quotaPaidIdr?: number;
+  readonly stockSince?: string;
+  readonly awaitingPaymentOrders?: number;
 }
 
 export interface AuditRecord {
@@ -29,12 +37,20 @@ export interface AuditRecord {
   readonly details: Record<string, unknown>;
 }
 
-export interface ApiKeyRecord {
-  readonly role: 'reseller' | 'regulator';
-  readonly resellerId?: string;
-  readonly regulatorId?: string;
-  readonly revokedAt?: string;
-}
+/** The audit record of a regulator's action, as one item of a transaction that makes the change itself. */
+export const auditPut = (audit: AuditRecord, auditId: string) => ({
+  Put: {
+    TableName: table(),
+    Item: {
+      pk: MainKeys.auditOfDay(audit.at.slice(0, 10)),
+      sk: `${audit.at}#${auditId}`,
+      entity: 'AuditRecord',
+      auditId,
+      ...audit,
+    },
+    ConditionExpression: 'attribute_not_exists(pk)',
+  },
+});
 
 export interface AlertRecord {
   readonly kind: string;
@@ -123,24 +139,6 @@ export const mainStore = {
     );
   },
 
-  async getApiKey(apiKeyHash: string): Promise<ApiKeyRecord | undefined> {
-    const result = await storeCall(() =>
-      dynamo().send(new GetCommand({ TableName: table(), Key: MainKeys.apiKey(apiKeyHash) })),
-    );
-    return result.Item as ApiKeyRecord | undefined;
-  },
-
-  async putApiKey(apiKeyHash: string, record: ApiKeyRecord): Promise<void> {
-    await storeCall(() =>
-      dynamo().send(
-        new PutCommand({
-          TableName: table(),
-          Item: { ...MainKeys.apiKey(apiKeyHash), entity: 'ApiKey', ...record },
-        }),
-      ),
-    );
-  },
-
   async getQuotaOrder(resellerId: string, orderId: string): Promise<StoredQuotaOrder | undefined> {
     const result = await storeCall(() =>
       dynamo().send(
@@ -165,13 +163,14 @@ export const mainStore = {
         Update: {
           TableName: table(),
           Key: MainKeys.resellerProfile(order.resellerId),
-          UpdateExpression: 'SET pipeline = :next',
+          UpdateExpression: 'SET pipeline = :next ADD awaitingPaymentOrders :one',
           ConditionExpression: 'pipeline = :expected AND #status = :active',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {
             ':next': expectedPipeline + order.quantity,
             ':expected': expectedPipeline,
             ':active': 'ACTIVE',
+            ':one': 1,
           },
         },
       },
@@ -181,7 +180,7 @@ export const mainStore = {
           Item: {
             ...MainKeys.quotaOrder(order.resellerId, order.id),
             entity: 'QuotaOrder',
-            gsi1pk: MainKeys.awaitingPaymentWork,
+            gsi1pk: MainKeys.awaitingPaymentWorkOf(order.resellerId),
             gsi1sk: `${order.expiresAt}#${order.resellerId}#${order.id}`,
             ...order,
             requestHash,
@@ -233,22 +232,25 @@ export const mainStore = {
     payment: { ntpn: string; paidAt: string },
     extraItems: readonly Record<string, unknown>[] = [],
   ): Promise<void> {
-    // A late payment of an EXPIRED order puts its stamps back into the pipeline the expiry took them from.
-    const restorePipeline =
-      order.status === 'EXPIRED'
-        ? [
-            {
-              Update: {
-                TableName: table(),
-                Key: MainKeys.resellerProfile(order.resellerId),
-                UpdateExpression: 'ADD pipeline :quantity',
-                ExpressionAttributeValues: { ':quantity': order.quantity },
-              },
-            },
-          ]
-        : [];
+    // The regulator's running figures move with the credit: the duty paid, and one order less awaiting
+    // payment. A late payment of an EXPIRED order puts its stamps back into the pipeline the expiry took
+    // them from (the expiry already counted it out of the orders awaiting payment).
+    const profileUpdate = {
+      Update: {
+        TableName: table(),
+        Key: MainKeys.resellerProfile(order.resellerId),
+        UpdateExpression:
+          order.status === 'EXPIRED'
+            ? 'ADD pipeline :quantity, quotaPaidIdr :amount'
+            : 'ADD quotaPaidIdr :amount, awaitingPaymentOrders :minusOne',
+        ExpressionAttributeValues:
+          order.status === 'EXPIRED'
+            ? { ':quantity': order.quantity, ':amount': order.amountIdr }
+            : { ':amount': order.amountIdr, ':minusOne': -1 },
+      },
+    };
     await transactWrite([
-      ...restorePipeline,
+      profileUpdate,
       {
         Put: {
           TableName: table(),
@@ -303,8 +305,8 @@ export const mainStore = {
         Update: {
           TableName: table(),
           Key: MainKeys.resellerProfile(order.resellerId),
-          UpdateExpression: 'ADD pipeline :minus',
-          ExpressionAttributeValues: { ':minus': -order.quantity },
+          UpdateExpression: 'ADD pipeline :minus, awaitingPaymentOrders :minusOne',
+          ExpressionAttributeValues: { ':minus': -order.quantity, ':minusOne': -1 },
         },
       },
     ]);
@@ -404,19 +406,7 @@ export const mainStore = {
             },
           }))
         : []),
-      {
-        Put: {
-          TableName: table(),
-          Item: {
-            pk: MainKeys.auditOfDay(audit.at.slice(0, 10)),
-            sk: `${audit.at}#${auditId}`,
-            entity: 'AuditRecord',
-            auditId,
-            ...audit,
-          },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        },
-      },
+      auditPut(audit, auditId),
     ]);
   },
 
@@ -449,7 +439,7 @@ export const mainStore = {
     })[];
   },
 
-  /** Orders awaiting payment, oldest expiry first, a page at a time. */
+  /** Orders awaiting payment in the shared partition of before per-reseller lanes, a page at a time. */
   async listAwaitingPayment(limit: number, cursor?: Record<string, unknown>) {
     return workPage(MainKeys.awaitingPaymentWork, limit, cursor);
   },

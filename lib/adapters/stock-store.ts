@@ -132,8 +132,9 @@ export const stockStore = {
         Update: {
           TableName: table(),
           Key: MainKeys.resellerProfile(order.resellerId),
-          UpdateExpression: 'ADD pipeline :minus',
-          ExpressionAttributeValues: { ':minus': -quantity },
+          // The regulator's idle-stock figure: stock that never sold is idle since its first arrival.
+          UpdateExpression: 'ADD pipeline :minus SET stockSince = if_not_exists(stockSince, :since)',
+          ExpressionAttributeValues: { ':minus': -quantity, ':since': order.paidAt ?? order.createdAt },
         },
       },
       ...shardUpdates,

@@ -174,13 +174,46 @@ export const StockView = z
   })
   .meta({ id: 'Stock' });
 
+/**
+ * The largest page of each list endpoint: a request for more is a 400 naming `query.limit`, so no call
+ * reads more than this many items of its list, however long the history.
+ */
+export const MAX_PAGE = {
+  ledger: 200,
+  wholesaleOrders: 200,
+  webhookDeliveries: 200,
+  vendors: 50,
+  alerts: 200,
+  audit: 200,
+  salesPoints: 1_440,
+} as const;
+
+/** `limit` of a list endpoint: 1 to `max` items, `fallback` when absent. */
+export const pageLimit = (max: number, fallback: number) =>
+  z.coerce
+    .number({ error: 'must be a number' })
+    .int('must be an integer')
+    .min(1, 'must be at least 1')
+    .max(max, `must be at most ${max}`)
+    .default(fallback)
+    .meta({ description: `Items per page, 1 to ${max} (default ${fallback})` });
+
+/** `cursor` of a list endpoint: the `nextCursor` of the previous page, opaque. */
+export const PageCursor = z
+  .string()
+  .max(4096, 'must be a cursor returned by a previous page')
+  .regex(/^[A-Za-z0-9_-]+$/, 'must be a cursor returned by a previous page')
+  .optional()
+  .meta({ description: 'The nextCursor of the previous page; absent for the first page' });
+
+const NextCursor = z
+  .string()
+  .optional()
+  .meta({ description: 'Present when there is more: pass it as `cursor` for the next page' });
+
 export const LedgerQuery = z.strictObject({
-  cursor: z
-    .string()
-    .max(4096)
-    .regex(/^[A-Za-z0-9_-]+$/, 'must be a cursor returned by a previous page')
-    .optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: PageCursor,
+  limit: pageLimit(MAX_PAGE.ledger, 50),
   from: IsoTimestamp.optional(),
   to: IsoTimestamp.optional(),
 });
@@ -197,7 +230,7 @@ export const LedgerEntryView = z
   .meta({ id: 'LedgerEntry' });
 
 export const LedgerPage = z
-  .object({ entries: z.array(LedgerEntryView), nextCursor: z.string().optional() })
+  .object({ entries: z.array(LedgerEntryView), nextCursor: NextCursor })
   .meta({ id: 'LedgerPage' });
 
 export const VendorLimitsBody = z
@@ -404,8 +437,12 @@ export const VendorRow = z
     flags: z.array(z.string()),
   })
   .meta({ id: 'VendorRow' });
+export const VendorsQuery = z.strictObject({
+  limit: pageLimit(MAX_PAGE.vendors, MAX_PAGE.vendors),
+  cursor: PageCursor,
+});
 export const VendorList = z
-  .object({ vendors: z.array(VendorRow), generatedAt: IsoTimestamp })
+  .object({ vendors: z.array(VendorRow), generatedAt: IsoTimestamp, nextCursor: NextCursor })
   .meta({ id: 'VendorList' });
 
 export const VendorLedgerQuery = z.strictObject({
@@ -415,7 +452,11 @@ export const VendorLedgerQuery = z.strictObject({
   to: IsoTimestamp.optional(),
 });
 
-export const AlertsQuery = z.strictObject({ days: z.coerce.number().int().min(1).max(90).default(7) });
+export const AlertsQuery = z.strictObject({
+  days: z.coerce.number().int().min(1).max(90, 'must be at most 90').default(7),
+  limit: pageLimit(MAX_PAGE.alerts, MAX_PAGE.alerts),
+  cursor: PageCursor,
+});
 export const AlertView = z
   .object({
     alertId: z.string(),
@@ -427,9 +468,68 @@ export const AlertView = z
     lastAt: IsoTimestamp.optional(),
   })
   .meta({ id: 'Alert' });
-export const AlertList = z.object({ alerts: z.array(AlertView) }).meta({ id: 'AlertList' });
+export const AlertList = z
+  .object({ alerts: z.array(AlertView), nextCursor: NextCursor })
+  .meta({ id: 'AlertList' });
 
-export const AuditQuery = z.strictObject({ day: z.iso.date().optional() });
+/** A reseller's API key as the regulator manages it: never the key itself, never its hash. */
+export const ResellerKeyView = z
+  .object({
+    keyId: z.string().meta({ description: 'The key’s public id (`KY_…`), to revoke it by' }),
+    resellerId: z.string(),
+    status: z.enum(['ACTIVE', 'EXPIRING', 'EXPIRED', 'REVOKED']).meta({
+      description: 'EXPIRING: replaced by a rotation, works until `expiresAt`',
+    }),
+    createdAt: IsoTimestamp,
+    expiresAt: IsoTimestamp.optional(),
+    revokedAt: IsoTimestamp.optional(),
+  })
+  .meta({ id: 'ResellerKey' });
+export const ResellerKeyList = z
+  .object({ keys: z.array(ResellerKeyView), nextCursor: z.string().optional() })
+  .meta({ id: 'ResellerKeyList' });
+export const ResellerKeyQuery = z.strictObject({
+  cursor: z
+    .string()
+    .max(256)
+    .regex(/^[A-Za-z0-9_-]+$/, 'must be a cursor returned by a previous page')
+    .optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+});
+export const ResellerKeyPath = z.strictObject({
+  resellerId: z.string().regex(/^R[0-9]{2}$/, 'must be a reseller id like R01'),
+  keyId: z.string().regex(/^KY_[0-9A-HJKMNP-TV-Z]{26}$/, 'must be a key id like KY_01J…'),
+});
+export const IssuedResellerKey = z
+  .object({
+    apiKey: z.string().meta({ description: 'The new key: shown in this answer only, never again' }),
+    key: ResellerKeyView,
+  })
+  .meta({ id: 'IssuedResellerKey' });
+export const RotateKeysBody = z
+  .strictObject({
+    overlapSeconds: z
+      .number()
+      .int('must be an integer')
+      .min(0)
+      .max(7 * 86_400, 'must be at most 604800 (7 days)')
+      .default(86_400)
+      .meta({ description: 'How long the replaced keys keep working (default 1 day)' }),
+  })
+  .meta({ id: 'RotateKeys' });
+export const RotatedResellerKeys = z
+  .object({
+    apiKey: z.string().meta({ description: 'The new key: shown in this answer only, never again' }),
+    key: ResellerKeyView,
+    replaced: z.array(ResellerKeyView).meta({ description: 'The keys that now stop at their `expiresAt`' }),
+  })
+  .meta({ id: 'RotatedResellerKeys' });
+
+export const AuditQuery = z.strictObject({
+  day: z.iso.date().optional(),
+  limit: pageLimit(MAX_PAGE.audit, 100),
+  cursor: PageCursor,
+});
 export const AuditList = z
   .object({
     records: z.array(
@@ -442,6 +542,7 @@ export const AuditList = z
         details: z.record(z.string(), z.unknown()),
       }),
     ),
+    nextCursor: NextCursor,
   })
   .meta({ id: 'AuditList' });
 
@@ -452,10 +553,13 @@ export const SalesQuery = z.strictObject({
     .min(1)
     .max(24 * 14)
     .default(24),
+  limit: pageLimit(MAX_PAGE.salesPoints, MAX_PAGE.salesPoints),
+  cursor: PageCursor,
 });
 export const SalesSeries = z
   .object({
     points: z.array(z.object({ at: IsoTimestamp, sold: z.number().int(), onHand: z.number().int() })),
+    nextCursor: NextCursor,
   })
   .meta({ id: 'SalesSeries' });
 
@@ -698,12 +802,12 @@ export const WholesaleOrdersQuery = z.strictObject({
   status: z.enum(STOREFRONT_ORDER_STATUSES).optional(),
   from: IsoTimestamp.optional().meta({ description: 'Created at or after this instant' }),
   to: IsoTimestamp.optional().meta({ description: 'Created at or before this instant' }),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: LedgerQuery.shape.cursor,
+  limit: pageLimit(MAX_PAGE.wholesaleOrders, 50),
+  cursor: PageCursor,
 });
 
 export const WholesaleOrderPage = z
-  .object({ orders: z.array(WholesaleOrderView), nextCursor: z.string().optional() })
+  .object({ orders: z.array(WholesaleOrderView), nextCursor: NextCursor })
   .meta({ id: 'WholesaleOrderPage' });
 
 export const WholesaleOrderPath = z.strictObject({
@@ -788,8 +892,8 @@ export const WebhookEndpointView = z
 
 export const WebhookDeliveriesQuery = z.strictObject({
   status: z.enum(DELIVERY_STATUSES).optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: LedgerQuery.shape.cursor,
+  limit: pageLimit(MAX_PAGE.webhookDeliveries, 50),
+  cursor: PageCursor,
 });
 
 export const WebhookDeliveryView = z
@@ -816,7 +920,7 @@ export const WebhookDeliveryView = z
   .meta({ id: 'WebhookDelivery' });
 
 export const WebhookDeliveryPage = z
-  .object({ deliveries: z.array(WebhookDeliveryView), nextCursor: z.string().optional() })
+  .object({ deliveries: z.array(WebhookDeliveryView), nextCursor: NextCursor })
   .meta({ id: 'WebhookDeliveryPage' });
 
 export const WebhookEventPath = z.strictObject({

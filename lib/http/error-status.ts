@@ -25,6 +25,8 @@ export const HTTP_STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   IDEMPOTENCY_KEY_REUSED: 409,
   NTPN_CONFLICT: 409,
   CONCURRENT_UPDATE: 409,
+  // Revoke a key first: a reseller cannot pile up working keys (each rotation touches all of them).
+  KEY_LIMIT_REACHED: 409,
   BILLING_NOT_PAYABLE: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,

@@ -287,6 +287,12 @@ export const MainKeys = {
   billing: (billingCode: string) => ({ pk: `BILLING#${billingCode}`, sk: 'BILLING' }),
   ntpn: (ntpn: string) => ({ pk: `NTPN#${ntpn}`, sk: 'NTPN' }),
   apiKey: (apiKeyHash: string) => ({ pk: `API_KEY#${apiKeyHash}`, sk: 'API_KEY' }),
+  /** A reseller's key by its public id: the regulator lists, rotates and revokes by it (holds the hash). */
+  resellerApiKey: (resellerId: string, keyId: string) => ({
+    pk: `RESELLER#${resellerId}`,
+    sk: `API_KEY#${keyId}`,
+  }),
+  resellerApiKeyPrefix: 'API_KEY#',
   alert: (day: string, sortKey: string) => ({ pk: `ALERTS#${day}`, sk: sortKey }),
   alertsOfDay: (day: string) => `ALERTS#${day}`,
   /**

@@ -1,6 +1,8 @@
+import { apiKeyStore } from '../adapters/api-key-store.js';
 import { withStoreRetries } from '../adapters/dynamo-errors.js';
 import { mainStore } from '../adapters/main-store.js';
 import { hashApiKey, newApiKey } from '../domain/api-keys.js';
+import { newId } from '../domain/identifiers.js';
 
 /** The 26 licensed resellers of 2024, under invented names, and one regulator. */
 export const RESELLER_NAMES = [
@@ -61,14 +63,22 @@ export const seedParties = async (): Promise<SeededCredentials> => {
         storefrontOpen: true,
       }),
     );
+    const createdAt = new Date();
     await withStoreRetries(() =>
-      mainStore.putApiKey(hashApiKey(apiKey), { role: 'reseller', resellerId: id }),
+      apiKeyStore.issueResellerKey({
+        key: {
+          keyId: newId('KY', createdAt),
+          resellerId: id,
+          apiKeyHash: hashApiKey(apiKey),
+          createdAt: createdAt.toISOString(),
+        },
+      }),
     );
     resellers.push({ id, name, apiKey });
   }
   const regulatorKey = newApiKey('regulator');
   await withStoreRetries(() =>
-    mainStore.putApiKey(hashApiKey(regulatorKey), { role: 'regulator', regulatorId: 'DJP' }),
+    apiKeyStore.putRegulatorKey(hashApiKey(regulatorKey), 'DJP', new Date().toISOString()),
   );
   return { resellers, regulatorKey };
 };

@@ -1,8 +1,9 @@
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo, sqs } from '../adapters/aws-clients.js';
 import { storeCall, withStoreRetries } from '../adapters/dynamo-errors.js';
 import { type AlertRecord, mainStore, type ResellerProfile } from '../adapters/main-store.js';
+import { oversightStore } from '../adapters/oversight-store.js';
 import { type StockShard, stockStore } from '../adapters/stock-store.js';
 import { storefrontStore } from '../adapters/storefront-store.js';
 import { config } from '../config.js';
@@ -11,6 +12,7 @@ import { RESELLER_IDS } from '../domain/resellers.js';
 import { sumShards } from '../domain/stock.js';
 import { unitPrice } from '../domain/storefront-order.js';
 import { MainKeys, STOREFRONT_WORK_BUCKETS } from '../infra/resources.js';
+import { decodeCursor, encodeCursor, indexOf, invalidCursor, startKeyOf } from './cursors.js';
 import { availabilityOf } from './storefront.js';
 
 /**
@@ -44,22 +46,17 @@ const latest = (values: (string | undefined)[]): string | undefined =>
 const earliest = (values: (string | undefined)[]): string | undefined =>
   values.filter((value): value is string => Boolean(value)).sort()[0];
 
+/**
+ * One row per vendor from O(vendors) items: each vendor's profile (with the running quota figures its quota
+ * orders' writes keep: duty paid, first stock) and its stock shards. No order history is read.
+ */
 export const vendorRows = async (now: Date) => {
   const vendors = await loadVendors();
-  const quota = await Promise.all(
-    vendors.map(async ({ profile }) => {
-      const orders = await withStoreRetries(() => mainStore.listQuotaOrdersOfReseller(profile.resellerId));
-      return {
-        paidIdr: orders.filter((order) => order.ntpn).reduce((sum, order) => sum + order.amountIdr, 0),
-        // Stock that never sold is idle since it arrived, not since forever.
-        stockSince: earliest(
-          orders
-            .filter((order) => order.allocatedQuantity > 0)
-            .map((order) => order.paidAt ?? order.createdAt),
-        ),
-      };
-    }),
-  );
+  const quota = vendors.map(({ profile }) => ({
+    paidIdr: profile.quotaPaidIdr ?? 0,
+    // Stock that never sold is idle since it arrived, not since forever.
+    stockSince: profile.stockSince,
+  }));
   const soldOutElsewhere = vendors.filter(({ shards }) => {
     const total = sumShards(shards);
     return total.allocated > 0 && total.onHand === 0;
@@ -127,45 +124,6 @@ export interface AlertView {
   readonly lastAt?: string;
 }
 
-const storedAlerts = async (now: Date, days: number): Promise<AlertView[]> => {
-  const all: AlertView[] = [];
-  for (let back = 0; back < days; back += 1) {
-    const day = new Date(now.getTime() - back * DAY_MS).toISOString().slice(0, 10);
-    const alerts = await withStoreRetries(() => mainStore.listAlertsOfDay(day));
-    all.push(...alerts);
-  }
-  return all;
-};
-
-const refundsPastSla = async (now: Date): Promise<AlertView[]> => {
-  const before = new Date(now.getTime() - config().refundSlaSeconds * 1000).toISOString();
-  const found: AlertView[] = [];
-  for (let bucket = 0; bucket < STOREFRONT_WORK_BUCKETS; bucket += 1) {
-    const page = await withStoreRetries(() => storefrontStore.listWork('REFUND', bucket, before, 100));
-    for (const item of page.items) {
-      // Rare by design (a refund past its SLA), so reading its order for the vendor costs little.
-      const lookup = await withStoreRetries(() => storefrontStore.findRefund(String(item.refundId)));
-      const order = lookup
-        ? await withStoreRetries(() => storefrontStore.getOrder(lookup.orderId))
-        : undefined;
-      found.push({
-        alertId: `REFUND_PAST_SLA#${String(item.refundId)}`,
-        kind: 'REFUND_PAST_SLA',
-        at: String(item.recordedAt),
-        ...(order ? { resellerId: order.resellerId } : {}),
-        evidence: {
-          ...(order ? { orderId: order.orderId } : {}),
-          refundId: item.refundId,
-          amountIdr: item.amountIdr,
-          recordedAt: item.recordedAt,
-          slaSeconds: config().refundSlaSeconds,
-        },
-      });
-    }
-  }
-  return found;
-};
-
 const deadLetters = async (now: Date): Promise<AlertView[]> => {
   const found: AlertView[] = [];
   for (const [queue, url] of Object.entries(config().deadLetterQueueUrls)) {
@@ -187,13 +145,9 @@ const deadLetters = async (now: Date): Promise<AlertView[]> => {
   return found;
 };
 
-export const alerts = async (now: Date, days = 7): Promise<AlertView[]> => {
-  const [stored, refunds, dlq, vendors] = await Promise.all([
-    storedAlerts(now, days),
-    refundsPastSla(now),
-    deadLetters(now),
-    vendorRows(now),
-  ]);
+/** Alerts computed from the current state (at most one per dead-letter queue and one per vendor). */
+const liveAlerts = async (now: Date): Promise<AlertView[]> => {
+  const [dlq, vendors] = await Promise.all([deadLetters(now), vendorRows(now)]);
   const soldOut = vendors
     .filter((vendor) => vendor.flags.includes('SOLD_OUT'))
     .map((vendor) => vendor.resellerId);
@@ -211,7 +165,123 @@ export const alerts = async (now: Date, days = 7): Promise<AlertView[]> => {
         soldOutVendors: soldOut,
       },
     }));
-  return [...stored, ...refunds, ...dlq, ...idle].sort((a, b) => b.at.localeCompare(a.at));
+  return [...dlq, ...idle];
+};
+
+/** A refund past its SLA, as an alert (rare by design, so reading its order for the vendor costs little). */
+const refundAlert = async (item: Record<string, unknown>): Promise<AlertView> => {
+  const lookup = await withStoreRetries(() => storefrontStore.findRefund(String(item.refundId)));
+  const order = lookup ? await withStoreRetries(() => storefrontStore.getOrder(lookup.orderId)) : undefined;
+  return {
+    alertId: `REFUND_PAST_SLA#${String(item.refundId)}`,
+    kind: 'REFUND_PAST_SLA',
+    at: String(item.recordedAt),
+    ...(order ? { resellerId: order.resellerId } : {}),
+    evidence: {
+      ...(order ? { orderId: order.orderId } : {}),
+      refundId: item.refundId,
+      amountIdr: item.amountIdr,
+      recordedAt: item.recordedAt,
+      slaSeconds: config().refundSlaSeconds,
+    },
+  };
+};
+
+/** Where a page of alerts starts: live alerts (offset), late refunds (bucket, key), stored (day, key). */
+type AlertPosition =
+  | { readonly p: 'live'; readonly o: number }
+  | { readonly p: 'refunds'; readonly b: number; readonly k?: Record<string, string> }
+  | { readonly p: 'stored'; readonly d: number; readonly k?: Record<string, string> };
+
+const DAY_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
+
+const alertPosition = (cursor: string | undefined, days: number): { day: string; at?: AlertPosition } => {
+  if (!cursor) return { day: '', at: { p: 'live', o: 0 } };
+  const raw = decodeCursor(cursor);
+  const day = typeof raw.t === 'string' && DAY_PATTERN.test(raw.t) ? raw.t : undefined;
+  if (!day) throw invalidCursor();
+  if (raw.p === 'live') return { day, at: { p: 'live', o: indexOf(raw.o, 1_000) } };
+  if (raw.p === 'refunds') {
+    const b = indexOf(raw.b, STOREFRONT_WORK_BUCKETS);
+    const partition = { gsi1pk: MainKeys.storefrontWork('REFUND', b) };
+    const k = startKeyOf(raw.k, ['pk', 'sk', 'gsi1pk', 'gsi1sk'], partition);
+    return { day, at: { p: 'refunds', b, ...(k ? { k } : {}) } };
+  }
+  if (raw.p === 'stored') {
+    const d = indexOf(raw.d, days);
+    const pk = MainKeys.alertsOfDay(new Date(Date.parse(day) - d * DAY_MS).toISOString().slice(0, 10));
+    const k = startKeyOf(raw.k, ['pk', 'sk'], { pk });
+    return { day, at: { p: 'stored', d, ...(k ? { k } : {}) } };
+  }
+  throw invalidCursor();
+};
+
+/**
+ * One page of alerts, at most `limit`, newest first within the page. Pages go through the live alerts
+ * (dead letters, idle stock), then the refunds past their SLA, then the stored alerts of the last `days`
+ * UTC days, today's first. A page reads at most `limit` alert items (plus the live alerts' O(vendors)
+ * figures on the page that shows them), whatever the history holds.
+ */
+export const alerts = async (
+  now: Date,
+  query: { days: number; limit: number; cursor?: string },
+): Promise<{ alerts: AlertView[]; nextCursor?: string }> => {
+  const start = alertPosition(query.cursor, query.days);
+  const anchorDay = start.day || now.toISOString().slice(0, 10);
+  const found: AlertView[] = [];
+  let at: AlertPosition | undefined = start.at;
+  while (at && found.length < query.limit) {
+    const room = query.limit - found.length;
+    if (at.p === 'live') {
+      const live = await liveAlerts(now);
+      const taken = live.slice(at.o, at.o + room);
+      found.push(...taken);
+      at = at.o + taken.length < live.length ? { p: 'live', o: at.o + taken.length } : { p: 'refunds', b: 0 };
+    } else if (at.p === 'refunds') {
+      const before = new Date(now.getTime() - config().refundSlaSeconds * 1000).toISOString();
+      const { b, k } = at;
+      const page = await withStoreRetries(() => storefrontStore.listWork('REFUND', b, before, room, k));
+      for (const item of page.items) found.push(await refundAlert(item));
+      at = page.cursor
+        ? { p: 'refunds', b, k: page.cursor as Record<string, string> }
+        : b + 1 < STOREFRONT_WORK_BUCKETS
+          ? { p: 'refunds', b: b + 1 }
+          : { p: 'stored', d: 0 };
+    } else {
+      const { d, k } = at;
+      const day = new Date(Date.parse(anchorDay) - d * DAY_MS).toISOString().slice(0, 10);
+      const page = await withStoreRetries(() => oversightStore.alertsOfDay(day, room, k));
+      found.push(...page.alerts);
+      at = page.next ? { p: 'stored', d, k: page.next } : d + 1 < query.days ? { p: 'stored', d: d + 1 } : undefined;
+    }
+  }
+  return {
+    alerts: found.sort((a, b) => b.at.localeCompare(a.at)),
+    ...(at ? { nextCursor: encodeCursor({ t: anchorDay, ...at }) } : {}),
+  };
+};
+
+/** One page of a UTC day's audit records, newest first. */
+export const auditPage = async (query: { day: string; limit: number; cursor?: string }) => {
+  const raw = query.cursor ? decodeCursor(query.cursor) : {};
+  const start = startKeyOf(raw.k, ['pk', 'sk'], { pk: MainKeys.auditOfDay(query.day) });
+  const page = await withStoreRetries(() => oversightStore.auditOfDay(query.day, query.limit, start));
+  return { records: page.records, ...(page.next ? { nextCursor: encodeCursor({ k: page.next }) } : {}) };
+};
+
+/** One page of the vendor rows (all of them are computed: the figures of each need every vendor's stock). */
+export const vendorPage = async (now: Date, query: { limit: number; cursor?: string }) => {
+  const raw = query.cursor ? decodeCursor(query.cursor) : {};
+  if (raw.after !== undefined && !(typeof raw.after === 'string' && RESELLER_IDS.includes(raw.after)))
+    throw invalidCursor();
+  const rows = await vendorRows(now);
+  const from = typeof raw.after === 'string' ? rows.findIndex((row) => row.resellerId === raw.after) + 1 : 0;
+  const vendors = rows.slice(from, from + query.limit);
+  const last = vendors.at(-1);
+  return {
+    vendors,
+    ...(last && from + vendors.length < rows.length ? { nextCursor: encodeCursor({ after: last.resellerId }) } : {}),
+  };
 };
 
 export const recordAlert = (alertId: string, alert: AlertRecord) =>
@@ -275,36 +345,42 @@ export const writeStatsSnapshot = async (now: Date) => {
   return { minute, vendors: vendors.length };
 };
 
-export const salesSeries = async (now: Date, hours: number) => {
-  const from = new Date(now.getTime() - hours * 3_600_000).toISOString().slice(0, 16);
-  const days = new Set<string>();
-  for (let t = now.getTime() - hours * 3_600_000; t <= now.getTime(); t += DAY_MS)
-    days.add(new Date(t).toISOString().slice(0, 10));
-  days.add(now.toISOString().slice(0, 10));
+const MINUTE_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/;
+
+/**
+ * National sold and on hand, one point a minute over the last `hours`, oldest first, at most `limit` points
+ * a page (each point is one snapshot item read).
+ */
+export const salesSeries = async (now: Date, query: { hours: number; limit: number; cursor?: string }) => {
+  const raw = query.cursor ? decodeCursor(query.cursor) : undefined;
+  const from = raw ? raw.f : new Date(now.getTime() - query.hours * 3_600_000).toISOString().slice(0, 16);
+  const firstDay = raw ? raw.d : String(from).slice(0, 10);
+  if (typeof from !== 'string' || !MINUTE_PATTERN.test(from)) throw invalidCursor();
+  if (typeof firstDay !== 'string' || !DAY_PATTERN.test(firstDay) || firstDay < from.slice(0, 10))
+    throw invalidCursor();
+  const lastDay = now.toISOString().slice(0, 10);
+  let day: string | undefined = firstDay;
+  let start = raw ? startKeyOf(raw.k, ['pk', 'sk'], { pk: MainKeys.statsOfDay(firstDay) }) : undefined;
   const points: { at: string; sold: number; onHand: number }[] = [];
-  for (const day of [...days].sort()) {
-    let cursor: Record<string, unknown> | undefined;
-    do {
-      const page = await storeCall(() =>
-        dynamo().send(
-          new QueryCommand({
-            TableName: config().mainTable,
-            KeyConditionExpression: 'pk = :pk AND sk >= :from',
-            ExpressionAttributeValues: { ':pk': MainKeys.statsOfDay(day), ':from': from },
-            ExclusiveStartKey: cursor,
-          }),
-        ),
-      );
-      for (const item of page.Items ?? []) {
-        const figures = Object.values(item.vendors as Record<string, { sold: number; onHand: number }>);
-        points.push({
-          at: String(item.at),
-          sold: figures.reduce((sum, figure) => sum + figure.sold, 0),
-          onHand: figures.reduce((sum, figure) => sum + figure.onHand, 0),
-        });
-      }
-      cursor = page.LastEvaluatedKey;
-    } while (cursor);
+  while (day && day <= lastDay && points.length < query.limit) {
+    const current: string = day;
+    const page = await withStoreRetries(() =>
+      oversightStore.statsOfDay(current, from, query.limit - points.length, start),
+    );
+    for (const item of page.snapshots) {
+      const figures = Object.values(item.vendors as Record<string, { sold: number; onHand: number }>);
+      points.push({
+        at: String(item.at),
+        sold: figures.reduce((sum, figure) => sum + figure.sold, 0),
+        onHand: figures.reduce((sum, figure) => sum + figure.onHand, 0),
+      });
+    }
+    start = page.next;
+    if (!page.next) day = new Date(Date.parse(current) + DAY_MS).toISOString().slice(0, 10);
   }
-  return { points };
+  const more = day !== undefined && day <= lastDay;
+  return {
+    points,
+    ...(more ? { nextCursor: encodeCursor({ f: from, d: day, ...(start ? { k: start } : {}) }) } : {}),
+  };
 };

@@ -1,14 +1,23 @@
 import { ConditionFailed, RetryableStoreError, withStoreRetries } from '../adapters/dynamo-errors.js';
 import { mainStore } from '../adapters/main-store.js';
 import { queues } from '../adapters/queues.js';
+import { type LaneCursor, reconciliationStore } from '../adapters/reconciliation-store.js';
 import { stockStore } from '../adapters/stock-store.js';
 import { DomainError, NotFoundError } from '../domain/errors.js';
 import { idFromIdempotencyKey, sha256Hex } from '../domain/identifiers.js';
 import { dutyFor } from '../domain/money.js';
 import { assertPaymentMatches, newQuotaOrder, type QuotaOrder } from '../domain/quota-order.js';
+import {
+  planRound,
+  RECONCILIATION_CHECKS_PER_RUN,
+  RECONCILIATION_CONCURRENCY,
+  reconciliationBacklog,
+} from '../domain/reconciliation.js';
+import { RESELLER_IDS } from '../domain/resellers.js';
 import { holdingOf, sumShards } from '../domain/stock.js';
 import type { TaxAuthority } from '../domain/tax-authority.js';
 import { logger } from '../http/logger.js';
+import { MainKeys } from '../infra/resources.js';
 import { estimateCompletion } from './allocation.js';
 import { dispatchEvents, eventsFor } from './reseller-webhooks.js';
 import { allocationSettings } from './settings.js';
@@ -229,49 +238,117 @@ const raiseNtpnConflict = async (
   );
 };
 
-/**
- * The safety net for lost webhooks: asks the tax authority about every billing still awaiting payment.
- * Paid -> credited like a webhook would; lapsed and unpaid per the tax authority -> EXPIRED. An order is
- * expired only on the tax authority's word, never on the local clock alone.
- */
-export const reconcileAwaitingPayment = async (deps: QuotaOrderDeps) => {
-  const tally = { checked: 0, credited: 0, expired: 0, mismatched: 0, failed: 0 };
-  let cursor: Record<string, unknown> | undefined;
-  do {
-    const page = await withStoreRetries(() => mainStore.listAwaitingPayment(100, cursor));
-    cursor = page.cursor;
-    for (const order of page.orders) {
-      tally.checked += 1;
-      try {
-        const billing = await deps.taxAuthority.getBilling(order.billingCode);
-        if (billing?.status === 'PAID' && billing.ntpn && billing.paidAt) {
-          await recordTaxPayment(
-            {
-              billingCode: order.billingCode,
-              ntpn: billing.ntpn,
-              amountIdr: billing.paidAmountIdr ?? billing.amountIdr,
-              paidAt: billing.paidAt,
-            },
-            deps.now,
-          );
-          tally.credited += 1;
-        } else if (billing?.status === 'EXPIRED') {
-          await withStoreRetries(() => mainStore.markQuotaOrderExpired(order)).catch((error) => {
-            if (!(error instanceof ConditionFailed)) throw error;
-          });
-          tally.expired += 1;
-        }
-      } catch (error) {
-        if (error instanceof DomainError && error.code === 'AMOUNT_MISMATCH') tally.mismatched += 1;
-        else {
-          tally.failed += 1;
-          logger.error('reconciliation of a billing failed', {
-            quotaOrderId: order.id,
-            error: String(error),
-          });
-        }
-      }
+/** One billing's check: paid -> credited like a webhook would; lapsed per the tax authority -> EXPIRED. */
+const checkBilling = async (
+  order: QuotaOrder,
+  deps: QuotaOrderDeps,
+): Promise<'CREDITED' | 'EXPIRED' | 'AWAITING' | 'MISMATCHED' | 'FAILED'> => {
+  try {
+    const billing = await deps.taxAuthority.getBilling(order.billingCode);
+    if (billing?.status === 'PAID' && billing.ntpn && billing.paidAt) {
+      await recordTaxPayment(
+        {
+          billingCode: order.billingCode,
+          ntpn: billing.ntpn,
+          amountIdr: billing.paidAmountIdr ?? billing.amountIdr,
+          paidAt: billing.paidAt,
+        },
+        deps.now,
+      );
+      return 'CREDITED';
     }
-  } while (cursor);
+    if (billing?.status === 'EXPIRED') {
+      await withStoreRetries(() => mainStore.markQuotaOrderExpired(order)).catch((error) => {
+        if (!(error instanceof ConditionFailed)) throw error;
+      });
+      return 'EXPIRED';
+    }
+    return 'AWAITING';
+  } catch (error) {
+    if (error instanceof DomainError && error.code === 'AMOUNT_MISMATCH') return 'MISMATCHED';
+    logger.error('reconciliation of a billing failed', { quotaOrderId: order.id, error: String(error) });
+    return 'FAILED';
+  }
+};
+
+/** Runs `work` over `items`, at most `limit` at a time. */
+const eachLimited = async <T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>) => {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const item = items[next] as T;
+      next += 1;
+      await work(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+};
+
+/** The work lanes: one per reseller, and the shared partition of orders from before lanes existed. */
+const reconciliationLanes = (): string[] => [
+  ...RESELLER_IDS.map((resellerId) => MainKeys.awaitingPaymentWorkOf(resellerId)),
+  MainKeys.awaitingPaymentWork,
+];
+
+/**
+ * The safety net for lost webhooks: asks the tax authority about billings still awaiting payment. Paid ->
+ * credited like a webhook would; lapsed and unpaid per the tax authority -> EXPIRED. An order is expired only
+ * on the tax authority's word, never on the local clock alone.
+ *
+ * Bounded and fair (lib/domain/reconciliation.ts): a run makes at most `checksPerRun` checks, shared
+ * max-min fairly among the resellers' lanes, each continuing from where the last run left it; the orders
+ * it did not get to are its backlog.
+ */
+export const reconcileAwaitingPayment = async (
+  deps: QuotaOrderDeps & { checksPerRun?: number; concurrency?: number },
+) => {
+  const tally = { checked: 0, credited: 0, expired: 0, mismatched: 0, failed: 0, awaiting: 0, backlog: 0 };
+  const saved = await withStoreRetries(() => reconciliationStore.readCursors());
+  const lanes = reconciliationLanes();
+  const cursors: Record<string, LaneCursor | undefined> = { ...saved.lanes };
+  const active = new Set(lanes);
+  let budget = deps.checksPerRun ?? RECONCILIATION_CHECKS_PER_RUN;
+  let checkedStillAwaiting = 0;
+  while (budget > 0 && active.size > 0) {
+    const round = planRound(
+      lanes.filter((lane) => active.has(lane)),
+      budget,
+      saved.rotation,
+    );
+    const pages = await Promise.all(
+      round.map(async ({ lane, share }) => {
+        const page = await withStoreRetries(() => reconciliationStore.lanePage(lane, share, cursors[lane]));
+        cursors[lane] = page.next;
+        // Read to its end: this run is done with the lane, and the next one starts it again from the top.
+        if (!page.next || page.orders.length < share) {
+          active.delete(lane);
+          cursors[lane] = undefined;
+        }
+        return page.orders;
+      }),
+    );
+    const orders = pages.flat();
+    budget -= orders.length;
+    await eachLimited(orders, deps.concurrency ?? RECONCILIATION_CONCURRENCY, async (order) => {
+      tally.checked += 1;
+      const outcome = await checkBilling(order, deps);
+      if (outcome === 'CREDITED') tally.credited += 1;
+      else if (outcome === 'EXPIRED') tally.expired += 1;
+      else if (outcome === 'MISMATCHED') tally.mismatched += 1;
+      else if (outcome === 'FAILED') tally.failed += 1;
+      if (outcome !== 'CREDITED' && outcome !== 'EXPIRED') checkedStillAwaiting += 1;
+    });
+  }
+  const kept = Object.fromEntries(
+    Object.entries(cursors).filter((entry): entry is [string, LaneCursor] => entry[1] !== undefined),
+  );
+  await withStoreRetries(() =>
+    reconciliationStore.writeCursors(
+      { lanes: kept, rotation: saved.rotation + 1 },
+      deps.now().toISOString(),
+    ),
+  );
+  tally.awaiting = await withStoreRetries(() => reconciliationStore.awaitingTotal(RESELLER_IDS));
+  tally.backlog = reconciliationBacklog({ awaitingAfterRun: tally.awaiting, checkedStillAwaiting });
   return tally;
 };

@@ -93,15 +93,20 @@ describe('the authorizer', () => {
 });
 
 describe('principalOfKeyRecord', () => {
+  const now = new Date('2026-12-01T10:00:00Z');
   it('names only well-formed reseller and regulator records', () => {
-    expect(principalOfKeyRecord({ role: 'reseller', resellerId: 'R07' })).toEqual({
+    expect(principalOfKeyRecord({ role: 'reseller', resellerId: 'R07' }, now)).toEqual({
       role: 'reseller',
       resellerId: 'R07',
     });
-    expect(principalOfKeyRecord({ role: 'regulator', regulatorId: 'ojk' })).toEqual({
+    expect(principalOfKeyRecord({ role: 'regulator', regulatorId: 'ojk' }, now)).toEqual({
       role: 'regulator',
       regulatorId: 'ojk',
     });
+    // A rotated key works until its overlap ends, and not after.
+    expect(
+      principalOfKeyRecord({ role: 'reseller', resellerId: 'R07', expiresAt: '2026-12-01T10:00:01Z' }, now),
+    ).toEqual({ role: 'reseller', resellerId: 'R07' });
     for (const record of [
       undefined,
       null,
@@ -109,7 +114,10 @@ describe('principalOfKeyRecord', () => {
       {},
       { role: 'root' },
       { role: 'reseller', resellerId: 'R100' },
+      { role: 'reseller', resellerId: 'R07', expiresAt: '2026-12-01T10:00:00Z' },
+      { role: 'reseller', resellerId: 'R07', expiresAt: 12 },
+      { role: 'reseller', resellerId: 'R07', expiresAt: 'tomorrow' },
     ])
-      expect(principalOfKeyRecord(record)).toBeUndefined();
+      expect(principalOfKeyRecord(record, now)).toBeUndefined();
   });
 });

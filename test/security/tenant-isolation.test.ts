@@ -552,7 +552,11 @@ describe('roles', () => {
         status: (
           await kuota.api.call(route.method, path, {
             apiKey: caller.apiKey,
-            ...(route.id === 'setVendorLimits' ? { body: { holdingCap: 1 } } : {}),
+            ...(route.id === 'setVendorLimits'
+              ? { body: { holdingCap: 1 } }
+              : route.request.body
+                ? { body: {} }
+                : {}),
           })
         ).status,
       });

@@ -1,0 +1,78 @@
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { config } from '../config.js';
+import { MainKeys } from '../infra/resources.js';
+import { dynamo } from './aws-clients.js';
+import { storeCall } from './dynamo-errors.js';
+import type { AuditRecord, StoredAlert } from './main-store.js';
+
+/**
+ * The regulator's paged reads: one page of a day's alerts, audit records or stats snapshots, never more
+ * than the page asks for (DynamoDB's Limit), with the key to continue from.
+ */
+const table = () => config().mainTable;
+
+type Key = Record<string, string>;
+
+const page = async (input: {
+  pk: string;
+  limit: number;
+  start?: Key;
+  newestFirst?: boolean;
+  skAtLeast?: string;
+}) => {
+  const result = await storeCall(() =>
+    dynamo().send(
+      new QueryCommand({
+        TableName: table(),
+        KeyConditionExpression: input.skAtLeast ? 'pk = :pk AND sk >= :from' : 'pk = :pk',
+        ExpressionAttributeValues: {
+          ':pk': input.pk,
+          ...(input.skAtLeast ? { ':from': input.skAtLeast } : {}),
+        },
+        ScanIndexForward: !input.newestFirst,
+        Limit: input.limit,
+        ExclusiveStartKey: input.start,
+      }),
+    ),
+  );
+  return { items: result.Items ?? [], ...(result.LastEvaluatedKey ? { next: result.LastEvaluatedKey as Key } : {}) };
+};
+
+export const oversightStore = {
+  /** Stored alerts of one UTC day, in alert-id order. */
+  async alertsOfDay(day: string, limit: number, start?: Key) {
+    const result = await page({ pk: MainKeys.alertsOfDay(day), limit, start });
+    return {
+      alerts: result.items.map(
+        (item): StoredAlert => ({
+          alertId: String(item.alertId),
+          kind: String(item.kind),
+          at: String(item.at),
+          ...(typeof item.resellerId === 'string' ? { resellerId: item.resellerId } : {}),
+          evidence: (item.evidence ?? {}) as Record<string, unknown>,
+          occurrences: Number(item.occurrences ?? 1),
+          lastAt: String(item.lastAt ?? item.at),
+        }),
+      ),
+      next: result.next,
+    };
+  },
+
+  /** Audit records of one UTC day, newest first. */
+  async auditOfDay(day: string, limit: number, start?: Key) {
+    const result = await page({ pk: MainKeys.auditOfDay(day), limit, start, newestFirst: true });
+    return {
+      records: result.items.map((item) => {
+        const { pk: _pk, sk: _sk, entity: _entity, ...record } = item;
+        return record as AuditRecord & { auditId: string };
+      }),
+      next: result.next,
+    };
+  },
+
+  /** Minute snapshots of one UTC day from minute `from` (YYYY-MM-DDTHH:MM) on, oldest first. */
+  async statsOfDay(day: string, from: string, limit: number, start?: Key) {
+    const result = await page({ pk: MainKeys.statsOfDay(day), limit, start, skAtLeast: from });
+    return { snapshots: result.items, next: result.next };
+  },
+};

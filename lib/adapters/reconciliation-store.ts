@@ -1,0 +1,87 @@
+import { BatchGetCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { config } from '../config.js';
+import type { QuotaOrder } from '../domain/quota-order.js';
+import { Index, MainKeys } from '../infra/resources.js';
+import { dynamo } from './aws-clients.js';
+import { storeCall } from './dynamo-errors.js';
+
+/**
+ * The tax reconciliation's reads: one page of a lane (a work-index partition of quota orders awaiting
+ * payment), where each lane was left, and the resellers' running count of orders awaiting payment.
+ */
+const table = () => config().mainTable;
+
+export type LaneCursor = Record<string, unknown>;
+
+const toQuotaOrder = (item: Record<string, unknown>): QuotaOrder => {
+  const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, entity: _e, requestHash: _h, ...rest } = item;
+  return rest as unknown as QuotaOrder;
+};
+
+export const reconciliationStore = {
+  /** At most `limit` orders of one lane after `start`, oldest billing expiry first. */
+  async lanePage(lane: string, limit: number, start?: LaneCursor) {
+    const result = await storeCall(() =>
+      dynamo().send(
+        new QueryCommand({
+          TableName: table(),
+          IndexName: Index.work.indexName,
+          KeyConditionExpression: 'gsi1pk = :pk',
+          ExpressionAttributeValues: { ':pk': lane },
+          Limit: limit,
+          ExclusiveStartKey: start,
+        }),
+      ),
+    );
+    return {
+      orders: (result.Items ?? []).map(toQuotaOrder),
+      ...(result.LastEvaluatedKey ? { next: result.LastEvaluatedKey as LaneCursor } : {}),
+    };
+  },
+
+  async readCursors(): Promise<{ lanes: Record<string, LaneCursor>; rotation: number }> {
+    const result = await storeCall(() =>
+      dynamo().send(
+        new GetCommand({ TableName: table(), Key: MainKeys.reconciliationCursor, ConsistentRead: true }),
+      ),
+    );
+    return {
+      lanes: (result.Item?.lanes ?? {}) as Record<string, LaneCursor>,
+      rotation: Number(result.Item?.rotation ?? 0),
+    };
+  },
+
+  async writeCursors(state: { lanes: Record<string, LaneCursor>; rotation: number }, at: string) {
+    await storeCall(() =>
+      dynamo().send(
+        new PutCommand({
+          TableName: table(),
+          Item: { ...MainKeys.reconciliationCursor, entity: 'ReconciliationCursor', ...state, at },
+        }),
+      ),
+    );
+  },
+
+  /** Σ of the resellers' counts of quota orders awaiting payment (kept in the profile by each transition). */
+  async awaitingTotal(resellerIds: readonly string[]): Promise<number> {
+    let total = 0;
+    for (let start = 0; start < resellerIds.length; start += 100) {
+      let request:
+        | Record<string, { Keys: Record<string, string>[]; ProjectionExpression: string }>
+        | undefined = {
+        [table()]: {
+          Keys: resellerIds.slice(start, start + 100).map((id) => MainKeys.resellerProfile(id)),
+          ProjectionExpression: 'awaitingPaymentOrders',
+        },
+      };
+      while (request && Object.keys(request).length > 0) {
+        const batch = request;
+        const result = await storeCall(() => dynamo().send(new BatchGetCommand({ RequestItems: batch })));
+        for (const item of result.Responses?.[table()] ?? [])
+          total += Math.max(0, Number(item.awaitingPaymentOrders ?? 0));
+        request = result.UnprocessedKeys as typeof request;
+      }
+    }
+    return total;
+  },
+};

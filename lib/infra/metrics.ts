@@ -1,0 +1,32 @@
+/**
+ * kuota's own CloudWatch metrics: their namespace, names and dimensions, in one place, so the code that
+ * publishes a metric (Powertools Metrics, `lib/adapters/metrics.ts`) and the alarm that watches it (`cdk/`)
+ * cannot name it differently. Every metric is published with exactly `metricDimensions(stage)`.
+ */
+export const METRICS_NAMESPACE = 'kuota';
+
+/** Powertools' `service` dimension of every kuota metric. */
+export const METRICS_SERVICE = 'kuota';
+
+/** The dimensions every kuota metric carries (an alarm must name the same ones to see it). */
+export const metricDimensions = (stage: string): { service: string; stage: string } => ({
+  service: METRICS_SERVICE,
+  stage,
+});
+
+/**
+ * Published by each run of the tax reconciliation (every minute), unit Count:
+ * - `ReconciliationBacklog`: quota orders still awaiting payment that the run did not get to check
+ *   (awaiting after the run − those the run checked and left awaiting). Above 0 for several runs in a row
+ *   means the per-run budget no longer covers every billing each minute, so a lost tax-authority webhook
+ *   may wait several minutes for its credit.
+ * - `ReconciliationChecks`: billings the run asked the tax authority about (at most the per-run budget).
+ * - `QuotaOrdersAwaitingPayment`: quota orders awaiting payment after the run, all resellers.
+ */
+export const ReconciliationMetric = {
+  backlog: 'ReconciliationBacklog',
+  checks: 'ReconciliationChecks',
+  awaiting: 'QuotaOrdersAwaitingPayment',
+} as const;
+
+export const RECONCILIATION_BACKLOG_METRIC = ReconciliationMetric.backlog;
