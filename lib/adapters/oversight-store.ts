@@ -35,7 +35,10 @@ const page = async (input: {
       }),
     ),
   );
-  return { items: result.Items ?? [], ...(result.LastEvaluatedKey ? { next: result.LastEvaluatedKey as Key } : {}) };
+  return {
+    items: result.Items ?? [],
+    ...(result.LastEvaluatedKey ? { next: result.LastEvaluatedKey as Key } : {}),
+  };
 };
 
 export const oversightStore = {

@@ -648,7 +648,8 @@ export const routes = {
     path: '/v1/regulator/vendors',
     auth: 'regulator',
     tag: 'Regulator',
-    summary: 'One row per vendor, figures equal to the ledger when quiet; pages of at most 50 (`limit`, `cursor`)',
+    summary:
+      'One row per vendor, figures equal to the ledger when quiet; pages of at most 50 (`limit`, `cursor`)',
     tables: { main: 'read' },
     request: { query: VendorsQuery },
     responses: {
@@ -705,7 +706,8 @@ export const routes = {
     path: '/v1/regulator/audit',
     auth: 'regulator',
     tag: 'Regulator',
-    summary: 'The audit log of one day (default today, UTC), newest first; pages of at most 200 (`limit`, `cursor`)',
+    summary:
+      'The audit log of one day (default today, UTC), newest first; pages of at most 200 (`limit`, `cursor`)',
     tables: { main: 'read' },
     request: { query: AuditQuery },
     responses: {

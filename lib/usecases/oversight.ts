@@ -252,7 +252,11 @@ export const alerts = async (
       const day = new Date(Date.parse(anchorDay) - d * DAY_MS).toISOString().slice(0, 10);
       const page = await withStoreRetries(() => oversightStore.alertsOfDay(day, room, k));
       found.push(...page.alerts);
-      at = page.next ? { p: 'stored', d, k: page.next } : d + 1 < query.days ? { p: 'stored', d: d + 1 } : undefined;
+      at = page.next
+        ? { p: 'stored', d, k: page.next }
+        : d + 1 < query.days
+          ? { p: 'stored', d: d + 1 }
+          : undefined;
     }
   }
   return {
@@ -280,7 +284,9 @@ export const vendorPage = async (now: Date, query: { limit: number; cursor?: str
   const last = vendors.at(-1);
   return {
     vendors,
-    ...(last && from + vendors.length < rows.length ? { nextCursor: encodeCursor({ after: last.resellerId }) } : {}),
+    ...(last && from + vendors.length < rows.length
+      ? { nextCursor: encodeCursor({ after: last.resellerId }) }
+      : {}),
   };
 };
 

@@ -343,10 +343,7 @@ export const reconcileAwaitingPayment = async (
     Object.entries(cursors).filter((entry): entry is [string, LaneCursor] => entry[1] !== undefined),
   );
   await withStoreRetries(() =>
-    reconciliationStore.writeCursors(
-      { lanes: kept, rotation: saved.rotation + 1 },
-      deps.now().toISOString(),
-    ),
+    reconciliationStore.writeCursors({ lanes: kept, rotation: saved.rotation + 1 }, deps.now().toISOString()),
   );
   tally.awaiting = await withStoreRetries(() => reconciliationStore.awaitingTotal(RESELLER_IDS));
   tally.backlog = reconciliationBacklog({ awaitingAfterRun: tally.awaiting, checkedStillAwaiting });
