@@ -25,6 +25,7 @@ import {
   type QueueDefinition,
   type QueueKey,
   Queues,
+  secretArnEnvVar,
   type TableKey,
   Tables,
 } from '../lib/infra/resources.js';
@@ -51,6 +52,37 @@ export const notDeployedQueueUrl = (prefix: string, logicalName: string): string
 /** The variable that carries a queue's DLQ URL, where the manifest names one. */
 export const deadLetterEnvVarOf = (definition: QueueDefinition): string | undefined =>
   (definition as QueueDefinition & { deadLetterEnvVar?: string }).deadLetterEnvVar;
+
+/** Item actions only: no Scan (it has no leading key, and `ForAllValues` would let it through), no index. */
+export const LEADING_KEY_READ_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:BatchGetItem',
+  'dynamodb:Query',
+  'dynamodb:ConditionCheckItem',
+] as const;
+export const LEADING_KEY_WRITE_ACTIONS = [
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
+] as const;
+
+/**
+ * A table grant narrowed to partition keys that start with one of `prefixes` (IAM's dynamodb:LeadingKeys):
+ * the function may touch no other item of the table, whatever its code does.
+ */
+export const leadingKeysStatement = (
+  tableArn: string,
+  access: 'read' | 'readwrite',
+  prefixes: readonly string[],
+): PolicyStatement =>
+  new PolicyStatement({
+    actions: [...LEADING_KEY_READ_ACTIONS, ...(access === 'readwrite' ? LEADING_KEY_WRITE_ACTIONS : [])],
+    resources: [tableArn],
+    conditions: {
+      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': prefixes.map((prefix) => `${prefix}*`) },
+    },
+  });
 
 export interface KuotaStackProps extends StackProps {
   readonly stage: Stage;
@@ -104,7 +136,6 @@ export class KuotaStack extends Stack {
 
     const environment: Record<string, string> = {
       [EnvVar.stage]: stage,
-      [EnvVar.secretsArn]: this.secrets.secret.secretArn,
       AWS_NODEJS_CONNECTION_REUSE_ENABLED: '1',
       [EnvVar.signingKmsKeyId]: this.signingKey.key.keyArn,
     };
@@ -134,7 +165,7 @@ export class KuotaStack extends Stack {
         stage,
         prefix,
         repoRoot,
-        environment,
+        environment: { ...environment, ...this.secretEnvironmentOf(spec) },
       });
       this.grant(kuotaFunction, spec);
       functions.set(spec.id, kuotaFunction);
@@ -206,10 +237,8 @@ export class KuotaStack extends Stack {
     });
 
     new CfnOutput(this, 'ApiUrl', { description: 'Base URL of the kuota API', value: this.api.api.url });
-    new CfnOutput(this, 'SecretsArn', {
-      description: 'The JSON secret of webhook secrets and keys',
-      value: this.secrets.secret.secretArn,
-    });
+    for (const [name, secret] of this.secrets.byName)
+      new CfnOutput(this, `Secret-${name}`, { description: `The secret ${name}`, value: secret.secretArn });
     for (const [key, table] of this.tables.byKey) {
       new CfnOutput(this, `${key}TableName`, { value: table.tableName });
     }
@@ -246,6 +275,11 @@ export class KuotaStack extends Stack {
           `${spec.id} declares ${access} access to table "${key}", which stage ${this.stage} does not deploy; ` +
             'no grant is made and any call to it fails',
         );
+        continue;
+      }
+      const prefixes = spec.keyPrefixes?.[key];
+      if (prefixes) {
+        fn.addToRolePolicy(leadingKeysStatement(table.tableArn, access, prefixes));
         continue;
       }
       if (access === 'readwrite') table.grantReadWriteData(fn);
@@ -286,7 +320,17 @@ export class KuotaStack extends Stack {
       );
     }
     if (spec.signsDocuments) this.signingKey.key.grant(fn, 'kms:Sign');
-    if (spec.readsSecrets) this.secrets.secret.grantRead(fn);
+    for (const name of spec.secrets) this.secrets.byName.get(name)?.grantRead(fn);
+  }
+
+  /** The ARNs of the secrets the function declares, and of no other. */
+  private secretEnvironmentOf(spec: FunctionSpec): Record<string, string> {
+    return Object.fromEntries(
+      spec.secrets.flatMap((name) => {
+        const secret = this.secrets.byName.get(name);
+        return secret ? [[secretArnEnvVar(name), secret.secretArn]] : [];
+      }),
+    );
   }
 
   private acknowledgeFunctionFindings(functionScope: Construct): void {

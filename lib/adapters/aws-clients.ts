@@ -7,6 +7,7 @@ import { config } from '../config.js';
 import { capacityMeterPlugin } from './capacity-meter.js';
 import { faultInjectionPlugin, setFaultPlan } from './fault-injection.js';
 import { invocationDeadlinePlugin } from './invocation-deadline.js';
+import { leadingKeysPlugin } from './invocation-grants.js';
 
 /**
  * One client per service per process, created at cold start and reused across invocations (connection
@@ -52,6 +53,8 @@ export const dynamo = (): DynamoDBDocumentClient => {
     // After the fault injector: it counts only what reaches the table. Inert unless the benchmark enables it.
     client.middlewareStack.use(capacityMeterPlugin);
     client.middlewareStack.use(invocationDeadlinePlugin);
+    // Locally, a function's declared partition-key prefixes hold as its role's LeadingKeys would on AWS.
+    client.middlewareStack.use(leadingKeysPlugin);
     documentClient = DynamoDBDocumentClient.from(client, {
       marshallOptions: { removeUndefinedValues: true },
     });

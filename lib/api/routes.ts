@@ -69,8 +69,8 @@ import {
   VendorLedgerQuery,
   VendorLimitsBody,
   VendorList,
-  VendorsQuery,
   VendorStatusView,
+  VendorsQuery,
   WebhookAccepted,
   WebhookDeliveriesQuery,
   WebhookDeliveryPage,
@@ -158,7 +158,7 @@ const errors = (...codes: number[]): Record<number, ResponseSpec> => {
 const http = {
   timeoutSeconds: 10,
   memoryMb: 1024,
-  readsSecrets: false,
+  secrets: [],
   sandboxOnly: false,
   sendsTo: [],
 } as const;
@@ -243,6 +243,8 @@ export const routes = {
     tag: 'Regulator',
     summary: 'Suspend a reseller (recorded in the audit log)',
     tables: { main: 'readwrite' },
+    // The reseller, its stock shards (suspension is stamped on each) and the audit record.
+    keyPrefixes: { main: ['RESELLER#', 'STOCK#', 'AUDIT#'] },
     request: { params: ResellerIdPath },
     responses: {
       200: { description: 'The reseller’s new status', schema: VendorStatusView },
@@ -260,6 +262,8 @@ export const routes = {
     tag: 'Regulator',
     summary: 'Resume a suspended reseller (recorded in the audit log)',
     tables: { main: 'readwrite' },
+    // The reseller, its stock shards (suspension is stamped on each) and the audit record.
+    keyPrefixes: { main: ['RESELLER#', 'STOCK#', 'AUDIT#'] },
     request: { params: ResellerIdPath },
     responses: {
       200: { description: 'The reseller’s new status', schema: VendorStatusView },
@@ -277,6 +281,8 @@ export const routes = {
     tag: 'Regulator',
     summary: 'Set holding cap and/or service-fee cap (recorded in the audit log)',
     tables: { main: 'readwrite' },
+    // The reseller, its stock shards (suspension is stamped on each) and the audit record.
+    keyPrefixes: { main: ['RESELLER#', 'STOCK#', 'AUDIT#'] },
     request: { params: ResellerIdPath, body: VendorLimitsBody },
     responses: {
       200: { description: 'The reseller’s limits now', schema: VendorStatusView },
@@ -294,6 +300,8 @@ export const routes = {
     tag: 'Regulator',
     summary: 'List a reseller’s API keys (never the keys themselves), newest first',
     tables: { main: 'read' },
+    // The reseller, its keys (both items of each) and the audit record.
+    keyPrefixes: { main: ['RESELLER#', 'API_KEY#', 'AUDIT#'] },
     request: { params: ResellerIdPath, query: ResellerKeyQuery },
     responses: {
       200: { description: 'A page of keys', schema: ResellerKeyList },
@@ -311,6 +319,8 @@ export const routes = {
     tag: 'Regulator',
     summary: 'Issue a new key; the reseller’s other keys keep working (recorded in the audit log)',
     tables: { main: 'readwrite' },
+    // The reseller, its keys (both items of each) and the audit record.
+    keyPrefixes: { main: ['RESELLER#', 'API_KEY#', 'AUDIT#'] },
     request: { params: ResellerIdPath },
     responses: {
       201: { description: 'The new key, shown this once', schema: IssuedResellerKey },
@@ -329,6 +339,8 @@ export const routes = {
     summary:
       'Rotate: issue a new key; every other working key stops after `overlapSeconds` (recorded in the audit log)',
     tables: { main: 'readwrite' },
+    // The reseller, its keys (both items of each) and the audit record.
+    keyPrefixes: { main: ['RESELLER#', 'API_KEY#', 'AUDIT#'] },
     request: { params: ResellerIdPath, body: RotateKeysBody },
     responses: {
       201: {
@@ -349,6 +361,8 @@ export const routes = {
     tag: 'Regulator',
     summary: 'Revoke a key: it stops within the authorizer’s cache time, 10 s (recorded in the audit log)',
     tables: { main: 'readwrite' },
+    // The reseller, its keys (both items of each) and the audit record.
+    keyPrefixes: { main: ['RESELLER#', 'API_KEY#', 'AUDIT#'] },
     request: { params: ResellerKeyPath },
     responses: {
       200: { description: 'The key, now revoked', schema: ResellerKeyView },
@@ -368,7 +382,7 @@ export const routes = {
     summary: 'Payment notice (billing code paid, NTPN issued); credits the quota order exactly once',
     tables: { main: 'readwrite' },
     sendsTo: ['allocation', 'resellerWebhooks'],
-    readsSecrets: true,
+    secrets: ['taxAuthorityWebhookSecret'],
     request: { body: TaxAuthorityWebhookBody },
     responses: {
       200: { description: 'Recorded (also for a repeated notice)', schema: WebhookAccepted },
@@ -458,7 +472,7 @@ export const routes = {
     summary:
       'Lost an order? Prove who you are (NIK, name, birth date): every order with a contact gets a fresh link there',
     tables: { main: 'read', sandbox: 'readwrite' },
-    readsSecrets: true,
+    secrets: ['nikHmacKey', 'orderTokenKey'],
     request: { body: OrderRecoveryBody },
     responses: {
       202: { description: 'Notices sent (how many, never which orders)', schema: OrderRecoveryResult },
@@ -511,7 +525,7 @@ export const routes = {
     tables: { main: 'readwrite', sandbox: 'readwrite' },
     sendsTo: ['storefrontOrders', 'storefrontTimers', 'resellerWebhooks'],
     readsQueueDepth: ['storefrontOrders'],
-    readsSecrets: true,
+    secrets: ['nikHmacKey', 'orderTokenKey'],
     request: { params: StorefrontPath, body: PlaceOrderBody, idempotencyKey: IdempotencyKeyHeader },
     responses: {
       201: {
@@ -553,7 +567,9 @@ export const routes = {
     // Light: a read, or a read that waits; most of its time is spent waiting.
     memoryMb: 256,
     tables: { main: 'read' },
-    readsSecrets: true,
+    // The buyer reads one order item by its id.
+    keyPrefixes: { main: ['SORDER#'] },
+    secrets: ['orderTokenKey'],
     readsQueueDepth: ['storefrontOrders'],
     request: {
       params: StorefrontOrderPath,
@@ -601,7 +617,7 @@ export const routes = {
     summary: 'Payment captured (fulfil or refund 100%) / refund completed',
     tables: { main: 'readwrite', sandbox: 'readwrite' },
     sendsTo: ['webhookDelivery', 'resellerWebhooks'],
-    readsSecrets: true,
+    secrets: ['paymentGatewayWebhookSecret', 'serialKey', 'orderTokenKey'],
     request: { body: PaymentGatewayWebhookBody },
     responses: {
       200: { description: 'Processed (also for a repeated event)', schema: PaymentWebhookAccepted },
@@ -751,6 +767,8 @@ export const routes = {
     ...http,
     id: 'verifyStamp',
     entry: 'functions/public/verify-stamp.ts',
+    // A serial is checked by decoding it under the serial key before any read.
+    secrets: ['serialKey'],
     description: 'Anyone checks a serial',
     method: 'GET',
     path: '/v1/stamps/{serial}',
@@ -758,6 +776,8 @@ export const routes = {
     tag: 'Public',
     summary: 'A stamp’s status (SOLD / AFFIXED), seller, sale and affixing time, document hash',
     tables: { main: 'read' },
+    // The serial names its order: one read of that order item.
+    keyPrefixes: { main: ['SORDER#'] },
     request: { params: SerialPath },
     responses: { 200: { description: 'The stamp', schema: StampStatus }, ...errors(400, 404, 429) },
   },
@@ -774,7 +794,7 @@ export const routes = {
       'Start a stamping (pembubuhan): where the stamp goes, and a presigned URL to PUT the PDF to (needs the order’s Order-Token)',
     tables: { main: 'readwrite' },
     buckets: { documents: 'readwrite' },
-    readsSecrets: true,
+    secrets: ['orderTokenKey', 'serialKey'],
     request: { params: SerialPath, body: CreateStampingBody, headers: [ORDER_TOKEN] },
     responses: {
       201: { description: 'Created; upload the PDF, then submit', schema: StampingCreated },
@@ -794,7 +814,7 @@ export const routes = {
     tables: { main: 'readwrite' },
     buckets: { documents: 'read' },
     sendsTo: ['stamping'],
-    readsSecrets: true,
+    secrets: ['orderTokenKey', 'serialKey'],
     request: { params: StampingPath, headers: [ORDER_TOKEN] },
     responses: {
       202: { description: 'Queued (or already further along)', schema: StampingView, headers: [RETRY_AFTER] },
@@ -816,7 +836,7 @@ export const routes = {
     tables: { main: 'read' },
     buckets: { documents: 'read' },
     sendsTo: ['stamping'],
-    readsSecrets: true,
+    secrets: ['orderTokenKey', 'serialKey'],
     request: { params: StampingPath, headers: [ORDER_TOKEN] },
     responses: {
       200: { description: 'The stamping', schema: StampingView, headers: [RETRY_AFTER] },
@@ -855,7 +875,7 @@ export const routes = {
       'Every e-Meterai in the document: serial, status, stamping time, signature, integrity, certificate chain, and whether the serial is bound to this document',
     tables: { main: 'read' },
     buckets: { documents: 'read' },
-    readsSecrets: true,
+    secrets: ['serialKey', 'signingCertificateChain'],
     request: { params: DocumentCheckPath },
     responses: {
       200: { description: 'The check (AWAITING_UPLOAD until the PDF is there)', schema: DocumentCheckView },
@@ -952,7 +972,7 @@ export const routes = {
     summary:
       'Sell at the counter: the applicant’s identity (checked with the civil registry), quantity and the price charged → the stamps at once, from the same stock and national cap as the storefront',
     tables: { main: 'readwrite', sandbox: 'read' },
-    readsSecrets: true,
+    secrets: ['nikHmacKey', 'orderTokenKey', 'serialKey'],
     sendsTo: ['resellerWebhooks'],
     request: { body: OwnChannelSaleBody, idempotencyKey: IdempotencyKeyHeader },
     responses: {

@@ -16,7 +16,7 @@ import {
 const http = {
   timeoutSeconds: 10,
   memoryMb: 1024,
-  readsSecrets: true,
+  secrets: ['nikHmacKey', 'serialKey', 'paymentGatewayWebhookSecret'],
   sandboxOnly: false,
   sendsTo: [],
   tables: {},

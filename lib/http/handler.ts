@@ -62,9 +62,12 @@ export const httpHandler = <R extends RouteDefinition>(
         request.context.parsed = {};
         request.context.rawBody = '';
       },
-    })
-    .use(jsonBody({ maxBytes: () => config().maxBodyBytes, expectBody: route.request.body !== undefined }));
+    });
+  // The role first: a caller of the wrong role learns 403 and nothing about the route's input rules.
   if (route.auth === 'reseller' || route.auth === 'regulator') chain.use(requireRole(route.auth));
+  chain.use(
+    jsonBody({ maxBytes: () => config().maxBodyBytes, expectBody: route.request.body !== undefined }),
+  );
   if (route.auth === 'webhook') {
     const party = route.webhookSecret;
     if (!party) throw new Error(`webhook route ${route.id} names no webhookSecret`);

@@ -1,4 +1,4 @@
-import type { BucketKey, QueueKey, TableKey } from './resources.js';
+import type { BucketKey, QueueKey, SecretName, TableKey } from './resources.js';
 
 /**
  * What a Lambda function is and may touch. The CDK stack turns `access` into IAM grants (and nothing
@@ -14,6 +14,11 @@ export interface FunctionSpec {
   readonly timeoutSeconds: number;
   readonly memoryMb: number;
   readonly tables: Partial<Record<TableKey, TableAccess>>;
+  /**
+   * Where the access pattern allows, the partition-key prefixes it may touch in a table (its role's
+   * `dynamodb:LeadingKeys` condition on AWS; the local runtime refuses the same). Absent: the whole table.
+   */
+  readonly keyPrefixes?: Partial<Record<TableKey, readonly string[]>>;
   readonly sendsTo: readonly QueueKey[];
   /** Queues whose dead-letter queue it sends to itself (a retry budget it spent, not a poison message). */
   readonly sendsToDeadLetter?: readonly QueueKey[];
@@ -21,7 +26,11 @@ export interface FunctionSpec {
   readonly readsQueueDepth?: readonly QueueKey[];
   /** Reads the depth of every dead-letter queue (the regulator's alerts). */
   readonly inspectsDeadLetters?: boolean;
-  readonly readsSecrets: boolean;
+  /**
+   * The secrets it reads, and so the only ones it holds: on AWS its role may read these and its environment
+   * names only these; locally the runtime refuses any other (lib/secrets.ts).
+   */
+  readonly secrets: readonly SecretName[];
   /** Buckets it reads (GetObject) or reads and writes (also PutObject, DeleteObject, presigned URLs). */
   readonly buckets?: Partial<Record<BucketKey, TableAccess>>;
   /** Packages installed beside the bundle instead of bundled (assets a handler reads from the package). */
@@ -53,8 +62,10 @@ export const backgroundFunctions = [
     timeoutSeconds: 5,
     memoryMb: 512,
     tables: { main: 'read' },
+    // One GetItem of the key's hash: nothing else of the table.
+    keyPrefixes: { main: ['API_KEY#'] },
     sendsTo: [],
-    readsSecrets: false,
+    secrets: [],
     sandboxOnly: false,
     trigger: { kind: 'authorizer' },
   },
@@ -67,7 +78,7 @@ export const backgroundFunctions = [
     memoryMb: 512,
     tables: { main: 'readwrite', sandbox: 'read' },
     sendsTo: ['allocation', 'resellerWebhooks'],
-    readsSecrets: false,
+    secrets: [],
     sandboxOnly: false,
     trigger: { kind: 'schedule', everySeconds: 60 },
   },
@@ -79,7 +90,7 @@ export const backgroundFunctions = [
     memoryMb: 1024,
     tables: { main: 'readwrite' },
     sendsTo: ['allocation', 'resellerWebhooks'],
-    readsSecrets: false,
+    secrets: [],
     sandboxOnly: false,
     trigger: { kind: 'queue', queue: 'allocation' },
   },
@@ -91,7 +102,7 @@ export const backgroundFunctions = [
     memoryMb: 512,
     tables: { main: 'read' },
     sendsTo: ['allocation'],
-    readsSecrets: false,
+    secrets: [],
     sandboxOnly: false,
     trigger: { kind: 'schedule', everySeconds: 120 },
   },
@@ -103,7 +114,7 @@ export const backgroundFunctions = [
     memoryMb: 1024,
     tables: { main: 'readwrite', sandbox: 'readwrite' },
     sendsTo: ['storefrontTimers', 'resellerWebhooks'],
-    readsSecrets: true,
+    secrets: ['orderTokenKey', 'serialKey'],
     sandboxOnly: false,
     trigger: { kind: 'queue', queue: 'storefrontOrders' },
   },
@@ -115,7 +126,7 @@ export const backgroundFunctions = [
     memoryMb: 1024,
     tables: { main: 'readwrite', sandbox: 'readwrite' },
     sendsTo: ['storefrontOrders', 'storefrontTimers', 'webhookDelivery', 'resellerWebhooks'],
-    readsSecrets: true,
+    secrets: ['orderTokenKey', 'serialKey'],
     sandboxOnly: false,
     trigger: { kind: 'queue', queue: 'storefrontTimers' },
   },
@@ -128,7 +139,7 @@ export const backgroundFunctions = [
     memoryMb: 512,
     tables: { main: 'readwrite', sandbox: 'readwrite' },
     sendsTo: ['webhookDelivery', 'resellerWebhooks'],
-    readsSecrets: true,
+    secrets: ['orderTokenKey', 'serialKey'],
     sandboxOnly: false,
     trigger: { kind: 'schedule', everySeconds: 60 },
   },
@@ -141,7 +152,7 @@ export const backgroundFunctions = [
     memoryMb: 512,
     tables: { main: 'readwrite' },
     sendsTo: ['resellerWebhooks'],
-    readsSecrets: false,
+    secrets: [],
     sandboxOnly: false,
     trigger: { kind: 'schedule', everySeconds: 60 },
   },
@@ -157,7 +168,7 @@ export const backgroundFunctions = [
     sendsTo: ['resellerWebhooks'],
     buckets: { documents: 'readwrite' },
     signsDocuments: true,
-    readsSecrets: true,
+    secrets: ['serialKey', 'signingCertificateChain', 'signingPrivateKey'],
     sandboxOnly: false,
     trigger: { kind: 'queue', queue: 'stamping' },
   },
@@ -171,7 +182,7 @@ export const backgroundFunctions = [
     tables: { main: 'readwrite' },
     sendsTo: ['resellerWebhooks'],
     sendsToDeadLetter: ['resellerWebhooks'],
-    readsSecrets: false,
+    secrets: [],
     sandboxOnly: false,
     trigger: { kind: 'queue', queue: 'resellerWebhooks' },
   },
@@ -183,7 +194,7 @@ export const backgroundFunctions = [
     memoryMb: 256,
     tables: {},
     sendsTo: [],
-    readsSecrets: true,
+    secrets: ['taxAuthorityWebhookSecret', 'paymentGatewayWebhookSecret'],
     sandboxOnly: true,
     trigger: { kind: 'queue', queue: 'webhookDelivery' },
   },
@@ -198,6 +209,6 @@ export const fallbackFunction: FunctionSpec = {
   memoryMb: 256,
   tables: {},
   sendsTo: [],
-  readsSecrets: false,
+  secrets: [],
   sandboxOnly: false,
 };

@@ -12,7 +12,6 @@ export const EnvVar = {
   sandboxTable: 'KUOTA_SANDBOX_TABLE',
   allocationQueueUrl: 'KUOTA_ALLOCATION_QUEUE_URL',
   webhookDeliveryQueueUrl: 'KUOTA_WEBHOOK_DELIVERY_QUEUE_URL',
-  secretsArn: 'KUOTA_SECRETS_ARN',
   taxAuthorityWebhookSecret: 'KUOTA_TAX_AUTHORITY_WEBHOOK_SECRET',
   paymentGatewayWebhookSecret: 'KUOTA_PAYMENT_GATEWAY_WEBHOOK_SECRET',
   nikHmacKey: 'KUOTA_NIK_HMAC_KEY',
@@ -67,6 +66,28 @@ export const EnvVar = {
   publicBaseUrl: 'KUOTA_PUBLIC_BASE_URL',
 } as const;
 export type EnvVarName = (typeof EnvVar)[keyof typeof EnvVar];
+
+/**
+ * The secrets, each its own Secrets Manager secret on AWS, so a function holds only those it declares
+ * (`secrets` in its spec). Locally each comes from the environment variable of the same name in `EnvVar`.
+ */
+export const SECRET_NAMES = [
+  'taxAuthorityWebhookSecret',
+  'paymentGatewayWebhookSecret',
+  'nikHmacKey',
+  'serialKey',
+  'orderTokenKey',
+  'signingCertificateChain',
+  'signingPrivateKey',
+] as const;
+export type SecretName = (typeof SECRET_NAMES)[number];
+
+/** Secrets that exist only in the local sandbox (on AWS the private key is in KMS). */
+export const LOCAL_ONLY_SECRETS: ReadonlySet<SecretName> = new Set(['signingPrivateKey']);
+
+/** On AWS, the variable that carries a granted secret's ARN: `KUOTA_SECRET_ARN_NIK_HMAC_KEY` and so on. */
+export const secretArnEnvVar = (name: SecretName): string =>
+  `KUOTA_SECRET_ARN_${name.replace(/[A-Z]/g, (letter) => `_${letter}`).toUpperCase()}`;
 
 export interface IndexDefinition {
   readonly indexName: string;

@@ -13,6 +13,7 @@ import type {
   SQSBatchResponse,
   SQSEvent,
 } from 'aws-lambda';
+import { type LeadingKeyGrants, runWithLeadingKeyGrants } from '../adapters/invocation-grants.js';
 import { routeMatcher } from '../api/route-match.js';
 import { allRoutes, type RouteDefinition } from '../api/routes.js';
 import { config } from '../config.js';
@@ -24,9 +25,22 @@ import {
   type FunctionSpec,
   fallbackFunction,
 } from '../infra/functions.js';
-import { type QueueKey, Queues } from '../infra/resources.js';
+import { type QueueKey, Queues, type TableKey, Tables } from '../infra/resources.js';
+import { runWithSecretGrants } from '../secrets.js';
 import { InvocationTimeout, invokeWithTimeout } from './lambda-context.js';
 
+/** The partition-key prefixes a function's spec declares, by the table names of this runtime. */
+const leadingKeyGrantsOf = (spec: FunctionSpec): LeadingKeyGrants => ({
+  functionId: spec.id,
+  prefixesByTable: new Map(
+    (Object.entries(spec.keyPrefixes ?? {}) as [TableKey, readonly string[]][]).flatMap(
+      ([table, prefixes]) => {
+        const name = process.env[Tables[table].envVar];
+        return name ? [[name, prefixes] as const] : [];
+      },
+    ),
+  ),
+});
 /**
  * A small stand-in for API Gateway (REST API, Lambda proxy integration + REQUEST authorizer), Lambda's
  * SQS event source mapping and EventBridge schedules, running the real handlers in this process.
@@ -118,7 +132,10 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
     const handler = handlers.get(spec.id);
     if (!handler) throw new Error(`no handler loaded for ${spec.id}`);
     invocations.set(spec.id, (invocations.get(spec.id) ?? 0) + 1);
-    return (await invokeWithTimeout((context) => handler(event, context), spec)) as T;
+    // Each invocation holds only the secrets and key prefixes its spec declares, as its role would on AWS.
+    return (await runWithLeadingKeyGrants(leadingKeyGrantsOf(spec), () =>
+      runWithSecretGrants(spec.secrets, () => invokeWithTimeout((context) => handler(event, context), spec)),
+    )) as T;
   };
 
   const authorizerSpec = background.find((fn) => fn.trigger.kind === 'authorizer');

@@ -4,7 +4,7 @@ import {
   MANAGED_RULE_GROUPS,
   STAGE_THROTTLING,
 } from '../../cdk/constructs/kuota-api.js';
-import { SECRET_KEYS } from '../../cdk/constructs/secrets.js';
+import { GENERATED_SECRETS } from '../../cdk/constructs/secrets.js';
 import { deadLetterEnvVarOf } from '../../cdk/stack.js';
 import { isSandboxQueue, parseStage } from '../../cdk/stage.js';
 import { allRoutes, type RouteDefinition } from '../../lib/api/routes.js';
@@ -22,8 +22,11 @@ import {
   Buckets,
   DLQ_RETENTION_DAYS,
   EnvVar,
+  LOCAL_ONLY_SECRETS,
   type QueueKey,
   Queues,
+  SECRET_NAMES,
+  secretArnEnvVar,
   type TableKey,
   Tables,
   VISIBILITY_TIMEOUT_FACTOR,
@@ -467,33 +470,94 @@ describe('kuota stack, staging', () => {
     }
   });
 
-  it('lets only functions that declare readsSecrets read the secret', () => {
+  it('narrows every function that declares keyPrefixes to those partition keys (dynamodb:LeadingKeys), with no Scan and no index', () => {
     // Arrange
-    const secretArns = allFunctions.map(
-      (spec) =>
-        propsOf(resources[functionId(resources, 'staging', spec)]).Environment as {
-          Variables: Record<string, unknown>;
-        },
-    );
-    const secretId = referencedId(secretArns[0]?.Variables[EnvVar.secretsArn]) ?? '';
+    const mainId = tableIdByName(resources, `kuota-staging-${Tables.main.logicalName}`) ?? '';
+    const narrowed = allFunctions.filter((spec) => spec.keyPrefixes?.main);
 
     // Act
-    const readers = allFunctions.map((spec) => ({
+    const grants = narrowed.map((spec) => ({
       spec,
-      reads: statementsOfFunction(resources, functionId(resources, 'staging', spec)).some(
-        (s) => s.actions.includes('secretsmanager:GetSecretValue') && mentions(s.resource, secretId),
-      ),
-      anySecretAccess: [...actionsOfFunction(resources, functionId(resources, 'staging', spec))].some((a) =>
-        a.startsWith('secretsmanager:'),
+      onMain: statementsOfFunction(resources, functionId(resources, 'staging', spec)).filter((s) =>
+        mentions(s.resource, mainId),
       ),
     }));
 
-    // Assert
-    expect(resources[secretId]?.Type).toBe('AWS::SecretsManager::Secret');
-    expect(readers.filter((r) => r.reads).length).toBeGreaterThan(0);
-    for (const { spec, reads, anySecretAccess } of readers) {
-      expect(reads, spec.id).toBe(spec.readsSecrets);
-      expect(anySecretAccess, spec.id).toBe(spec.readsSecrets);
+    // Assert: the authorizer, the public order and stamp reads and the regulator's key and vendor actions.
+    expect(narrowed.map((spec) => spec.id)).toEqual(
+      expect.arrayContaining([
+        'authorizer',
+        'verifyStamp',
+        'getStorefrontOrder',
+        'revokeVendorKey',
+        'suspendVendor',
+      ]),
+    );
+    for (const { spec, onMain } of grants) {
+      expect(onMain.length, spec.id).toBeGreaterThan(0);
+      for (const statement of onMain) {
+        expect(statement.condition, spec.id).toEqual({
+          'ForAllValues:StringLike': {
+            'dynamodb:LeadingKeys': (spec.keyPrefixes?.main ?? []).map((prefix) => `${prefix}*`),
+          },
+        });
+        expect(statement.actions, spec.id).not.toContain('dynamodb:Scan');
+        expect(JSON.stringify(statement.resource), spec.id).not.toContain('/index/');
+      }
+    }
+    const authorizer = grants.find(({ spec }) => spec.id === 'authorizer');
+    expect(
+      authorizer?.onMain.flatMap((s) => s.condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys']),
+    ).toEqual(['API_KEY#*']);
+  });
+
+  it('gives each function the secrets its spec declares and no other: the grant and the ARN variable', () => {
+    // Arrange
+    const secretIds = new Map(
+      SECRET_NAMES.flatMap((name) => {
+        const found = ofType(resources, 'AWS::SecretsManager::Secret').find(
+          ([, secret]) => propsOf(secret).Name === `kuota-staging/${name}`,
+        );
+        return found ? [[name, found[0]] as const] : [];
+      }),
+    );
+
+    // Act
+    const holdings = allFunctions.map((spec) => {
+      const id = functionId(resources, 'staging', spec);
+      const statements = statementsOfFunction(resources, id);
+      const variables = (propsOf(resources[id]).Environment as { Variables: Record<string, unknown> })
+        .Variables;
+      return {
+        spec,
+        readable: [...secretIds]
+          .filter(([, secretId]) =>
+            statements.some(
+              (s) => s.actions.includes('secretsmanager:GetSecretValue') && mentions(s.resource, secretId),
+            ),
+          )
+          .map(([name]) => name),
+        named: SECRET_NAMES.filter((name) => variables[secretArnEnvVar(name)] !== undefined),
+        anySecretAccess: [...actionsOfFunction(resources, id)].some((a) => a.startsWith('secretsmanager:')),
+      };
+    });
+
+    // Assert: every deployed secret exists; local-only ones do not.
+    expect([...secretIds.keys()].sort()).toEqual(
+      SECRET_NAMES.filter((name) => !LOCAL_ONLY_SECRETS.has(name)).sort(),
+    );
+    for (const { spec, readable, named, anySecretAccess } of holdings) {
+      const declared = spec.secrets.filter((name) => !LOCAL_ONLY_SECRETS.has(name)).sort();
+      expect(readable.sort(), spec.id).toEqual(declared);
+      expect(named.sort(), spec.id).toEqual(declared);
+      expect(anySecretAccess, spec.id).toBe(declared.length > 0);
+    }
+    // The public buyer-facing functions hold neither webhook secret.
+    for (const id of ['placeOrder', 'getStorefrontOrder', 'verifyStamp', 'createStamping', 'recoverOrders']) {
+      const holding = holdings.find((h) => h.spec.id === id);
+      expect(holding?.spec.id).toBe(id);
+      expect(holding?.readable, id).not.toContain('taxAuthorityWebhookSecret');
+      expect(holding?.readable, id).not.toContain('paymentGatewayWebhookSecret');
     }
   });
 
@@ -561,25 +625,22 @@ describe('kuota stack, staging', () => {
     );
   });
 
-  it('generates every key of the JSON secret, at least 32 characters long, without a value in the template', () => {
+  it('generates every generated secret, at least 32 characters long, without a value in the template', () => {
     // Act
-    const secrets = ofType(resources, 'AWS::SecretsManager::Secret').map(
-      ([id, s]) => [id, propsOf(s)] as const,
-    );
-    const bundle = secrets.find(([, s]) => s.SecretString !== undefined);
-    const seeds = secrets.filter(([, s]) => s.GenerateSecretString !== undefined);
-    const bundleText = JSON.stringify(bundle?.[1].SecretString);
+    const secrets = ofType(resources, 'AWS::SecretsManager::Secret').map(([, s]) => propsOf(s));
 
     // Assert
-    for (const key of Object.keys(SECRET_KEYS)) {
-      const seed = seeds.find(([id]) => id.includes(key));
-      expect(seed, key).toBeDefined();
+    for (const name of GENERATED_SECRETS) {
+      const secret = secrets.find((s) => s.Name === `kuota-staging/${name}`);
       expect(
-        (seed?.[1].GenerateSecretString as { PasswordLength?: number } | undefined)?.PasswordLength,
+        (secret?.GenerateSecretString as { PasswordLength?: number } | undefined)?.PasswordLength,
+        name,
       ).toBeGreaterThanOrEqual(32);
-      expect(bundleText).toContain(`\\"${key}\\":\\"{{resolve:secretsmanager:`);
-      expect(mentions(bundle?.[1].SecretString, seed?.[0] ?? '?')).toBe(true);
+      expect(secret?.SecretString, name).toBeUndefined();
     }
+    // The certificate chain starts as a marker the reader treats as absent, never a key.
+    const chain = secrets.find((s) => s.Name === 'kuota-staging/signingCertificateChain');
+    expect(String(chain?.SecretString)).not.toMatch(/BEGIN|PRIVATE/);
   });
 
   it('runs every function on Node 24 arm64 with tracing, its own log group and the environment config() needs', () => {
@@ -606,7 +667,6 @@ describe('kuota stack, staging', () => {
       expect(variables).toMatchObject({
         [EnvVar.stage]: 'staging',
         AWS_NODEJS_CONNECTION_REUSE_ENABLED: '1',
-        [EnvVar.secretsArn]: expect.anything(),
       });
       const resourceVariables = [
         ...Object.values(Tables).map((table) => table.envVar),

@@ -150,6 +150,7 @@ export const functionIdByName = (resources: Resources, functionName: string): st
 export interface Statement {
   readonly actions: readonly string[];
   readonly resource: unknown;
+  readonly condition?: Record<string, Record<string, unknown>>;
 }
 
 /**
@@ -174,7 +175,13 @@ export const statementsOfFunction = (resources: Resources, functionLogicalId: st
     for (const statement of document.Statement) {
       if (statement.Effect !== 'Allow') continue;
       const action = statement.Action as string | string[];
-      statements.push({ actions: Array.isArray(action) ? action : [action], resource: statement.Resource });
+      statements.push({
+        actions: Array.isArray(action) ? action : [action],
+        resource: statement.Resource,
+        ...(statement.Condition
+          ? { condition: statement.Condition as Record<string, Record<string, unknown>> }
+          : {}),
+      });
     }
   }
   return statements;

@@ -552,11 +552,7 @@ describe('roles', () => {
         status: (
           await kuota.api.call(route.method, path, {
             apiKey: caller.apiKey,
-            ...(route.id === 'setVendorLimits'
-              ? { body: { holdingCap: 1 } }
-              : route.request.body
-                ? { body: {} }
-                : {}),
+            ...(route.id === 'setVendorLimits' ? { body: { holdingCap: 1 } } : {}),
           })
         ).status,
       });
