@@ -32,6 +32,7 @@ import {
 import { KuotaBuckets, KuotaQueues, KuotaSigningKey, KuotaTables } from './constructs/data.js';
 import { KuotaApi } from './constructs/kuota-api.js';
 import { KuotaFunction } from './constructs/kuota-function.js';
+import { KuotaOperations } from './constructs/operations.js';
 import { KuotaSchedule } from './constructs/schedule.js';
 import { KuotaSecrets } from './constructs/secrets.js';
 import { functionsOf, planStage, type Stage, type StagePlan } from './stage.js';
@@ -113,6 +114,9 @@ export class KuotaStack extends Stack {
    * pass CloudFormation's 500. Functions pass in as references (nested-stack parameters).
    */
   readonly edgeStack: NestedStack;
+  /** Alarms and the operations dashboard (README, "Deadline day"), in a nested stack of their own. */
+  readonly operationsStack: NestedStack;
+  readonly operations: KuotaOperations;
 
   constructor(scope: Construct, id: string, props: KuotaStackProps) {
     const { stage, repoRoot = REPO_ROOT, webAclArn, alarmTopicArn, ...stackProps } = props;
@@ -234,6 +238,21 @@ export class KuotaStack extends Stack {
       authorizerFunction: authorizerSpec ? lambda(authorizerSpec.id) : undefined,
       fallbackFunction: lambda(this.plan.fallbackFunction.id),
       ...(webAclArn ? { webAclArn } : {}),
+    });
+
+    this.operationsStack = new NestedStack(this, 'Operations', {
+      description: `kuota (${stage}): alarms and the operations dashboard`,
+    });
+    const alarmTopic = alarmTopicArn
+      ? Topic.fromTopicArn(this.operationsStack, 'AlarmTopic', alarmTopicArn)
+      : undefined;
+    this.operations = new KuotaOperations(this.operationsStack, 'Operations', {
+      stage,
+      prefix,
+      api: this.api.api,
+      queues: this.queues.byKey,
+      tables: this.tables.byKey,
+      ...(alarmTopic ? { alarmTopic } : {}),
     });
 
     new CfnOutput(this, 'ApiUrl', { description: 'Base URL of the kuota API', value: this.api.api.url });

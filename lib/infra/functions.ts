@@ -144,6 +144,20 @@ export const backgroundFunctions = [
     trigger: { kind: 'schedule', everySeconds: 60 },
   },
   {
+    id: 'ledgerCheck',
+    entry: 'functions/jobs/ledger-check.ts',
+    description:
+      'Audits stock shards, ledger entries and quota orders against each other every hour and publishes the differences (the ledger-mismatch alarm)',
+    // One consistent Scan of the stock, ledger and reseller partitions: minutes at national scale.
+    timeoutSeconds: 900,
+    memoryMb: 1769,
+    tables: { main: 'read' },
+    sendsTo: [],
+    secrets: [],
+    sandboxOnly: false,
+    trigger: { kind: 'schedule', everySeconds: 3600 },
+  },
+  {
     id: 'statsSnapshot',
     entry: 'functions/jobs/stats-snapshot.ts',
     description:

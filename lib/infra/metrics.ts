@@ -30,3 +30,17 @@ export const ReconciliationMetric = {
 } as const;
 
 export const RECONCILIATION_BACKLOG_METRIC = ReconciliationMetric.backlog;
+
+/**
+ * Published by scheduled jobs for the alarms of the operations stack (cdk/constructs/operations.ts), unit
+ * Count:
+ * - `RefundsPastSla`: refunds the sweeper found unconfirmed past KUOTA_REFUND_SLA_SECONDS (each run, every
+ *   minute; 0 when none).
+ * - `LedgerDifferences`: differences the scheduled ledger check found (every hour; 0 when balanced). One
+ *   scan is not a snapshot, so a sale in flight can show as a difference once: the alarm wants two runs in a
+ *   row.
+ */
+export const OperationsMetric = {
+  refundsPastSla: 'RefundsPastSla',
+  ledgerDifferences: 'LedgerDifferences',
+} as const;

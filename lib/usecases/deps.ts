@@ -52,4 +52,7 @@ export const orderTimerSettings = async (): Promise<OrderTimerSettings> => ({
   payments: await paymentSettings(),
 });
 
-export const sweepSettings = (): SweepSettings => ({ pageSize: 100 });
+export const sweepSettings = (): SweepSettings => ({
+  pageSize: 100,
+  refundSlaSeconds: config().refundSlaSeconds,
+});

@@ -11,13 +11,16 @@ import { type PaymentSettings, reconcileRefund } from './payments.js';
  */
 export interface SweepSettings {
   readonly pageSize: number;
+  readonly refundSlaSeconds: number;
 }
 
 const SWEEP_BUCKET_CONCURRENCY = 8;
 
 export const sweepStorefronts = async (sweep: SweepSettings, payments: PaymentSettings) => {
   const now = payments.now();
-  const tally = { refundsConfirmed: 0, failed: 0 };
+  const tally = { refundsConfirmed: 0, refundsPastSla: 0, failed: 0 };
+  // A refund recorded before this and still unconfirmed after this run's ask is past its SLA.
+  const slaCutoff = new Date(now.getTime() - sweep.refundSlaSeconds * 1000).toISOString();
   const guard = async (work: () => Promise<void>) => {
     try {
       await work();
@@ -36,6 +39,7 @@ export const sweepStorefronts = async (sweep: SweepSettings, payments: PaymentSe
       );
       cursor = refunds.cursor;
       for (const item of refunds.items) {
+        let confirmed = false;
         await guard(async () => {
           const outcome = await reconcileRefund(
             {
@@ -46,8 +50,10 @@ export const sweepStorefronts = async (sweep: SweepSettings, payments: PaymentSe
             },
             payments,
           );
-          if (outcome === 'COMPLETED') tally.refundsConfirmed += 1;
+          confirmed = outcome === 'COMPLETED';
         });
+        if (confirmed) tally.refundsConfirmed += 1;
+        else if (String(item.recordedAt) < slaCutoff) tally.refundsPastSla += 1;
       }
     } while (cursor);
   };

@@ -4,6 +4,7 @@ import {
   MANAGED_RULE_GROUPS,
   STAGE_THROTTLING,
 } from '../../cdk/constructs/kuota-api.js';
+import { QUEUE_AGE_ALARM_SECONDS } from '../../cdk/constructs/operations.js';
 import { GENERATED_SECRETS } from '../../cdk/constructs/secrets.js';
 import { deadLetterEnvVarOf } from '../../cdk/stack.js';
 import { isSandboxQueue, parseStage } from '../../cdk/stage.js';
@@ -17,6 +18,7 @@ import {
   type FunctionSpec,
   fallbackFunction,
 } from '../../lib/infra/functions.js';
+import { METRICS_NAMESPACE, OperationsMetric, ReconciliationMetric } from '../../lib/infra/metrics.js';
 import {
   ACCOUNT_CONCURRENCY,
   Buckets,
@@ -333,6 +335,67 @@ describe('kuota stack, staging', () => {
     }
   });
 
+  it('alarms, in the operations stack, on refunds past SLA, ledger mismatch, reconciliation backlog, queue age, 5xx and throttles, and has a dashboard', () => {
+    // Arrange
+    const operations = staging.nestedResourcesById.get('Operations') ?? {};
+
+    // Act
+    const alarms = ofType(operations, 'AWS::CloudWatch::Alarm').map(([, alarm]) => propsOf(alarm));
+    const named = (suffix: string) => alarms.find((alarm) => alarm.AlarmName === `kuota-staging-${suffix}`);
+    const dashboards = ofType(operations, 'AWS::CloudWatch::Dashboard');
+
+    // Assert: kuota's own metrics, by the names and dimensions the jobs publish (lib/infra/metrics.ts).
+    const kuotaDimensions = [
+      { Name: 'service', Value: 'kuota' },
+      { Name: 'stage', Value: 'staging' },
+    ];
+    for (const [alarmId, metricName] of [
+      ['RefundsPastSla', OperationsMetric.refundsPastSla],
+      ['LedgerMismatch', OperationsMetric.ledgerDifferences],
+      ['ReconciliationBacklog', ReconciliationMetric.backlog],
+    ] as const) {
+      expect(named(alarmId), alarmId).toMatchObject({
+        Namespace: METRICS_NAMESPACE,
+        MetricName: metricName,
+        Dimensions: kuotaDimensions,
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      });
+    }
+    // The sweeper publishes 0 every minute: silence means it stopped, which is itself an alarm.
+    expect(named('RefundsPastSla')?.TreatMissingData).toBe('breaching');
+    expect(named('Api5xx')).toMatchObject({
+      Namespace: 'AWS/ApiGateway',
+      MetricName: '5XXError',
+      Threshold: 1,
+    });
+    expect(named('ApiThrottled')?.Metrics).toBeDefined();
+    expect(named('LambdaThrottles')).toMatchObject({ Namespace: 'AWS/Lambda', MetricName: 'Throttles' });
+    for (const key of Object.keys(Queues) as QueueKey[]) {
+      expect(named(`${key}QueueAge`), key).toMatchObject({
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateAgeOfOldestMessage',
+        Threshold: QUEUE_AGE_ALARM_SECONDS[key],
+      });
+    }
+    for (const key of Object.keys(Tables)) expect(named(`${key}TableThrottles`), key).toBeDefined();
+    for (const alarm of alarms)
+      expect(String(alarm.AlarmDescription), String(alarm.AlarmName)).toContain('Deadline day');
+    expect(dashboards).toHaveLength(1);
+    const body = renderJoin(propsOf(dashboards[0]?.[1]).DashboardBody);
+    for (const metricName of [
+      OperationsMetric.refundsPastSla,
+      OperationsMetric.ledgerDifferences,
+      ReconciliationMetric.backlog,
+    ])
+      expect(body).toContain(metricName);
+    // The hourly ledger check is a scheduled function of the stack, reading the main table only.
+    expect(background.find((spec) => spec.id === 'ledgerCheck')).toMatchObject({
+      trigger: { kind: 'schedule', everySeconds: 3600 },
+      tables: { main: 'read' },
+    });
+  });
+
   it('alarms on the first message in every DLQ', () => {
     // Arrange
     const dlqIds = ofType(resources, 'AWS::SQS::Queue')
@@ -350,7 +413,7 @@ describe('kuota stack, staging', () => {
     expect(dlqIds).toHaveLength(Object.keys(Queues).length);
     for (const dlqId of dlqIds) {
       const watching = alarms.filter((alarm) =>
-        (alarm.Dimensions as { Value: unknown }[]).some((d) => referencedId(d.Value) === dlqId),
+        ((alarm.Dimensions ?? []) as { Value: unknown }[]).some((d) => referencedId(d.Value) === dlqId),
       );
       expect(watching, dlqId).toHaveLength(1);
       expect(watching[0]).toMatchObject({
@@ -719,8 +782,12 @@ describe('kuota stack, staging', () => {
         const minutes = everySeconds / 60;
         expect(direct, spec.id).toHaveLength(1);
         expect(machines, spec.id).toHaveLength(0);
-        expect(direct[0]?.ScheduleExpression).toBe(
-          `rate(${minutes} ${minutes === 1 ? 'minute' : 'minutes'})`,
+        // EventBridge's rate in its largest whole unit, as CDK writes it (60 minutes is "rate(1 hour)").
+        const hours = minutes / 60;
+        expect(direct[0]?.ScheduleExpression, spec.id).toBe(
+          Number.isInteger(hours)
+            ? `rate(${hours} ${hours === 1 ? 'hour' : 'hours'})`
+            : `rate(${minutes} ${minutes === 1 ? 'minute' : 'minutes'})`,
         );
       } else {
         expect(direct, spec.id).toHaveLength(0);
