@@ -19,7 +19,7 @@ const toQuotaOrder = (item: Record<string, unknown>): QuotaOrder => {
 };
 
 export const reconciliationStore = {
-  /** At most `limit` orders of one lane after `start`, oldest billing expiry first. */
+  /** At most `limit` orders of one lane after `start`, oldest billing expiry first, each with its index key. */
   async lanePage(lane: string, limit: number, start?: LaneCursor) {
     const result = await storeCall(() =>
       dynamo().send(
@@ -33,10 +33,10 @@ export const reconciliationStore = {
         }),
       ),
     );
-    return {
-      orders: (result.Items ?? []).map(toQuotaOrder),
-      ...(result.LastEvaluatedKey ? { next: result.LastEvaluatedKey as LaneCursor } : {}),
-    };
+    return (result.Items ?? []).map((item) => ({
+      order: toQuotaOrder(item),
+      key: { pk: item.pk, sk: item.sk, gsi1pk: item.gsi1pk, gsi1sk: item.gsi1sk } as LaneCursor,
+    }));
   },
 
   async readCursors(): Promise<{ lanes: Record<string, LaneCursor>; rotation: number }> {

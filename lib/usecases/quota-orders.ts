@@ -305,7 +305,11 @@ export const reconcileAwaitingPayment = async (
   const tally = { checked: 0, credited: 0, expired: 0, mismatched: 0, failed: 0, awaiting: 0, backlog: 0 };
   const saved = await withStoreRetries(() => reconciliationStore.readCursors());
   const lanes = reconciliationLanes();
+  // Each lane runs from where the last run left it to its end, then from its top back to that point, so
+  // a run checks min(budget, awaiting) orders, none twice.
   const cursors: Record<string, LaneCursor | undefined> = { ...saved.lanes };
+  const stopAt: Record<string, string | undefined> = {};
+  const wrapped = new Set<string>();
   const active = new Set(lanes);
   let budget = deps.checksPerRun ?? RECONCILIATION_CHECKS_PER_RUN;
   let checkedStillAwaiting = 0;
@@ -317,14 +321,25 @@ export const reconcileAwaitingPayment = async (
     );
     const pages = await Promise.all(
       round.map(async ({ lane, share }) => {
-        const page = await withStoreRetries(() => reconciliationStore.lanePage(lane, share, cursors[lane]));
-        cursors[lane] = page.next;
-        // Read to its end: this run is done with the lane, and the next one starts it again from the top.
-        if (!page.next || page.orders.length < share) {
-          active.delete(lane);
-          cursors[lane] = undefined;
+        const read = await withStoreRetries(() => reconciliationStore.lanePage(lane, share, cursors[lane]));
+        const limit = stopAt[lane];
+        const entries =
+          wrapped.has(lane) && limit ? read.filter(({ key }) => String(key.gsi1sk) <= limit) : read;
+        const last = entries.at(-1);
+        if (last) cursors[lane] = last.key;
+        if (entries.length < read.length || read.length < share) {
+          // The lane's end: from the top again if the run began part-way and has not wrapped yet.
+          const began = saved.lanes[lane];
+          if (began && !wrapped.has(lane)) {
+            wrapped.add(lane);
+            stopAt[lane] = String(began.gsi1sk);
+            cursors[lane] = undefined;
+          } else {
+            active.delete(lane);
+            if (!wrapped.has(lane)) cursors[lane] = undefined;
+          }
         }
-        return page.orders;
+        return entries.map(({ order }) => order);
       }),
     );
     const orders = pages.flat();
