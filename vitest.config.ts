@@ -1,9 +1,12 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Two tiers: `unit` (pure code, the CDK templates and the contract; no emulator, seconds) and
+ * `integration` (the real handlers on the local runtime against DynamoDB Local and fauxqs, which its
+ * global setup starts once for the run). `npm test` runs both; `npm run test:unit` only the first.
+ */
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    globalSetup: ['test/support/global-setup.ts'],
     pool: 'forks',
     maxWorkers: 2,
     testTimeout: 60_000,
@@ -12,5 +15,23 @@ export default defineConfig({
       KUOTA_LOG_LEVEL: 'SILENT',
     },
     reporters: ['default'],
+    projects: [
+      {
+        extends: true,
+        test: { name: 'unit', include: ['test/unit/**/*.test.ts', 'test/cdk/**/*.test.ts'] },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: [
+            'test/integration/**/*.test.ts',
+            'test/security/**/*.test.ts',
+            'test/browser/**/*.test.ts',
+          ],
+          globalSetup: ['test/support/global-setup.ts'],
+        },
+      },
+    ],
   },
 });
