@@ -11,27 +11,49 @@ import { seedParties } from '../lib/runtime/seed.js';
 import type { Secrets } from '../lib/secrets.js';
 
 /**
- * `npm start`: DynamoDB Local (persisted under .kuota/), fauxqs, the tables and queues of the CDK stack,
- * 26 seeded resellers and the regulator, and the HTTP API on PORT (default 3000).
+ * `npm start`: DynamoDB Local and fauxqs (SQS, S3), both persisted under .kuota/, the tables and queues of
+ * the CDK stack, 26 seeded resellers and the regulator, and the HTTP API on PORT (default 3000).
  * `npm start -- --fresh` wipes .kuota/ first. `npm start -- --faults 0.2` injects DynamoDB faults (throttling,
  * transaction conflicts, lost responses) into 20% of the stack's requests of each kind (KUOTA_FAULT_*).
+ * `--state-dir DIR` keeps the state in DIR instead of .kuota/; `--visibility-timeout S` sets every queue's
+ * visibility timeout (default 6x its consumer's timeout, as deployed), so a message whose consumer died
+ * with the process comes back after S seconds (the surge's crash test uses both).
  */
-const stateDirectory = resolve(process.cwd(), '.kuota');
+const flagValue = (name: string): string | undefined => {
+  const index = process.argv.findIndex((arg) => arg === `--${name}` || arg.startsWith(`--${name}=`));
+  if (index < 0) return undefined;
+  const arg = process.argv[index] ?? '';
+  return arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : (process.argv[index + 1] ?? '');
+};
+const refuse = (message: string): never => {
+  console.error(`kuota: ${message}`);
+  process.exit(1);
+};
+
+const stateFlag = flagValue('state-dir');
+if (stateFlag !== undefined && (stateFlag.trim() === '' || stateFlag.startsWith('--')))
+  refuse('--state-dir takes a directory (e.g. --state-dir .kuota-demo)');
+const stateDirectory = resolve(process.cwd(), stateFlag ?? '.kuota');
 const fresh = process.argv.includes('--fresh');
 const port = Number(process.env.PORT ?? 3000);
 
+const visibilityFlag = flagValue('visibility-timeout');
+const visibilityTimeoutSeconds = visibilityFlag === undefined ? undefined : Number(visibilityFlag);
+if (
+  visibilityTimeoutSeconds !== undefined &&
+  (visibilityFlag?.trim() === '' ||
+    !Number.isInteger(visibilityTimeoutSeconds) ||
+    visibilityTimeoutSeconds < 1 ||
+    visibilityTimeoutSeconds > 43_200)
+)
+  refuse(`--visibility-timeout takes whole seconds from 1 to 43200, not ${visibilityFlag || 'nothing'}`);
+
 const faultFlag = (): string | undefined => {
-  const index = process.argv.findIndex((arg) => arg === '--faults' || arg.startsWith('--faults='));
-  if (index < 0) return undefined;
-  const arg = process.argv[index] ?? '';
-  const value = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : process.argv[index + 1];
+  const value = flagValue('faults');
+  if (value === undefined) return undefined;
   const rate = Number(value);
-  if (value === undefined || value.trim() === '' || !Number.isFinite(rate) || rate < 0 || rate > 1) {
-    console.error(
-      `kuota: --faults takes a rate between 0 and 1 (e.g. --faults 0.2), not ${value ?? 'nothing'}`,
-    );
-    process.exit(1);
-  }
+  if (value.trim() === '' || !Number.isFinite(rate) || rate < 0 || rate > 1)
+    refuse(`--faults takes a rate between 0 and 1 (e.g. --faults 0.2), not ${value || 'nothing'}`);
   return String(rate);
 };
 const faultRate = faultFlag();
@@ -43,6 +65,9 @@ const faultEnv: Record<string, string> =
         [EnvVar.faultTransactionConflictRate]: faultRate,
         [EnvVar.faultLostResponseRate]: faultRate,
       };
+
+/** Emulators started so far, stopped when the start fails (DynamoDB Local must not outlive it). */
+const started: { stop(): Promise<void> }[] = [];
 
 const main = async () => {
   if (fresh) rmSync(stateDirectory, { recursive: true, force: true });
@@ -69,7 +94,11 @@ const main = async () => {
 
   console.log('kuota: starting DynamoDB Local and the SQS emulator...');
   const dynamoDb = await startDynamoDbLocal({ dataDirectory: join(stateDirectory, 'dynamodb') });
-  const sqs = await startSqsEmulator({});
+  started.push(dynamoDb);
+  // Queued and delayed messages (order timers, reservations, webhook deliveries) and stored documents
+  // survive a restart, even after a kill, as they do on SQS and S3.
+  const sqs = await startSqsEmulator({ dataDirectory: join(stateDirectory, 'sqs') });
+  started.push(sqs);
   const cloud = await bootLocalCloud({
     dynamoDbEndpoint: dynamoDb.endpoint,
     sqsEndpoint: sqs.endpoint,
@@ -78,6 +107,7 @@ const main = async () => {
     secrets,
     signing,
     runSchedules: true,
+    visibilityTimeoutSeconds,
     extraEnv: { KUOTA_LOG_LEVEL: process.env.KUOTA_LOG_LEVEL ?? 'WARN', ...faultEnv },
   });
   const { faults } = config();
@@ -88,10 +118,11 @@ const main = async () => {
     );
   }
 
-  // Where the running stack lives, for `npm run ledger:check` and `npm run surge`.
+  // Where the running stack lives, for `npm run ledger:check` and `npm run surge` (the process ids for the
+  // surge's crash test, which kills them).
   writeFileSync(
     join(stateDirectory, 'runtime.json'),
-    `${JSON.stringify({ apiBaseUrl: `http://127.0.0.1:${port}`, dynamoDbEndpoint: dynamoDb.endpoint, sqsEndpoint: sqs.endpoint, tables: cloud.tables, queues: cloud.queues }, null, 2)}\n`,
+    `${JSON.stringify({ apiBaseUrl: cloud.runtime.url, dynamoDbEndpoint: dynamoDb.endpoint, sqsEndpoint: sqs.endpoint, tables: cloud.tables, queues: cloud.queues, pids: { runtime: process.pid, dynamoDb: dynamoDb.pid } }, null, 2)}\n`,
   );
   const credentialsFile = join(stateDirectory, 'credentials.json');
   const apiBaseUrl = `http://127.0.0.1:${port}`;
@@ -118,7 +149,7 @@ kuota is running
   OpenAPI      ${apiBaseUrl}/openapi.json
   credentials  ${credentialsFile}
   DynamoDB     ${dynamoDb.endpoint}  (data in ${join(stateDirectory, 'dynamodb')})
-  SQS, S3      ${sqs.endpoint}
+  SQS, S3      ${sqs.endpoint}  (data in ${join(stateDirectory, 'sqs')})
   sandbox CA   ${join(signingDirectory, 'root-ca.pem')}${faultsOn ? `\n  faults       DynamoDB throttling ${faults.throttleRate}, conflicts ${faults.transactionConflictRate}, lost responses ${faults.lostResponseRate}` : ''}
 Press Ctrl-C to stop.`);
 
@@ -136,11 +167,12 @@ Press Ctrl-C to stop.`);
   process.on('SIGTERM', () => void stop());
 };
 
-main().catch((error: unknown) => {
+main().catch(async (error: unknown) => {
   if (error instanceof JavaMissingError) {
     console.error(`kuota: ${error.message}`);
   } else {
     console.error('kuota: failed to start:', error);
   }
+  for (const emulator of started.reverse()) await emulator.stop().catch(() => undefined);
   process.exit(1);
 });

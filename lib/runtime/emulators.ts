@@ -5,7 +5,12 @@ import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { startFauxqs } from 'fauxqs';
 
-/** DynamoDB Local (AWS's own emulator, from amplify-dynamodb-simulator) and fauxqs for SQS. */
+/**
+ * DynamoDB Local (AWS's own emulator, from amplify-dynamodb-simulator) and fauxqs for SQS and S3. Given a
+ * data directory each keeps its state on disk (DynamoDB Local's `-dbPath`, fauxqs's SQLite `dataDir`,
+ * written through on every change), so a stack killed outright starts again where it stopped, queued and
+ * delayed messages included, as SQS and S3 keep them on AWS; without one both run in memory.
+ */
 
 export class JavaMissingError extends Error {
   override readonly name = 'JavaMissingError';
@@ -40,6 +45,8 @@ const emulatorDirectory = (): string => {
 
 export interface RunningDynamoDb {
   readonly endpoint: string;
+  /** The Java process's id (a crash test kills it). */
+  readonly pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -92,6 +99,7 @@ export const startDynamoDbLocal = async (options: {
   await waitForPort(port, child, () => output, 30_000);
   return {
     endpoint: `http://127.0.0.1:${port}`,
+    pid: child.pid,
     stop: () =>
       new Promise((resolve) => {
         if (child.exitCode !== null) return resolve();
@@ -107,8 +115,18 @@ export interface RunningSqs {
   stop(): Promise<void>;
 }
 
-export const startSqsEmulator = async (options: { port?: number }): Promise<RunningSqs> => {
+export const startSqsEmulator = async (options: {
+  port?: number;
+  /** Where fauxqs keeps queues, messages, buckets and objects (SQLite); in memory when absent. */
+  dataDirectory?: string;
+}): Promise<RunningSqs> => {
   const port = options.port ?? (await freePort());
-  const server = await startFauxqs({ port, logger: false, defaultRegion: 'ap-southeast-3' });
+  if (options.dataDirectory) mkdirSync(options.dataDirectory, { recursive: true });
+  const server = await startFauxqs({
+    port,
+    logger: false,
+    defaultRegion: 'ap-southeast-3',
+    ...(options.dataDirectory ? { dataDir: options.dataDirectory } : {}),
+  });
   return { endpoint: `http://127.0.0.1:${server.port}`, stop: () => server.stop() };
 };

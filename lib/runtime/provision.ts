@@ -14,7 +14,14 @@ import {
   PutBucketLifecycleConfigurationCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  GetQueueUrlCommand,
+  QueueNameExists,
+  SetQueueAttributesCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
 import {
   type BucketKey,
   Buckets,
@@ -133,6 +140,28 @@ export interface ProvisionedQueue {
   readonly deadLetterUrl: string;
 }
 
+/**
+ * Creates a queue, or, when a kept one (a persisted state directory) has other attributes, sets them: the
+ * queue and its messages stay, with the attributes the code now declares.
+ */
+const ensureQueue = async (
+  client: SQSClient,
+  name: string,
+  attributes: Record<string, string>,
+): Promise<{ QueueUrl?: string }> => {
+  try {
+    return await client.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
+  } catch (error) {
+    // fauxqs answers in the query-compatible form (AWS.SimpleQueueService.QueueNameExists).
+    const exists =
+      error instanceof QueueNameExists || (error instanceof Error && error.name.endsWith('QueueNameExists'));
+    if (!exists) throw error;
+    const existing = await client.send(new GetQueueUrlCommand({ QueueName: name }));
+    await client.send(new SetQueueAttributesCommand({ QueueUrl: existing.QueueUrl, Attributes: attributes }));
+    return existing;
+  }
+};
+
 export const provisionQueues = async (
   client: SQSClient,
   prefix: string,
@@ -140,28 +169,20 @@ export const provisionQueues = async (
 ): Promise<Record<QueueKey, ProvisionedQueue>> => {
   const result = {} as Record<QueueKey, ProvisionedQueue>;
   for (const [key, queue] of Object.entries(Queues) as [QueueKey, (typeof Queues)[QueueKey]][]) {
-    const dlq = await client.send(
-      new CreateQueueCommand({
-        QueueName: physicalName(prefix, deadLetterName(queue.logicalName)),
-        Attributes: { MessageRetentionPeriod: String(DLQ_RETENTION_DAYS * 24 * 3600) },
-      }),
-    );
+    const dlq = await ensureQueue(client, physicalName(prefix, deadLetterName(queue.logicalName)), {
+      MessageRetentionPeriod: String(DLQ_RETENTION_DAYS * 24 * 3600),
+    });
     const dlqUrl = dlq.QueueUrl ?? '';
     const dlqAttributes = await client.send(
       new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] }),
     );
-    const created = await client.send(
-      new CreateQueueCommand({
-        QueueName: physicalName(prefix, queue.logicalName),
-        Attributes: {
-          VisibilityTimeout: String(options.visibilityTimeoutSeconds ?? visibilityTimeoutSeconds(queue)),
-          RedrivePolicy: JSON.stringify({
-            deadLetterTargetArn: dlqAttributes.Attributes?.QueueArn,
-            maxReceiveCount: queue.maxReceiveCount,
-          }),
-        },
+    const created = await ensureQueue(client, physicalName(prefix, queue.logicalName), {
+      VisibilityTimeout: String(options.visibilityTimeoutSeconds ?? visibilityTimeoutSeconds(queue)),
+      RedrivePolicy: JSON.stringify({
+        deadLetterTargetArn: dlqAttributes.Attributes?.QueueArn,
+        maxReceiveCount: queue.maxReceiveCount,
       }),
-    );
+    });
     const attributes = await client.send(
       new GetQueueAttributesCommand({ QueueUrl: created.QueueUrl, AttributeNames: ['QueueArn'] }),
     );
