@@ -58,6 +58,35 @@ export interface SurgeHooks {
   readonly whileRunning?: { readonly everySeconds: number; readonly run: () => Promise<unknown> };
   readonly onProgress?: (snapshot: ProgressSnapshot) => void;
   readonly log?: (line: string) => void;
+  /**
+   * `--crash-at N`: once the N-th order is accepted, `kill` kills the whole stack (every process, no
+   * clean-up) and `restart` starts it again on the same state directory and address (lib/surge/crash.ts),
+   * while the applicants carry on as real clients do (retrying with their Idempotency-Keys, polling).
+   * Each resolves to the process ids it killed or started.
+   */
+  readonly crash?: {
+    readonly afterAccepted: number;
+    readonly kill: () => Promise<Readonly<Record<string, number>>>;
+    readonly restart: () => Promise<Readonly<Record<string, number>>>;
+  };
+}
+
+/** What the crash of `--crash-at` did, and what became of the orders it caught. */
+export interface CrashReport {
+  /** The N of --crash-at: the stack was to die right after the N-th accepted order. */
+  readonly afterAccepted: number;
+  readonly happened: boolean;
+  /** Seconds from the start of the arrivals until the kill, and how long the stack was gone. */
+  readonly killedAtSeconds: number | null;
+  readonly downSeconds: number | null;
+  readonly killed: Readonly<Record<string, number>> | null;
+  readonly restarted: Readonly<Record<string, number>> | null;
+  /** Orders accepted before the kill, and those of them not settled yet when it came. */
+  readonly acceptedBeforeCrash: number;
+  readonly openAtCrash: number;
+  /** Orders open at the kill that the client saw settled after the restart. */
+  readonly openAtCrashSettledAfterRestart: number;
+  readonly error?: string;
 }
 
 export interface SurgeTuning {
@@ -119,6 +148,9 @@ export interface OrderRecord {
   lateButPaidOnTime?: boolean;
   final?: OrderView;
   settled: boolean;
+  /** When the client got the 201/202 and when it first saw the order settled, epoch ms. */
+  acceptedAt?: number;
+  settledAt?: number;
   /** Why an unsettled order is not a violation (e.g. its reservation outlives the run). */
   explained?: string;
   problem?: string;
@@ -209,6 +241,8 @@ export interface SurgeReport {
   };
   readonly vendors: VendorFigures[];
   readonly ledger: LedgerVerdict | null;
+  /** Only with --crash-at. */
+  readonly crash: CrashReport | null;
   readonly invariants: InvariantResult[];
   readonly violations: string[];
   readonly warnings: string[];
@@ -461,6 +495,45 @@ const surge = async (
   let maxQueueDepth = 0;
   let queueDrainedAt: number | undefined;
 
+  // ---- --crash-at: the stack dies mid-surge and comes back; the applicants keep going meanwhile.
+  const crash: {
+    run?: Promise<void>;
+    killStartedAt?: number;
+    killedAt?: number;
+    restartedAt?: number;
+    killed?: Readonly<Record<string, number>>;
+    restarted?: Readonly<Record<string, number>>;
+    error?: string;
+  } = {};
+  const crashTheStack = () => {
+    const plan = hooks.crash;
+    if (!plan || crash.run) return;
+    crash.run = (async () => {
+      crash.killStartedAt = Date.now();
+      try {
+        crash.killed = await plan.kill();
+        crash.killedAt = Date.now();
+        log(
+          `crash: the stack was killed after ${acceptedCount} accepted orders (${Object.entries(crash.killed)
+            .map(([name, pid]) => `${name} pid ${pid}`)
+            .join(', ')}); restarting it on the same state`,
+        );
+        crash.restarted = await plan.restart();
+        crash.restartedAt = Date.now();
+        log(
+          `crash: the stack is back after ${((crash.restartedAt - crash.killedAt) / 1000).toFixed(1)} s (${Object.entries(
+            crash.restarted,
+          )
+            .map(([name, pid]) => `${name} pid ${pid}`)
+            .join(', ')})`,
+        );
+      } catch (error) {
+        crash.error = String(error);
+        log(`crash: ${crash.error}`);
+      }
+    })();
+  };
+
   const intake = async (applicant: Applicant, record: OrderRecord): Promise<void> => {
     const nik = population.niks[applicant.nikIndex] as string;
     const first = Date.now();
@@ -492,7 +565,9 @@ const surge = async (
         record.orderId = answer.body.orderId;
         record.orderToken = answer.body.orderToken;
         record.statusUrl = answer.body.statusUrl;
+        record.acceptedAt = Date.now();
         acceptedCount += 1;
+        if (hooks.crash && acceptedCount === hooks.crash.afterAccepted) crashTheStack();
         lastAcceptAt = Date.now();
         acceptTimes.push(lastAcceptAt);
         return;
@@ -599,6 +674,7 @@ const surge = async (
       if (view.status !== 'QUEUED') record.leftQueueAt ??= Date.now();
       if (isSettled(record, view)) {
         record.settled = true;
+        record.settledAt ??= Date.now();
         settledCount += 1;
         if (view.status === 'FULFILLED') fulfilledCount += 1;
         return;
@@ -823,6 +899,8 @@ const surge = async (
   await sleep(arrivalsEnd - Date.now());
   phase = 'settle';
   await Promise.all(applicantRuns);
+  // A crash still restarting is waited for (its stack must be there for the checks).
+  await crash.run;
   const settledAt = Date.now();
   if (fatal) warnings.push(`the run was cut short: ${fatal}`);
 
@@ -851,6 +929,7 @@ const surge = async (
                 if (record.problem?.startsWith('not settled')) record.problem = undefined;
               }
               record.settled = settled;
+              if (settled) record.settledAt ??= Date.now();
               break;
             }
             await sleep(answer?.status === 429 ? retryAfterMs(answer) : 200);
@@ -913,6 +992,33 @@ const surge = async (
       if (status >= 500) fiveXx += count;
     }
   }
+  let crashReport: CrashReport | null = null;
+  if (hooks.crash) {
+    const killStart = crash.killStartedAt;
+    const before =
+      killStart === undefined ? [] : records.filter((r) => (r.acceptedAt ?? Infinity) <= killStart);
+    const open =
+      killStart === undefined
+        ? []
+        : before.filter((r) => r.settledAt === undefined || r.settledAt >= killStart);
+    crashReport = {
+      afterAccepted: hooks.crash.afterAccepted,
+      happened: crash.killedAt !== undefined && crash.restartedAt !== undefined,
+      killedAtSeconds: crash.killedAt === undefined ? null : round1((crash.killedAt - surgeStart) / 1000),
+      downSeconds:
+        crash.killedAt === undefined || crash.restartedAt === undefined
+          ? null
+          : round1((crash.restartedAt - crash.killedAt) / 1000),
+      killed: crash.killed ?? null,
+      restarted: crash.restarted ?? null,
+      acceptedBeforeCrash: before.length,
+      openAtCrash: open.length,
+      openAtCrashSettledAfterRestart: open.filter(
+        (r) => r.settled && r.settledAt !== undefined && r.settledAt >= (crash.restartedAt ?? Infinity),
+      ).length,
+      ...(crash.error ? { error: crash.error } : {}),
+    };
+  }
   const checked = checkInvariants({
     options,
     records,
@@ -923,6 +1029,7 @@ const surge = async (
     ledger,
     fiveXx,
     byRoute,
+    crash: crashReport,
   });
   const accepted = records.filter((record) => record.outcome === 'ACCEPTED');
   const statusCount = (status: string) => accepted.filter((record) => record.final?.status === status).length;
@@ -1031,6 +1138,7 @@ const surge = async (
     errors: { byStatus, fiveXx, networkErrors: http.stats.networkErrors, byRoute },
     vendors: checked.vendors,
     ledger,
+    crash: crashReport,
     invariants: checked.invariants,
     violations: [...violations],
     warnings: [...warnings, ...checked.warnings],

@@ -1,4 +1,4 @@
-import type { OrderRecord, VendorRow } from './engine.js';
+import type { CrashReport, OrderRecord, VendorRow } from './engine.js';
 import type { SurgeOptions } from './options.js';
 
 /**
@@ -46,6 +46,8 @@ export interface InvariantInput {
   readonly ledger: LedgerVerdict | null;
   readonly fiveXx: number;
   readonly byRoute: Readonly<Record<string, Readonly<Record<string, number>>>>;
+  /** With --crash-at: the crash must have happened, for the other checks to say anything about it. */
+  readonly crash?: CrashReport | null;
 }
 
 /** Intake refusals a well-formed order can legitimately get (besides 429, which the client retries). */
@@ -266,6 +268,36 @@ export const checkInvariants = (input: InvariantInput) => {
     }
   }
   add('every stamp has its own serial', serialProblems, `${seen.size} distinct serials`);
+
+  // 10. --crash-at: the whole stack died mid-surge and came back, with orders in flight.
+  if (input.crash) {
+    const crash = input.crash;
+    const crashProblems: string[] = [];
+    if (!crash.happened)
+      crashProblems.push(
+        crash.error
+          ? `the crash and restart failed: ${crash.error}`
+          : `the stack was never killed: fewer than ${crash.afterAccepted} orders were accepted (--crash-at ${crash.afterAccepted})`,
+      );
+    else {
+      const survivors = Object.entries(crash.killed ?? {}).filter(([name, pid]) =>
+        Object.entries(crash.restarted ?? {}).some(([again, other]) => again === name && other === pid),
+      );
+      for (const [name, pid] of survivors)
+        crashProblems.push(`the ${name} process ${pid} is the same before and after the crash`);
+      if (crash.openAtCrash === 0)
+        crashProblems.push('no accepted order was still open when the stack was killed');
+      else if (crash.openAtCrashSettledAfterRestart === 0)
+        crashProblems.push(
+          `none of the ${crash.openAtCrash} orders open at the crash was seen settled after it`,
+        );
+    }
+    add(
+      'the stack was killed mid-surge and came back',
+      crashProblems,
+      `killed after ${crash.afterAccepted} accepted orders, back after ${crash.downSeconds} s; ${crash.openAtCrashSettledAfterRestart} of the ${crash.openAtCrash} orders open at the crash settled after the restart`,
+    );
+  }
 
   return { invariants, violations, warnings, vendors };
 };

@@ -55,6 +55,13 @@ export interface SurgeOptions {
    * gateway for payments whose webhook was lost. The surge waits for that when it fits the run.
    */
   readonly paymentWatchSeconds: number;
+  /**
+   * Kill the whole stack (SIGKILL) once this many orders are accepted, restart it on the same state
+   * directory and carry on; undefined: no crash. Only with the surge's own stack.
+   */
+  readonly crashAt?: number;
+  /** The crash run's state directory (wiped at its start); `<out>/kuota-state` when undefined. */
+  readonly stateDir?: string;
   readonly out: string;
 }
 
@@ -92,6 +99,8 @@ const OptionsSchema = z
     nikDailyCap: z.number().int().min(1),
     sweepIntervalSeconds: z.number().positive(),
     paymentWatchSeconds: z.number().min(0),
+    crashAt: z.number().int().min(1).optional(),
+    stateDir: z.string().min(1).optional(),
     out: z.string().min(1),
   })
   .refine((options) => options.payLate + options.neverPay + options.payTwice <= 1, {
@@ -207,6 +216,12 @@ against the stack \`npm start\` runs.
   --seed N              reproduce a population                                (random)
   --out DIR             report directory                                      (${DEFAULT_OPTIONS.out})
 
+  --crash-at N          kill the whole stack (SIGKILL: runtime, fauxqs, DynamoDB Local) once N orders are
+                        accepted, restart it on the same state directory, carry on; checks that every
+                        accepted order still ends, money and stock balance, no serial is sold twice
+                        (the stack runs as \`npm start\` in a child process)              (no crash)
+  --state-dir DIR       the crash run's state directory, wiped at its start   (<out>/kuota-state)
+
 With --target running, late and unpaid orders only resolve within the run when the stack reserves
 briefly, and a payment whose webhook was lost after the order settled only when its payment watch is short;
 start it with e.g. KUOTA_RESERVATION_TTL_SECONDS=20 KUOTA_PAYMENT_WATCH_SECONDS=20 npm start -- --fresh and pass
@@ -243,6 +258,8 @@ export const parseSurgeArgs = (argv: readonly string[]): SurgeOptions | 'HELP' =
       'payment-watch': { type: 'string' },
       seed: { type: 'string' },
       out: { type: 'string' },
+      'crash-at': { type: 'string' },
+      'state-dir': { type: 'string' },
     },
   });
   if (values.help) return 'HELP';
@@ -272,6 +289,8 @@ export const parseSurgeArgs = (argv: readonly string[]): SurgeOptions | 'HELP' =
     sweepIntervalSeconds: n('sweep-interval', d.sweepIntervalSeconds),
     paymentWatchSeconds: n('payment-watch', d.paymentWatchSeconds),
     seed: n('seed', Math.floor(Math.random() * 2 ** 31)),
+    crashAt: numberFlag('crash-at', values['crash-at']),
+    stateDir: values['state-dir'],
     out: values.out ?? d.out,
   });
 };
@@ -290,5 +309,10 @@ export const describeOptions = (options: SurgeOptions): string => {
     `  clients          ${options.clientAddresses} loopback source address(es)`,
     `  checks           per-NIK cap ${options.nikDailyCap}, sweeper every ${options.sweepIntervalSeconds} s, payment watch ${options.paymentWatchSeconds} s`,
     `  seed             ${options.seed}`,
+    ...(options.crashAt === undefined
+      ? []
+      : [
+          `  crash            the stack is killed after ${options.crashAt} accepted orders and restarted on ${options.stateDir ?? `${options.out}/kuota-state`}`,
+        ]),
   ].join('\n');
 };

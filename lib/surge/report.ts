@@ -100,6 +100,7 @@ code{background:#f6f8fa;padding:0 .25rem}li.bad{color:#a40e26}
 <div class="card">peak accepted/s<b>${report.throughput.peakAcceptedPerSecond}</b>mean ${report.throughput.meanAcceptedPerSecond}/s over the arrivals</div>
 <div class="card">queue drained<b>${report.queue.ordersOutOfQueueSecondsAfterArrivals ?? '–'} s</b>after the arrivals ended: every order reserved or rejected (max depth ${report.queue.maxDepth}; SQS empty ${report.queue.drainSecondsAfterArrivals ?? '–'} s after)</div>
 <div class="card">5xx<b>${report.errors.fiveXx}</b>${report.throughput.requests} requests, ${report.errors.networkErrors} network errors</div>
+${report.crash ? `<div class="card">crash (--crash-at ${report.crash.afterAccepted})<b>${report.crash.happened ? `down ${report.crash.downSeconds} s` : 'did not happen'}</b>${report.crash.openAtCrashSettledAfterRestart} of ${report.crash.openAtCrash} orders open at the kill settled after the restart</div>` : ''}
 </div>
 <div class="charts">
 <div><h3>Arrivals and orders over time</h3><canvas id="timeline"></canvas></div>
@@ -164,6 +165,11 @@ new Chart(document.getElementById('vendors'), { type: 'bar', data: { labels: dat
 `;
 };
 
+const formatPids = (pids: Readonly<Record<string, number>> | null) =>
+  Object.entries(pids ?? {})
+    .map(([name, pid]) => `${name} pid ${pid}`)
+    .join(', ');
+
 /** The end-of-run summary for the terminal. */
 export const formatSummary = (report: SurgeReport): string => {
   const o = report.orders;
@@ -189,6 +195,13 @@ export const formatSummary = (report: SurgeReport): string => {
       .map(([status, count]) => `${status}: ${count}`)
       .join(', ')} | 5xx ${report.errors.fiveXx}`,
     `durations         setup ${report.durations.setupS} s, arrivals ${report.durations.arrivalsS} s, settling ${report.durations.settleS} s, total ${report.durations.totalS} s`,
+    ...(report.crash
+      ? [
+          report.crash.happened
+            ? `crash             killed ${report.crash.killedAtSeconds} s into the surge after ${report.crash.afterAccepted} accepted orders (${formatPids(report.crash.killed)}), back after ${report.crash.downSeconds} s (${formatPids(report.crash.restarted)}); ${report.crash.acceptedBeforeCrash} accepted before it, ${report.crash.openAtCrash} open at the kill, ${report.crash.openAtCrashSettledAfterRestart} of those settled after the restart`
+            : `crash             did not happen (--crash-at ${report.crash.afterAccepted})${report.crash.error ? `: ${report.crash.error}` : ''}`,
+        ]
+      : []),
     '',
     'invariants',
     ...report.invariants.map((inv) => `  ${inv.ok ? 'ok  ' : 'FAIL'}  ${inv.name}: ${inv.detail}`),
