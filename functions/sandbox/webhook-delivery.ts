@@ -1,3 +1,4 @@
+import { boundToInvocation } from '../../lib/adapters/invocation-deadline.js';
 import { signPayload } from '../../lib/domain/webhook-signature.js';
 import { logger } from '../../lib/http/logger.js';
 import { sqsConsumer } from '../../lib/queue/consumer.js';
@@ -19,7 +20,7 @@ export const handler = sqsConsumer('sandboxWebhookDelivery', WebhookDeliveryMess
       'kuota-signature': signPayload(secret, message.body, Math.floor(Date.now() / 1000)),
     },
     body: message.body,
-    signal: AbortSignal.timeout(8_000),
+    signal: boundToInvocation(AbortSignal.timeout(8_000)),
   });
   if (response.status === 429 || response.status >= 500) {
     throw new Error(`webhook receiver answered ${response.status}`);

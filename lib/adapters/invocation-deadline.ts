@@ -9,9 +9,12 @@ import type { DeserializeMiddleware, MetadataBearer, Pluggable } from '@smithy/t
  * and aborts it at the timeout. Every AWS SDK client of the handlers (lib/adapters/aws-clients.ts) carries
  * `invocationDeadlinePlugin`, which refuses to send any request, first attempt or retry, once the
  * invocation that issues it has been stopped: after its timeout a handler's later DynamoDB, SQS, S3 or KMS
- * calls throw `InvocationStopped` and never reach the emulator. A request already on the wire when the time
- * is up may still land, as on Lambda. Outside an invocation (on AWS, a test's own calls, the runtime's
- * pollers) there is no signal and the plugin does nothing.
+ * calls throw `InvocationStopped` and never reach the emulator. The check runs as each attempt is handed
+ * to the HTTP client, so a request handed over before the timeout (sent, or waiting for a free socket) may
+ * still land after it, as a request sent just before a Lambda timeout can. Outside an invocation (on AWS, a
+ * test's own calls, the runtime's pollers) there is no signal and the plugin does nothing. The handlers'
+ * own HTTP calls (webhook POSTs) pass `boundToInvocation(signal)` to fetch: one the stopped invocation
+ * makes is never sent, and one in flight at the timeout is aborted.
  */
 const invocations = new AsyncLocalStorage<AbortSignal>();
 
@@ -35,6 +38,12 @@ export const assertInvocationRunning = (what: string): void => {
     );
 };
 
+/** `signal`, also aborted when the running invocation is stopped (just `signal` outside an invocation). */
+export const boundToInvocation = (signal: AbortSignal): AbortSignal => {
+  const invocation = invocations.getStore();
+  return invocation ? AbortSignal.any([signal, invocation]) : signal;
+};
+
 const refuseAfterStop: DeserializeMiddleware<object, MetadataBearer> = (next, context) => async (args) => {
   assertInvocationRunning(String((context as { commandName?: string }).commandName ?? 'an AWS request'));
   return next(args);
@@ -42,8 +51,8 @@ const refuseAfterStop: DeserializeMiddleware<object, MetadataBearer> = (next, co
 
 export const invocationDeadlinePlugin: Pluggable<object, MetadataBearer> = {
   applyToStack: (stack) => {
-    // The innermost middleware (low priority in the last step): after the retry and signing middleware, right
-    // before the request handler sends, so every attempt is checked at the moment it would leave.
+    // The innermost middleware (low priority in the last step): after the retry and signing middleware, just
+    // before the request handler, so every attempt is checked as it is handed over.
     stack.add(refuseAfterStop, {
       step: 'deserialize',
       priority: 'low',

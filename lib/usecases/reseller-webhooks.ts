@@ -1,5 +1,6 @@
 import { ConditionFailed, withStoreRetries } from '../adapters/dynamo-errors.js';
 import { crashPoint } from '../adapters/fault-injection.js';
+import { boundToInvocation } from '../adapters/invocation-deadline.js';
 import { queues } from '../adapters/queues.js';
 import {
   type DeliveryAttempt,
@@ -261,7 +262,8 @@ const post = async (
       body,
       // A redirect is not followed: the receiver is the URL the reseller registered, nothing else.
       redirect: 'manual',
-      signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS),
+      // A stopped (timed-out) invocation of the local runtime sends nothing more (invocation-deadline.ts).
+      signal: boundToInvocation(AbortSignal.timeout(DELIVERY_TIMEOUT_MS)),
     });
     await response.body?.cancel().catch(() => undefined);
     return {
