@@ -216,10 +216,10 @@ against the stack \`npm start\` runs.
   --seed N              reproduce a population                                (random)
   --out DIR             report directory                                      (${DEFAULT_OPTIONS.out})
 
-  --crash-at N          kill the whole stack (SIGKILL: runtime, fauxqs, DynamoDB Local) once N orders are
-                        accepted, restart it on the same state directory, carry on; checks that every
-                        accepted order still ends, money and stock balance, no serial is sold twice
-                        (the stack runs as \`npm start\` in a child process)              (no crash)
+  --crash-at N          kill the whole stack (SIGKILL) after N accepted orders(no crash)
+                        and restart it on the same state directory mid-surge: the stack runs as
+                        \`npm start\` in a child process; every check as usual, plus that the crash
+                        happened with orders in flight
   --state-dir DIR       the crash run's state directory, wiped at its start   (<out>/kuota-state)
 
 With --target running, late and unpaid orders only resolve within the run when the stack reserves
