@@ -216,7 +216,7 @@ against the stack \`npm start\` runs.
   --seed N              reproduce a population                                (random)
   --out DIR             report directory                                      (${DEFAULT_OPTIONS.out})
 
-  --crash-at N          kill the whole stack (SIGKILL) after N accepted orders(no crash)
+  --crash-at N          kill the stack (SIGKILL) after N accepted orders      (no crash)
                         and restart it on the same state directory mid-surge: the stack runs as
                         \`npm start\` in a child process; every check as usual, plus that the crash
                         happened with orders in flight
