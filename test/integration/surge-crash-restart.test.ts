@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { freePort } from '../../lib/runtime/emulators.js';
 import { type CrashableStack, processGone, startCrashableStack } from '../../lib/surge/crash.js';
@@ -19,11 +22,13 @@ import { formatSummary, writeReport } from '../../lib/surge/report.js';
  * reservation messages and stayed QUEUED or RESERVED for good. SURGE_PROGRESS=1 prints the live progress.
  */
 const CRASH_AT = 12;
+// A directory of this run's own: another run of the suite on the machine must not share (or wipe) it.
+const stateDirectory = join(mkdtempSync(join(tmpdir(), 'kuota-crash-')), 'state');
 let stack: CrashableStack;
 
 beforeAll(async () => {
   stack = await startCrashableStack({
-    stateDirectory: 'test-artifacts/surge-crash-restart/kuota-state',
+    stateDirectory,
     port: await freePort(),
     env: {
       // Short enough for late and unpaid orders to end within the test, long enough to pay in time.
@@ -40,6 +45,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await stack?.stop();
+  // The stack's output stays next to it (`<dir>/state.log`) for a failed run to be read.
+  rmSync(stateDirectory, { recursive: true, force: true });
 });
 
 it('kills the whole stack mid-surge and restarts it on the same state: nothing accepted is lost, money and stock balance', async () => {
@@ -87,7 +94,7 @@ it('kills the whole stack mid-surge and restarts it on the same state: nothing a
     { intakeGraceSeconds: 45, settleGraceSeconds: 45, stockTimeoutSeconds: 60 },
   );
   writeReport(report, options.out);
-  console.log(formatSummary(report));
+  console.log(`${formatSummary(report)}\n\nthe stack's output: ${stateDirectory}.log`);
   const after = stack.processes();
   const crash = report.crash;
 
