@@ -68,21 +68,28 @@ export const apiKeyStore = {
 
   /** A regulator's own key (seeded; not listed under any reseller). */
   async putRegulatorKey(apiKeyHash: string, regulatorId: string, createdAt: string): Promise<void> {
-    await transactWrite([
-      {
-        Put: {
-          TableName: table(),
-          Item: {
-            ...MainKeys.apiKey(apiKeyHash),
-            entity: 'ApiKey',
-            role: 'regulator',
-            regulatorId,
-            createdAt,
+    try {
+      await transactWrite([
+        {
+          Put: {
+            TableName: table(),
+            Item: {
+              ...MainKeys.apiKey(apiKeyHash),
+              entity: 'ApiKey',
+              role: 'regulator',
+              regulatorId,
+              createdAt,
+            },
+            ConditionExpression: 'attribute_not_exists(pk)',
           },
-          ConditionExpression: 'attribute_not_exists(pk)',
         },
-      },
-    ]);
+      ]);
+    } catch (error) {
+      // A retry of a write whose response was lost finds its own item: that is success.
+      if (!(error instanceof ConditionFailed)) throw error;
+      const existing = await apiKeyStore.get(apiKeyHash);
+      if (existing?.regulatorId !== regulatorId || existing.createdAt !== createdAt) throw error;
+    }
   },
 
   /**
@@ -134,8 +141,10 @@ export const apiKeyStore = {
       ]);
       return 'ISSUED';
     } catch (error) {
-      if (error instanceof ConditionFailed) return 'CHANGED_CONCURRENTLY';
-      throw error;
+      if (!(error instanceof ConditionFailed)) throw error;
+      // A retry of this very transaction whose response was lost finds the new key already there: issued.
+      const existing = await apiKeyStore.getResellerKey(key.resellerId, key.keyId);
+      return existing?.apiKeyHash === key.apiKeyHash ? 'ISSUED' : 'CHANGED_CONCURRENTLY';
     }
   },
 

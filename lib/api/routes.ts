@@ -146,6 +146,7 @@ const errors = (...codes: number[]): Record<number, ResponseSpec> => {
     404: 'Not found (also for resources of another reseller)',
     409: 'Conflict with the current state or an earlier request',
     413: 'Body larger than the limit',
+    415: 'The body is not `application/json`',
     422: 'Well-formed but violates a business rule',
     429: 'Too many requests; retry after the `Retry-After` seconds',
     503: 'A party kuota depends on (the civil registry) cannot answer now; retry after the `Retry-After` seconds',
@@ -181,7 +182,7 @@ export const routes = {
         description: 'Created (or the same answer again for a retried Idempotency-Key)',
         schema: QuotaOrderCreated,
       },
-      ...errors(400, 401, 403, 409, 413, 422, 429),
+      ...errors(400, 401, 403, 409, 413, 415, 422, 429),
     },
   },
   getQuotaOrder: {
@@ -286,7 +287,7 @@ export const routes = {
     request: { params: ResellerIdPath, body: VendorLimitsBody },
     responses: {
       200: { description: 'The reseller’s limits now', schema: VendorStatusView },
-      ...errors(400, 401, 403, 404, 413),
+      ...errors(400, 401, 403, 404, 413, 415),
     },
   },
   listVendorKeys: {
@@ -347,7 +348,7 @@ export const routes = {
         description: 'The new key, shown this once, and the replaced keys',
         schema: RotatedResellerKeys,
       },
-      ...errors(400, 401, 403, 404, 409, 413),
+      ...errors(400, 401, 403, 404, 409, 413, 415),
     },
   },
   revokeVendorKey: {
@@ -386,7 +387,7 @@ export const routes = {
     request: { body: TaxAuthorityWebhookBody },
     responses: {
       200: { description: 'Recorded (also for a repeated notice)', schema: WebhookAccepted },
-      ...errors(400, 401, 404, 409, 413, 422, 429),
+      ...errors(400, 401, 404, 409, 413, 415, 422, 429),
     },
   },
   sandboxPayBilling: {
@@ -405,7 +406,7 @@ export const routes = {
     request: { params: SandboxBillingPath, body: SandboxPayBillingBody },
     responses: {
       200: { description: 'Paid', schema: SandboxPayBillingResult },
-      ...errors(400, 404, 409, 413, 422),
+      ...errors(400, 404, 409, 413, 415, 422),
     },
   },
   sandboxSetFaults: {
@@ -423,7 +424,7 @@ export const routes = {
     request: { body: SandboxFaultsBody },
     responses: {
       200: { description: 'The faults now in force', schema: SandboxFaultsView },
-      ...errors(400, 413),
+      ...errors(400, 413, 415),
     },
   },
   sandboxListPeople: {
@@ -456,7 +457,7 @@ export const routes = {
     request: { body: SandboxPersonBody },
     responses: {
       201: { description: 'The person as the registry now holds them', schema: SandboxPerson },
-      ...errors(400, 413),
+      ...errors(400, 413, 415),
     },
   },
   recoverOrders: {
@@ -476,7 +477,7 @@ export const routes = {
     request: { body: OrderRecoveryBody },
     responses: {
       202: { description: 'Notices sent (how many, never which orders)', schema: OrderRecoveryResult },
-      ...errors(400, 413, 429),
+      ...errors(400, 413, 415, 429),
       422: { description: 'The civil registry does not know this person', schema: ErrorBody },
       503: { description: 'The civil registry cannot answer now', schema: ErrorBody, headers: [RETRY_AFTER] },
     },
@@ -540,7 +541,7 @@ export const routes = {
         schema: OrderAccepted,
         headers: [RETRY_AFTER],
       },
-      ...errors(400, 403, 404, 409, 413, 429),
+      ...errors(400, 403, 404, 409, 413, 415, 429),
       422: {
         description:
           'The civil registry has no person with this NIK (`NIK_NOT_REGISTERED`), or not with this name and birth date (`IDENTITY_MISMATCH`): nothing reserved',
@@ -601,7 +602,7 @@ export const routes = {
     request: { body: StorefrontSettingsBody },
     responses: {
       200: { description: 'The storefront settings now', schema: StorefrontSettingsView },
-      ...errors(400, 401, 403, 413, 422),
+      ...errors(400, 401, 403, 413, 415, 422),
     },
   },
   paymentGatewayWebhook: {
@@ -621,7 +622,7 @@ export const routes = {
     request: { body: PaymentGatewayWebhookBody },
     responses: {
       200: { description: 'Processed (also for a repeated event)', schema: PaymentWebhookAccepted },
-      ...errors(400, 401, 404, 413, 429),
+      ...errors(400, 401, 404, 413, 415, 429),
     },
   },
   sandboxPayPayment: {
@@ -638,7 +639,7 @@ export const routes = {
     sendsTo: ['webhookDelivery'],
     sandboxOnly: true,
     request: { params: SandboxPaymentPath, body: SandboxPayPaymentBody },
-    responses: { 200: { description: 'Captured', schema: SandboxPaymentResult }, ...errors(400, 404, 413) },
+    responses: { 200: { description: 'Captured', schema: SandboxPaymentResult }, ...errors(400, 404, 413, 415) },
   },
   storefrontPage: {
     ...http,
@@ -798,7 +799,7 @@ export const routes = {
     request: { params: SerialPath, body: CreateStampingBody, headers: [ORDER_TOKEN] },
     responses: {
       201: { description: 'Created; upload the PDF, then submit', schema: StampingCreated },
-      ...errors(400, 404, 413, 429),
+      ...errors(400, 404, 413, 415, 429),
     },
   },
   submitStamping: {
@@ -981,7 +982,7 @@ export const routes = {
           'Sold: the serials, and the order token that affixes them (a retried Idempotency-Key gets the same answer)',
         schema: OwnChannelSaleResult,
       },
-      ...errors(400, 401, 409, 413),
+      ...errors(400, 401, 409, 413, 415),
       429: {
         description:
           'Too many sales for this NIK this minute (as at a storefront), or the store is busy: nothing sold; retry after `Retry-After`',
@@ -1072,7 +1073,7 @@ export const routes = {
     request: { body: WebhookEndpointBody },
     responses: {
       200: { description: 'The endpoint now (with `secret` when one was made)', schema: WebhookEndpointView },
-      ...errors(400, 401, 403, 409, 413, 429),
+      ...errors(400, 401, 403, 409, 413, 415, 429),
     },
   },
   listWebhookDeliveries: {

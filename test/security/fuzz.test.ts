@@ -460,6 +460,23 @@ const wellFormedSales = (): FuzzRequest[] =>
     };
   });
 
+/**
+ * Five well-formed storefront orders among the fuzz, so the check that placeOrder's fuzz reached past
+ * validation does not depend on what the seeded sample happens to draw (nor on whether a fuzzed
+ * updateStorefront has closed R01 by then).
+ */
+const wellFormedOrders = (): FuzzRequest[] =>
+  Array.from({ length: 5 }, (_, i) => {
+    const nik = registeredNik(910_000 + i);
+    return {
+      route: 'placeOrder',
+      method: 'POST',
+      path: '/v1/storefronts/R01/orders',
+      headers: { 'idempotency-key': `fuzz-well-formed-order-${i}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ nik, quantity: 1, ...claimOf(nik) }),
+    };
+  });
+
 // ---- Stored items after the fuzz.
 
 const iso = z.iso.datetime({ offset: true });
@@ -543,6 +560,8 @@ it(`answers ${TOTAL_CASES} fuzzed requests over every route without a 5xx, and l
     ),
     ...wellFormedSales(),
   ];
+  // First in line: sent before any fuzzed updateStorefront can close R01.
+  requests.unshift(...wellFormedOrders());
   expect(requests.length).toBeGreaterThanOrEqual(10_000);
   console.log(`${requests.length} requests generated in ${((Date.now() - generating) / 1000).toFixed(1)} s`);
   const started = Date.now();

@@ -4,6 +4,7 @@ import { clearFaults } from '../../lib/adapters/fault-injection.js';
 import { bootLocalCloud, type LocalCloud, newLocalSecrets } from '../../lib/runtime/local-cloud.js';
 import { type SeededCredentials, seedParties } from '../../lib/runtime/seed.js';
 import type { Secrets } from '../../lib/secrets.js';
+import { checkAnswer } from './contract.js';
 
 /**
  * A private kuota for one test file: its own tables and queues on the shared emulators, the real handlers
@@ -71,11 +72,22 @@ export interface ApiResponse<T = Record<string, unknown>> {
 
 export type ApiClient = ReturnType<typeof apiClient>;
 
-export const apiClient = (baseUrl: string) => {
+/**
+ * A client of one running API. `contract: false` only for a server that is not kuota's API (the
+ * benchmark's baseline design answers in its own shapes).
+ */
+export const apiClient = (baseUrl: string, client: { contract?: boolean } = {}) => {
   const call = async <T = Record<string, unknown>>(
     method: string,
     path: string,
-    options: { body?: unknown; rawBody?: string; headers?: Record<string, string>; apiKey?: string } = {},
+    options: {
+      body?: unknown;
+      rawBody?: string;
+      headers?: Record<string, string>;
+      apiKey?: string;
+      /** Off only for a test of what the API does with input no client would send (the fuzz test). */
+      checkContract?: boolean;
+    } = {},
   ): Promise<ApiResponse<T>> => {
     const headers: Record<string, string> = { ...options.headers };
     if (options.apiKey) headers.authorization = `Bearer ${options.apiKey}`;
@@ -92,6 +104,8 @@ export const apiClient = (baseUrl: string) => {
     } catch {
       // Non-JSON bodies (HTML pages, CSV) stay text.
     }
+    if (client.contract !== false && options.checkContract !== false)
+      checkAnswer(method, `${baseUrl}${path}`, response.status, response.headers.get('content-type'), parsed);
     return { status: response.status, headers: response.headers, body: parsed as T, text };
   };
   return {
