@@ -55,12 +55,12 @@ const documentOf = async (pages: number, targetBytes: number): Promise<Uint8Arra
 const main = async () => {
   const { startEphemeralCloud } = await import('../lib/runtime/ephemeral-cloud.js');
   const { seedParties } = await import('../lib/runtime/seed.js');
-  const { createHttpClient } = await import('../lib/surge/http.js');
-  const { percentile, mean } = await import('../lib/bench/stats.js');
-  const { timeHandler } = await import('../lib/bench/lambda-timing.js');
-  const { PRICES, DEFAULT_PRICE_REGION } = await import('../lib/bench/prices.js');
+  const { createHttpClient } = await import('../tools/surge/http.js');
+  const { percentile, mean } = await import('../tools/bench/stats.js');
+  const { timeHandler } = await import('../tools/bench/lambda-timing.js');
+  const { PRICES, DEFAULT_PRICE_REGION } = await import('../tools/bench/prices.js');
   const { STAMPING_DEFAULT_LIMITS, stampingCeilings, workerCostPerMillion } = await import(
-    '../lib/bench/stamping-capacity.js'
+    '../tools/bench/stamping-capacity.js'
   );
   const { backgroundFunctions } = await import('../lib/infra/functions.js');
   const { Queues } = await import('../lib/infra/resources.js');

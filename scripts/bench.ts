@@ -4,10 +4,10 @@
  * side, on the same emulators, with the same surge, in alternating runs (kuota, baseline, kuota, …).
  *
  * It starts its own in-memory DynamoDB Local and fauxqs, kuota's local cloud (real handlers behind the local
- * API Gateway, SQS pollers) and the baseline's own local API (lib/baseline/runtime.ts). Each applicant is a
+ * API Gateway, SQS pollers) and the baseline's own local API (tools/baseline/runtime.ts). Each applicant is a
  * client doing what kuota's storefront page does: place the order (Idempotency-Key; 429 → wait and retry),
  * poll its status every second, pay the QRIS at the sandbox gateway once reserved, poll until FULFILLED.
- * Requests, capacity units (lib/adapters/capacity-meter.ts, AWS billing rules), handler invocations and
+ * Requests, capacity units (tools/bench/capacity-meter.ts, AWS billing rules), handler invocations and
  * their durations are counted per run, for the design's own tables and queue only (the sandbox's are the
  * external parties').
  *
@@ -25,7 +25,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { identityOf, registeredNik } from '../lib/surge/nik.js';
+import { identityOf, registeredNik } from '../tools/surge/nik.js';
 
 const intFromEnv = (name: string, fallback: number): number => {
   const value = Number(process.env[name] ?? fallback);
@@ -174,23 +174,27 @@ class StatusTally {
 const main = async () => {
   const { startEphemeralCloud } = await import('../lib/runtime/ephemeral-cloud.js');
   const { seedParties, DEFAULT_SERVICE_FEE_CAP_IDR } = await import('../lib/runtime/seed.js');
-  const meter = await import('../lib/adapters/capacity-meter.js');
+  const meter = await import('../tools/bench/capacity-meter.js');
+  const { useOnAwsClients } = await import('../lib/adapters/aws-clients.js');
+  // The meter rides on the handlers' own clients, registered through the adapters' hook for tools.
+  useOnAwsClients('dynamodb', meter.capacityMeterPlugin);
+  useOnAwsClients('sqs', meter.capacityMeterPlugin);
   const { Tables, Queues, physicalName, MainKeys } = await import('../lib/infra/resources.js');
   const { routes } = await import('../lib/api/routes.js');
   const { backgroundFunctions } = await import('../lib/infra/functions.js');
-  const { provisionBaselineTables } = await import('../lib/baseline/tables.js');
-  const { startBaselineRuntime } = await import('../lib/baseline/runtime.js');
-  const { baselineRoutes } = await import('../lib/baseline/routes.js');
-  const { baselineStore } = await import('../lib/baseline/store.js');
-  const { resetBaselineIdempotency } = await import('../lib/baseline/idempotency.js');
-  const { resetBaselineOrders } = await import('../lib/baseline/orders.js');
-  const { timeHandler } = await import('../lib/bench/lambda-timing.js');
-  const { percentile, mean, ratio } = await import('../lib/bench/stats.js');
-  const { PRICES, costPerMillionStamps } = await import('../lib/bench/prices.js');
+  const { provisionBaselineTables } = await import('../tools/baseline/tables.js');
+  const { startBaselineRuntime } = await import('../tools/baseline/runtime.js');
+  const { baselineRoutes } = await import('../tools/baseline/routes.js');
+  const { baselineStore } = await import('../tools/baseline/store.js');
+  const { resetBaselineIdempotency } = await import('../tools/baseline/idempotency.js');
+  const { resetBaselineOrders } = await import('../tools/baseline/orders.js');
+  const { timeHandler } = await import('../tools/bench/lambda-timing.js');
+  const { percentile, mean, ratio } = await import('../tools/bench/stats.js');
+  const { PRICES, costPerMillionStamps } = await import('../tools/bench/prices.js');
   const { BatchGetCommand, DynamoDBDocumentClient } = await import('@aws-sdk/lib-dynamodb');
 
   const prices = PRICES[settings.priceRegion];
-  if (!prices) throw new Error(`no prices for ${settings.priceRegion} in lib/bench/prices.ts`);
+  if (!prices) throw new Error(`no prices for ${settings.priceRegion} in tools/bench/prices.ts`);
 
   console.log('bench: kuota vs the usual design (synchronous reservation on one counter per reseller)');
   console.log(

@@ -2,7 +2,7 @@
  * `npm run capacity`: how many stamps per second kuota (and the baseline) can sell on AWS, per reseller and
  * nationally, how long 11 M stamps take, and which limit binds first. Reads the units per stamp that
  * `npm run bench` measured (docs/bench-latest.json) and applies AWS's documented limits
- * (lib/bench/capacity-model.ts).
+ * (tools/bench/capacity-model.ts).
  *
  * Options: --shards N (default: the configured KUOTA_STOCK_SHARDS default, 32), --resellers N (active
  * resellers, default 10), --stamps N (default 11,000,000), --duration-scale X (multiplies the measured
@@ -21,7 +21,7 @@ import {
   type FunctionLoad,
   type PartitionClass,
   withDeadlineQuotas,
-} from '../lib/bench/capacity-model.js';
+} from '../tools/bench/capacity-model.js';
 
 const repositoryRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 

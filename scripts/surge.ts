@@ -1,9 +1,9 @@
 import { join } from 'node:path';
-import { runSurge, StackUnavailable, type SurgeHooks } from '../lib/surge/engine.js';
-import { describeOptions, parseSurgeArgs, USAGE, UsageError } from '../lib/surge/options.js';
-import { progressPrinter } from '../lib/surge/progress.js';
-import { formatSummary, writeReport } from '../lib/surge/report.js';
-import { localLedgerCheck, locateStack, StackNotFound } from '../lib/surge/stack.js';
+import { runSurge, StackUnavailable, type SurgeHooks } from '../tools/surge/engine.js';
+import { describeOptions, parseSurgeArgs, USAGE, UsageError } from '../tools/surge/options.js';
+import { progressPrinter } from '../tools/surge/progress.js';
+import { formatSummary, writeReport } from '../tools/surge/report.js';
+import { localLedgerCheck, locateStack, StackNotFound } from '../tools/surge/stack.js';
 
 /**
  * `npm run surge`: a deadline day, over HTTP only. With no `--target` it starts a stack of its own
@@ -29,7 +29,7 @@ const ownStackEnv = (): Record<string, string> => ({
 
 /** The own stack as `npm start` in a child process, killed and restarted by the surge (`--crash-at`). */
 const startCrashStack = async (crashAt: number, stateDirectory: string, log: (line: string) => void) => {
-  const { startCrashableStack } = await import('../lib/surge/crash.js');
+  const { startCrashableStack } = await import('../tools/surge/crash.js');
   const { freePort } = await import('../lib/runtime/emulators.js');
   const stack = await startCrashableStack({
     stateDirectory,
@@ -57,7 +57,7 @@ const startOwnStack = async () => {
   const { startEphemeralCloud } = await import('../lib/runtime/ephemeral-cloud.js');
   const { seedParties } = await import('../lib/runtime/seed.js');
   const { DynamoDBDocumentClient } = await import('@aws-sdk/lib-dynamodb');
-  const { ledgerCheckOf } = await import('../lib/surge/stack.js');
+  const { ledgerCheckOf } = await import('../tools/surge/stack.js');
   process.env.KUOTA_LOG_LEVEL ??= 'SILENT';
   const ephemeral = await startEphemeralCloud({
     prefix: 'surge',

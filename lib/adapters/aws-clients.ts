@@ -3,8 +3,8 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { MetadataBearer, Pluggable } from '@smithy/types';
 import { config } from '../config.js';
-import { capacityMeterPlugin } from './capacity-meter.js';
 import { faultInjectionPlugin, setFaultPlan } from './fault-injection.js';
 import { invocationDeadlinePlugin } from './invocation-deadline.js';
 import { leadingKeysPlugin } from './invocation-grants.js';
@@ -15,9 +15,26 @@ import { leadingKeysPlugin } from './invocation-grants.js';
  * runtime a timed-out invocation sends nothing more (inert on Lambda, which stops the invocation itself).
  */
 let documentClient: DynamoDBDocumentClient | undefined;
+let dynamoDbClient: DynamoDBClient | undefined;
 let sqsClient: SQSClient | undefined;
 let s3Client: S3Client | undefined;
 let kmsClient: KMSClient | undefined;
+
+type AnyPlugin = Pluggable<object, MetadataBearer>;
+
+/**
+ * Plugins that tools outside the product put on the handlers' DynamoDB and SQS clients (the benchmark's
+ * capacity meter, in tools/bench): the product itself registers none, so no production bundle carries
+ * them. A plugin registered after a client exists is added to it too.
+ */
+const toolPlugins: { dynamodb: AnyPlugin[]; sqs: AnyPlugin[] } = { dynamodb: [], sqs: [] };
+
+export const useOnAwsClients = (service: 'dynamodb' | 'sqs', plugin: AnyPlugin): void => {
+  if (toolPlugins[service].includes(plugin)) return;
+  toolPlugins[service].push(plugin);
+  if (service === 'dynamodb') dynamoDbClient?.middlewareStack.use(plugin);
+  else sqsClient?.middlewareStack.use(plugin);
+};
 
 const LOOPBACK = /^https?:\/\/(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?\/?$/;
 
@@ -50,8 +67,10 @@ export const dynamo = (): DynamoDBDocumentClient => {
       maxAttempts: 2,
     });
     client.middlewareStack.use(faultInjectionPlugin);
-    // After the fault injector: it counts only what reaches the table. Inert unless the benchmark enables it.
-    client.middlewareStack.use(capacityMeterPlugin);
+    // After the fault injector (added later at the same priority, so inside it): what tools measure is
+    // what reaches the table.
+    for (const plugin of toolPlugins.dynamodb) client.middlewareStack.use(plugin);
+    dynamoDbClient = client;
     client.middlewareStack.use(invocationDeadlinePlugin);
     // Locally, a function's declared partition-key prefixes hold as its role's LeadingKeys would on AWS.
     client.middlewareStack.use(leadingKeysPlugin);
@@ -71,7 +90,7 @@ export const sqs = (): SQSClient => {
       ...(sqsEndpoint ? { endpoint: sqsEndpoint, useQueueUrlAsEndpoint: false } : {}),
       ...(stage === 'local' ? { credentials: localCredentials } : {}),
     });
-    sqsClient.middlewareStack.use(capacityMeterPlugin);
+    for (const plugin of toolPlugins.sqs) sqsClient.middlewareStack.use(plugin);
     sqsClient.middlewareStack.use(invocationDeadlinePlugin);
   }
   return sqsClient;
@@ -104,6 +123,7 @@ export const kms = (): KMSClient => {
 
 export const resetClientsForTests = (): void => {
   documentClient = undefined;
+  dynamoDbClient = undefined;
   sqsClient = undefined;
   s3Client = undefined;
   kmsClient = undefined;

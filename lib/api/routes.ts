@@ -639,7 +639,10 @@ export const routes = {
     sendsTo: ['webhookDelivery'],
     sandboxOnly: true,
     request: { params: SandboxPaymentPath, body: SandboxPayPaymentBody },
-    responses: { 200: { description: 'Captured', schema: SandboxPaymentResult }, ...errors(400, 404, 413, 415) },
+    responses: {
+      200: { description: 'Captured', schema: SandboxPaymentResult },
+      ...errors(400, 404, 413, 415),
+    },
   },
   storefrontPage: {
     ...http,

@@ -7,7 +7,8 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ESM_REQUIRE_BANNER, KuotaFunction } from '../../cdk/constructs/kuota-function.js';
 import { deadLetterEnvVarOf, REPO_ROOT } from '../../cdk/stack.js';
-import { fallbackFunction } from '../../lib/infra/functions.js';
+import { allRoutes } from '../../lib/api/routes.js';
+import { backgroundFunctions, fallbackFunction } from '../../lib/infra/functions.js';
 import { Buckets, EnvVar, Queues, Tables } from '../../lib/infra/resources.js';
 import { withoutCfnLint } from './template-model.js';
 
@@ -67,5 +68,37 @@ describe('function bundling', () => {
     expect(JSON.parse(notFound.body)).toMatchObject({ error: { code: 'NOT_FOUND' } });
     expect(wrongMethod.statusCode).toBe(405);
     expect(wrongMethod.headers?.allow).toBe('GET');
+  });
+});
+
+describe('production bundles', () => {
+  it('carry none of the tooling: no benchmark, meter, baseline or surge code in any deployed function', async () => {
+    // Arrange: every function a stage deploys, bundled as the stack bundles them (one esbuild pass).
+    const { build } = await import('esbuild');
+    const deployed = [...allRoutes, ...backgroundFunctions, fallbackFunction];
+    const entryPoints = deployed.map((spec) => path.join(REPO_ROOT, spec.entry));
+
+    // Act
+    const result = await build({
+      entryPoints,
+      bundle: true,
+      write: false,
+      metafile: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node24',
+      outdir: path.join(REPO_ROOT, 'cdk.out', 'bundle-check'),
+      external: ['@aws-sdk/*', '@smithy/*'],
+      logLevel: 'silent',
+    });
+    const inputs = Object.keys(result.metafile.inputs).filter((input) => !input.includes('node_modules'));
+
+    // Assert: the product's own sources only; tools/ is reached by scripts and tests alone.
+    expect(inputs.length).toBeGreaterThan(50);
+    expect(inputs.filter((input) => input.startsWith('tools/') || input.startsWith('scripts/'))).toEqual([]);
+    expect(inputs.filter((input) => input.startsWith('test/'))).toEqual([]);
+    // By name too: the meter used to sit in lib/adapters and ride on every production client.
+    expect(inputs.filter((input) => /capacity-meter|baseline|surge|bench/.test(input))).toEqual([]);
+    expect(inputs.some((input) => input.startsWith('lib/adapters/'))).toBe(true);
   });
 });

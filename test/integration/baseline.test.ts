@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resetBaselineIdempotency } from '../../lib/baseline/idempotency.js';
-import { resetBaselineOrders } from '../../lib/baseline/orders.js';
-import { type BaselineRuntime, startBaselineRuntime } from '../../lib/baseline/runtime.js';
-import { baselineStore } from '../../lib/baseline/store.js';
-import { provisionBaselineTables } from '../../lib/baseline/tables.js';
 import { signPayload } from '../../lib/domain/webhook-signature.js';
+import { resetBaselineIdempotency } from '../../tools/baseline/idempotency.js';
+import { resetBaselineOrders } from '../../tools/baseline/orders.js';
+import { type BaselineRuntime, startBaselineRuntime } from '../../tools/baseline/runtime.js';
+import { baselineStore } from '../../tools/baseline/store.js';
+import { provisionBaselineTables } from '../../tools/baseline/tables.js';
 import { type ApiClient, apiClient, eventually, startTestCloud, type TestCloud } from '../support/cloud.js';
 import { claimOf, mapLimit, uniqueKey, validNik } from '../support/flows.js';
 

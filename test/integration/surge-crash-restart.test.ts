@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { freePort } from '../../lib/runtime/emulators.js';
-import { type CrashableStack, processGone, startCrashableStack } from '../../lib/surge/crash.js';
-import { runSurge } from '../../lib/surge/engine.js';
-import { DEFAULT_OPTIONS, validateOptions } from '../../lib/surge/options.js';
-import { progressLine } from '../../lib/surge/progress.js';
-import { formatSummary, writeReport } from '../../lib/surge/report.js';
+import { type CrashableStack, processGone, startCrashableStack } from '../../tools/surge/crash.js';
+import { runSurge } from '../../tools/surge/engine.js';
+import { DEFAULT_OPTIONS, validateOptions } from '../../tools/surge/options.js';
+import { progressLine } from '../../tools/surge/progress.js';
+import { formatSummary, writeReport } from '../../tools/surge/report.js';
 
 /**
  * Issue 15, crash: `npm run surge -- --crash-at N` in small. The stack runs as `npm start` in a child process

@@ -1,11 +1,11 @@
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { faultCounters } from '../../lib/adapters/fault-injection.js';
-import { runSurge } from '../../lib/surge/engine.js';
-import { DEFAULT_OPTIONS, validateOptions } from '../../lib/surge/options.js';
-import { progressLine } from '../../lib/surge/progress.js';
-import { formatSummary, writeReport } from '../../lib/surge/report.js';
-import { ledgerCheckOf } from '../../lib/surge/stack.js';
+import { runSurge } from '../../tools/surge/engine.js';
+import { DEFAULT_OPTIONS, validateOptions } from '../../tools/surge/options.js';
+import { progressLine } from '../../tools/surge/progress.js';
+import { formatSummary, writeReport } from '../../tools/surge/report.js';
+import { ledgerCheckOf } from '../../tools/surge/stack.js';
 import { startTestCloud, type TestCloud } from '../support/cloud.js';
 import { runSweeper } from '../support/flows.js';
 

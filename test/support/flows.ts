@@ -12,9 +12,9 @@ import { jakartaDay } from '../../lib/domain/storefront-order.js';
 import { signPayload } from '../../lib/domain/webhook-signature.js';
 import { MainKeys } from '../../lib/infra/resources.js';
 import { syntheticPerson } from '../../lib/sandbox/civil-registry-sandbox.js';
-import { registeredNik } from '../../lib/surge/nik.js';
 import { checkLedger } from '../../lib/usecases/ledger-check.js';
 import { onOrderTimerOutcome } from '../../lib/usecases/order-timers.js';
+import { registeredNik } from '../../tools/surge/nik.js';
 import { eventually, type TestCloud } from './cloud.js';
 
 /** Multi-step journeys the storefront tests share: give a reseller stock, place and pay orders. */

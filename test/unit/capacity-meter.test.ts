@@ -28,7 +28,7 @@ import {
   resetCapacityMeter,
   sqsRequestUsage,
   writeUnitsFor,
-} from '../../lib/adapters/capacity-meter.js';
+} from '../../tools/bench/capacity-meter.js';
 
 /**
  * The meter's arithmetic against AWS's published billing rules, and the middleware itself on real SDK

@@ -6,8 +6,8 @@ import {
   type DesignMeasurements,
   type ModelOptions,
   partitionLimit,
-} from '../../lib/bench/capacity-model.js';
-import { costPerMillionStamps, PRICES } from '../../lib/bench/prices.js';
+} from '../../tools/bench/capacity-model.js';
+import { costPerMillionStamps, PRICES } from '../../tools/bench/prices.js';
 
 /** The capacity model's arithmetic, checked by hand on round numbers. */
 const options: ModelOptions = {

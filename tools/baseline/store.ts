@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { dynamo } from '../adapters/aws-clients.js';
-import type { GatewayPayment } from '../domain/payment-gateway.js';
+import { dynamo } from '../../lib/adapters/aws-clients.js';
+import type { GatewayPayment } from '../../lib/domain/payment-gateway.js';
 import { baselineTable } from './tables.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { RouteDefinition } from '../api/routes.js';
+import type { RouteDefinition } from '../../lib/api/routes.js';
 import {
   ErrorBody,
   IdempotencyKeyHeader,
@@ -6,12 +6,12 @@ import {
   PlaceOrderBody,
   StorefrontOrderPath,
   StorefrontPath,
-} from '../api/schemas.js';
+} from '../../lib/api/schemas.js';
 
 /**
  * The baseline's routes. Not part of kuota's API (lib/api/routes.ts): the CDK stack and the local runtime
  * never see them. Only the benchmark and the baseline's tests mount them, on the baseline's own local
- * server (lib/baseline/runtime.ts), with the same paths as kuota's so the same client drives both.
+ * server (tools/baseline/runtime.ts), with the same paths as kuota's so the same client drives both.
  */
 const http = {
   timeoutSeconds: 10,
@@ -29,7 +29,7 @@ export const baselineRoutes = {
   baselinePlaceOrder: {
     ...http,
     id: 'baselinePlaceOrder',
-    entry: 'functions/baseline/place-order.ts',
+    entry: 'tools/baseline/functions/place-order.ts',
     description: 'Baseline: reserves synchronously on the reseller’s stock counter',
     method: 'POST',
     path: '/v1/storefronts/{resellerId}/orders',
@@ -41,7 +41,7 @@ export const baselineRoutes = {
   baselineGetOrder: {
     ...http,
     id: 'baselineGetOrder',
-    entry: 'functions/baseline/get-order.ts',
+    entry: 'tools/baseline/functions/get-order.ts',
     description: 'Baseline: reads an order',
     method: 'GET',
     path: '/v1/storefronts/{resellerId}/orders/{orderId}',
@@ -53,7 +53,7 @@ export const baselineRoutes = {
   baselinePaymentWebhook: {
     ...http,
     id: 'baselinePaymentWebhook',
-    entry: 'functions/baseline/payment-webhook.ts',
+    entry: 'tools/baseline/functions/payment-webhook.ts',
     description: 'Baseline: fulfils synchronously on a signed capture event',
     method: 'POST',
     path: '/v1/webhooks/payment-gateway',

@@ -1,6 +1,6 @@
-import { DEFAULT_CIVIL_REGISTRY_SEED } from '../config.js';
-import { nikViolation } from '../domain/nik.js';
-import { syntheticPerson } from '../sandbox/civil-registry-sandbox.js';
+import { DEFAULT_CIVIL_REGISTRY_SEED } from '../../lib/config.js';
+import { nikViolation } from '../../lib/domain/nik.js';
+import { syntheticPerson } from '../../lib/sandbox/civil-registry-sandbox.js';
 import { type Random, randomInt } from './random.js';
 
 /**

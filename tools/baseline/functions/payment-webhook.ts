@@ -1,8 +1,8 @@
-import { baselineSettings } from '../../lib/baseline/deps.js';
-import { registerIdempotencyContext } from '../../lib/baseline/idempotency.js';
-import { handleBaselineCapture } from '../../lib/baseline/orders.js';
-import { baselineRoutes } from '../../lib/baseline/routes.js';
-import { httpHandler } from '../../lib/http/handler.js';
+import { httpHandler } from '../../../lib/http/handler.js';
+import { baselineSettings } from '../deps.js';
+import { registerIdempotencyContext } from '../idempotency.js';
+import { handleBaselineCapture } from '../orders.js';
+import { baselineRoutes } from '../routes.js';
 
 /** Baseline (benchmark only): fulfil synchronously on the gateway's signed capture event. */
 export const handler = httpHandler(baselineRoutes.baselinePaymentWebhook, async ({ body }) => {

@@ -4,11 +4,11 @@ import {
   IdempotencyValidationError,
   makeIdempotent,
 } from '@aws-lambda-powertools/idempotency';
-import { DomainError, NotFoundError } from '../domain/errors.js';
-import { storefrontOrderIdOf } from '../domain/identifiers.js';
-import type { GatewayCapture, PaymentGateway } from '../domain/payment-gateway.js';
-import { jakartaDay } from '../domain/storefront-order.js';
-import { logger } from '../http/logger.js';
+import { DomainError, NotFoundError } from '../../lib/domain/errors.js';
+import { storefrontOrderIdOf } from '../../lib/domain/identifiers.js';
+import type { GatewayCapture, PaymentGateway } from '../../lib/domain/payment-gateway.js';
+import { jakartaDay } from '../../lib/domain/storefront-order.js';
+import { logger } from '../../lib/http/logger.js';
 import { idempotencyConfig, idempotencyPersistence } from './idempotency.js';
 import { type BaselineOrder, baselineStore } from './store.js';
 

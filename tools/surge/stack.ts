@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { checkLedger } from '../usecases/ledger-check.js';
+import { checkLedger } from '../../lib/usecases/ledger-check.js';
 import type { SurgeTarget } from './engine.js';
 import { assertLoopback } from './http.js';
 import type { LedgerVerdict } from './invariants.js';

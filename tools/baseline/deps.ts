@@ -1,6 +1,6 @@
-import { config } from '../config.js';
-import { sandboxPaymentGateway } from '../sandbox/payment-gateway-sandbox.js';
-import { secrets } from '../secrets.js';
+import { config } from '../../lib/config.js';
+import { sandboxPaymentGateway } from '../../lib/sandbox/payment-gateway-sandbox.js';
+import { secrets } from '../../lib/secrets.js';
 import type { BaselineSettings } from './orders.js';
 
 /** The baseline's wiring: the same sandbox gateway, cap and reservation time as kuota's. */

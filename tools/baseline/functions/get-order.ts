@@ -1,6 +1,6 @@
-import { baselineOrderView } from '../../lib/baseline/orders.js';
-import { baselineRoutes } from '../../lib/baseline/routes.js';
-import { httpHandler } from '../../lib/http/handler.js';
+import { httpHandler } from '../../../lib/http/handler.js';
+import { baselineOrderView } from '../orders.js';
+import { baselineRoutes } from '../routes.js';
 
 /** Baseline (benchmark only): an order's status. */
 export const handler = httpHandler(baselineRoutes.baselineGetOrder, async ({ params }) => ({

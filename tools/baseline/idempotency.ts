@@ -2,9 +2,9 @@ import { IdempotencyConfig } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
-import { capacityMeterPlugin } from '../adapters/capacity-meter.js';
-import { faultInjectionPlugin } from '../adapters/fault-injection.js';
-import { config } from '../config.js';
+import { faultInjectionPlugin } from '../../lib/adapters/fault-injection.js';
+import { config } from '../../lib/config.js';
+import { capacityMeterPlugin } from '../bench/capacity-meter.js';
 import { baselineIdempotencyTable } from './tables.js';
 
 /**

@@ -1,10 +1,10 @@
-import { baselineSettings } from '../../lib/baseline/deps.js';
-import { registerIdempotencyContext } from '../../lib/baseline/idempotency.js';
-import { placeBaselineOrder } from '../../lib/baseline/orders.js';
-import { baselineRoutes } from '../../lib/baseline/routes.js';
-import { hashNik } from '../../lib/domain/nik.js';
-import { httpHandler } from '../../lib/http/handler.js';
-import { secrets } from '../../lib/secrets.js';
+import { hashNik } from '../../../lib/domain/nik.js';
+import { httpHandler } from '../../../lib/http/handler.js';
+import { secrets } from '../../../lib/secrets.js';
+import { baselineSettings } from '../deps.js';
+import { registerIdempotencyContext } from '../idempotency.js';
+import { placeBaselineOrder } from '../orders.js';
+import { baselineRoutes } from '../routes.js';
 
 /** Baseline (benchmark only): reserve synchronously inside the API handler. */
 export const handler = httpHandler(

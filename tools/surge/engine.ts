@@ -60,7 +60,7 @@ export interface SurgeHooks {
   readonly log?: (line: string) => void;
   /**
    * `--crash-at N`: once the N-th order is accepted, `kill` kills the whole stack (every process, no
-   * clean-up) and `restart` starts it again on the same state directory and address (lib/surge/crash.ts),
+   * clean-up) and `restart` starts it again on the same state directory and address (tools/surge/crash.ts),
    * while the applicants carry on as real clients do (retrying with their Idempotency-Keys, polling).
    * Each resolves to the process ids it killed or started.
    */

@@ -1,5 +1,5 @@
-import { routes } from '../api/routes.js';
-import { type LocalRuntime, startLocalRuntime } from '../runtime/local-runtime.js';
+import { routes } from '../../lib/api/routes.js';
+import { type LocalRuntime, startLocalRuntime } from '../../lib/runtime/local-runtime.js';
 import { allBaselineRoutes } from './routes.js';
 
 /**
