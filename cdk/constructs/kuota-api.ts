@@ -19,7 +19,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { CfnWebACL, CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
-import type { RouteAuth, RouteDefinition } from '../../lib/api/routes.js';
+import { needsApiKey, type RouteDefinition } from '../../lib/api/routes.js';
 import {
   DEFAULT_CLIENT_INTAKE_PER_MINUTE,
   ROUTE_THROTTLE_SHARES,
@@ -29,8 +29,7 @@ import {
 import { AUTHORIZER_CACHE_SECONDS } from '../../lib/infra/functions.js';
 import type { Stage } from '../stage.js';
 
-/** Routes of these kinds pass the REQUEST authorizer first (401 without a valid key). */
-export const AUTHORIZED_ROUTE_KINDS: ReadonlySet<RouteAuth> = new Set(['reseller', 'regulator']);
+export { AUTHORIZED_ROUTE_KINDS } from '../../lib/api/routes.js';
 
 export const STAGE_THROTTLING: Readonly<Record<Stage, { rateLimit: number; burstLimit: number }>> = {
   local: { rateLimit: 100, burstLimit: 200 },
@@ -165,7 +164,7 @@ export class KuotaApi extends Construct {
     });
     this.addGatewayResponses();
 
-    const needsAuthorizer = props.routes.some((route) => AUTHORIZED_ROUTE_KINDS.has(route.auth));
+    const needsAuthorizer = props.routes.some((route) => needsApiKey(route.auth));
     if (needsAuthorizer && !props.authorizerFunction)
       throw new Error('routes need the authorizer, but no function has trigger { kind: "authorizer" }');
     this.authorizer = props.authorizerFunction
@@ -214,7 +213,7 @@ export class KuotaApi extends Construct {
     const methods = new Map<string, Method>();
     const routeResources = new Set<IResource>();
     for (const route of props.routes) {
-      const authorized = AUTHORIZED_ROUTE_KINDS.has(route.auth);
+      const authorized = needsApiKey(route.auth);
       const resource = resourceFor(route.path);
       routeResources.add(resource);
       methods.set(
@@ -407,7 +406,7 @@ export class KuotaApi extends Construct {
       });
     }
     for (const route of props.routes) {
-      if (AUTHORIZED_ROUTE_KINDS.has(route.auth)) continue;
+      if (needsApiKey(route.auth)) continue;
       const method = this.methods.get(route.id);
       if (!method) continue;
       Validations.of(method).acknowledge({

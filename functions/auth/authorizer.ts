@@ -4,6 +4,7 @@ import { withStoreRetries } from '../../lib/adapters/dynamo-errors.js';
 import { config } from '../../lib/config.js';
 import { API_KEY_PATTERN, bearerToken, hashApiKey } from '../../lib/domain/api-keys.js';
 import { principalOfKeyRecord } from '../../lib/domain/principal.js';
+import { headerValue } from '../../lib/http/headers.js';
 import { logger } from '../../lib/http/logger.js';
 
 config();
@@ -19,7 +20,7 @@ export const handler = async (
   event: APIGatewayRequestAuthorizerEvent,
 ): Promise<APIGatewayAuthorizerResult> => {
   const headers = event.headers ?? {};
-  const authorization = Object.entries(headers).find(([name]) => name.toLowerCase() === 'authorization')?.[1];
+  const authorization = headerValue(headers, 'authorization');
   const apiKey = bearerToken(authorization);
   if (!apiKey || !API_KEY_PATTERN.test(apiKey)) throw unauthorized();
   // Retried here: API Gateway answers 500 for any authorizer error other than Unauthorized.

@@ -21,9 +21,13 @@ const instance = (): Metrics => {
   return metrics;
 };
 
-/** Emits one set of counts, all with kuota's dimensions, as one EMF record. */
-export const publishCounts = (counts: Readonly<Record<string, number>>): void => {
+/** Emits one set of counts (and durations in seconds), all with kuota's dimensions, as one EMF record. */
+export const publishCounts = (
+  counts: Readonly<Record<string, number>>,
+  seconds: Readonly<Record<string, number>> = {},
+): void => {
   const target = instance();
   for (const [name, value] of Object.entries(counts)) target.addMetric(name, MetricUnit.Count, value);
+  for (const [name, value] of Object.entries(seconds)) target.addMetric(name, MetricUnit.Seconds, value);
   target.publishStoredMetrics();
 };

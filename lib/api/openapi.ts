@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { allRoutes, type RouteDefinition } from './routes.js';
+import { allRoutes, needsApiKey, type RouteDefinition } from './routes.js';
 
 /**
  * The OpenAPI 3.1 document, generated from the same zod schemas the handlers parse with. JSON Schema
@@ -132,10 +132,9 @@ export const buildOpenApiDocument = (options: { includeSandbox: boolean; serverU
       };
     }
     // Every operation says how it is authorised; public routes and signed webhooks need no API key.
-    operation.security =
-      route.auth === 'reseller' || route.auth === 'regulator'
-        ? [{ [route.auth === 'reseller' ? 'resellerKey' : 'regulatorKey']: [] }]
-        : [];
+    operation.security = needsApiKey(route.auth)
+      ? [{ [route.auth === 'reseller' ? 'resellerKey' : 'regulatorKey']: [] }]
+      : [];
     paths[route.path] ??= {};
     (paths[route.path] as Record<string, unknown>)[route.method.toLowerCase()] = operation;
   }

@@ -96,6 +96,17 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
  */
 export type RouteAuth = 'reseller' | 'regulator' | 'webhook' | 'public';
 
+/** Routes of these kinds pass the API-key authorizer first (401 without a valid key), then the role check. */
+export const AUTHORIZED_ROUTE_KINDS: ReadonlySet<RouteAuth> = new Set(['reseller', 'regulator']);
+
+/**
+ * The one place that decides whether a route needs an API key: the CDK API (authorizer on the method), the
+ * local gateway (authorizer before the handler), the handler (role check) and the OpenAPI document
+ * (its security scheme) all ask this.
+ */
+export const needsApiKey = (auth: RouteAuth): auth is 'reseller' | 'regulator' =>
+  AUTHORIZED_ROUTE_KINDS.has(auth);
+
 /** A header a route reads or sends outside its zod schemas, named here so the OpenAPI document shows it. */
 export interface HeaderSpec {
   readonly name: string;

@@ -2,7 +2,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { z } from 'zod';
-import type { RouteDefinition } from '../api/routes.js';
+import { needsApiKey, type RouteDefinition } from '../api/routes.js';
 import { config } from '../config.js';
 import type { Principal } from '../domain/principal.js';
 import { secrets } from '../secrets.js';
@@ -64,7 +64,8 @@ export const httpHandler = <R extends RouteDefinition>(
       },
     });
   // The role first: a caller of the wrong role learns 403 and nothing about the route's input rules.
-  if (route.auth === 'reseller' || route.auth === 'regulator') chain.use(requireRole(route.auth));
+  const { auth } = route;
+  if (needsApiKey(auth)) chain.use(requireRole(auth));
   chain.use(
     jsonBody({ maxBytes: () => config().maxBodyBytes, expectBody: route.request.body !== undefined }),
   );

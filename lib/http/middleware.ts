@@ -13,6 +13,7 @@ import {
 import type { Principal, Role } from '../domain/principal.js';
 import { SIGNATURE_HEADER, verifySignature } from '../domain/webhook-signature.js';
 import { HTTP_STATUS_BY_CODE } from './error-status.js';
+import { headerValue } from './headers.js';
 import { logger } from './logger.js';
 
 export interface KuotaContext {
@@ -44,13 +45,8 @@ export const zodIssues = (error: z.ZodError, location: string): ErrorIssue[] =>
     ),
   );
 
-const header = (event: APIGatewayProxyEvent, name: string): string | undefined => {
-  const wanted = name.toLowerCase();
-  for (const [key, value] of Object.entries(event.headers ?? {})) {
-    if (key.toLowerCase() === wanted && value !== undefined) return value;
-  }
-  return undefined;
-};
+const header = (event: APIGatewayProxyEvent, name: string): string | undefined =>
+  headerValue(event.headers, name);
 
 export { header as requestHeader };
 

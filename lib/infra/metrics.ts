@@ -44,3 +44,25 @@ export const OperationsMetric = {
   refundsPastSla: 'RefundsPastSla',
   ledgerDifferences: 'LedgerDifferences',
 } as const;
+
+/**
+ * The sale path's business figures, each published once at the committed transition it counts (a
+ * replayed request or a redelivered message counts nothing): unit Count, except `QueueWaitSeconds`.
+ * - `OrdersAccepted`: new storefront orders taken at intake (reserved, queued or refused there).
+ * - `OrdersReserved`: reservations made, at intake or from the queue.
+ * - `OrdersQueued`: orders intake put in the queue (202).
+ * - `OrdersRejected`: orders refused by a rule (sold out, the cap), at intake or from the queue.
+ * - `OrdersFulfilled` and `StampsSold`: paid orders fulfilled, and their stamps.
+ * - `OrdersRefunded`: refunds the gateway confirmed at the amount owed.
+ * - `QueueWaitSeconds`: for an order reserved from the queue, how long it waited since intake.
+ */
+export const SaleMetric = {
+  accepted: 'OrdersAccepted',
+  reserved: 'OrdersReserved',
+  queued: 'OrdersQueued',
+  rejected: 'OrdersRejected',
+  fulfilled: 'OrdersFulfilled',
+  stampsSold: 'StampsSold',
+  refunded: 'OrdersRefunded',
+  queueWaitSeconds: 'QueueWaitSeconds',
+} as const;

@@ -15,8 +15,9 @@ import type {
 } from 'aws-lambda';
 import { type LeadingKeyGrants, runWithLeadingKeyGrants } from '../adapters/invocation-grants.js';
 import { routeMatcher } from '../api/route-match.js';
-import { allRoutes, type RouteDefinition } from '../api/routes.js';
+import { allRoutes, needsApiKey, type RouteDefinition } from '../api/routes.js';
 import { config } from '../config.js';
+import { headerValue } from '../http/headers.js';
 import { fixedWindowLimiter, StorefrontIntakeRateRule } from '../infra/edge.js';
 import {
   AUTHORIZER_CACHE_SECONDS,
@@ -110,10 +111,19 @@ const readBody = (request: IncomingMessage): Promise<Buffer | 'TOO_LARGE'> =>
 /** The local stack answers loopback host names only: a request naming another host is refused. */
 const LOOPBACK_HOST = /^(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/i;
 
-const gatewayError = (statusCode: number, code: string, message: string): APIGatewayProxyResult => ({
+/**
+ * API Gateway's own rejections, in the API's error shape with the request id (as the stack's gateway
+ * responses carry `$context.requestId`): the request's id once its event exists, a fresh one before.
+ */
+const gatewayError = (
+  statusCode: number,
+  code: string,
+  message: string,
+  requestId: string = randomUUID(),
+): APIGatewayProxyResult => ({
   statusCode,
   headers: { 'content-type': 'application/json; charset=utf-8' },
-  body: JSON.stringify({ error: { code, message } }),
+  body: JSON.stringify({ error: { code, message, requestId } }),
 });
 
 export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<LocalRuntime> => {
@@ -150,7 +160,12 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
   ): Promise<APIGatewayProxyResult | Record<string, unknown>> => {
     // As on API Gateway: a missing identity source is refused without calling the authorizer.
     if (!authorization)
-      return gatewayError(401, 'UNAUTHENTICATED', 'an API key is required (Authorization: Bearer <key>)');
+      return gatewayError(
+        401,
+        'UNAUTHENTICATED',
+        'an API key is required (Authorization: Bearer <key>)',
+        event.requestContext.requestId,
+      );
     const cached = authorizerCache.get(authorization);
     let result: APIGatewayAuthorizerResult | 'DENIED';
     if (cached && cached.expires > Date.now()) result = cached.result;
@@ -169,12 +184,13 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
         stageVariables: null,
         requestContext: { ...event.requestContext, authorizer: undefined },
       };
-      if (!authorizerSpec) return gatewayError(500, 'INTERNAL', 'no authorizer is mounted');
+      if (!authorizerSpec)
+        return gatewayError(500, 'INTERNAL', 'no authorizer is mounted', event.requestContext.requestId);
       try {
         result = await invoke<APIGatewayAuthorizerResult>(authorizerSpec, authorizerEvent);
       } catch (error) {
         if (error instanceof Error && error.message === 'Unauthorized') result = 'DENIED';
-        else return gatewayError(500, 'INTERNAL', 'authorizer failed');
+        else return gatewayError(500, 'INTERNAL', 'authorizer failed', event.requestContext.requestId);
       }
       // Bounded: a flood of made-up keys evicts the oldest entries instead of growing the process.
       if (authorizerCache.size >= AUTHORIZER_CACHE_ENTRIES) {
@@ -183,11 +199,12 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
       }
       authorizerCache.set(authorization, { expires: Date.now() + AUTHORIZER_CACHE_SECONDS * 1000, result });
     }
-    if (result === 'DENIED') return gatewayError(401, 'UNAUTHENTICATED', 'the API key is not valid');
+    if (result === 'DENIED')
+      return gatewayError(401, 'UNAUTHENTICATED', 'the API key is not valid', event.requestContext.requestId);
     const allowed = result.policyDocument.Statement.some(
       (statement) => 'Effect' in statement && statement.Effect === 'Allow',
     );
-    if (!allowed) return gatewayError(403, 'FORBIDDEN', 'access denied');
+    if (!allowed) return gatewayError(403, 'FORBIDDEN', 'access denied', event.requestContext.requestId);
     return { ...(result.context ?? {}), principalId: result.principalId };
   };
 
@@ -287,10 +304,8 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
     const refused = edgeRefusal(method, url.pathname, event.requestContext.identity.sourceIp);
     if (refused) return send(refused);
     if (!route) return send(await invoke<APIGatewayProxyResult>(fallbackFunction, event));
-    if (route.auth === 'reseller' || route.auth === 'regulator') {
-      const authorization = Object.entries(headers).find(
-        ([name]) => name.toLowerCase() === 'authorization',
-      )?.[1];
+    if (needsApiKey(route.auth)) {
+      const authorization = headerValue(headers, 'authorization');
       const outcome = await authorize(authorization, event);
       if ('statusCode' in outcome && typeof outcome.statusCode === 'number')
         return send(outcome as APIGatewayProxyResult);
@@ -303,20 +318,20 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
       );
       // Over Lambda's 6 MB a function's answer never reaches API Gateway, which answers 502 instead.
       if (Buffer.byteLength(result.body ?? '') > LAMBDA_MAX_RESPONSE_BYTES)
-        return send(gatewayError(502, 'INTERNAL', 'Internal server error'));
+        return send(gatewayError(502, 'INTERNAL', 'Internal server error', event.requestContext.requestId));
       send(result);
     } catch (error) {
       // API Gateway's answers when the integration itself fails.
       if (error instanceof InvocationTimeout)
-        send(gatewayError(504, 'INTERNAL', 'Endpoint request timed out'));
-      else send(gatewayError(502, 'INTERNAL', 'Internal server error'));
+        send(gatewayError(504, 'INTERNAL', 'Endpoint request timed out', event.requestContext.requestId));
+      else send(gatewayError(502, 'INTERNAL', 'Internal server error', event.requestContext.requestId));
     }
   };
 
   const server: Server = createServer((request, response) => {
     handleHttp(request, response).catch(() => {
       if (!response.headersSent) response.writeHead(502, { 'content-type': 'application/json' });
-      response.end(JSON.stringify({ error: { code: 'INTERNAL', message: 'Internal server error' } }));
+      response.end(gatewayError(502, 'INTERNAL', 'Internal server error').body);
     });
   });
   server.keepAliveTimeout = 65_000;

@@ -1,6 +1,7 @@
 import { ConditionFailed, withStoreRetries } from '../adapters/dynamo-errors.js';
 import { crashPoint } from '../adapters/fault-injection.js';
 import { mainStore } from '../adapters/main-store.js';
+import { publishCounts } from '../adapters/metrics.js';
 import { type RefundState, type StorefrontOrder, storefrontStore } from '../adapters/storefront-store.js';
 import { NotFoundError } from '../domain/errors.js';
 import type { GatewayCapture, PaymentGateway } from '../domain/payment-gateway.js';
@@ -13,6 +14,7 @@ import {
   type StorefrontOrderStatus,
 } from '../domain/storefront-order.js';
 import { logger } from '../http/logger.js';
+import { SaleMetric } from '../infra/metrics.js';
 import { notifyOrder } from './notices.js';
 import { dispatchEvents, eventsFor, fulfilledEvent } from './reseller-webhooks.js';
 
@@ -63,6 +65,7 @@ export const handleCapture = async (
         storefrontStore.fulfil(order, capture, serials, at, recorded.items),
       );
       if (outcome === 'FULFILLED') {
+        publishCounts({ [SaleMetric.fulfilled]: 1, [SaleMetric.stampsSold]: order.quantity });
         await dispatchEvents(recorded);
         await notifyOrder(order, 'FULFILLED', { serials });
         return 'FULFILLED';
@@ -177,6 +180,7 @@ export const completeRefund = async (
       await withStoreRetries(() =>
         storefrontStore.completeRefund(order, refundId, lookup.eventId, at, recorded.items),
       );
+      publishCounts({ [SaleMetric.refunded]: 1 });
       await dispatchEvents(recorded);
       const after = await withStoreRetries(() => storefrontStore.getOrder(lookup.orderId));
       if (after?.status === 'REFUNDED' && order.status !== 'REFUNDED') {

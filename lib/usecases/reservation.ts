@@ -1,6 +1,7 @@
 import { ConditionFailed, withStoreRetries } from '../adapters/dynamo-errors.js';
 import { crashPoint } from '../adapters/fault-injection.js';
 import { mainStore } from '../adapters/main-store.js';
+import { publishCounts } from '../adapters/metrics.js';
 import { stockStore } from '../adapters/stock-store.js';
 import {
   type DirectSaleOutcome,
@@ -22,6 +23,7 @@ import {
   unitPrice,
 } from '../domain/storefront-order.js';
 import { logger } from '../http/logger.js';
+import { SaleMetric } from '../infra/metrics.js';
 import { notifyOrder } from './notices.js';
 import { cachedReseller, forgetReseller } from './reseller-cache.js';
 import { dispatchEvents, eventsFor } from './reseller-webhooks.js';
@@ -403,9 +405,16 @@ export const attemptDirectSale = async (
 };
 
 const recordRejection = async (order: StorefrontOrder, reason: RejectionReason, now: Date) => {
-  await withStoreRetries(() => storefrontStore.reject(order, reason, now.toISOString())).catch((error) => {
-    if (!(error instanceof ConditionFailed)) throw error;
-  });
+  const rejected = await withStoreRetries(() =>
+    storefrontStore.reject(order, reason, now.toISOString()),
+  ).then(
+    () => true,
+    (error) => {
+      if (!(error instanceof ConditionFailed)) throw error;
+      return false;
+    },
+  );
+  if (rejected) publishCounts({ [SaleMetric.rejected]: 1 });
   return reason;
 };
 
@@ -427,6 +436,8 @@ export const reserveOrder = async (
       await withStoreRetries(() => storefrontStore.countDrained(settings.now())).catch(() => undefined);
     }
     if (result.outcome === 'RESERVED') {
+      const waited = order.queuedAt ? (settings.now().getTime() - Date.parse(order.queuedAt)) / 1000 : 0;
+      publishCounts({ [SaleMetric.reserved]: 1 }, { [SaleMetric.queueWaitSeconds]: Math.max(0, waited) });
       await notifyOrder(result.order, 'RESERVED', { amountIdr: result.order.amountIdr });
       return 'RESERVED';
     }

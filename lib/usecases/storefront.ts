@@ -2,6 +2,7 @@ import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { sqs } from '../adapters/aws-clients.js';
 import { ConditionFailed, withStoreRetries } from '../adapters/dynamo-errors.js';
 import { mainStore } from '../adapters/main-store.js';
+import { publishCounts } from '../adapters/metrics.js';
 import { queues } from '../adapters/queues.js';
 import { stockStore } from '../adapters/stock-store.js';
 import { storefrontStore } from '../adapters/storefront-store.js';
@@ -24,6 +25,7 @@ import {
   unitPrice,
 } from '../domain/storefront-order.js';
 import { logger } from '../http/logger.js';
+import { SaleMetric } from '../infra/metrics.js';
 import { secrets } from '../secrets.js';
 import { civilRegistry, reservationSettings } from './deps.js';
 import { checkIdentity } from './identity.js';
@@ -197,6 +199,7 @@ export const placeOrder = async (
         ...(newlyVerified ? { verifiedClaim: newlyVerified } : {}),
       });
       if (result.outcome === 'RESERVED') {
+        publishCounts({ [SaleMetric.accepted]: 1, [SaleMetric.reserved]: 1 });
         await notifyOrder(result.order, 'RESERVED', { amountIdr: result.order.amountIdr });
         return placed(result.order, orderTokenKey);
       }
@@ -228,6 +231,7 @@ const rejectAtIntake = async (
     if (!winner) throw error;
     return replay(winner, order.requestHash, tokenKey);
   }
+  publishCounts({ [SaleMetric.accepted]: 1, [SaleMetric.rejected]: 1 });
   return placed({ ...order, status: 'REJECTED', reason }, tokenKey);
 };
 
@@ -263,6 +267,7 @@ const queueOrder = async (
     }
     return replay(winner, order.requestHash, tokenKey);
   }
+  publishCounts({ [SaleMetric.accepted]: 1, [SaleMetric.queued]: 1 });
   await queues.requestReservation({ orderId: order.orderId }).catch((error: unknown) =>
     // The order's timer re-sends it.
     logger.warn('enqueue failed; the order timer will re-send it', {

@@ -1,15 +1,26 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { OperationsMetric } from '../../lib/infra/metrics.js';
+import { OperationsMetric, SaleMetric } from '../../lib/infra/metrics.js';
 import { MainKeys } from '../../lib/infra/resources.js';
 import { buyStock } from '../security/support.js';
 import { startTestCloud, type TestCloud } from '../support/cloud.js';
-import { documents } from '../support/flows.js';
+import {
+  documents,
+  payAtGateway,
+  placeOrder,
+  stockReseller,
+  uniqueKey,
+  validNik,
+  waitForStatus,
+} from '../support/flows.js';
 
 /**
  * The stack watches itself: the hourly ledger check and the refund sweeper publish the figures the
  * operations alarms read (LedgerDifferences, RefundsPastSla), as embedded-metric lines on stdout.
  */
+// These tests read the EMF lines, which the test configuration otherwise turns off.
+process.env.POWERTOOLS_METRICS_DISABLED = 'false';
+
 let kuota: TestCloud;
 beforeAll(async () => {
   kuota = await startTestCloud();
@@ -18,7 +29,7 @@ afterAll(async () => {
   await kuota?.stop();
 });
 
-/** The value of `metric` in the EMF lines a job printed while it ran. */
+/** Every value of `metric` in the EMF lines printed while `run` ran (one per line that carries it). */
 const publishedDuring = async (metric: string, run: () => Promise<unknown>) => {
   const lines: string[] = [];
   const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
@@ -80,5 +91,34 @@ describe('operations metrics', () => {
     // Assert
     expect(sweep.result).toMatchObject({ refundsPastSla: 0 });
     expect(sweep.values).toEqual([0]);
+  });
+
+  it('the sale path publishes each business figure once per committed transition, none for a replay', {
+    timeout: 90_000,
+  }, async () => {
+    // Arrange: R05 has stock; one buyer, one Idempotency-Key.
+    await stockReseller(kuota, 4, 10);
+    const nik = validNik(51_001);
+    const key = uniqueKey('metrics');
+
+    // Act: the order, its replay, its payment.
+    const sum = async (metric: string, run: () => Promise<unknown>) => {
+      const { result, values } = await publishedDuring(metric, run);
+      return { result, total: values.reduce<number>((a, b) => a + Number(b), 0) };
+    };
+    const placed = await publishedDuring(SaleMetric.accepted, () => placeOrder(kuota, 'R05', nik, 2, key));
+    const replayed = await publishedDuring(SaleMetric.accepted, () => placeOrder(kuota, 'R05', nik, 2, key));
+    const order = placed.result as Awaited<ReturnType<typeof placeOrder>>;
+    const paymentId = String((order.body as unknown as { payment: { paymentId: string } }).payment.paymentId);
+    const sold = await sum(SaleMetric.stampsSold, async () => {
+      await payAtGateway(kuota, paymentId);
+      await waitForStatus(kuota, order.body, ['FULFILLED']);
+    });
+
+    // Assert
+    expect(order.status).toBe(201);
+    expect(placed.values).toEqual([1]);
+    expect(replayed.values).toEqual([]);
+    expect(sold.total).toBe(2);
   });
 });

@@ -50,6 +50,10 @@ describe('the authorizer', () => {
     // Assert
     expect(regulator.status).toBe(401);
     expect(reseller.status).toBe(401);
+    // As API Gateway's gateway responses: the API's error shape, with the request's id to find it in logs.
+    expect(regulator.body).toMatchObject({
+      error: { code: 'UNAUTHENTICATED', requestId: expect.stringMatching(/^[0-9a-f-]{36}$/) },
+    });
   });
 
   it('stops a revoked key once the authorizer’s cached answer lapses (AUTHORIZER_CACHE_SECONDS, 10 s)', {

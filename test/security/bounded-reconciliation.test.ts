@@ -26,6 +26,9 @@ const BUDGET = RECONCILIATION_CHECKS_PER_RUN;
 /** Every vendor's profile and its 32 stock shards: what one vendor table may read, whatever the history. */
 const VENDOR_ITEMS = 26 * (1 + 32);
 
+// This test reads the ReconciliationBacklog EMF line, which the test configuration otherwise turns off.
+process.env.POWERTOOLS_METRICS_DISABLED = 'false';
+
 let kuota: TestCloud;
 let flooder: { id: string; apiKey: string };
 let victim: { id: string; apiKey: string };
