@@ -20,7 +20,7 @@ import { startTestCloud, type TestCloud } from '../support/cloud.js';
 import { stockReseller, validNik, waitForStatus } from '../support/flows.js';
 
 /**
- * Issue 5: the regulator dashboard in Debian's Chromium. Sign in with the regulator key, see the 26
+ * The regulator dashboard in Debian's Chromium. Sign in with the regulator key, see the 26
  * vendors with the API's figures, open one vendor's ledger, save a screenshot (test-artifacts/, and
  * docs/ for the README). Then the public page lists all 26 storefronts. Without /usr/bin/chromium the test
  * fails with instructions; KUOTA_SKIP_BROWSER=1 skips it deliberately.

@@ -9,7 +9,7 @@ import { claimOf, stockReseller, validNik } from '../support/flows.js';
 import { checkDocument, pdfsig, samplePdf, stampRectangles } from '../support/stamping.js';
 
 /**
- * Issue 13, the page: once the order is FULFILLED the buyer stamps several PDFs in one go: choose the files,
+ * Once the order is FULFILLED the buyer stamps several PDFs in one go: choose the files,
  * place a stamp by clicking the rendered preview, stamp all, watch each document's progress, download.
  * The downloads are checked by pdfsig and by kuota's verifier.
  */

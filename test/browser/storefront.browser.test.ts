@@ -6,7 +6,7 @@ import { startTestCloud, type TestCloud } from '../support/cloud.js';
 import { claimOf, soldStampsOf, stockReseller, validNik } from '../support/flows.js';
 
 /**
- * Issue 4: the storefront page, walked in Debian's Chromium (never a downloaded browser): order with a
+ * The storefront page, walked in Debian's Chromium (never a downloaded browser): order with a
  * NIK, see the order queued or reserved, pay with the sandbox wallet, see the serials. Without
  * /usr/bin/chromium the test fails with instructions; KUOTA_SKIP_BROWSER=1 skips it explicitly.
  */

@@ -9,7 +9,7 @@ import { checkLedger, type LedgerCheckReport } from '../../lib/usecases/ledger-c
 import { eventually, type TestCloud } from '../support/cloud.js';
 
 /**
- * Helpers of the allocation tests (issue 3). Writes go through kuota (HTTP, or its use cases in-process);
+ * Helpers of the allocation tests. Writes go through kuota (HTTP, or its use cases in-process);
  * checks read the emulated tables directly through the test's own client, which fault injection never
  * touches.
  */

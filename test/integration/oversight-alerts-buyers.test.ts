@@ -12,7 +12,7 @@ import {
 } from './oversight-support.js';
 
 /**
- * Issue 5, alerts raised where buyers and resellers act: a NIK reaching the national cap, a NIK trying
+ * Alerts raised where buyers and resellers act: a NIK reaching the national cap, a NIK trying
  * several storefronts, a reseller asking for a fee above the cap, a tax payment of the wrong amount. Each
  * is produced by the scenario that should produce it and not by its harmless twin, carries time, vendor
  * (where one applies) and evidence, and never shows a NIK.

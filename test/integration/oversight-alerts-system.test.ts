@@ -18,7 +18,7 @@ import {
 } from './oversight-support.js';
 
 /**
- * Issue 5, alerts computed from the system's state: stock idle at one vendor while another is sold out,
+ * Alerts computed from the system's state: stock idle at one vendor while another is sold out,
  * refunds not confirmed within their SLA, messages in a dead-letter queue. The thresholds are tiny here
  * (idle after 0.00001 days = 0.86 s, refund SLA 1 s) so the scenarios run in seconds.
  */

@@ -18,7 +18,7 @@ import {
 } from './oversight-support.js';
 
 /**
- * Issue 5, "figures equal the ledger after a randomized workload": several resellers stocked, buyers who
+ * The figures equal the ledger after a randomized workload: several resellers stocked, buyers who
  * pay on time, pay late or never pay, the sweeper expiring lapsed reservations under a short TTL; then the
  * regulator's vendor rows must equal the ledger entry by entry, the ledger check, and what the buyers saw.
  */

@@ -12,7 +12,7 @@ import {
 } from './oversight-support.js';
 
 /**
- * Issue 5, a vendor's ledger for the regulator: JSON pages, or CSV with `Accept: text/csv`, one line per
+ * A vendor's ledger for the regulator: JSON pages, or CSV with `Accept: text/csv`, one line per
  * entry, filtered by from / to; an unknown vendor is 404.
  */
 const HEADER = 'entryId,kind,quantity,at,reference,shard';

@@ -8,8 +8,8 @@ import { payQris, reserve, vendorRow } from './oversight-support.js';
 const sha256Bytes = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
 /**
- * Issue 5, the public side: anyone verifies a serial; only the buyer (Order-Token) stamps it, onto exactly
- * one document (issue 13: a real PDF stamping); open availability per reseller, cacheable.
+ * The public side: anyone verifies a serial; only the buyer (Order-Token) stamps it, onto exactly
+ * one document (a real PDF stamping); open availability per reseller, cacheable.
  */
 let kuota: TestCloud;
 const bought: Record<'mine' | 'theirs', { placed: PlacedOrder; serials: string[] }> = {

@@ -12,7 +12,7 @@ import {
 } from '../support/flows.js';
 
 /**
- * Helpers of the oversight tests (issue 5): the regulator's API read as the dashboard reads it, ledger
+ * Helpers of the oversight tests: the regulator's API read as the dashboard reads it, ledger
  * pages summed per kind, and buyers who pay on time, late or never.
  */
 export interface VendorRow {

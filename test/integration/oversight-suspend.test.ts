@@ -14,7 +14,7 @@ import {
 import { asRegulator, eventually, resellerKey, vendorRow } from './oversight-support.js';
 
 /**
- * Issue 5, the regulator's power to act: suspending a reseller stops its quota orders and its storefront
+ * The regulator's power to act: suspending a reseller stops its quota orders and its storefront
  * sales at once (an order already queued is rejected, not reserved), resuming restores both, limits
  * change what the reseller may hold and charge, and every action is in the audit log with its actor.
  */

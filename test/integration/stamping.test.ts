@@ -21,7 +21,7 @@ import {
 import { payQris, reserve } from './oversight-support.js';
 
 /**
- * Issue 13: pembubuhan on real PDFs. Every stamped output is checked by poppler's pdfsig as well as by
+ * Pembubuhan on real PDFs. Every stamped output is checked by poppler's pdfsig as well as by
  * kuota's verifier; every failure leaves the serial SOLD and usable.
  */
 let kuota: TestCloud;

@@ -14,7 +14,7 @@ import {
 } from '../support/flows.js';
 
 /**
- * Issue 4: bad input is refused with a 4xx that names the problem, before anything is written; other
+ * Bad input is refused with a 4xx that names the problem, before anything is written; other
  * people's orders are invisible (404, exactly as for an order that does not exist).
  */
 let kuota: TestCloud;

@@ -32,7 +32,7 @@ import {
 } from '../support/flows.js';
 
 /**
- * Issue 4: a process dies between the steps of reserve -> pay -> fulfil (a crash point armed in the
+ * A process dies between the steps of reserve -> pay -> fulfil (a crash point armed in the
  * handlers, which run in this process), or a write commits while its response is lost. Redelivery (SQS,
  * the gateway's webhook retries) and the sweeper finish the work exactly once: every paid order ends
  * FULFILLED (or its money REFUNDED), nothing is taken twice.

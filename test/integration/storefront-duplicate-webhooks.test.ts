@@ -16,7 +16,7 @@ import {
   waitForStatus,
 } from '../support/flows.js';
 
-/** Issue 4: the gateway says "captured" 25 times; the buyer gets one set of stamps and pays once. */
+/** The gateway says "captured" 25 times; the buyer gets one set of stamps and pays once. */
 let kuota: TestCloud;
 beforeAll(async () => {
   kuota = await startTestCloud({ extraEnv: { KUOTA_STOCK_SHARDS: '4' } });

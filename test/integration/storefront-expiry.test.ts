@@ -18,7 +18,7 @@ import {
 } from '../support/flows.js';
 
 /**
- * Issue 4 with a short reservation TTL (5 s instead of 15 min): a lost payment webhook still fulfils a
+ * With a short reservation TTL (5 s instead of 15 min): a lost payment webhook still fulfils a
  * paid-in-time order (the sweeper asks the gateway before it expires anything), an unpaid reservation
  * returns its stock and the buyer's cap, and money paid after the reservation lapsed comes back in full.
  */

@@ -21,7 +21,7 @@ import {
 } from '../support/flows.js';
 
 /**
- * Issue 4: DynamoDB throttling and transaction conflicts (which DynamoDB Local never produces) injected
+ * DynamoDB throttling and transaction conflicts (which DynamoDB Local never produces) injected
  * into kuota's own client during a burst of orders and payments. Kuota retries; clients see 202 or
  * 429 + Retry-After, never a 5xx; afterwards nothing is oversold, no NIK is over its cap, the ledger
  * balances and every paid order holds its stamps.
@@ -123,6 +123,8 @@ describe('throttling and transaction conflicts during a burst', () => {
     const statuses = new Set(views.map((view) => String(view.body.status)));
     expect([...statuses].every((status) => ['FULFILLED', 'REJECTED'].includes(status))).toBe(true);
     const fulfilled = orders.filter((order) => order.status === 'FULFILLED');
+    // The faults slowed the sale; they did not stop it (a run that rejected every order would prove nothing).
+    expect(fulfilled.length).toBeGreaterThan(0);
     for (const order of fulfilled) {
       expect(order.stamps).toHaveLength(Number(order.quantity));
       expect(order.refunds).toEqual({});

@@ -10,7 +10,7 @@ import {
 } from '../support/flows.js';
 
 /**
- * Issue 4: a reseller sets its service fee (at most the regulator's cap, default Rp2,500) and opens or
+ * A reseller sets its service fee (at most the regulator's cap, default Rp2,500) and opens or
  * closes its storefront. The unit price is Rp10,000 + fee, fixed on the order when it is reserved.
  */
 let kuota: TestCloud;

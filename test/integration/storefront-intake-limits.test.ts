@@ -13,7 +13,7 @@ import {
 } from '../support/flows.js';
 
 /**
- * Issue 4: per-NIK and per-client intake limits answer 429 with Retry-After instead of queueing abuse.
+ * Per-NIK and per-client intake limits answer 429 with Retry-After instead of queueing abuse.
  * Limits are low here (NIK 3 a minute, client 12 a minute; the client is the source IP), and the
  * national daily cap is configured to 3 stamps. The limiter counts fixed one-minute windows,
  * so each test starts well inside a window: a window boundary mid-test would reset the counters.

@@ -15,7 +15,7 @@ import {
 } from '../support/flows.js';
 
 /**
- * Issue 4: one person, every storefront, at once. The per-NIK cap (default 5 stamps a day) is national:
+ * One person, every storefront, at once. The per-NIK cap (default 5 stamps a day) is national:
  * a buyer who tries all 26 storefronts still gets 5 stamps in total. The intake limiter is raised in this
  * file so that the cap, not the limiter, is what answers (storefront-intake-limits.test.ts covers the
  * limiter).

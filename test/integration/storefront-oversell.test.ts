@@ -14,7 +14,7 @@ import {
   waitUntilOrdersSettle,
 } from '../support/flows.js';
 
-/** Issue 4: 1,000 buyers at once for 100 stamps spread over 8 shards: exactly 100 sold, never more. */
+/** 1,000 buyers at once for 100 stamps spread over 8 shards: exactly 100 sold, never more. */
 const SHARDS = 8;
 const STOCK = 100;
 const BUYERS = 1_000;

@@ -18,7 +18,7 @@ import {
 import { alertsOfKind, vendorRow } from './oversight-support.js';
 
 /**
- * Issue 4: money that cannot buy stamps goes back in full (never 75%, never "minus fees"), and the order
+ * Money that cannot buy stamps goes back in full (never 75%, never "minus fees"), and the order
  * shows it: a second payment of a fulfilled order, an over-payment, an under-payment; a lost refund
  * confirmation is picked up by the sweeper.
  */

@@ -10,7 +10,7 @@ import { progressLine } from '../../tools/surge/progress.js';
 import { formatSummary, writeReport } from '../../tools/surge/report.js';
 
 /**
- * Issue 15, crash: `npm run surge -- --crash-at N` in small. The stack runs as `npm start` in a child process
+ * Crash: `npm run surge -- --crash-at N` in small. The stack runs as `npm start` in a child process
  * on a state directory; once 12 orders are accepted it is killed with SIGKILL (the runtime with its
  * handlers, pollers, schedules and fauxqs; then DynamoDB Local) and started again on the same directory
  * and port, while the applicants carry on as real clients (retrying with their Idempotency-Keys, polling,

@@ -19,7 +19,7 @@ import {
 } from '../support/flows.js';
 
 /**
- * Issue 14 (b, c): a reseller reads its own orders (storefront and own channel; by status and time;
+ * A reseller reads its own orders (storefront and own channel; by status and time;
  * paginated; buyers never as a NIK) and settles a day, and the settlement equals the ledger and the orders
  * after a randomized workload of counter sales, paid, unpaid, twice-paid and wrongly-paid storefront orders.
  */

@@ -13,7 +13,7 @@ import {
 } from '../support/flows.js';
 
 /**
- * Issue 14 (a) under the faults DynamoDB Local never produces: a sale whose response is lost after it
+ * Own-channel sales under the faults DynamoDB Local never produces: a sale whose response is lost after it
  * committed is answered from the stored order when its retry finds it (never sold twice), and throttling
  * and transaction conflicts end in a sale or a 429 to retry, never a 5xx and never a half-written sale.
  */

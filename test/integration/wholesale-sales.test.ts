@@ -17,7 +17,7 @@ import {
 import { samplePdf, stampDocument } from '../support/stamping.js';
 
 /**
- * Issue 14 (a): own-channel sales. A reseller's counter sells to an applicant in front of it through
+ * Own-channel sales. A reseller's counter sells to an applicant in front of it through
  * `POST /v1/wholesale/sales`: the stamps at once, from the same stock, under the same national cap and fee
  * cap, with the same ledger and regulator figures as a storefront sale; a replay never sells twice.
  */

@@ -19,7 +19,7 @@ import { samplePdf, stampDocument } from '../support/stamping.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
 
 /**
- * Issue 14 (d): signed webhooks to resellers' systems. Events are recorded with the state change they report
+ * Signed webhooks to resellers' systems. Events are recorded with the state change they report
  * and delivered at least once from an SQS-backed outbox: a receiver that fails 3 times gets the event on the
  * 4th attempt, duplicates are harmless to a receiver that dedupes on the event id, and a receiver down for
  * the whole run ends in the DLQ with the delivery log saying so. Retries here are 1 s, doubling, for 12 s

@@ -9,7 +9,7 @@ import { itemsReadDuring } from '../support/read-meter.js';
 
 /**
  * Every list endpoint answers pages of at most its documented maximum, with an opaque cursor, and a page
- * reads about as many items as it returns, whatever the history holds (issue 15, bounded work): 5,000
+ * reads about as many items as it returns, whatever the history holds (bounded work): 5,000
  * audit records made by 5,000 regulator calls, then listed one per call over 5,000 calls; 5,000 stored
  * alerts over three days; 5,000 minute snapshots.
  */

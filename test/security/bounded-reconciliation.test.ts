@@ -2,20 +2,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RECONCILIATION_CHECKS_PER_RUN } from '../../lib/domain/reconciliation.js';
 import { METRICS_NAMESPACE, RECONCILIATION_BACKLOG_METRIC } from '../../lib/infra/metrics.js';
 import { sandboxTaxAuthority } from '../../lib/sandbox/tax-authority-sandbox.js';
+import { asRegulator, resellerKey, type VendorRow } from '../integration/oversight-support.js';
 import {
   getOrder,
   mustCreateOrder,
   PAID_STATES,
   payInSandbox,
   setTaxAuthorityFaults,
-} from '../integration/foundation-support.js';
-import { asRegulator, resellerKey, type VendorRow } from '../integration/oversight-support.js';
+} from '../integration/quota-orders-support.js';
 import { startTestCloud, type TestCloud } from '../support/cloud.js';
 import { mapLimit } from '../support/flows.js';
 import { itemsReadDuring } from '../support/read-meter.js';
 
 /**
- * Work a caller can cause stays bounded (issue 15): one reseller places 5,000 small quota orders and never
+ * Work a caller can cause stays bounded: one reseller places 5,000 small quota orders and never
  * pays them. The tax reconciliation (every minute) still makes at most its budget of checks per run, shared
  * fairly, so another reseller's payment whose webhook was lost is credited in the first run; later runs
  * continue where the last stopped; the run publishes what it left as `ReconciliationBacklog`. The

@@ -7,9 +7,9 @@ import {
   quotaOrderItems,
   resellerAt,
   scanTable,
-} from './foundation-support.js';
+} from './quota-orders-support.js';
 
-/** Issue 2, "Bad input": every refusal is a 4xx with a precise error body, and nothing is half-written. */
+/** Bad input: every refusal is a 4xx with a precise error body, and nothing is half-written. */
 let kuota: TestCloud;
 beforeAll(async () => {
   kuota = await startTestCloud();

@@ -5,7 +5,7 @@ import { backgroundFunctions } from '../../lib/infra/functions.js';
 import type { ApiResponse, TestCloud } from '../support/cloud.js';
 
 /**
- * Helpers shared by the foundation tests (issue 2). They talk to the platform only through HTTP, and read
+ * Helpers shared by the quota-order tests. They talk to the platform only through HTTP, and read
  * the emulated tables and queues directly (never through kuota's own adapters) to check what was written.
  */
 export type Reseller = TestCloud['credentials']['resellers'][number];

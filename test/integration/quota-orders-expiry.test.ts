@@ -9,10 +9,10 @@ import {
   resellerAt,
   sendNotice,
   setTaxAuthorityFaults,
-} from './foundation-support.js';
+} from './quota-orders-support.js';
 
 /**
- * Billing expiry (issue 2, reconciliation): configuration is per process, so this file runs its own cloud
+ * Billing expiry (reconciliation): configuration is per process, so this file runs its own cloud
  * whose billings lapse two seconds after creation.
  */
 const BILLING_TTL_SECONDS = 2;

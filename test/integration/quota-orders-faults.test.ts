@@ -16,10 +16,10 @@ import {
   retryBusy,
   type SandboxPayment,
   sendNotice,
-} from './foundation-support.js';
+} from './quota-orders-support.js';
 
 /**
- * Issue 2 under the faults DynamoDB produces on AWS but DynamoDB Local never does: throttling, transaction
+ * Under the faults DynamoDB produces on AWS but DynamoDB Local never does: throttling, transaction
  * conflicts and writes whose response was lost. The handlers run in this process (the local runtime is
  * in-process), so the fault plan set here applies to their DynamoDB client; the test's own reads use a
  * separate client and see the truth.

@@ -14,9 +14,9 @@ import {
   resellerAt,
   sendNotice,
   setTaxAuthorityFaults,
-} from './foundation-support.js';
+} from './quota-orders-support.js';
 
-/** Issue 2: `Kuota-Signature` on the tax authority's payment notices. */
+/** `Kuota-Signature` on the tax authority's payment notices. */
 let kuota: TestCloud;
 beforeAll(async () => {
   kuota = await startTestCloud();

@@ -16,9 +16,9 @@ import {
   resellerAt,
   sendNotice,
   setTaxAuthorityFaults,
-} from './foundation-support.js';
+} from './quota-orders-support.js';
 
-/** Issue 2: buying quota from the tax authority, and every way its payment notice can arrive. */
+/** Buying quota from the tax authority, and every way its payment notice can arrive. */
 let kuota: TestCloud;
 beforeAll(async () => {
   kuota = await startTestCloud();

@@ -9,9 +9,9 @@ import {
   payInSandbox,
   quotaOrderItems,
   resellerAt,
-} from './foundation-support.js';
+} from './quota-orders-support.js';
 
-/** Issue 2: Idempotency-Key semantics, authentication (401), roles (403) and reseller isolation (404). */
+/** Idempotency-Key semantics, authentication (401), roles (403) and reseller isolation (404). */
 let kuota: TestCloud;
 beforeAll(async () => {
   kuota = await startTestCloud();
