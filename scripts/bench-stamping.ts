@@ -56,7 +56,7 @@ const main = async () => {
   const { startEphemeralCloud } = await import('../lib/runtime/ephemeral-cloud.js');
   const { seedParties } = await import('../lib/runtime/seed.js');
   const { createHttpClient } = await import('../tools/surge/http.js');
-  const { percentile, mean } = await import('../tools/bench/stats.js');
+  const { percentile, mean } = await import('../tools/common/stats.js');
   const { timeHandler } = await import('../tools/bench/lambda-timing.js');
   const { PRICES, DEFAULT_PRICE_REGION } = await import('../tools/bench/prices.js');
   const { STAMPING_DEFAULT_LIMITS, stampingCeilings, workerCostPerMillion } = await import(

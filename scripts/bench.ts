@@ -25,6 +25,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { seededRandom } from '../tools/common/random.js';
 import { identityOf, registeredNik } from '../tools/surge/nik.js';
 
 const intFromEnv = (name: string, fallback: number): number => {
@@ -69,18 +70,6 @@ type Design = 'kuota' | 'baseline';
 
 /** NIKs that pass every rule (province 31, women's birth dates), distinct for n < 139,972. */
 const validNik = (n: number): string => registeredNik(n);
-
-/** A small deterministic generator, so both designs get exactly the same workload in a round. */
-const mulberry32 = (seed: number) => {
-  let state = seed;
-  return () => {
-    state += 0x6d2b79f5;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-};
 
 interface Applicant {
   readonly index: number;
@@ -189,7 +178,7 @@ const main = async () => {
   const { resetBaselineIdempotency } = await import('../tools/baseline/idempotency.js');
   const { resetBaselineOrders } = await import('../tools/baseline/orders.js');
   const { timeHandler } = await import('../tools/bench/lambda-timing.js');
-  const { percentile, mean, ratio } = await import('../tools/bench/stats.js');
+  const { percentile, mean, ratio } = await import('../tools/common/stats.js');
   const { PRICES, costPerMillionStamps } = await import('../tools/bench/prices.js');
   const { BatchGetCommand, DynamoDBDocumentClient } = await import('@aws-sdk/lib-dynamodb');
 
@@ -398,7 +387,8 @@ const main = async () => {
   };
 
   const buildApplicants = (round: number, resellerIds: string[]): Applicant[] => {
-    const random = mulberry32(round + 1);
+    // Seeded by the round, so both designs get exactly the same workload in a round.
+    const random = seededRandom(round + 1);
     const base = round * 20_000;
     return Array.from({ length: settings.orders }, (_, index) => {
       const hot = random() < settings.hotShare;

@@ -8,6 +8,9 @@ import { MainKeys } from '../../lib/infra/resources.js';
 import { checkLedger, type LedgerCheckReport } from '../../lib/usecases/ledger-check.js';
 import { eventually, type TestCloud } from '../support/cloud.js';
 
+/** The tools' one seeded generator, so a failing randomized run can be replayed with its seed. */
+export { seededRandom } from '../../tools/common/random.js';
+
 /**
  * Helpers of the allocation tests. Writes go through kuota (HTTP, or its use cases in-process);
  * checks read the emulated tables directly through the test's own client, which fault injection never
@@ -197,18 +200,7 @@ export const drainIssuerBucket = async (kuota: TestCloud, nowMs = Date.now()) =>
   );
 };
 
-/** A Fisher-Yates shuffle driven by a seeded generator (mulberry32), so a failing order can be replayed. */
-export const seededRandom = (seed: number) => {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-};
-
+/** A Fisher-Yates shuffle driven by a seeded generator (`seededRandom`), so a failing order can be replayed. */
 export const shuffled = <T>(items: readonly T[], random: () => number): T[] => {
   const out = [...items];
   for (let i = out.length - 1; i > 0; i -= 1) {

@@ -11,6 +11,9 @@ import {
   waitForStatus,
 } from '../support/flows.js';
 
+/** The tools' one seeded generator, so a failing randomized run can be replayed with its seed. */
+export { seededRandom } from '../../tools/common/random.js';
+
 /**
  * Helpers of the oversight tests: the regulator's API read as the dashboard reads it, ledger
  * pages summed per kind, and buyers who pay on time, late or never.
@@ -120,18 +123,6 @@ export const figuresFromLedger = (entries: readonly LedgerEntryView[]) => {
     reserved: reserve - sell - release,
     sold: sell - ret,
     returned: ret,
-  };
-};
-
-/** A small seeded PRNG (mulberry32), so a failing randomized run can be replayed with its seed. */
-export const seededRandom = (seed: number) => {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
   };
 };
 

@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { clearFaults, faultCounters, setFaultPlan } from '../../lib/adapters/fault-injection.js';
+import { seededRandom } from '../../tools/common/random.js';
 import { startTestCloud, type TestCloud } from '../support/cloud.js';
 import {
   type CreatedOrder,
@@ -35,14 +36,6 @@ afterAll(async () => {
   await kuota?.stop();
 });
 
-/** A small deterministic PRNG, so a failing run can be replayed with the same fault sequence. */
-const mulberry32 = (seed: number) => () => {
-  seed = (seed + 0x6d2b79f5) | 0;
-  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-  return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-};
-
 const FAULTS = { transactionConflictRate: 0.5, lostResponseRate: 0.3, throttleRate: 0.2 };
 const ORDERS = 10;
 const COPIES_PER_NOTICE = 4;
@@ -54,7 +47,7 @@ describe('under injected DynamoDB faults', () => {
     // Arrange
     const resellers = Array.from({ length: ORDERS }, (_, index) => resellerAt(kuota, index));
     const countersBefore = faultCounters();
-    setFaultPlan(FAULTS, mulberry32(20_240_906));
+    setFaultPlan(FAULTS, seededRandom(20_240_906));
 
     // Act: each reseller sends its request twice at once, as a client retrying a slow call would.
     const creations = await Promise.all(
@@ -89,7 +82,7 @@ describe('under injected DynamoDB faults', () => {
       payments.push(await payWithoutWebhook(kuota, order.billingCode, order.amountIdr));
     }
     const countersBefore = faultCounters();
-    setFaultPlan(FAULTS, mulberry32(19_450_817));
+    setFaultPlan(FAULTS, seededRandom(19_450_817));
 
     // Act
     const deliveries = await Promise.all(

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SettlementView, WholesaleOrderPage, WholesaleOrderView } from '../../lib/api/schemas.js';
 import { jakartaDay } from '../../lib/domain/storefront-order.js';
+import { seededRandom } from '../../tools/common/random.js';
 import { eventually, startTestCloud, type TestCloud } from '../support/cloud.js';
 import {
   claimOf,
@@ -239,18 +240,6 @@ describe('an own-channel sale, as a storefront order, is bounded per NIK', () =>
   });
 });
 
-/** Deterministic pseudo-random numbers (mulberry32), so a failing seed can be replayed. */
-const random = (seed: number) => {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-};
-
 const SEED = Number(process.env.KUOTA_SETTLEMENT_SEED ?? Date.now() % 1_000_000);
 
 describe('the settlement of a day', () => {
@@ -258,7 +247,7 @@ describe('the settlement of a day', () => {
     timeout: 120_000,
   }, async () => {
     // Arrange
-    const next = random(SEED);
+    const next = seededRandom(SEED); // seeded, so a failing seed can be replayed
     const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)] as T;
     const resellerId = 'R02';
     const startDay = jakartaDay(new Date());

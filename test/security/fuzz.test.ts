@@ -14,8 +14,8 @@ import {
 } from '../../lib/domain/storefront-order.js';
 import { signPayload } from '../../lib/domain/webhook-signature.js';
 import { syntheticPerson } from '../../lib/sandbox/civil-registry-sandbox.js';
+import { seededRandom } from '../../tools/common/random.js';
 import { generateNik } from '../../tools/surge/nik.js';
-import { seededRandom } from '../../tools/surge/random.js';
 import { ledgerCheckOf } from '../../tools/surge/stack.js';
 import { eventually, startTestCloud, type TestCloud } from '../support/cloud.js';
 import { claimOf, validNik as registeredNik } from '../support/flows.js';

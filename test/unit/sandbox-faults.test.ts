@@ -1,21 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { WebhookFaults } from '../../lib/api/schemas.js';
 import { planDeliveries } from '../../lib/sandbox/faults.js';
-
-/** A small deterministic PRNG (mulberry32), so every run plans the same deliveries. */
-const seeded = (seed: number) => () => {
-  seed = (seed + 0x6d2b79f5) | 0;
-  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-  return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-};
+import { seededRandom } from '../../tools/common/random.js';
 
 const faults = (settings: Record<string, unknown> = {}) => WebhookFaults.parse(settings);
 
 describe('planDeliveries', () => {
   it('sends exactly one copy at once when there are no faults', () => {
     // Arrange
-    const random = seeded(1);
+    const random = seededRandom(1);
 
     // Act
     const plans = Array.from({ length: 100 }, () => planDeliveries(faults(), random));
@@ -26,7 +19,7 @@ describe('planDeliveries', () => {
 
   it('drops every webhook at dropRate 1', () => {
     // Arrange
-    const random = seeded(2);
+    const random = seededRandom(2);
 
     // Act
     const plans = Array.from({ length: 100 }, () =>
@@ -39,7 +32,7 @@ describe('planDeliveries', () => {
 
   it('sends 25 copies (the cap) at duplicateRate 1', () => {
     // Arrange
-    const random = seeded(3);
+    const random = seededRandom(3);
 
     // Act
     const plan = planDeliveries(faults({ duplicateRate: 1 }), random);
@@ -50,7 +43,7 @@ describe('planDeliveries', () => {
 
   it('drops about dropRate of the webhooks', () => {
     // Arrange
-    const random = seeded(4);
+    const random = seededRandom(4);
     const trials = 10_000;
 
     // Act
@@ -65,7 +58,7 @@ describe('planDeliveries', () => {
 
   it('sends 1 / (1 - duplicateRate) copies on average, never more than 25', () => {
     // Arrange
-    const random = seeded(5);
+    const random = seededRandom(5);
     const trials = 10_000;
 
     // Act
@@ -87,7 +80,7 @@ describe('planDeliveries', () => {
     const settings = faults({ delayMs: 1_500, duplicateRate: 1 });
 
     // Act
-    const plan = planDeliveries(settings, seeded(6));
+    const plan = planDeliveries(settings, seededRandom(6));
 
     // Assert
     expect(plan).toEqual(Array(25).fill(2));
@@ -95,7 +88,7 @@ describe('planDeliveries', () => {
 
   it('spreads reordered copies over up to 4 extra seconds, within the SQS limit of 900 s', () => {
     // Arrange
-    const random = seeded(7);
+    const random = seededRandom(7);
 
     // Act
     const reordered = planDeliveries(faults({ duplicateRate: 1, reorder: true }), random);
@@ -118,14 +111,14 @@ describe('planDeliveries', () => {
       (
         (random) => () =>
           planDeliveries(settings, random)
-      )(seeded(8)),
+      )(seededRandom(8)),
     );
     const second = Array.from(
       { length: 50 },
       (
         (random) => () =>
           planDeliveries(settings, random)
-      )(seeded(8)),
+      )(seededRandom(8)),
     );
 
     // Assert

@@ -1,3 +1,4 @@
+import { seededRandom } from '../common/random.js';
 import {
   createHttpClient,
   DeadlinePassed,
@@ -15,7 +16,6 @@ import {
 import { identityOf } from './nik.js';
 import type { SurgeOptions, WebhookFaultOptions } from './options.js';
 import { type Applicant, type Behaviour, buildPopulation } from './population.js';
-import { seededRandom } from './random.js';
 import { histogram, type LatencySummary, summarize } from './stats.js';
 
 /**

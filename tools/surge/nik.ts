@@ -1,7 +1,7 @@
 import { DEFAULT_CIVIL_REGISTRY_SEED } from '../../lib/config.js';
 import { nikViolation } from '../../lib/domain/nik.js';
 import { syntheticPerson } from '../../lib/sandbox/civil-registry-sandbox.js';
-import { type Random, randomInt } from './random.js';
+import { type Random, randomInt } from '../common/random.js';
 
 /**
  * Valid NIKs for simulated applicants: province 11-94, regency and district 01-99, a real birth date

@@ -1,6 +1,6 @@
+import { type Random, randomInt, sample, seededRandom, weightedIndex } from '../common/random.js';
 import { generateRegisteredNiks } from './nik.js';
 import type { SurgeOptions } from './options.js';
-import { type Random, randomInt, sample, seededRandom, weightedIndex } from './random.js';
 
 /**
  * Who shows up on deadline day, and when. Honest applicants: one NIK each, one storefront, 1-3 stamps.

@@ -1,3 +1,5 @@
+import { percentile } from '../common/stats.js';
+
 /** Latency summaries: exact percentiles over every recorded value (a surge records at most a few 100k). */
 export interface LatencySummary {
   readonly count: number;
@@ -8,22 +10,20 @@ export interface LatencySummary {
   readonly mean: number;
 }
 
-export const percentile = (sorted: readonly number[], p: number): number => {
-  if (sorted.length === 0) return 0;
-  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[rank] ?? 0;
-};
-
 const round = (value: number) => Math.round(value * 10) / 10;
+
+/** A surge's summary reads 0 where nothing was measured (its report and charts show numbers, not gaps). */
+const percentileOr0 = (sorted: readonly number[], p: number) =>
+  sorted.length === 0 ? 0 : percentile(sorted, p, { sorted: true });
 
 export const summarize = (values: readonly number[]): LatencySummary => {
   const sorted = [...values].sort((a, b) => a - b);
   const total = sorted.reduce((sum, value) => sum + value, 0);
   return {
     count: sorted.length,
-    p50: round(percentile(sorted, 50)),
-    p95: round(percentile(sorted, 95)),
-    p99: round(percentile(sorted, 99)),
+    p50: round(percentileOr0(sorted, 50)),
+    p95: round(percentileOr0(sorted, 95)),
+    p99: round(percentileOr0(sorted, 99)),
     max: round(sorted.at(-1) ?? 0),
     mean: round(sorted.length > 0 ? total / sorted.length : 0),
   };

@@ -1,9 +1,11 @@
-/**
- * A small seeded generator (mulberry32), so a surge's population (NIKs, arrival times, behaviours) can be
- * reproduced from its seed. Not for anything secret.
- */
+/** A source of numbers in [0, 1), as `Math.random` is. */
 export type Random = () => number;
 
+/**
+ * The one seeded generator of the tools and tests (mulberry32): the same seed gives the same sequence, so
+ * a surge's population, a bench round's workload or a failing randomized test can be replayed from its
+ * seed. Not for anything secret.
+ */
 export const seededRandom = (seed: number): Random => {
   let state = seed >>> 0;
   return () => {
