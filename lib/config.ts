@@ -1,16 +1,43 @@
 import { z } from 'zod';
 import { DEFAULT_CLIENT_INTAKE_PER_MINUTE } from './infra/edge.js';
-import { EnvVar } from './infra/resources.js';
+import { EnvVar, type EnvVarName } from './infra/resources.js';
 
-/**
- * Configuration is parsed once, at cold start. A missing or malformed variable fails loudly with every
- * problem named, instead of surfacing later as an `undefined` deep inside a request.
- */
 /** The local stack's civil-registry population (public: it is synthetic; README, "Sample people"). */
 export const DEFAULT_CIVIL_REGISTRY_SEED = 'kuota-sandbox-population-1';
 
-const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const STAGES = ['local', 'staging', 'production'] as const;
+/** Powertools' levels (it reads them case-insensitively, and so does this). */
+const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT'] as const;
 
+/**
+ * One environment variable: its name (from `EnvVar`, the one module of names), its zod rule with its
+ * default, and the line that documents it (the README's Configuration table is generated from these).
+ */
+interface Variable<S extends z.ZodType = z.ZodType> {
+  readonly name: EnvVarName;
+  readonly schema: S;
+  readonly doc: string;
+  /**
+   * A resource only the sandbox uses: required in the stages that deploy the sandbox, absent in production.
+   * Reading it where it is absent throws a ConfigurationError that names the variable.
+   */
+  readonly sandboxOnly: boolean;
+  /** What leaving an optional variable unset means, for the README (its default otherwise says it). */
+  readonly unset?: string;
+}
+
+const variable = <S extends z.ZodType>(
+  name: EnvVarName,
+  schema: S,
+  doc: string,
+  options: { sandboxOnly?: boolean; unset?: string } = {},
+): Variable<S> => ({ name, schema, doc, sandboxOnly: options.sandboxOnly ?? false, ...options });
+const sandboxOnly = <S extends z.ZodType>(name: EnvVarName, schema: S, doc: string): Variable<S> =>
+  variable(name, schema, doc, { sandboxOnly: true });
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+/** http(s) only: z.url() alone takes `localhost:8000` as a URL with the scheme `localhost:`. */
+const httpUrl = () => z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 /** A probability for an injected DynamoDB fault; unset means 0 (no faults). */
 const faultRate = z.coerce
   .number()
@@ -18,198 +45,305 @@ const faultRate = z.coerce
   .max(1, 'must be between 0 and 1')
   .default(0);
 
-const ConfigSchema = z.object({
-  stage: z.enum(['local', 'staging', 'production']).default('local'),
-  region: z.string().min(1).default('ap-southeast-3'),
-  mainTable: z.string().min(1),
-  sandboxTable: z.string().min(1),
-  allocationQueueUrl: z.url(),
-  webhookDeliveryQueueUrl: z.url(),
-  billingTtlSeconds: positiveInt(24 * 60 * 60),
-  /** Stock shards per reseller; README "Stock shards" has the arithmetic. At most 90 (transaction limit). */
-  stockShardCount: z.coerce.number().int().min(1).max(90).default(32),
-  issuerStampsPerMinute: positiveInt(600_000),
-  allocationChunkSize: positiveInt(10_000),
-  storefrontOrderQueueUrl: z.url(),
-  storefrontTimerQueueUrl: z.url(),
-  resellerWebhookQueueUrl: z.url(),
-  /** Reseller webhooks: first retry after this many seconds, doubling, for `resellerWebhookRetryWindowSeconds`. */
-  resellerWebhookRetryBaseSeconds: positiveInt(10),
-  resellerWebhookRetryWindowSeconds: positiveInt(24 * 60 * 60),
-  /** The payment window, and the QR's lifetime (short: an unpaid reservation holds stock and the cap). */
-  reservationTtlSeconds: positiveInt(10 * 60),
-  nikDailyCap: positiveInt(5),
-  /**
-   * Holding without paying is bounded (on by default): one unpaid reservation per person at a time, and a
-   * client whose reservations lapse unpaid `clientLapsesPerHour` times in an hour waits for the next hour.
-   */
-  oneUnpaidReservationPerPerson: z
-    .enum(['true', 'false'], { error: 'must be true or false' })
-    .default('true')
-    .transform((value) => value === 'true'),
-  clientLapsesPerHour: positiveInt(3),
-  nikIntakePerMinute: positiveInt(10),
-  /** The edge's per-client intake limit (WAF on AWS, the local gateway here: lib/infra/edge.ts). */
-  clientIntakePerMinute: positiveInt(DEFAULT_CLIENT_INTAKE_PER_MINUTE),
-  deadLetterQueueUrls: z.object({
-    allocation: z.url(),
-    storefrontOrders: z.url(),
-    storefrontTimers: z.url(),
-    webhookDelivery: z.url(),
-    stamping: z.url(),
-    resellerWebhooks: z.url(),
+/**
+ * Every variable, once, in the shape of `Config` (`config().deadLetterQueueUrls.allocation`, ...). An
+ * empty variable counts as unset. Secrets are not here: lib/secrets.ts reads them.
+ */
+const Variables = {
+  stage: variable(
+    EnvVar.stage,
+    z.enum(STAGES).default('local'),
+    '`local`, `staging` or `production` (production deploys no sandbox)',
+  ),
+  region: variable(EnvVar.awsRegion, z.string().min(1).default('ap-southeast-3'), 'region of the tables and queues'),
+  mainTable: variable(EnvVar.mainTable, z.string().min(1), 'the main table (set by CDK / `npm start`)'),
+  sandboxTable: sandboxOnly(
+    EnvVar.sandboxTable,
+    z.string().min(1),
+    "the sandbox table: the simulated parties' state (set by CDK / `npm start`)",
+  ),
+  documentsBucket: variable(
+    EnvVar.documentsBucket,
+    z.string().min(3),
+    'the documents bucket (uploads, stamped PDFs, checks)',
+  ),
+  allocationQueueUrl: variable(EnvVar.allocationQueueUrl, z.url(), 'queue of paid quota orders awaiting minting'),
+  storefrontOrderQueueUrl: variable(
+    EnvVar.storefrontOrderQueueUrl,
+    z.url(),
+    'queue of storefront orders intake could not reserve at once',
+  ),
+  storefrontTimerQueueUrl: variable(EnvVar.storefrontTimerQueueUrl, z.url(), "queue of storefront orders' timers"),
+  stampingQueueUrl: variable(EnvVar.stampingQueueUrl, z.url(), 'queue of submitted stampings'),
+  resellerWebhookQueueUrl: variable(EnvVar.resellerWebhookQueueUrl, z.url(), 'queue of webhooks to resellers'),
+  webhookDeliveryQueueUrl: sandboxOnly(
+    EnvVar.webhookDeliveryQueueUrl,
+    z.url(),
+    "queue of the simulated parties' webhooks still to deliver",
+  ),
+  /** For alerts; the reseller webhook sender also dead-letters into its own. */
+  deadLetterQueueUrls: {
+    allocation: variable(EnvVar.allocationDlqUrl, z.url(), 'dead-letter queue of the allocation queue'),
+    storefrontOrders: variable(
+      EnvVar.storefrontOrderDlqUrl,
+      z.url(),
+      'dead-letter queue of the storefront order queue',
+    ),
+    storefrontTimers: variable(
+      EnvVar.storefrontTimerDlqUrl,
+      z.url(),
+      'dead-letter queue of the storefront timer queue',
+    ),
+    stamping: variable(EnvVar.stampingDlqUrl, z.url(), 'dead-letter queue of the stamping queue'),
+    resellerWebhooks: variable(
+      EnvVar.resellerWebhookDlqUrl,
+      z.url(),
+      'dead-letter queue of the reseller webhook queue (its sender dead-letters there when retries run out)',
+    ),
+    webhookDelivery: sandboxOnly(
+      EnvVar.webhookDeliveryDlqUrl,
+      z.url(),
+      'dead-letter queue of the webhook delivery queue',
+    ),
+  },
+  signingKmsKeyId: variable(
+    EnvVar.signingKmsKeyId,
+    z.string().min(1).optional(),
+    "on AWS: the issuer's asymmetric KMS signing key (set by CDK); its certificate chain is the secret `kuota-<stage>/signingCertificateChain`",
+    { unset: 'the sandbox key from the environment signs (local only)' },
+  ),
+  resellerWebhookRetryBaseSeconds: variable(
+    EnvVar.resellerWebhookRetryBaseSeconds,
+    positiveInt(10),
+    'first retry of a failed webhook to a reseller; each next one waits twice as long (at most 6 h)',
+  ),
+  resellerWebhookRetryWindowSeconds: variable(
+    EnvVar.resellerWebhookRetryWindowSeconds,
+    positiveInt(24 * 60 * 60),
+    'how long a webhook to a reseller is retried before it is dead-lettered',
+  ),
+  billingTtlSeconds: variable(EnvVar.billingTtlSeconds, positiveInt(24 * 60 * 60), 'validity of a tax billing code'),
+  stockShardCount: variable(
+    EnvVar.stockShardCount,
+    z.coerce.number().int().min(1).max(90).default(32),
+    'stock shards per reseller, 1–90 (a transaction holds at most 100 items; README "Stock shards")',
+  ),
+  issuerStampsPerMinute: variable(EnvVar.issuerStampsPerMinute, positiveInt(600_000), "the issuer's minting rate"),
+  allocationChunkSize: variable(EnvVar.allocationChunkSize, positiveInt(10_000), 'stamps minted per allocation step'),
+  reservationTtlSeconds: variable(
+    EnvVar.reservationTtlSeconds,
+    positiveInt(10 * 60),
+    "how long a reservation (its QR) waits for payment: short, since an unpaid reservation holds stock and the buyer's cap",
+  ),
+  oneUnpaidReservationPerPerson: variable(
+    EnvVar.oneUnpaidReservationPerPerson,
+    z
+      .enum(['true', 'false'], { error: 'must be true or false' })
+      .default('true')
+      .transform((value) => value === 'true'),
+    'a person holds at most one unpaid reservation (tests of other rules may turn it off)',
+  ),
+  clientLapsesPerHour: variable(
+    EnvVar.clientLapsesPerHour,
+    positiveInt(3),
+    'a client whose reservations lapse unpaid this often in an hour gets 429 until the hour ends',
+  ),
+  civilRegistrySeed: variable(
+    EnvVar.civilRegistrySeed,
+    z.string().min(8).default(DEFAULT_CIVIL_REGISTRY_SEED),
+    "the sandbox civil registry's synthetic population (local/staging only)",
+  ),
+  reconcileAfterSeconds: variable(
+    EnvVar.reconcileAfterSeconds,
+    positiveInt(60),
+    "a reservation's timer asks the gateway this long after it was made (a lost webhook still fulfils)",
+  ),
+  intakeReserveBudgetMs: variable(
+    EnvVar.intakeReserveBudgetMs,
+    positiveInt(1_500),
+    'time intake spends reserving at once (throttled or conflicting) before it queues the order (202)',
+  ),
+  nikDailyCap: variable(EnvVar.nikDailyCap, positiveInt(5), 'stamps per NIK per day, nationally'),
+  nikIntakePerMinute: variable(EnvVar.nikIntakePerMinute, positiveInt(10), 'storefront orders per NIK per minute'),
+  clientIntakePerMinute: variable(
+    EnvVar.clientIntakePerMinute,
+    positiveInt(DEFAULT_CLIENT_INTAKE_PER_MINUTE),
+    'storefront orders per client IP per minute, enforced at the edge (WAF rule; the local gateway: `lib/infra/edge.ts`)',
+  ),
+  idleStockDays: variable(
+    EnvVar.idleStockDays,
+    z.coerce.number().positive().default(2),
+    'days without a sale before stock counts as idle (alert)',
+  ),
+  refundSlaSeconds: variable(
+    EnvVar.refundSlaSeconds,
+    positiveInt(3_600),
+    'a refund unconfirmed for longer raises an alert',
+  ),
+  paymentWatchSeconds: variable(
+    EnvVar.paymentWatchSeconds,
+    positiveInt(3_600),
+    "after a QR expires (or the order settles, if later), how long until the order timer's last look for lost payment webhooks",
+  ),
+  maxBodyBytes: variable(EnvVar.maxBodyBytes, positiveInt(16 * 1024), 'request body limit (413 above)'),
+  dynamoDbEndpoint: variable(
+    EnvVar.dynamoDbEndpoint,
+    httpUrl().optional(),
+    'DynamoDB emulator endpoint (local only; must be loopback)',
+    { unset: 'the AWS endpoint' },
+  ),
+  sqsEndpoint: variable(
+    EnvVar.sqsEndpoint,
+    httpUrl().optional(),
+    'SQS emulator endpoint (local only; must be loopback)',
+    { unset: 'the AWS endpoint' },
+  ),
+  s3Endpoint: variable(EnvVar.s3Endpoint, httpUrl().optional(), 'S3 emulator endpoint (local only; must be loopback)', {
+    unset: 'the AWS endpoint',
   }),
-  documentsBucket: z.string().min(3),
-  stampingQueueUrl: z.url(),
-  s3Endpoint: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
-  /** The issuer's KMS signing key on AWS; without it the sandbox key from the environment signs (local only). */
-  signingKmsKeyId: z.string().min(1).optional(),
-  /** A reservation is reconciled with the gateway this long after it was made (a lost webhook still fulfils). */
-  reconcileAfterSeconds: positiveInt(60),
-  /** The simulated civil registry's population follows from this seed (sandbox only; see lib/sandbox). */
-  civilRegistrySeed: z.string().min(8).default(DEFAULT_CIVIL_REGISTRY_SEED),
-  /** Time intake spends reserving at once before it queues the order instead (202). */
-  intakeReserveBudgetMs: positiveInt(1_500),
-  idleStockDays: z.coerce.number().positive().default(2),
-  refundSlaSeconds: positiveInt(3_600),
-  paymentWatchSeconds: positiveInt(3_600),
-  maxBodyBytes: positiveInt(16 * 1024),
-  // http(s) only: z.url() alone takes `localhost:8000` as a URL with the scheme `localhost:`.
-  dynamoDbEndpoint: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
-  sqsEndpoint: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
-  /**
-   * Injected DynamoDB faults (lib/adapters/fault-injection.ts), for the local stack and its tests: the share
-   * of requests throttled, of transactions cancelled by a conflict, of writes whose response is lost.
-   */
-  faults: z.object({
-    throttleRate: faultRate,
-    transactionConflictRate: faultRate,
-    lostResponseRate: faultRate,
-  }),
-});
-export type Config = z.infer<typeof ConfigSchema>;
+  /** Injected DynamoDB faults (lib/adapters/fault-injection.ts), for the local stack and its tests. */
+  faults: {
+    throttleRate: variable(
+      EnvVar.faultThrottleRate,
+      faultRate,
+      'injected DynamoDB fault (0–1): share of requests throttled; refused in production',
+    ),
+    transactionConflictRate: variable(
+      EnvVar.faultTransactionConflictRate,
+      faultRate,
+      'injected DynamoDB fault (0–1): share of transactions cancelled by a conflict; refused in production',
+    ),
+    lostResponseRate: variable(
+      EnvVar.faultLostResponseRate,
+      faultRate,
+      'injected DynamoDB fault (0–1): share of writes whose response is lost; refused in production',
+    ),
+  },
+  logLevel: variable(
+    EnvVar.logLevel,
+    z
+      .string()
+      .toUpperCase()
+      .pipe(z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }))
+      .default('INFO'),
+    'Powertools log level',
+  ),
+  publicBaseUrl: variable(
+    EnvVar.publicBaseUrl,
+    httpUrl().optional(),
+    'sandbox only: where the simulated parties send their webhooks',
+    { unset: "the API's own address (its domain and stage)" },
+  ),
+} as const;
+
+interface Variables {
+  readonly [key: string]: Variable | Variables;
+}
+type ConfigOf<T> = { -readonly [K in keyof T]: T[K] extends Variable<infer S> ? z.output<S> : ConfigOf<T[K]> };
+/**
+ * The parsed configuration. `sandboxTable`, `webhookDeliveryQueueUrl` and `deadLetterQueueUrls.webhookDelivery`
+ * exist only where the stage deploys the sandbox: elsewhere reading one throws a ConfigurationError naming
+ * its variable, and `deadLetterQueueUrls` lists only the queues that exist.
+ */
+export type Config = ConfigOf<typeof Variables>;
+
+const isVariable = (node: Variable | Variables): node is Variable => 'schema' in node && 'name' in node;
+const leavesOf = (tree: Variables): Variable[] =>
+  Object.values(tree).flatMap((node) => (isVariable(node) ? [node] : leavesOf(node)));
+const ALL: readonly Variable[] = leavesOf(Variables);
 
 export class ConfigurationError extends Error {
   override readonly name = 'ConfigurationError';
 }
 
+const deploysSandbox = (stage: unknown): boolean => stage !== 'production';
+
+/** The env-keyed schema: a zod issue's path is the variable's name. */
+const environmentSchema = (sandbox: boolean) =>
+  z
+    .object(
+      Object.fromEntries(
+        ALL.map((v) => [v.name, v.sandboxOnly && !sandbox ? v.schema.optional() : v.schema]),
+      ) as Record<EnvVarName, z.ZodType>,
+    )
+    .superRefine((parsed, context) => {
+      if (parsed[EnvVar.stage] !== 'production') return;
+      for (const v of Object.values(Variables.faults))
+        if (Number(parsed[v.name]) > 0)
+          context.addIssue({
+            code: 'custom',
+            path: [v.name],
+            message: 'fault injection is refused in production',
+          });
+    });
+
+const messageOf = (variableOf: (name: string) => Variable | undefined, issue: z.core.$ZodIssue, raw: unknown) => {
+  const v = variableOf(String(issue.path[0]));
+  if (raw !== undefined || !v) return issue.message;
+  return v.sandboxOnly ? 'required where the stage deploys the sandbox (every stage but production)' : 'required';
+};
+
+/** Builds `Config` from the env-keyed values, in the shape of the tree; absent sandbox resources throw on read. */
+const shape = (tree: Variables, values: Record<string, unknown>): Record<string, unknown> => {
+  const result: Record<string, unknown> = {};
+  for (const [key, node] of Object.entries(tree)) {
+    if (!isVariable(node)) {
+      result[key] = shape(node, values);
+      continue;
+    }
+    const value = values[node.name];
+    if (value !== undefined || !node.sandboxOnly) {
+      result[key] = value;
+      continue;
+    }
+    Object.defineProperty(result, key, {
+      enumerable: false,
+      get: () => {
+        throw new ConfigurationError(
+          `${node.name} is not set: stage ${String(values[EnvVar.stage])} deploys no sandbox, and this code needs it`,
+        );
+      },
+    });
+  }
+  return result;
+};
+
 export const parseConfig = (env: NodeJS.ProcessEnv): Config => {
-  const result = ConfigSchema.safeParse({
-    stage: env[EnvVar.stage],
-    region: env[EnvVar.awsRegion],
-    mainTable: env[EnvVar.mainTable],
-    sandboxTable: env[EnvVar.sandboxTable],
-    allocationQueueUrl: env[EnvVar.allocationQueueUrl],
-    webhookDeliveryQueueUrl: env[EnvVar.webhookDeliveryQueueUrl],
-    billingTtlSeconds: env[EnvVar.billingTtlSeconds],
-    stockShardCount: env[EnvVar.stockShardCount],
-    issuerStampsPerMinute: env[EnvVar.issuerStampsPerMinute],
-    allocationChunkSize: env[EnvVar.allocationChunkSize],
-    storefrontOrderQueueUrl: env[EnvVar.storefrontOrderQueueUrl],
-    storefrontTimerQueueUrl: env[EnvVar.storefrontTimerQueueUrl],
-    resellerWebhookQueueUrl: env[EnvVar.resellerWebhookQueueUrl],
-    resellerWebhookRetryBaseSeconds: env[EnvVar.resellerWebhookRetryBaseSeconds],
-    resellerWebhookRetryWindowSeconds: env[EnvVar.resellerWebhookRetryWindowSeconds],
-    reservationTtlSeconds: env[EnvVar.reservationTtlSeconds],
-    nikDailyCap: env[EnvVar.nikDailyCap],
-    oneUnpaidReservationPerPerson: env[EnvVar.oneUnpaidReservationPerPerson] || undefined,
-    clientLapsesPerHour: env[EnvVar.clientLapsesPerHour],
-    nikIntakePerMinute: env[EnvVar.nikIntakePerMinute],
-    clientIntakePerMinute: env[EnvVar.clientIntakePerMinute],
-    deadLetterQueueUrls: {
-      allocation: env[EnvVar.allocationDlqUrl],
-      storefrontOrders: env[EnvVar.storefrontOrderDlqUrl],
-      storefrontTimers: env[EnvVar.storefrontTimerDlqUrl],
-      webhookDelivery: env[EnvVar.webhookDeliveryDlqUrl],
-      stamping: env[EnvVar.stampingDlqUrl],
-      resellerWebhooks: env[EnvVar.resellerWebhookDlqUrl],
-    },
-    documentsBucket: env[EnvVar.documentsBucket],
-    stampingQueueUrl: env[EnvVar.stampingQueueUrl],
-    s3Endpoint: env[EnvVar.s3Endpoint] || undefined,
-    signingKmsKeyId: env[EnvVar.signingKmsKeyId] || undefined,
-    reconcileAfterSeconds: env[EnvVar.reconcileAfterSeconds],
-    civilRegistrySeed: env[EnvVar.civilRegistrySeed] || undefined,
-    intakeReserveBudgetMs: env[EnvVar.intakeReserveBudgetMs],
-    idleStockDays: env[EnvVar.idleStockDays],
-    refundSlaSeconds: env[EnvVar.refundSlaSeconds],
-    paymentWatchSeconds: env[EnvVar.paymentWatchSeconds],
-    maxBodyBytes: env[EnvVar.maxBodyBytes],
-    dynamoDbEndpoint: env[EnvVar.dynamoDbEndpoint] || undefined,
-    sqsEndpoint: env[EnvVar.sqsEndpoint] || undefined,
-    faults: {
-      throttleRate: env[EnvVar.faultThrottleRate] || undefined,
-      transactionConflictRate: env[EnvVar.faultTransactionConflictRate] || undefined,
-      lostResponseRate: env[EnvVar.faultLostResponseRate] || undefined,
-    },
-  });
+  const raw = Object.fromEntries(ALL.map((v) => [v.name, env[v.name] === '' ? undefined : env[v.name]]));
+  const result = environmentSchema(deploysSandbox(raw[EnvVar.stage])).safeParse(raw);
   if (!result.success) {
-    const envNames: Record<string, string> = {
-      stage: EnvVar.stage,
-      region: EnvVar.awsRegion,
-      mainTable: EnvVar.mainTable,
-      sandboxTable: EnvVar.sandboxTable,
-      allocationQueueUrl: EnvVar.allocationQueueUrl,
-      webhookDeliveryQueueUrl: EnvVar.webhookDeliveryQueueUrl,
-      billingTtlSeconds: EnvVar.billingTtlSeconds,
-      stockShardCount: EnvVar.stockShardCount,
-      issuerStampsPerMinute: EnvVar.issuerStampsPerMinute,
-      allocationChunkSize: EnvVar.allocationChunkSize,
-      storefrontOrderQueueUrl: EnvVar.storefrontOrderQueueUrl,
-      storefrontTimerQueueUrl: EnvVar.storefrontTimerQueueUrl,
-      resellerWebhookQueueUrl: EnvVar.resellerWebhookQueueUrl,
-      resellerWebhookRetryBaseSeconds: EnvVar.resellerWebhookRetryBaseSeconds,
-      resellerWebhookRetryWindowSeconds: EnvVar.resellerWebhookRetryWindowSeconds,
-      reconcileAfterSeconds: EnvVar.reconcileAfterSeconds,
-      civilRegistrySeed: EnvVar.civilRegistrySeed,
-      intakeReserveBudgetMs: EnvVar.intakeReserveBudgetMs,
-      reservationTtlSeconds: EnvVar.reservationTtlSeconds,
-      nikDailyCap: EnvVar.nikDailyCap,
-      oneUnpaidReservationPerPerson: EnvVar.oneUnpaidReservationPerPerson,
-      clientLapsesPerHour: EnvVar.clientLapsesPerHour,
-      nikIntakePerMinute: EnvVar.nikIntakePerMinute,
-      clientIntakePerMinute: EnvVar.clientIntakePerMinute,
-      idleStockDays: EnvVar.idleStockDays,
-      refundSlaSeconds: EnvVar.refundSlaSeconds,
-      paymentWatchSeconds: EnvVar.paymentWatchSeconds,
-      maxBodyBytes: EnvVar.maxBodyBytes,
-      dynamoDbEndpoint: EnvVar.dynamoDbEndpoint,
-      sqsEndpoint: EnvVar.sqsEndpoint,
-      documentsBucket: EnvVar.documentsBucket,
-      stampingQueueUrl: EnvVar.stampingQueueUrl,
-      s3Endpoint: EnvVar.s3Endpoint,
-      signingKmsKeyId: EnvVar.signingKmsKeyId,
-    };
-    const dlqNames: Record<string, string> = {
-      allocation: EnvVar.allocationDlqUrl,
-      storefrontOrders: EnvVar.storefrontOrderDlqUrl,
-      storefrontTimers: EnvVar.storefrontTimerDlqUrl,
-      webhookDelivery: EnvVar.webhookDeliveryDlqUrl,
-      stamping: EnvVar.stampingDlqUrl,
-      resellerWebhooks: EnvVar.resellerWebhookDlqUrl,
-    };
-    const faultNames: Record<string, string> = {
-      throttleRate: EnvVar.faultThrottleRate,
-      transactionConflictRate: EnvVar.faultTransactionConflictRate,
-      lostResponseRate: EnvVar.faultLostResponseRate,
-    };
-    const nameOf = (path: readonly PropertyKey[]) =>
-      path[0] === 'deadLetterQueueUrls'
-        ? (dlqNames[String(path[1])] ?? path.join('.'))
-        : path[0] === 'faults'
-          ? (faultNames[String(path[1])] ?? path.join('.'))
-          : (envNames[String(path[0])] ?? path.join('.'));
-    const problems = result.error.issues.map((issue) => `${nameOf(issue.path)}: ${issue.message}`).join('; ');
+    const variableOf = (name: string) => ALL.find((v) => v.name === name);
+    const problems = result.error.issues
+      .map((issue) => `${issue.path.join('.')}: ${messageOf(variableOf, issue, raw[String(issue.path[0])])}`)
+      .join('; ');
     throw new ConfigurationError(`invalid configuration: ${problems}`);
   }
-  const { faults, stage } = result.data;
-  if (stage === 'production' && Object.values(faults).some((rate) => rate > 0)) {
-    throw new ConfigurationError(
-      `invalid configuration: ${EnvVar.faultThrottleRate}, ${EnvVar.faultTransactionConflictRate} and ${EnvVar.faultLostResponseRate} (fault injection) are refused in production`,
-    );
-  }
-  return result.data;
+  return shape(Variables, result.data) as Config;
 };
+
+/** One documented variable, as the README's Configuration table shows it (test/unit/readme.test.ts). */
+export interface VariableDoc {
+  readonly name: EnvVarName;
+  /** The value an unset variable takes, as text; undefined when it has none. */
+  readonly default: string | undefined;
+  readonly requirement: 'required' | 'sandbox' | 'optional';
+  readonly unset?: string;
+  readonly doc: string;
+}
+
+/** Every variable `config()` reads, with its default and its line of documentation, in definition order. */
+export const configurationVariables = (): readonly VariableDoc[] =>
+  ALL.map((v) => {
+    const fallback = v.schema.safeParse(undefined);
+    const value = fallback.success ? fallback.data : undefined;
+    return {
+      name: v.name,
+      default: value === undefined ? undefined : String(value),
+      requirement: v.sandboxOnly ? 'sandbox' : fallback.success ? 'optional' : 'required',
+      ...(v.unset ? { unset: v.unset } : {}),
+      doc: v.doc,
+    };
+  });
 
 let cached: Config | undefined;
 

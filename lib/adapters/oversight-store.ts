@@ -1,4 +1,4 @@
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { config } from '../config.js';
 import { MainKeys } from '../infra/resources.js';
 import { dynamo } from './aws-clients.js';
@@ -42,6 +42,40 @@ const page = async (input: {
 };
 
 export const oversightStore = {
+  /** One minute's national snapshot (every vendor's figures), kept 90 days for the dashboards. */
+  async putStatsSnapshot(minute: string, at: Date, vendors: Record<string, unknown>): Promise<void> {
+    await storeCall(() =>
+      dynamo().send(
+        new PutCommand({
+          TableName: table(),
+          Item: {
+            pk: MainKeys.statsOfDay(minute.slice(0, 10)),
+            sk: minute,
+            entity: 'StatsSnapshot',
+            at: at.toISOString(),
+            vendors,
+            purgeAt: Math.floor(at.getTime() / 1000) + 90 * 86_400,
+          },
+        }),
+      ),
+    );
+  },
+
+  /** The snapshot of `minute` (`YYYY-MM-DDTHH:MM`) or the latest one before it that day, if any. */
+  async statsSnapshotAtOrBefore(minute: string): Promise<{ vendors?: unknown } | undefined> {
+    const result = await storeCall(() =>
+      dynamo().send(
+        new QueryCommand({
+          TableName: table(),
+          KeyConditionExpression: 'pk = :pk AND sk <= :minute',
+          ExpressionAttributeValues: { ':pk': MainKeys.statsOfDay(minute.slice(0, 10)), ':minute': minute },
+          ScanIndexForward: false,
+          Limit: 1,
+        }),
+      ),
+    );
+    return result.Items?.[0] as { vendors?: unknown } | undefined;
+  },
   /** Stored alerts of one UTC day, in alert-id order. */
   async alertsOfDay(day: string, limit: number, start?: Key) {
     const result = await page({ pk: MainKeys.alertsOfDay(day), limit, start });

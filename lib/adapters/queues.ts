@@ -1,4 +1,4 @@
-import { SendMessageBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, SendMessageBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
 import { config } from '../config.js';
 import { STOREFRONT_ORDER_ID_PATTERN } from '../domain/identifiers.js';
@@ -121,4 +121,20 @@ export const queues = {
       }
     }
   },
+};
+
+/** A queue's approximate counts: messages waiting (visible) and being worked on (in flight). */
+export const queueMessageCounts = async (
+  queueUrl: string,
+): Promise<{ waiting: number; inFlight: number }> => {
+  const result = await sqs().send(
+    new GetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+    }),
+  );
+  return {
+    waiting: Number(result.Attributes?.ApproximateNumberOfMessages ?? 0),
+    inFlight: Number(result.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0),
+  };
 };

@@ -1,4 +1,4 @@
-import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { type LedgerCheckSource, scanLedgerSources } from '../adapters/ledger-audit-source.js';
 import {
   ACCOUNTS,
   type Balances,
@@ -24,10 +24,6 @@ import {
  *
  * Only meaningful at a quiet moment (no allocation or sale in flight).
  */
-export interface LedgerCheckSource {
-  readonly client: DynamoDBDocumentClient;
-  readonly mainTable: string;
-}
 
 export interface ResellerLedgerLine {
   readonly resellerId: string;
@@ -108,31 +104,11 @@ const keyParts = (pk: string) => {
   return { resellerId, shard: Number(shard) };
 };
 
-const scanAll = async (source: LedgerCheckSource): Promise<Item[]> => {
-  const items: Item[] = [];
-  let cursor: Record<string, unknown> | undefined;
-  do {
-    const page = await source.client.send(
-      new ScanCommand({
-        TableName: source.mainTable,
-        ConsistentRead: true,
-        // Stock shards, ledger partitions and reseller partitions (profile + quota orders) only.
-        FilterExpression: 'begins_with(pk, :stock) OR begins_with(pk, :ledger) OR begins_with(pk, :reseller)',
-        ExpressionAttributeValues: { ':stock': 'STOCK#', ':ledger': 'LEDGER#', ':reseller': 'RESELLER#' },
-        ExclusiveStartKey: cursor,
-      }),
-    );
-    items.push(...((page.Items ?? []) as Item[]));
-    cursor = page.LastEvaluatedKey;
-  } while (cursor);
-  return items;
-};
-
 export const checkLedger = async (
   source: LedgerCheckSource,
   now: () => Date = () => new Date(),
 ): Promise<LedgerCheckReport> => {
-  const items = await scanAll(source);
+  const items = (await scanLedgerSources(source)) as Item[];
   const byReseller = new Map<string, ResellerData>();
   const dataOf = (resellerId: string): ResellerData => {
     let data = byReseller.get(resellerId);

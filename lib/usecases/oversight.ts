@@ -1,9 +1,7 @@
-import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { dynamo, sqs } from '../adapters/aws-clients.js';
-import { storeCall, withStoreRetries } from '../adapters/dynamo-errors.js';
+import { withStoreRetries } from '../adapters/dynamo-errors.js';
 import { type AlertRecord, mainStore, type ResellerProfile } from '../adapters/main-store.js';
 import { oversightStore } from '../adapters/oversight-store.js';
+import { queueMessageCounts } from '../adapters/queues.js';
 import { type StockShard, stockStore } from '../adapters/stock-store.js';
 import { storefrontStore } from '../adapters/storefront-store.js';
 import { config } from '../config.js';
@@ -128,11 +126,9 @@ const deadLetters = async (now: Date): Promise<AlertView[]> => {
   const found: AlertView[] = [];
   for (const [queue, url] of Object.entries(config().deadLetterQueueUrls)) {
     // A queue this stage does not deploy (or cannot read) must not hide the other alerts.
-    const result = await sqs()
-      .send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessages'] }))
-      .catch(() => undefined);
-    if (!result) continue;
-    const count = Number(result.Attributes?.ApproximateNumberOfMessages ?? 0);
+    const counts = await queueMessageCounts(url).catch(() => undefined);
+    if (!counts) continue;
+    const count = counts.waiting;
     if (count > 0) {
       found.push({
         alertId: `DEAD_LETTERS#${queue}`,
@@ -333,21 +329,7 @@ export const writeStatsSnapshot = async (now: Date) => {
       ];
     }),
   );
-  await storeCall(() =>
-    dynamo().send(
-      new PutCommand({
-        TableName: config().mainTable,
-        Item: {
-          pk: MainKeys.statsOfDay(minute.slice(0, 10)),
-          sk: minute,
-          entity: 'StatsSnapshot',
-          at: now.toISOString(),
-          vendors: figures,
-          purgeAt: Math.floor(now.getTime() / 1000) + 90 * 86_400,
-        },
-      }),
-    ),
-  );
+  await withStoreRetries(() => oversightStore.putStatsSnapshot(minute, now, figures));
   return { minute, vendors: vendors.length };
 };
 

@@ -1,14 +1,11 @@
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { dynamo } from '../adapters/aws-clients.js';
-import { storeCall, withStoreRetries } from '../adapters/dynamo-errors.js';
+import { withStoreRetries } from '../adapters/dynamo-errors.js';
+import { oversightStore } from '../adapters/oversight-store.js';
 import { stockStore } from '../adapters/stock-store.js';
 import { webhookStore } from '../adapters/webhook-store.js';
-import { config } from '../config.js';
 import { daysOfCover, lowStockStep } from '../domain/reseller-webhooks.js';
 import { RESELLER_IDS } from '../domain/resellers.js';
 import { sumShards } from '../domain/stock.js';
 import { logger } from '../http/logger.js';
-import { MainKeys } from '../infra/resources.js';
 import { dispatchEvents, eventsForEndpoint } from './reseller-webhooks.js';
 
 /**
@@ -23,21 +20,8 @@ const DAY_MS = 86_400_000;
 /** Each reseller's sold count in the stats snapshot nearest before 24 h ago (none in a young system). */
 const soldADayAgo = async (now: Date): Promise<Map<string, number>> => {
   const then = new Date(now.getTime() - DAY_MS).toISOString();
-  const result = await storeCall(() =>
-    dynamo().send(
-      new QueryCommand({
-        TableName: config().mainTable,
-        KeyConditionExpression: 'pk = :pk AND sk <= :minute',
-        ExpressionAttributeValues: {
-          ':pk': MainKeys.statsOfDay(then.slice(0, 10)),
-          ':minute': then.slice(0, 16),
-        },
-        ScanIndexForward: false,
-        Limit: 1,
-      }),
-    ),
-  );
-  const vendors = (result.Items?.[0]?.vendors ?? {}) as Record<string, { sold?: number }>;
+  const snapshot = await oversightStore.statsSnapshotAtOrBefore(then.slice(0, 16));
+  const vendors = (snapshot?.vendors ?? {}) as Record<string, { sold?: number }>;
   return new Map(
     Object.entries(vendors).map(([resellerId, figures]) => [resellerId, Number(figures.sold ?? 0)]),
   );

@@ -1,9 +1,7 @@
-import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import { sqs } from '../adapters/aws-clients.js';
 import { ConditionFailed, withStoreRetries } from '../adapters/dynamo-errors.js';
 import { mainStore } from '../adapters/main-store.js';
 import { publishCounts } from '../adapters/metrics.js';
-import { queues } from '../adapters/queues.js';
+import { queueMessageCounts, queues } from '../adapters/queues.js';
 import { stockStore } from '../adapters/stock-store.js';
 import { storefrontStore } from '../adapters/storefront-store.js';
 import { config } from '../config.js';
@@ -324,15 +322,8 @@ let queueDepthCache: { at: number; depth: number } | undefined;
 const queueDepth = async (): Promise<number> => {
   const nowMs = Date.now();
   if (queueDepthCache && nowMs - queueDepthCache.at < OFFER_TTL_MS) return queueDepthCache.depth;
-  const result = await sqs().send(
-    new GetQueueAttributesCommand({
-      QueueUrl: config().storefrontOrderQueueUrl,
-      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-    }),
-  );
-  const depth =
-    Number(result.Attributes?.ApproximateNumberOfMessages ?? 0) +
-    Number(result.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
+  const counts = await queueMessageCounts(config().storefrontOrderQueueUrl);
+  const depth = counts.waiting + counts.inFlight;
   queueDepthCache = { at: nowMs, depth };
   return depth;
 };

@@ -1,0 +1,32 @@
+import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+
+/** Where the ledger audit reads: a DynamoDB client (the handlers', or a script's own) and the main table. */
+export interface LedgerCheckSource {
+  readonly client: DynamoDBDocumentClient;
+  readonly mainTable: string;
+}
+
+/**
+ * Every stock shard, ledger entry and reseller partition item (profile, quota orders) of the main table:
+ * one paginated, strongly consistent Scan. The audit compares them; it is a full read by design (it is
+ * the independent check of everything the running figures say), so it runs as a job or a script, never
+ * on a request path.
+ */
+export const scanLedgerSources = async (source: LedgerCheckSource): Promise<Record<string, unknown>[]> => {
+  const items: Record<string, unknown>[] = [];
+  let cursor: Record<string, unknown> | undefined;
+  do {
+    const page = await source.client.send(
+      new ScanCommand({
+        TableName: source.mainTable,
+        ConsistentRead: true,
+        FilterExpression: 'begins_with(pk, :stock) OR begins_with(pk, :ledger) OR begins_with(pk, :reseller)',
+        ExpressionAttributeValues: { ':stock': 'STOCK#', ':ledger': 'LEDGER#', ':reseller': 'RESELLER#' },
+        ExclusiveStartKey: cursor,
+      }),
+    );
+    items.push(...(page.Items ?? []));
+    cursor = page.LastEvaluatedKey;
+  } while (cursor);
+  return items;
+};
