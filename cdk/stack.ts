@@ -19,11 +19,8 @@ import type { FunctionSpec } from '../lib/infra/functions.js';
 import {
   type BucketKey,
   Buckets,
-  deadLetterName,
   EnvVar,
-  physicalName,
   type QueueDefinition,
-  type QueueKey,
   Queues,
   secretArnEnvVar,
   type TableKey,
@@ -38,17 +35,6 @@ import { KuotaSecrets } from './constructs/secrets.js';
 import { functionsOf, planStage, type Stage, type StagePlan } from './stage.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
-
-/**
- * lib/config.ts requires every table name and queue URL at cold start, including those of resources a
- * stage does not deploy (the sandbox's, in production). Those get values that name the fact, satisfy the
- * schema, and can never reach a real resource: no IAM grant exists for the name, and `.invalid` never
- * resolves (RFC 2606). They go away once config.ts makes sandbox resources optional outside sandbox stages.
- */
-export const notDeployedTableName = (prefix: string, logicalName: string): string =>
-  `${physicalName(prefix, logicalName)}-not-deployed`;
-export const notDeployedQueueUrl = (prefix: string, logicalName: string): string =>
-  `https://not-deployed.invalid/${physicalName(prefix, logicalName)}`;
 
 /** The variable that carries a queue's DLQ URL, where the manifest names one. */
 export const deadLetterEnvVarOf = (definition: QueueDefinition): string | undefined =>
@@ -144,21 +130,14 @@ export class KuotaStack extends Stack {
       [EnvVar.signingKmsKeyId]: this.signingKey.key.keyArn,
     };
     for (const [key, bucket] of this.buckets.byKey) environment[Buckets[key].envVar] = bucket.bucketName;
-    for (const key of Object.keys(Tables) as TableKey[]) {
-      const definition = Tables[key];
-      environment[definition.envVar] =
-        this.tables.byKey.get(key)?.tableName ?? notDeployedTableName(prefix, definition.logicalName);
-    }
-    for (const key of Object.keys(Queues) as QueueKey[]) {
+    // Only what the stage deploys: lib/config.ts requires the sandbox's table and queue only where the
+    // stage deploys the sandbox, and a function that reads one where it is absent fails naming the variable.
+    for (const [key, table] of this.tables.byKey) environment[Tables[key].envVar] = table.tableName;
+    for (const [key, { queue, deadLetterQueue }] of this.queues.byKey) {
       const definition = Queues[key];
-      const deployed = this.queues.byKey.get(key);
-      environment[definition.envVar] =
-        deployed?.queue.queueUrl ?? notDeployedQueueUrl(prefix, definition.logicalName);
+      environment[definition.envVar] = queue.queueUrl;
       const deadLetterEnvVar = deadLetterEnvVarOf(definition);
-      if (deadLetterEnvVar)
-        environment[deadLetterEnvVar] =
-          deployed?.deadLetterQueue.queueUrl ??
-          notDeployedQueueUrl(prefix, deadLetterName(definition.logicalName));
+      if (deadLetterEnvVar) environment[deadLetterEnvVar] = deadLetterQueue.queueUrl;
     }
 
     const functionScope = new Construct(this, 'Functions');

@@ -55,7 +55,11 @@ const Variables = {
     z.enum(STAGES).default('local'),
     '`local`, `staging` or `production` (production deploys no sandbox)',
   ),
-  region: variable(EnvVar.awsRegion, z.string().min(1).default('ap-southeast-3'), 'region of the tables and queues'),
+  region: variable(
+    EnvVar.awsRegion,
+    z.string().min(1).default('ap-southeast-3'),
+    'region of the tables and queues',
+  ),
   mainTable: variable(EnvVar.mainTable, z.string().min(1), 'the main table (set by CDK / `npm start`)'),
   sandboxTable: sandboxOnly(
     EnvVar.sandboxTable,
@@ -67,15 +71,27 @@ const Variables = {
     z.string().min(3),
     'the documents bucket (uploads, stamped PDFs, checks)',
   ),
-  allocationQueueUrl: variable(EnvVar.allocationQueueUrl, z.url(), 'queue of paid quota orders awaiting minting'),
+  allocationQueueUrl: variable(
+    EnvVar.allocationQueueUrl,
+    z.url(),
+    'queue of paid quota orders awaiting minting',
+  ),
   storefrontOrderQueueUrl: variable(
     EnvVar.storefrontOrderQueueUrl,
     z.url(),
     'queue of storefront orders intake could not reserve at once',
   ),
-  storefrontTimerQueueUrl: variable(EnvVar.storefrontTimerQueueUrl, z.url(), "queue of storefront orders' timers"),
+  storefrontTimerQueueUrl: variable(
+    EnvVar.storefrontTimerQueueUrl,
+    z.url(),
+    "queue of storefront orders' timers",
+  ),
   stampingQueueUrl: variable(EnvVar.stampingQueueUrl, z.url(), 'queue of submitted stampings'),
-  resellerWebhookQueueUrl: variable(EnvVar.resellerWebhookQueueUrl, z.url(), 'queue of webhooks to resellers'),
+  resellerWebhookQueueUrl: variable(
+    EnvVar.resellerWebhookQueueUrl,
+    z.url(),
+    'queue of webhooks to resellers',
+  ),
   webhookDeliveryQueueUrl: sandboxOnly(
     EnvVar.webhookDeliveryQueueUrl,
     z.url(),
@@ -122,14 +138,26 @@ const Variables = {
     positiveInt(24 * 60 * 60),
     'how long a webhook to a reseller is retried before it is dead-lettered',
   ),
-  billingTtlSeconds: variable(EnvVar.billingTtlSeconds, positiveInt(24 * 60 * 60), 'validity of a tax billing code'),
+  billingTtlSeconds: variable(
+    EnvVar.billingTtlSeconds,
+    positiveInt(24 * 60 * 60),
+    'validity of a tax billing code',
+  ),
   stockShardCount: variable(
     EnvVar.stockShardCount,
     z.coerce.number().int().min(1).max(90).default(32),
     'stock shards per reseller, 1–90 (a transaction holds at most 100 items; README "Stock shards")',
   ),
-  issuerStampsPerMinute: variable(EnvVar.issuerStampsPerMinute, positiveInt(600_000), "the issuer's minting rate"),
-  allocationChunkSize: variable(EnvVar.allocationChunkSize, positiveInt(10_000), 'stamps minted per allocation step'),
+  issuerStampsPerMinute: variable(
+    EnvVar.issuerStampsPerMinute,
+    positiveInt(600_000),
+    "the issuer's minting rate",
+  ),
+  allocationChunkSize: variable(
+    EnvVar.allocationChunkSize,
+    positiveInt(10_000),
+    'stamps minted per allocation step',
+  ),
   reservationTtlSeconds: variable(
     EnvVar.reservationTtlSeconds,
     positiveInt(10 * 60),
@@ -164,7 +192,11 @@ const Variables = {
     'time intake spends reserving at once (throttled or conflicting) before it queues the order (202)',
   ),
   nikDailyCap: variable(EnvVar.nikDailyCap, positiveInt(5), 'stamps per NIK per day, nationally'),
-  nikIntakePerMinute: variable(EnvVar.nikIntakePerMinute, positiveInt(10), 'storefront orders per NIK per minute'),
+  nikIntakePerMinute: variable(
+    EnvVar.nikIntakePerMinute,
+    positiveInt(10),
+    'storefront orders per NIK per minute',
+  ),
   clientIntakePerMinute: variable(
     EnvVar.clientIntakePerMinute,
     positiveInt(DEFAULT_CLIENT_INTAKE_PER_MINUTE),
@@ -198,9 +230,14 @@ const Variables = {
     'SQS emulator endpoint (local only; must be loopback)',
     { unset: 'the AWS endpoint' },
   ),
-  s3Endpoint: variable(EnvVar.s3Endpoint, httpUrl().optional(), 'S3 emulator endpoint (local only; must be loopback)', {
-    unset: 'the AWS endpoint',
-  }),
+  s3Endpoint: variable(
+    EnvVar.s3Endpoint,
+    httpUrl().optional(),
+    'S3 emulator endpoint (local only; must be loopback)',
+    {
+      unset: 'the AWS endpoint',
+    },
+  ),
   /** Injected DynamoDB faults (lib/adapters/fault-injection.ts), for the local stack and its tests. */
   faults: {
     throttleRate: variable(
@@ -239,7 +276,9 @@ const Variables = {
 interface Variables {
   readonly [key: string]: Variable | Variables;
 }
-type ConfigOf<T> = { -readonly [K in keyof T]: T[K] extends Variable<infer S> ? z.output<S> : ConfigOf<T[K]> };
+type ConfigOf<T> = {
+  -readonly [K in keyof T]: T[K] extends Variable<infer S> ? z.output<S> : ConfigOf<T[K]>;
+};
 /**
  * The parsed configuration. `sandboxTable`, `webhookDeliveryQueueUrl` and `deadLetterQueueUrls.webhookDelivery`
  * exist only where the stage deploys the sandbox: elsewhere reading one throws a ConfigurationError naming
@@ -260,27 +299,19 @@ const deploysSandbox = (stage: unknown): boolean => stage !== 'production';
 
 /** The env-keyed schema: a zod issue's path is the variable's name. */
 const environmentSchema = (sandbox: boolean) =>
-  z
-    .object(
-      Object.fromEntries(
-        ALL.map((v) => [v.name, v.sandboxOnly && !sandbox ? v.schema.optional() : v.schema]),
-      ) as Record<EnvVarName, z.ZodType>,
-    )
-    .superRefine((parsed, context) => {
-      if (parsed[EnvVar.stage] !== 'production') return;
-      for (const v of Object.values(Variables.faults))
-        if (Number(parsed[v.name]) > 0)
-          context.addIssue({
-            code: 'custom',
-            path: [v.name],
-            message: 'fault injection is refused in production',
-          });
-    });
+  z.object(
+    Object.fromEntries(
+      ALL.map((v) => [v.name, v.sandboxOnly && !sandbox ? v.schema.optional() : v.schema]),
+    ) as Record<EnvVarName, z.ZodType>,
+  );
 
-const messageOf = (variableOf: (name: string) => Variable | undefined, issue: z.core.$ZodIssue, raw: unknown) => {
-  const v = variableOf(String(issue.path[0]));
-  if (raw !== undefined || !v) return issue.message;
-  return v.sandboxOnly ? 'required where the stage deploys the sandbox (every stage but production)' : 'required';
+const problemOf = (issue: z.core.$ZodIssue, raw: Record<string, unknown>): string => {
+  const name = String(issue.path[0]);
+  const v = ALL.find((candidate) => candidate.name === name);
+  if (!v || raw[name] !== undefined) return `${issue.path.join('.')}: ${issue.message}`;
+  return v.sandboxOnly
+    ? `${name}: required where the stage deploys the sandbox (every stage but production)`
+    : `${name}: required`;
 };
 
 /** Builds `Config` from the env-keyed values, in the shape of the tree; absent sandbox resources throw on read. */
@@ -300,7 +331,7 @@ const shape = (tree: Variables, values: Record<string, unknown>): Record<string,
       enumerable: false,
       get: () => {
         throw new ConfigurationError(
-          `${node.name} is not set: stage ${String(values[EnvVar.stage])} deploys no sandbox, and this code needs it`,
+          `${node.name} is not set (stage ${String(values[EnvVar.stage])} deploys no sandbox), yet this code reads it`,
         );
       },
     });
@@ -309,15 +340,16 @@ const shape = (tree: Variables, values: Record<string, unknown>): Record<string,
 };
 
 export const parseConfig = (env: NodeJS.ProcessEnv): Config => {
-  const raw = Object.fromEntries(ALL.map((v) => [v.name, env[v.name] === '' ? undefined : env[v.name]]));
+  const raw: Record<string, string | undefined> = Object.fromEntries(
+    ALL.map((v) => [v.name, env[v.name] === '' ? undefined : env[v.name]]),
+  );
   const result = environmentSchema(deploysSandbox(raw[EnvVar.stage])).safeParse(raw);
-  if (!result.success) {
-    const variableOf = (name: string) => ALL.find((v) => v.name === name);
-    const problems = result.error.issues
-      .map((issue) => `${issue.path.join('.')}: ${messageOf(variableOf, issue, raw[String(issue.path[0])])}`)
-      .join('; ');
-    throw new ConfigurationError(`invalid configuration: ${problems}`);
-  }
+  const problems = result.success ? [] : result.error.issues.map((issue) => problemOf(issue, raw));
+  if (raw[EnvVar.stage] === 'production')
+    for (const { name } of Object.values(Variables.faults))
+      if (Number(raw[name]) > 0) problems.push(`${name}: fault injection is refused in production`);
+  if (!result.success || problems.length > 0)
+    throw new ConfigurationError(`invalid configuration: ${problems.join('; ')}`);
   return shape(Variables, result.data) as Config;
 };
 

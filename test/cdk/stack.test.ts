@@ -7,9 +7,9 @@ import {
 import { QUEUE_AGE_ALARM_SECONDS } from '../../cdk/constructs/operations.js';
 import { GENERATED_SECRETS } from '../../cdk/constructs/secrets.js';
 import { deadLetterEnvVarOf } from '../../cdk/stack.js';
-import { isSandboxQueue, parseStage } from '../../cdk/stage.js';
+import { isSandboxQueue, parseStage, planStage, type Stage } from '../../cdk/stage.js';
 import { allRoutes, type RouteDefinition } from '../../lib/api/routes.js';
-import { parseConfig } from '../../lib/config.js';
+import { ConfigurationError, parseConfig } from '../../lib/config.js';
 import { DEFAULT_CLIENT_INTAKE_PER_MINUTE, StorefrontIntakeRateRule } from '../../lib/infra/edge.js';
 import {
   AUTHORIZER_CACHE_SECONDS,
@@ -53,6 +53,31 @@ const allFunctions: readonly FunctionSpec[] = [...allRoutes, ...background, fall
 const propsOf = (resource: CfnResource | undefined) => resource?.Properties ?? {};
 
 type Synthesized = ReturnType<typeof synthesizeStage>;
+
+/**
+ * The variables that carry table names and queue URLs, split by whether the stage deploys the resource:
+ * a function's environment names exactly the deployed ones (config() needs the sandbox's only where the
+ * stage deploys it).
+ */
+const resourceVariablesOf = (stage: Stage) => {
+  const plan = planStage(stage);
+  const queueVariables = (key: QueueKey) => [
+    Queues[key].envVar,
+    deadLetterEnvVarOf(Queues[key]) ?? Queues[key].envVar,
+  ];
+  const tableKeys = Object.keys(Tables) as TableKey[];
+  const queueKeys = Object.keys(Queues) as QueueKey[];
+  return {
+    deployed: [
+      ...tableKeys.filter((key) => plan.tables.includes(key)).map((key) => Tables[key].envVar),
+      ...queueKeys.filter((key) => plan.queues.includes(key)).flatMap(queueVariables),
+    ],
+    absent: [
+      ...tableKeys.filter((key) => !plan.tables.includes(key)).map((key) => Tables[key].envVar),
+      ...queueKeys.filter((key) => !plan.queues.includes(key)).flatMap(queueVariables),
+    ],
+  };
+};
 
 /** The logical id of a manifest function in a stage's template, found by its physical name. */
 const functionId = (resources: Resources, stage: string, spec: FunctionSpec): string => {
@@ -731,14 +756,9 @@ describe('kuota stack, staging', () => {
         [EnvVar.stage]: 'staging',
         AWS_NODEJS_CONNECTION_REUSE_ENABLED: '1',
       });
-      const resourceVariables = [
-        ...Object.values(Tables).map((table) => table.envVar),
-        ...Object.values(Queues).flatMap((queue) => [
-          queue.envVar,
-          deadLetterEnvVarOf(queue) ?? queue.envVar,
-        ]),
-      ];
-      for (const name of resourceVariables) {
+      const { deployed, absent } = resourceVariablesOf('staging');
+      expect(absent).toEqual([]);
+      for (const name of deployed) {
         expect(referencedId(variables[name]), `${spec.id} ${name}`).toBeDefined();
       }
     }
@@ -1003,7 +1023,7 @@ describe('kuota stack, production', () => {
     }
   });
 
-  it('gives functions an environment lib/config.ts accepts, with harmless values for what production lacks', () => {
+  it('gives functions an environment lib/config.ts accepts, naming only the tables and queues production deploys', () => {
     // Arrange: the values CloudFormation resolves at deploy time, with plausible shapes.
     const resolved = (value: unknown, name: string) =>
       typeof value === 'string'
@@ -1011,6 +1031,10 @@ describe('kuota stack, production', () => {
         : name.endsWith('_URL')
           ? 'https://sqs.ap-southeast-3.amazonaws.com/123456789012/kuota-production-allocation'
           : 'kuota-production-main';
+    const { deployed, absent } = resourceVariablesOf('production');
+    expect(absent.sort()).toEqual(
+      [EnvVar.sandboxTable, EnvVar.webhookDeliveryQueueUrl, EnvVar.webhookDeliveryDlqUrl].sort(),
+    );
 
     for (const spec of allFunctions.filter((s) => !s.sandboxOnly)) {
       const variables = (
@@ -1025,8 +1049,14 @@ describe('kuota stack, production', () => {
 
       // Assert
       expect(config.stage, spec.id).toBe('production');
-      expect(config.sandboxTable).toMatch(/not-deployed$/);
-      expect(new URL(config.webhookDeliveryQueueUrl).hostname).toMatch(/\.invalid$/);
+      for (const name of deployed) expect(referencedId(variables[name]), `${spec.id} ${name}`).toBeDefined();
+      for (const name of absent) expect(variables[name], `${spec.id} ${name}`).toBeUndefined();
+      expect(JSON.stringify(variables)).not.toMatch(/not-deployed|\.invalid/);
+      expect(() => config.sandboxTable).toThrow(ConfigurationError);
+      expect(() => config.sandboxTable).toThrow(EnvVar.sandboxTable);
+      expect(() => config.webhookDeliveryQueueUrl).toThrow(EnvVar.webhookDeliveryQueueUrl);
+      expect(() => config.deadLetterQueueUrls.webhookDelivery).toThrow(EnvVar.webhookDeliveryDlqUrl);
+      expect(Object.keys(config.deadLetterQueueUrls)).not.toContain('webhookDelivery');
     }
   });
 
