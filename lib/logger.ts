@@ -1,5 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { EnvVar } from '../infra/resources.js';
+import { EnvVar } from './infra/resources.js';
 
 /**
  * Structured JSON logs. Request and message bodies are never logged: they may carry a NIK, and UU 27/2022

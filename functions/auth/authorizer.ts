@@ -5,7 +5,7 @@ import { config } from '../../lib/config.js';
 import { API_KEY_PATTERN, bearerToken, hashApiKey } from '../../lib/domain/api-keys.js';
 import { principalOfKeyRecord } from '../../lib/domain/principal.js';
 import { headerValue } from '../../lib/http/headers.js';
-import { logger } from '../../lib/http/logger.js';
+import { logger } from '../../lib/logger.js';
 
 config();
 

@@ -1,5 +1,5 @@
 import { config } from '../../lib/config.js';
-import { logger } from '../../lib/http/logger.js';
+import { logger } from '../../lib/logger.js';
 import { resumeStalledAllocations } from '../../lib/usecases/allocation.js';
 
 config();

@@ -1,7 +1,7 @@
 import { dynamo } from '../../lib/adapters/aws-clients.js';
 import { publishCounts } from '../../lib/adapters/metrics.js';
 import { config } from '../../lib/config.js';
-import { logger } from '../../lib/http/logger.js';
+import { logger } from '../../lib/logger.js';
 import { OperationsMetric } from '../../lib/infra/metrics.js';
 import { checkLedger } from '../../lib/usecases/ledger-check.js';
 

@@ -1,6 +1,6 @@
 import { publishCounts } from '../../lib/adapters/metrics.js';
 import { config } from '../../lib/config.js';
-import { logger } from '../../lib/http/logger.js';
+import { logger } from '../../lib/logger.js';
 import { ReconciliationMetric } from '../../lib/infra/metrics.js';
 import { quotaOrderDeps } from '../../lib/usecases/deps.js';
 import { reconcileAwaitingPayment } from '../../lib/usecases/quota-orders.js';

@@ -1,5 +1,5 @@
 import { config } from '../../lib/config.js';
-import { logger } from '../../lib/http/logger.js';
+import { logger } from '../../lib/logger.js';
 import { writeStatsSnapshot } from '../../lib/usecases/oversight.js';
 import { checkLowStock } from '../../lib/usecases/stock-low.js';
 

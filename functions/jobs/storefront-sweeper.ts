@@ -1,7 +1,7 @@
 import middy from '@middy/core';
 import { publishCounts } from '../../lib/adapters/metrics.js';
 import { config } from '../../lib/config.js';
-import { logger } from '../../lib/http/logger.js';
+import { logger } from '../../lib/logger.js';
 import { OperationsMetric } from '../../lib/infra/metrics.js';
 import { paymentSettings, sweepSettings } from '../../lib/usecases/deps.js';
 import { sweepWebhookOutbox } from '../../lib/usecases/reseller-webhooks.js';

@@ -1,5 +1,5 @@
 import { OrderTimerMessage } from '../../lib/adapters/queues.js';
-import { logger } from '../../lib/http/logger.js';
+import { logger } from '../../lib/logger.js';
 import { sqsConsumer } from '../../lib/queue/consumer.js';
 import { orderTimerSettings } from '../../lib/usecases/deps.js';
 import { handleOrderTimer } from '../../lib/usecases/order-timers.js';

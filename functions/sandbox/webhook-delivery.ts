@@ -1,6 +1,6 @@
 import { boundToInvocation } from '../../lib/adapters/invocation-deadline.js';
 import { signPayload } from '../../lib/domain/webhook-signature.js';
-import { logger } from '../../lib/http/logger.js';
+import { logger } from '../../lib/logger.js';
 import { sqsConsumer } from '../../lib/queue/consumer.js';
 import { WebhookDeliveryMessage } from '../../lib/sandbox/webhook-delivery.js';
 import { secrets } from '../../lib/secrets.js';

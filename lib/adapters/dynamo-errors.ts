@@ -6,7 +6,7 @@ import {
   TransactionCanceledException,
   TransactionConflictException,
 } from '@aws-sdk/client-dynamodb';
-import { ServiceBusyError } from '../domain/errors.js';
+import { ServiceBusyError, TransientFailure } from '../domain/errors.js';
 
 /**
  * DynamoDB's failures, translated by class (never by string code) into the three things a use case needs
@@ -20,7 +20,7 @@ export class ConditionFailed extends Error {
   }
 }
 
-export class RetryableStoreError extends Error {
+export class RetryableStoreError extends TransientFailure {
   override readonly name = 'RetryableStoreError';
   constructor(
     readonly reason: 'THROTTLED' | 'TRANSACTION_CONFLICT' | 'RESPONSE_LOST',

@@ -61,6 +61,13 @@ export class ValidationError extends DomainError {
   }
 }
 
+/**
+ * A failure that is over by itself (a throttle, a conflict, a lost response): what a store raises when a
+ * call failed that way and nobody retried it. The HTTP layer answers it 429 with Retry-After, never 5xx;
+ * adapters subclass it, so that layer needs no knowledge of any store.
+ */
+export class TransientFailure extends Error {}
+
 /** A retryable condition (throttling, transaction conflicts) that survived our own retries. */
 export class ServiceBusyError extends DomainError {
   constructor(readonly retryAfterSeconds: number) {

@@ -5,8 +5,8 @@ import type { z } from 'zod';
 import { needsApiKey, type RouteDefinition } from '../api/routes.js';
 import { config } from '../config.js';
 import type { Principal } from '../domain/principal.js';
+import { logger } from '../logger.js';
 import { secrets } from '../secrets.js';
-import { logger } from './logger.js';
 import {
   accessLog,
   errorResponses,

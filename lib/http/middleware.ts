@@ -1,20 +1,20 @@
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { z } from 'zod';
-import { RetryableStoreError, translateDynamoError } from '../adapters/dynamo-errors.js';
 import {
   DomainError,
   type ErrorIssue,
   IdentityCheckUnavailableError,
   RateLimitedError,
   ServiceBusyError,
+  TransientFailure,
   ValidationError,
 } from '../domain/errors.js';
 import type { Principal, Role } from '../domain/principal.js';
 import { SIGNATURE_HEADER, verifySignature } from '../domain/webhook-signature.js';
+import { logger } from '../logger.js';
 import { HTTP_STATUS_BY_CODE } from './error-status.js';
 import { headerValue } from './headers.js';
-import { logger } from './logger.js';
 
 export interface KuotaContext {
   principal?: Principal;
@@ -59,10 +59,7 @@ export const errorResponses = (): Middleware => ({
     const { context } = request;
     // Throttling, a transaction conflict or a lost response that no retry absorbed (a store call made
     // without withStoreRetries, e.g. in a sandbox party): the client's cue to retry, never a 5xx.
-    const error =
-      translateDynamoError(request.error) instanceof RetryableStoreError
-        ? new ServiceBusyError(1)
-        : request.error;
+    const error = request.error instanceof TransientFailure ? new ServiceBusyError(1) : request.error;
     const requestId = context.awsRequestId;
     if (error instanceof DomainError) {
       const statusCode = HTTP_STATUS_BY_CODE[error.code];

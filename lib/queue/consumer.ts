@@ -4,7 +4,7 @@ import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { z } from 'zod';
 import { config } from '../config.js';
-import { logger } from '../http/logger.js';
+import { logger } from '../logger.js';
 
 export class PoisonMessageError extends Error {
   override readonly name = 'PoisonMessageError';

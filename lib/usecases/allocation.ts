@@ -6,7 +6,7 @@ import { type AllocationMessage, queues } from '../adapters/queues.js';
 import { stockStore } from '../adapters/stock-store.js';
 import { take } from '../domain/issuer-capacity.js';
 import type { QuotaOrder } from '../domain/quota-order.js';
-import { logger } from '../http/logger.js';
+import { logger } from '../logger.js';
 import { dispatchEvents, eventsFor, NO_EVENTS } from './reseller-webhooks.js';
 
 /**

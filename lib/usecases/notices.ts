@@ -1,6 +1,6 @@
 import { type NoticeKind, noticesFor, orderLink } from '../domain/notices.js';
 import { orderToken, type StorefrontOrder } from '../domain/storefront-order.js';
-import { logger } from '../http/logger.js';
+import { logger } from '../logger.js';
 import { secrets } from '../secrets.js';
 import { notifier } from './deps.js';
 

@@ -8,7 +8,7 @@ import {
   paymentWatchEnds,
   reservationLapsed,
 } from '../domain/storefront-order.js';
-import { logger } from '../http/logger.js';
+import { logger } from '../logger.js';
 import { type PaymentSettings, reconcileOrderPayments } from './payments.js';
 import type { OrderTimers } from './reservation.js';
 

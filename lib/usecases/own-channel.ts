@@ -14,7 +14,7 @@ import {
   ownChannelPriceViolation,
   type RejectionReason,
 } from '../domain/storefront-order.js';
-import { logger } from '../http/logger.js';
+import { logger } from '../logger.js';
 import { secrets } from '../secrets.js';
 import { civilRegistry } from './deps.js';
 import { checkIdentity } from './identity.js';

@@ -13,8 +13,8 @@ import {
   refundSettles,
   type StorefrontOrderStatus,
 } from '../domain/storefront-order.js';
-import { logger } from '../http/logger.js';
 import { SaleMetric } from '../infra/metrics.js';
+import { logger } from '../logger.js';
 import { notifyOrder } from './notices.js';
 import { dispatchEvents, eventsFor, fulfilledEvent } from './reseller-webhooks.js';
 

@@ -16,8 +16,8 @@ import {
 import { RESELLER_IDS } from '../domain/resellers.js';
 import { holdingOf, sumShards } from '../domain/stock.js';
 import type { TaxAuthority } from '../domain/tax-authority.js';
-import { logger } from '../http/logger.js';
 import { MainKeys } from '../infra/resources.js';
+import { logger } from '../logger.js';
 import { estimateCompletion } from './allocation.js';
 import { dispatchEvents, eventsFor } from './reseller-webhooks.js';
 import { allocationSettings } from './settings.js';

@@ -26,7 +26,7 @@ import {
   webhookUrlViolation,
 } from '../domain/reseller-webhooks.js';
 import { buyerReference, channelOf, type StorefrontOrder } from '../domain/storefront-order.js';
-import { logger } from '../http/logger.js';
+import { logger } from '../logger.js';
 
 /**
  * Webhooks to resellers' systems. An event is recorded in the same transaction as the state change it

@@ -22,8 +22,8 @@ import {
   type StorefrontOrder,
   unitPrice,
 } from '../domain/storefront-order.js';
-import { logger } from '../http/logger.js';
 import { SaleMetric } from '../infra/metrics.js';
+import { logger } from '../logger.js';
 import { notifyOrder } from './notices.js';
 import { cachedReseller, forgetReseller } from './reseller-cache.js';
 import { dispatchEvents, eventsFor } from './reseller-webhooks.js';

@@ -5,7 +5,7 @@ import { webhookStore } from '../adapters/webhook-store.js';
 import { daysOfCover, lowStockStep } from '../domain/reseller-webhooks.js';
 import { RESELLER_IDS } from '../domain/resellers.js';
 import { sumShards } from '../domain/stock.js';
-import { logger } from '../http/logger.js';
+import { logger } from '../logger.js';
 import { dispatchEvents, eventsForEndpoint } from './reseller-webhooks.js';
 
 /**

@@ -1,7 +1,7 @@
 import { ConditionFailed, withStoreRetries } from '../adapters/dynamo-errors.js';
 import { storefrontStore } from '../adapters/storefront-store.js';
-import { logger } from '../http/logger.js';
 import { STOREFRONT_WORK_BUCKETS } from '../infra/resources.js';
+import { logger } from '../logger.js';
 import { type PaymentSettings, reconcileRefund } from './payments.js';
 
 /**

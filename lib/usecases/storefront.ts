@@ -22,8 +22,8 @@ import {
   type StorefrontOrder,
   unitPrice,
 } from '../domain/storefront-order.js';
-import { logger } from '../http/logger.js';
 import { SaleMetric } from '../infra/metrics.js';
+import { logger } from '../logger.js';
 import { secrets } from '../secrets.js';
 import { civilRegistry, reservationSettings } from './deps.js';
 import { checkIdentity } from './identity.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { hashNik } from '../../lib/domain/nik.js';
-import { logger } from '../../lib/http/logger.js';
+import { logger } from '../../lib/logger.js';
 import { runSurge } from '../../tools/surge/engine.js';
 import { DEFAULT_OPTIONS, validateOptions } from '../../tools/surge/options.js';
 import { buildPopulation } from '../../tools/surge/population.js';

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { routes } from '../../lib/api/routes.js';
 import { resetConfigForTests } from '../../lib/config.js';
 import { httpHandler } from '../../lib/http/handler.js';
-import { logger } from '../../lib/http/logger.js';
+import { logger } from '../../lib/logger.js';
 import { Buckets, Queues, Tables } from '../../lib/infra/resources.js';
 import { lambdaContext } from '../../lib/runtime/lambda-context.js';
 
