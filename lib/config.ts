@@ -146,7 +146,7 @@ const Variables = {
   stockShardCount: variable(
     EnvVar.stockShardCount,
     z.coerce.number().int().min(1).max(90).default(32),
-    'stock shards per reseller, 1–90 (a transaction holds at most 100 items; README "Stock shards")',
+    'stock shards per reseller, 1–90 (a transaction holds at most 100 items; see "Stock shards")',
   ),
   issuerStampsPerMinute: variable(
     EnvVar.issuerStampsPerMinute,
