@@ -11,6 +11,18 @@
  */
 process.env.KUOTA_LOG_LEVEL ??= 'SILENT';
 
+import { scriptArgs } from '../tools/common/args.js';
+
+import { httpClient } from '../tools/common/http-client.js';
+
+// No options, only --help: a bench started by mistake takes minutes.
+scriptArgs({
+  name: 'bench:allocation',
+  usage:
+    'npm run bench:allocation\n\nStamps allocated per second on emulators of its own. It takes no options; its knobs are environment\nvariables: BENCH_RESELLERS (10), BENCH_STAMPS_PER_RESELLER (100000), KUOTA_STOCK_SHARDS (32),\nKUOTA_ALLOCATION_CHUNK (10000), KUOTA_ISSUER_STAMPS_PER_MINUTE (1000000000), BENCH_DEADLINE_SECONDS (45).',
+  options: {},
+});
+
 const intFromEnv = (name: string, fallback: number): number => {
   const value = Number(process.env[name] ?? fallback);
   if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer`);
@@ -30,30 +42,6 @@ const fmt = (value: number, digits = 0) =>
   value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const tty = process.stdout.isTTY;
 
-/** A minimal JSON client for the local API. */
-const apiClient = (baseUrl: string) => {
-  const call = async (
-    method: string,
-    path: string,
-    options: { apiKey?: string; headers?: Record<string, string>; body?: unknown } = {},
-  ) => {
-    const response = await fetch(`${baseUrl}${path}`, {
-      method,
-      headers: {
-        ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}),
-        ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}),
-        ...options.headers,
-      },
-      body: options.body !== undefined ? JSON.stringify(options.body) : undefined,
-    });
-    const text = await response.text();
-    return { status: response.status, text, body: (text ? JSON.parse(text) : {}) as Record<string, unknown> };
-  };
-  return {
-    post: (path: string, options?: Parameters<typeof call>[2]) => call('POST', path, options),
-    put: (path: string, options?: Parameters<typeof call>[2]) => call('PUT', path, options),
-  };
-};
 const progressLine = (line: string) => {
   if (tty) process.stdout.write(`\r${line.padEnd(100)}`);
   else console.log(line);
@@ -63,7 +51,7 @@ const main = async () => {
   // Imported after the environment is set: the logger reads its level at load time.
   const { startEphemeralCloud } = await import('../lib/runtime/ephemeral-cloud.js');
   const { seedParties } = await import('../lib/runtime/seed.js');
-  const { mainStore } = await import('../lib/adapters/main-store.js');
+  const { quotaOrderStore } = await import('../lib/adapters/quota-order-store.js');
   const { DynamoDBDocumentClient } = await import('@aws-sdk/lib-dynamodb');
   const { checkLedger } = await import('../lib/usecases/ledger-check.js');
 
@@ -92,7 +80,7 @@ const main = async () => {
     const credentials = await seedParties();
     console.log(`ready in ${fmt((Date.now() - started) / 1000, 1)} s`);
 
-    const api = apiClient(cloud.runtime.url);
+    const api = httpClient(cloud.runtime.url);
     const resellers = credentials.resellers.slice(0, settings.resellers);
     if (settings.stampsPerReseller > 100_000) {
       for (const reseller of resellers) {
@@ -105,7 +93,7 @@ const main = async () => {
     }
     const orders = await Promise.all(
       resellers.map(async (reseller) => {
-        const created = await api.post('/v1/wholesale/quota-orders', {
+        const created = await api.post<{ id: string; billingCode: string }>('/v1/wholesale/quota-orders', {
           apiKey: reseller.apiKey,
           headers: { 'idempotency-key': `bench-${reseller.id}-${Date.now()}` },
           body: { quantity: settings.stampsPerReseller },
@@ -137,7 +125,7 @@ const main = async () => {
     let lastShown = { at: payStarted, allocated: 0 };
     while (Date.now() < deadline) {
       const current = await Promise.all(
-        orders.map((order) => mainStore.getQuotaOrder(order.resellerId, order.id)),
+        orders.map((order) => quotaOrderStore.getQuotaOrder(order.resellerId, order.id)),
       );
       allocated = current.reduce((sum, order) => sum + (order?.allocatedQuantity ?? 0), 0);
       done = current.filter((order) => order?.status === 'ALLOCATED').length;
@@ -156,7 +144,7 @@ const main = async () => {
 
     // Exact numbers from the stored timestamps: first tax payment recorded → last order ALLOCATED.
     const stored = await Promise.all(
-      orders.map((order) => mainStore.getQuotaOrder(order.resellerId, order.id)),
+      orders.map((order) => quotaOrderStore.getQuotaOrder(order.resellerId, order.id)),
     );
     const paidAt = Math.min(...stored.map((order) => Date.parse(order?.paidAt ?? '')));
     const finishedAt = Math.max(

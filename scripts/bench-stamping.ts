@@ -15,6 +15,15 @@ import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { PDFDocument, StandardFonts } from '@cantoo/pdf-lib';
+import { scriptArgs } from '../tools/common/args.js';
+
+// No options, only --help: a bench started by mistake takes minutes.
+scriptArgs({
+  name: 'bench:stamping',
+  usage:
+    'npm run bench:stamping\n\nStampings/s for a 1-page and a 20-page PDF on emulators of its own. It takes no options; its knobs are\nenvironment variables: BENCH_STAMPINGS (40 per profile), BENCH_TARGET_KB (500).',
+  options: {},
+});
 
 const intFromEnv = (name: string, fallback: number): number => {
   const value = Number(process.env[name] ?? fallback);

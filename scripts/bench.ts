@@ -25,8 +25,18 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { scriptArgs } from '../tools/common/args.js';
+import { bodyObject, requestJson } from '../tools/common/http-client.js';
 import { seededRandom } from '../tools/common/random.js';
 import { identityOf, registeredNik } from '../tools/surge/nik.js';
+
+// No options, only --help: a bench started by mistake takes minutes.
+scriptArgs({
+  name: 'bench',
+  usage:
+    'npm run bench\n\nkuota vs the synchronous single-counter design, side by side, on emulators of its own. It takes no\noptions; its knobs are environment variables: BENCH_ORDERS (1000), BENCH_ROUNDS (2), BENCH_CONCURRENCY (200),\nBENCH_HOT_SHARE (0.6), BENCH_HOT_STOCK (500), BENCH_OTHER_STOCK (300), BENCH_SCALPER_SHARE (0.03),\nBENCH_POLL_MS (1000), BENCH_RUN_TIMEOUT_SECONDS (120), KUOTA_STOCK_SHARDS (32), BENCH_PRICE_REGION (us-east-1).',
+  options: {},
+});
 
 const intFromEnv = (name: string, fallback: number): number => {
   const value = Number(process.env[name] ?? fallback);
@@ -103,6 +113,7 @@ interface HttpAnswer {
   readonly waited?: boolean;
 }
 
+/** A request of a simulated applicant: a network error or a timeout answers status 0, never throws. */
 const call = async (
   url: string,
   method: 'GET' | 'POST',
@@ -110,29 +121,14 @@ const call = async (
 ): Promise<HttpAnswer> => {
   const started = performance.now();
   try {
-    const response = await fetch(url, {
-      method,
-      headers: {
-        ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}),
-        ...options.headers,
-      },
-      body: options.body !== undefined ? JSON.stringify(options.body) : undefined,
-      signal: AbortSignal.timeout(35_000),
-    });
-    const text = await response.text();
-    let body: Record<string, unknown> = {};
-    try {
-      body = text ? (JSON.parse(text) as Record<string, unknown>) : {};
-    } catch {
-      body = { text };
-    }
-    const retryAfter = Number(response.headers.get('retry-after'));
+    const answer = await requestJson(method, url, { ...options, timeoutMs: 35_000 });
+    const retryAfter = Number(answer.headers.get('retry-after'));
     return {
-      status: response.status,
-      body,
-      ms: performance.now() - started,
+      status: answer.status,
+      body: bodyObject(answer.body),
+      ms: answer.ms,
       ...(retryAfter > 0 ? { retryAfterMs: retryAfter * 1000 } : {}),
-      ...(response.headers.has('preference-applied') ? { waited: true } : {}),
+      ...(answer.headers.has('preference-applied') ? { waited: true } : {}),
     };
   } catch {
     return { status: 0, body: {}, ms: performance.now() - started };

@@ -4,10 +4,7 @@
  * `npm run bench` measured (docs/bench-latest.json) and applies AWS's documented limits
  * (tools/bench/capacity-model.ts).
  *
- * Options: --shards N (default: the configured KUOTA_STOCK_SHARDS default, 32), --resellers N (active
- * resellers, default 10), --stamps N (default 11,000,000), --duration-scale X (multiplies the measured
- * Lambda durations, default 1), --lambda-concurrency N (default 1,000), --api-rps N (default 10,000),
- * --bench FILE (default docs/bench-latest.json), --json (print the result as JSON).
+ * Options: `npm run capacity -- --help` (the table below).
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -22,15 +19,28 @@ import {
   type PartitionClass,
   withDeadlineQuotas,
 } from '../tools/bench/capacity-model.js';
+import { scriptArgs } from '../tools/common/args.js';
 
 const repositoryRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
-const argument = (name: string): string | undefined => {
-  const index = process.argv.indexOf(`--${name}`);
-  return index >= 0 ? process.argv[index + 1] : undefined;
-};
-const numberArgument = (name: string, fallback: number): number => {
-  const raw = argument(name);
+const { values: args } = scriptArgs({
+  name: 'capacity',
+  usage:
+    'npm run capacity -- [options]\n\nSustainable stamps/s on AWS, per reseller and nationally, from the units per stamp `npm run bench` measured.',
+  options: {
+    shards: { type: 'string', value: 'N', help: 'stock shards of kuota (default: KUOTA_STOCK_SHARDS, 32)' },
+    resellers: { type: 'string', value: 'N', help: 'resellers selling at once (10)' },
+    stamps: { type: 'string', value: 'N', help: 'stamps to sell (11,000,000)' },
+    'duration-scale': { type: 'string', value: 'X', help: 'multiplies the measured Lambda durations (1)' },
+    'lambda-concurrency': { type: 'string', value: 'N', help: "the account's Lambda concurrency (1,000)" },
+    'api-rps': { type: 'string', value: 'N', help: 'API Gateway requests per second (10,000)' },
+    bench: { type: 'string', value: 'FILE', help: 'the bench report to read (docs/bench-latest.json)' },
+    json: { type: 'boolean', help: 'print the result as JSON' },
+  },
+});
+type NumberOption = 'shards' | 'resellers' | 'stamps' | 'duration-scale' | 'lambda-concurrency' | 'api-rps';
+const numberArgument = (name: NumberOption, fallback: number): number => {
+  const raw = args[name];
   if (raw === undefined) return fallback;
   const value = Number(raw.replace(/_/g, ''));
   if (!(value > 0)) throw new Error(`--${name} must be a positive number`);
@@ -96,7 +106,7 @@ const printSummary = (title: string, results: readonly CapacityResult[], stamps:
 };
 
 const main = () => {
-  const benchFile = resolve(repositoryRoot, argument('bench') ?? 'docs/bench-latest.json');
+  const benchFile = resolve(repositoryRoot, args.bench ?? 'docs/bench-latest.json');
   const bench = JSON.parse(readFileSync(benchFile, 'utf8')) as {
     generatedAt: string;
     kuota: BenchSummary;
@@ -127,7 +137,7 @@ const main = () => {
     capacity(measurementsOf('kuota', bench.kuota), raisedOptions),
     capacity(measurementsOf('baseline', bench.baseline), { ...raisedOptions, shards: 1 }),
   ];
-  if (process.argv.includes('--json')) {
+  if (args.json) {
     console.log(JSON.stringify({ options, results, raisedOptions, raised }, null, 2));
     return;
   }

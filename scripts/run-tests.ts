@@ -3,7 +3,8 @@ import { mkdirSync, readFileSync } from 'node:fs';
 
 /**
  * Runs vitest and ends with one plain summary line ("N passed, N failed, N skipped") that CI reads.
- * Arguments are passed to vitest (e.g. a file filter).
+ * Arguments are passed to vitest as they are (e.g. a file filter, `--project unit`): this script reads
+ * none of them, so it has no parser of its own (tools/common/args.ts) and no --help but vitest's.
  */
 mkdirSync('test-artifacts', { recursive: true });
 const report = 'test-artifacts/vitest.json';

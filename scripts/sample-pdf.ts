@@ -1,11 +1,19 @@
 import { writeFileSync } from 'node:fs';
 import { PDFDocument, StandardFonts } from '@cantoo/pdf-lib';
+import { scriptArgs } from '../tools/common/args.js';
 
 /**
  * Writes a small sample PDF to stamp: `npm run sample-pdf -- <file> [title] [pages]`.
  * Any PDF of your own does as well.
  */
-const [file = 'dokumen.pdf', title = 'Surat pernyataan', pagesArgument = '1'] = process.argv.slice(2);
+const { positionals } = scriptArgs({
+  name: 'sample-pdf',
+  usage:
+    'npm run sample-pdf -- <file> [title] [pages]\n\nWrites a sample PDF of 1 to 50 pages (dokumen.pdf, "Surat pernyataan", 1).',
+  options: {},
+  positionals: true,
+});
+const [file = 'dokumen.pdf', title = 'Surat pernyataan', pagesArgument = '1'] = positionals;
 const pages = Math.max(1, Math.min(50, Number(pagesArgument) || 1));
 const document = await PDFDocument.create();
 const font = await document.embedFont(StandardFonts.Helvetica);

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { withStoreRetries } from '../lib/adapters/dynamo-errors.js';
-import { mainStore } from '../lib/adapters/main-store.js';
+import { resellerStore } from '../lib/adapters/reseller-store.js';
 import { config } from '../lib/config.js';
 import { mintSandboxSigningMaterial, type SandboxSigningMaterial } from '../lib/documents/pki.js';
 import { EnvVar } from '../lib/infra/resources.js';
@@ -9,6 +9,7 @@ import { JavaMissingError, startDynamoDbLocal, startSqsEmulator } from '../lib/r
 import { bootLocalCloud, newLocalSecrets } from '../lib/runtime/local-cloud.js';
 import { seedParties } from '../lib/runtime/seed.js';
 import type { Secrets } from '../lib/secrets.js';
+import { scriptArgs } from '../tools/common/args.js';
 
 /**
  * `npm start`: DynamoDB Local and fauxqs (SQS, S3), both persisted under .kuota/, the tables and queues of
@@ -19,25 +20,38 @@ import type { Secrets } from '../lib/secrets.js';
  * visibility timeout (default 6x its consumer's timeout, as deployed), so a message whose consumer died
  * with the process comes back after S seconds (the surge's crash test uses both).
  */
-const flagValue = (name: string): string | undefined => {
-  const index = process.argv.findIndex((arg) => arg === `--${name}` || arg.startsWith(`--${name}=`));
-  if (index < 0) return undefined;
-  const arg = process.argv[index] ?? '';
-  return arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : (process.argv[index + 1] ?? '');
-};
+const { values: flags } = scriptArgs({
+  name: 'kuota',
+  usage:
+    'npm start -- [options]\n\nThe whole platform on http://127.0.0.1:$PORT (default 3000), its state under .kuota/.',
+  options: {
+    fresh: { type: 'boolean', help: 'wipe the state directory first' },
+    faults: {
+      type: 'string',
+      value: 'RATE',
+      help: "inject DynamoDB faults into this share of the stack's requests (0-1)",
+    },
+    'state-dir': { type: 'string', value: 'DIR', help: 'keep the state in DIR instead of .kuota/' },
+    'visibility-timeout': {
+      type: 'string',
+      value: 'S',
+      help: "every queue's visibility timeout, seconds (1-43200)",
+    },
+  },
+});
 const refuse = (message: string): never => {
   console.error(`kuota: ${message}`);
   process.exit(1);
 };
 
-const stateFlag = flagValue('state-dir');
+const stateFlag = flags['state-dir'];
 if (stateFlag !== undefined && (stateFlag.trim() === '' || stateFlag.startsWith('--')))
   refuse('--state-dir takes a directory (e.g. --state-dir .kuota-demo)');
 const stateDirectory = resolve(process.cwd(), stateFlag ?? '.kuota');
-const fresh = process.argv.includes('--fresh');
+const fresh = flags.fresh === true;
 const port = Number(process.env.PORT ?? 3000);
 
-const visibilityFlag = flagValue('visibility-timeout');
+const visibilityFlag = flags['visibility-timeout'];
 const visibilityTimeoutSeconds = visibilityFlag === undefined ? undefined : Number(visibilityFlag);
 if (
   visibilityTimeoutSeconds !== undefined &&
@@ -49,7 +63,7 @@ if (
   refuse(`--visibility-timeout takes whole seconds from 1 to 43200, not ${visibilityFlag || 'nothing'}`);
 
 const faultFlag = (): string | undefined => {
-  const value = flagValue('faults');
+  const value = flags.faults;
   if (value === undefined) return undefined;
   const rate = Number(value);
   if (value.trim() === '' || !Number.isFinite(rate) || rate < 0 || rate > 1)
@@ -126,7 +140,7 @@ const main = async () => {
   );
   const credentialsFile = join(stateDirectory, 'credentials.json');
   const apiBaseUrl = `http://127.0.0.1:${port}`;
-  if (!existsSync(credentialsFile) || !(await withStoreRetries(() => mainStore.getReseller('R01')))) {
+  if (!existsSync(credentialsFile) || !(await withStoreRetries(() => resellerStore.getReseller('R01')))) {
     const seeded = await seedParties();
     const credentials = {
       apiBaseUrl,

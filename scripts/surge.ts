@@ -82,21 +82,25 @@ const startOwnStack = async () => {
 };
 
 const main = async (): Promise<number> => {
-  const argv = process.argv.slice(2);
-  const targetAt = argv.indexOf('--target');
-  const targetRunning = targetAt >= 0;
-  if (targetRunning) argv.splice(targetAt, argv[targetAt + 1]?.startsWith('--') ? 1 : 2);
-  let options: ReturnType<typeof parseSurgeArgs>;
+  let args: ReturnType<typeof parseSurgeArgs>;
   try {
-    options = parseSurgeArgs(argv);
+    args = parseSurgeArgs(process.argv.slice(2));
   } catch (error) {
     console.error(`surge: ${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
     return 2;
   }
-  if (options === 'HELP') {
+  if (args === 'HELP') {
     console.log(USAGE);
     return 0;
   }
+  const { targetRunning, given } = args;
+  let { options } = args;
+  // A stack of its own runs with OWN_STACK's payment watch and sweeper, unless the command line says otherwise.
+  const withOwnStackSettings = (surge: typeof options): typeof options => ({
+    ...surge,
+    ...(given('payment-watch') ? {} : { paymentWatchSeconds: OWN_STACK.paymentWatchSeconds }),
+    ...(given('sweep-interval') ? {} : { sweepIntervalSeconds: OWN_STACK.refundSweepSeconds }),
+  });
   let target: Parameters<typeof runSurge>[0];
   let ledger: { check: ReturnType<typeof localLedgerCheck>['check']; close: () => unknown };
   let crash: SurgeHooks['crash'];
@@ -115,12 +119,7 @@ const main = async (): Promise<number> => {
     target = own.target;
     ledger = own.ledger;
     crash = own.crash;
-    const given = (flag: string) => argv.includes(`--${flag}`);
-    options = {
-      ...options,
-      ...(given('payment-watch') ? {} : { paymentWatchSeconds: OWN_STACK.paymentWatchSeconds }),
-      ...(given('sweep-interval') ? {} : { sweepIntervalSeconds: OWN_STACK.refundSweepSeconds }),
-    };
+    options = withOwnStackSettings(options);
   } else if (targetRunning) {
     const located = locateStack();
     target = located.target;
@@ -131,13 +130,7 @@ const main = async (): Promise<number> => {
     console.log('ready');
     target = own.target;
     ledger = own.ledger;
-    // What the own stack is configured with, unless the command line says otherwise.
-    const given = (flag: string) => argv.includes(`--${flag}`);
-    options = {
-      ...options,
-      ...(given('payment-watch') ? {} : { paymentWatchSeconds: OWN_STACK.paymentWatchSeconds }),
-      ...(given('sweep-interval') ? {} : { sweepIntervalSeconds: OWN_STACK.refundSweepSeconds }),
-    };
+    options = withOwnStackSettings(options);
   }
   console.log(`kuota surge against ${target.baseUrl}\n${describeOptions(options)}\n`);
   const progress = progressPrinter();

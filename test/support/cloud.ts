@@ -4,6 +4,7 @@ import { clearFaults } from '../../lib/adapters/fault-injection.js';
 import { bootLocalCloud, type LocalCloud, newLocalSecrets } from '../../lib/runtime/local-cloud.js';
 import { type SeededCredentials, seedParties } from '../../lib/runtime/seed.js';
 import type { Secrets } from '../../lib/secrets.js';
+import { type RequestOptions, requestJson } from '../../tools/common/http-client.js';
 import { checkAnswer } from './contract.js';
 
 /**
@@ -73,40 +74,30 @@ export interface ApiResponse<T = Record<string, unknown>> {
 export type ApiClient = ReturnType<typeof apiClient>;
 
 /**
- * A client of one running API. `contract: false` only for a server that is not kuota's API (the
+ * A client of one running API (tools/common/http-client.ts), every answer checked against the contract
+ * (./contract.ts). `contract: false` only for a server that is not kuota's API (the
  * benchmark's baseline design answers in its own shapes).
  */
 export const apiClient = (baseUrl: string, client: { contract?: boolean } = {}) => {
   const call = async <T = Record<string, unknown>>(
     method: string,
     path: string,
-    options: {
-      body?: unknown;
-      rawBody?: string;
-      headers?: Record<string, string>;
-      apiKey?: string;
+    options: RequestOptions & {
       /** Off only for a test of what the API does with input no client would send (the fuzz test). */
       checkContract?: boolean;
     } = {},
   ): Promise<ApiResponse<T>> => {
-    const headers: Record<string, string> = { ...options.headers };
-    if (options.apiKey) headers.authorization = `Bearer ${options.apiKey}`;
-    let body: string | undefined = options.rawBody;
-    if (options.body !== undefined) {
-      body = JSON.stringify(options.body);
-      headers['content-type'] ??= 'application/json';
-    }
-    const response = await fetch(`${baseUrl}${path}`, { method, headers, body });
-    const text = await response.text();
-    let parsed: unknown = text;
-    try {
-      parsed = text.length > 0 ? JSON.parse(text) : undefined;
-    } catch {
-      // Non-JSON bodies (HTML pages, CSV) stay text.
-    }
-    if (client.contract !== false && options.checkContract !== false)
-      checkAnswer(method, `${baseUrl}${path}`, response.status, response.headers.get('content-type'), parsed);
-    return { status: response.status, headers: response.headers, body: parsed as T, text };
+    const { checkContract, ...request } = options;
+    const answer = await requestJson<T>(method, `${baseUrl}${path}`, request);
+    if (client.contract !== false && checkContract !== false)
+      checkAnswer(
+        method,
+        `${baseUrl}${path}`,
+        answer.status,
+        answer.headers.get('content-type'),
+        answer.body,
+      );
+    return { status: answer.status, headers: answer.headers, body: answer.body, text: answer.text };
   };
   return {
     call,

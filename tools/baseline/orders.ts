@@ -8,7 +8,7 @@ import { DomainError, NotFoundError } from '../../lib/domain/errors.js';
 import { storefrontOrderIdOf } from '../../lib/domain/identifiers.js';
 import type { GatewayCapture, PaymentGateway } from '../../lib/domain/payment-gateway.js';
 import { jakartaDay } from '../../lib/domain/storefront-order.js';
-import { logger } from '../../lib/http/logger.js';
+import { logger } from '../../lib/logger.js';
 import { idempotencyConfig, idempotencyPersistence } from './idempotency.js';
 import { type BaselineOrder, baselineStore } from './store.js';
 

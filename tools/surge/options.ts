@@ -1,5 +1,5 @@
-import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { parseScriptArgs, type ScriptOptions, UsageError } from '../common/args.js';
 
 /**
  * What a surge simulates, with the defaults of `npm run surge`. Every option is a flag of the same name
@@ -135,9 +135,7 @@ export const DEFAULT_OPTIONS: SurgeOptions = {
   out: 'test-artifacts/surge',
 };
 
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
+export { UsageError };
 
 export const validateOptions = (options: SurgeOptions): SurgeOptions => {
   const result = OptionsSchema.safeParse(options);
@@ -229,40 +227,56 @@ the same watch: npm run surge -- --target running --payment-watch 20. The surge 
 timers and sweeper; it triggers nothing itself.
 Exit code: 0 no invariant violated, 1 violations (each printed), 2 the stack is not running or bad options.`;
 
-export const parseSurgeArgs = (argv: readonly string[]): SurgeOptions | 'HELP' => {
-  const { values } = parseArgs({
-    args: [...argv],
-    strict: true,
-    allowPositionals: false,
-    options: {
-      help: { type: 'boolean', short: 'h' },
-      applicants: { type: 'string' },
-      resellers: { type: 'string' },
-      stock: { type: 'string' },
-      duration: { type: 'string' },
-      ramp: { type: 'string' },
-      spike: { type: 'string' },
-      'spike-seconds': { type: 'string' },
-      'scalper-share': { type: 'string' },
-      'scalper-niks': { type: 'string' },
-      'pay-late': { type: 'string' },
-      'never-pay': { type: 'string' },
-      'pay-twice': { type: 'string' },
-      'webhook-faults': { type: 'string' },
-      concurrency: { type: 'string' },
-      'max-requests': { type: 'string' },
-      'max-wall': { type: 'string' },
-      'client-addresses': { type: 'string' },
-      'nik-cap': { type: 'string' },
-      'sweep-interval': { type: 'string' },
-      'payment-watch': { type: 'string' },
-      seed: { type: 'string' },
-      out: { type: 'string' },
-      'crash-at': { type: 'string' },
-      'state-dir': { type: 'string' },
-    },
-  });
-  if (values.help) return 'HELP';
+/** The flags of `npm run surge`; USAGE above says what each means and its default. */
+const SURGE_FLAGS = {
+  target: { type: 'string' },
+  applicants: { type: 'string' },
+  resellers: { type: 'string' },
+  stock: { type: 'string' },
+  duration: { type: 'string' },
+  ramp: { type: 'string' },
+  spike: { type: 'string' },
+  'spike-seconds': { type: 'string' },
+  'scalper-share': { type: 'string' },
+  'scalper-niks': { type: 'string' },
+  'pay-late': { type: 'string' },
+  'never-pay': { type: 'string' },
+  'pay-twice': { type: 'string' },
+  'webhook-faults': { type: 'string' },
+  concurrency: { type: 'string' },
+  'max-requests': { type: 'string' },
+  'max-wall': { type: 'string' },
+  'client-addresses': { type: 'string' },
+  'nik-cap': { type: 'string' },
+  'sweep-interval': { type: 'string' },
+  'payment-watch': { type: 'string' },
+  seed: { type: 'string' },
+  out: { type: 'string' },
+  'crash-at': { type: 'string' },
+  'state-dir': { type: 'string' },
+} as const satisfies ScriptOptions;
+
+export interface SurgeArgs {
+  readonly options: SurgeOptions;
+  /** `--target running`: drive the stack `npm start` runs instead of one of its own. */
+  readonly targetRunning: boolean;
+  /** Whether the command line named this flag (so a stack's own setting does not override it). */
+  readonly given: (flag: keyof typeof SURGE_FLAGS) => boolean;
+}
+
+export const parseSurgeArgs = (argv: readonly string[]): SurgeArgs | 'HELP' => {
+  const { values, help } = parseScriptArgs(SURGE_FLAGS, argv);
+  if (help) return 'HELP';
+  if (values.target !== undefined && values.target !== 'running')
+    throw new UsageError(`--target takes "running" (the stack \`npm start\` runs), not "${values.target}"`);
+  return {
+    options: surgeOptionsOf(values),
+    targetRunning: values.target === 'running',
+    given: (flag) => values[flag] !== undefined,
+  };
+};
+
+const surgeOptionsOf = (values: { readonly [K in keyof typeof SURGE_FLAGS]?: string }): SurgeOptions => {
   const d = DEFAULT_OPTIONS;
   const n = (name: keyof typeof values, fallback: number) =>
     numberFlag(name, values[name] as string | undefined) ?? fallback;

@@ -1,0 +1,83 @@
+/**
+ * The one small JSON-over-HTTP client of the scripts and the tests (fetch). The bench and
+ * `bench:allocation` use it as it is; test/support/cloud.ts builds its `apiClient` on it and adds the
+ * contract check. (The surge's own client, tools/surge/http.ts, is another thing: node:http with a
+ * connection pool, a concurrency limit and per-applicant source addresses.)
+ */
+export interface HttpAnswer<T = unknown> {
+  readonly status: number;
+  readonly headers: Headers;
+  /** The JSON body; a body that is not JSON stays text; an empty body is undefined. */
+  readonly body: T;
+  readonly text: string;
+  /** From sending the request to reading the whole body. */
+  readonly ms: number;
+}
+
+export interface RequestOptions {
+  /** Sent as JSON (content-type application/json unless `headers` name another). */
+  readonly body?: unknown;
+  /** Sent as it is, for input no well-behaved client would send. */
+  readonly rawBody?: string;
+  readonly headers?: Readonly<Record<string, string>>;
+  /** As `Authorization: Bearer <apiKey>`. */
+  readonly apiKey?: string;
+  /** Aborts the request after this long (it then throws, as fetch does). */
+  readonly timeoutMs?: number;
+}
+
+/** One request; throws on a network error or a timeout, as fetch does. */
+export const requestJson = async <T = unknown>(
+  method: string,
+  url: string,
+  options: RequestOptions = {},
+): Promise<HttpAnswer<T>> => {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.apiKey) headers.authorization = `Bearer ${options.apiKey}`;
+  let body: string | undefined = options.rawBody;
+  if (options.body !== undefined) {
+    body = JSON.stringify(options.body);
+    headers['content-type'] ??= 'application/json';
+  }
+  const started = performance.now();
+  const response = await fetch(url, {
+    method,
+    headers,
+    body,
+    ...(options.timeoutMs !== undefined ? { signal: AbortSignal.timeout(options.timeoutMs) } : {}),
+  });
+  const text = await response.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text.length > 0 ? JSON.parse(text) : undefined;
+  } catch {
+    // Non-JSON bodies (HTML pages, CSV) stay text.
+  }
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: parsed as T,
+    text,
+    ms: performance.now() - started,
+  };
+};
+
+/** `requestJson` against one base URL: `client.post('/v1/…', { body })`. */
+export const httpClient = (baseUrl: string) => {
+  const call = <T = unknown>(method: string, path: string, options?: RequestOptions) =>
+    requestJson<T>(method, `${baseUrl}${path}`, options);
+  return {
+    call,
+    get: <T = unknown>(path: string, options?: RequestOptions) => call<T>('GET', path, options),
+    post: <T = unknown>(path: string, options?: RequestOptions) => call<T>('POST', path, options),
+    put: <T = unknown>(path: string, options?: RequestOptions) => call<T>('PUT', path, options),
+  };
+};
+
+/** A body as an object to read fields of: {} when empty, `{ text }` when it was not JSON. */
+export const bodyObject = (body: unknown): Record<string, unknown> =>
+  body === undefined
+    ? {}
+    : typeof body === 'object' && body !== null
+      ? (body as Record<string, unknown>)
+      : { text: body };
