@@ -1,8 +1,8 @@
 import { dynamo } from '../../lib/adapters/aws-clients.js';
 import { publishCounts } from '../../lib/adapters/metrics.js';
 import { config } from '../../lib/config.js';
-import { logger } from '../../lib/logger.js';
 import { OperationsMetric } from '../../lib/infra/metrics.js';
+import { logger } from '../../lib/logger.js';
 import { checkLedger } from '../../lib/usecases/ledger-check.js';
 
 config();

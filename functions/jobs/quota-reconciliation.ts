@@ -1,7 +1,7 @@
 import { publishCounts } from '../../lib/adapters/metrics.js';
 import { config } from '../../lib/config.js';
-import { logger } from '../../lib/logger.js';
 import { ReconciliationMetric } from '../../lib/infra/metrics.js';
+import { logger } from '../../lib/logger.js';
 import { quotaOrderDeps } from '../../lib/usecases/deps.js';
 import { reconcileAwaitingPayment } from '../../lib/usecases/quota-orders.js';
 

@@ -1,8 +1,8 @@
 import middy from '@middy/core';
 import { publishCounts } from '../../lib/adapters/metrics.js';
 import { config } from '../../lib/config.js';
-import { logger } from '../../lib/logger.js';
 import { OperationsMetric } from '../../lib/infra/metrics.js';
+import { logger } from '../../lib/logger.js';
 import { paymentSettings, sweepSettings } from '../../lib/usecases/deps.js';
 import { sweepWebhookOutbox } from '../../lib/usecases/reseller-webhooks.js';
 import { sweepStorefronts } from '../../lib/usecases/storefront-sweeper.js';

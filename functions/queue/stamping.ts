@@ -1,6 +1,6 @@
 import { StampingMessage } from '../../lib/adapters/queues.js';
-import { logger } from '../../lib/logger.js';
 import { Queues } from '../../lib/infra/resources.js';
+import { logger } from '../../lib/logger.js';
 import { sqsConsumer } from '../../lib/queue/consumer.js';
 import { abandonStamping, runStamping } from '../../lib/usecases/stamping.js';
 

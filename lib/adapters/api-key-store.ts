@@ -3,9 +3,9 @@ import { z } from 'zod';
 import { config } from '../config.js';
 import type { ApiKeyRecord } from '../domain/api-keys.js';
 import { MainKeys } from '../infra/resources.js';
+import { type AuditRecord, auditPut } from './audit-store.js';
 import { dynamo } from './aws-clients.js';
 import { ConditionFailed, storeCall } from './dynamo-errors.js';
-import { type AuditRecord, auditPut } from './main-store.js';
 import { transactWrite } from './transact.js';
 
 /**

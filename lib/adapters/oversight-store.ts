@@ -1,9 +1,10 @@
 import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { config } from '../config.js';
 import { MainKeys } from '../infra/resources.js';
+import type { StoredAlert } from './alert-store.js';
+import type { AuditRecord } from './audit-store.js';
 import { dynamo } from './aws-clients.js';
 import { storeCall } from './dynamo-errors.js';
-import type { AuditRecord, StoredAlert } from './main-store.js';
 
 /**
  * The regulator's paged reads: one page of a day's alerts, audit records or stats snapshots, never more

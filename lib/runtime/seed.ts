@@ -1,6 +1,6 @@
 import { apiKeyStore } from '../adapters/api-key-store.js';
 import { withStoreRetries } from '../adapters/dynamo-errors.js';
-import { mainStore } from '../adapters/main-store.js';
+import { resellerStore } from '../adapters/reseller-store.js';
 import { hashApiKey, newApiKey } from '../domain/api-keys.js';
 import { newId } from '../domain/identifiers.js';
 
@@ -52,7 +52,7 @@ export const seedParties = async (): Promise<SeededCredentials> => {
     const apiKey = newApiKey('reseller');
     // Retried: seeding runs against a throttling store too (AWS, or the local stack with injected faults).
     await withStoreRetries(() =>
-      mainStore.putReseller({
+      resellerStore.putReseller({
         resellerId: id,
         name,
         status: 'ACTIVE',

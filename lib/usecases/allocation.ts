@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { ConditionFailed, withStoreRetries } from '../adapters/dynamo-errors.js';
 import { crashPoint } from '../adapters/fault-injection.js';
-import { mainStore } from '../adapters/main-store.js';
 import { type AllocationMessage, queues } from '../adapters/queues.js';
+import { quotaOrderStore } from '../adapters/quota-order-store.js';
 import { stockStore } from '../adapters/stock-store.js';
 import { take } from '../domain/issuer-capacity.js';
 import type { QuotaOrder } from '../domain/quota-order.js';
@@ -59,7 +59,7 @@ export const allocateChunk = async (
   settings: AllocationSettings,
 ): Promise<AllocationOutcome> => {
   const order = await withStoreRetries(() =>
-    mainStore.getQuotaOrder(message.resellerId, message.quotaOrderId),
+    quotaOrderStore.getQuotaOrder(message.resellerId, message.quotaOrderId),
   );
   if (order?.status !== 'PAID') return 'NOTHING_TO_DO';
   // A duplicate or overtaken message: the chunk it asked for has been applied by another delivery.
@@ -97,7 +97,7 @@ export const allocateChunk = async (
         return await stockStore.commitAllocationChunk(order, capacity.granted, at, attemptId, recorded.items);
       } catch (error) {
         if (error instanceof ConditionFailed) {
-          const current = await mainStore.getQuotaOrder(order.resellerId, order.id);
+          const current = await quotaOrderStore.getQuotaOrder(order.resellerId, order.id);
           // After a lost response the retry finds its own write already applied: carry on as committed,
           // or the order would wait for the sweeper with no message in flight.
           const own = current as (QuotaOrder & { lastChunkAttempt?: string }) | undefined;
@@ -133,7 +133,7 @@ export const resumeStalledAllocations = async (idleSeconds: number, now: () => D
   let resumed = 0;
   let cursor: Record<string, unknown> | undefined;
   do {
-    const page = await withStoreRetries(() => mainStore.listAllocationWork(100, cursor));
+    const page = await withStoreRetries(() => quotaOrderStore.listAllocationWork(100, cursor));
     cursor = page.cursor;
     for (const order of page.orders) {
       const last = Date.parse(
@@ -154,7 +154,7 @@ export const estimateCompletion = async (
   settings: Pick<AllocationSettings, 'stampsPerMinute' | 'now'>,
 ): Promise<string | undefined> => {
   if (order.status !== 'PAID') return undefined;
-  const activeOrders = Math.max(1, await mainStore.countAllocationWork());
+  const activeOrders = Math.max(1, await quotaOrderStore.countAllocationWork());
   const remaining = order.quantity - order.allocatedQuantity;
   const minutes = remaining / (settings.stampsPerMinute / activeOrders);
   return new Date(settings.now().getTime() + Math.ceil(minutes * 60_000)).toISOString();

@@ -1,6 +1,6 @@
 import { apiKeyStore, type StoredResellerKey } from '../adapters/api-key-store.js';
 import { withStoreRetries } from '../adapters/dynamo-errors.js';
-import { mainStore } from '../adapters/main-store.js';
+import { resellerStore } from '../adapters/reseller-store.js';
 import {
   apiKeyStatus,
   apiKeyWorks,
@@ -26,7 +26,7 @@ const keyView = (key: StoredResellerKey, now: Date) => ({
 });
 
 const requireReseller = async (resellerId: string) => {
-  const reseller = await withStoreRetries(() => mainStore.getReseller(resellerId));
+  const reseller = await withStoreRetries(() => resellerStore.getReseller(resellerId));
   if (!reseller) throw new NotFoundError('reseller');
 };
 

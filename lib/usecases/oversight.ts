@@ -1,7 +1,8 @@
+import { type AlertRecord, alertStore } from '../adapters/alert-store.js';
 import { withStoreRetries } from '../adapters/dynamo-errors.js';
-import { type AlertRecord, mainStore, type ResellerProfile } from '../adapters/main-store.js';
 import { oversightStore } from '../adapters/oversight-store.js';
 import { queueMessageCounts } from '../adapters/queues.js';
+import { type ResellerProfile, resellerStore } from '../adapters/reseller-store.js';
 import { type StockShard, stockStore } from '../adapters/stock-store.js';
 import { storefrontStore } from '../adapters/storefront-store.js';
 import { config } from '../config.js';
@@ -28,7 +29,7 @@ const loadVendors = async (): Promise<VendorSnapshot[]> =>
   Promise.all(
     RESELLER_IDS.map(async (resellerId) => {
       const [profile, shards] = await Promise.all([
-        withStoreRetries(() => mainStore.getReseller(resellerId)),
+        withStoreRetries(() => resellerStore.getReseller(resellerId)),
         withStoreRetries(() => stockStore.readShards(resellerId)),
       ]);
       if (!profile) throw new NotFoundError(`reseller ${resellerId}`);
@@ -287,7 +288,7 @@ export const vendorPage = async (now: Date, query: { limit: number; cursor?: str
 };
 
 export const recordAlert = (alertId: string, alert: AlertRecord) =>
-  withStoreRetries(() => mainStore.recordAlert(alertId, alert));
+  withStoreRetries(() => alertStore.recordAlert(alertId, alert));
 
 /** Open data, like Taiwan's mask-stock feed: no personal data, cacheable. */
 let availabilityCache: { at: number; body: unknown } | undefined;

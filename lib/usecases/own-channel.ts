@@ -1,5 +1,6 @@
+import { alertStore } from '../adapters/alert-store.js';
 import { ConditionFailed, withStoreRetries } from '../adapters/dynamo-errors.js';
-import { mainStore } from '../adapters/main-store.js';
+import { resellerStore } from '../adapters/reseller-store.js';
 import { type StorefrontOrder, storefrontStore } from '../adapters/storefront-store.js';
 import { config } from '../config.js';
 import { type CivilRegistry, claimHash } from '../domain/civil-registry.js';
@@ -94,7 +95,7 @@ export const sellOwnChannel = async (
   if (existing) return replay(existing, requestHash, orderTokenKey);
 
   // Fresh, not cached: a suspension or a lowered fee cap applies to the very next sale.
-  const reseller = await retry(() => mainStore.getReseller(input.resellerId));
+  const reseller = await retry(() => resellerStore.getReseller(input.resellerId));
   if (!reseller) throw new NotFoundError('reseller');
   if (reseller.status === 'SUSPENDED')
     throw new DomainError('RESELLER_SUSPENDED', 'this reseller is suspended and cannot sell');
@@ -102,7 +103,7 @@ export const sellOwnChannel = async (
     const maximum = STAMP_FACE_VALUE_IDR + reseller.serviceFeeCapIdr;
     const at = now().toISOString();
     await retry(() =>
-      mainStore.recordAlert(`FEE_CAP_VIOLATION_ATTEMPT#${input.resellerId}`, {
+      alertStore.recordAlert(`FEE_CAP_VIOLATION_ATTEMPT#${input.resellerId}`, {
         kind: 'FEE_CAP_VIOLATION_ATTEMPT',
         at,
         resellerId: input.resellerId,

@@ -1,6 +1,6 @@
+import { alertStore } from '../adapters/alert-store.js';
 import { ConditionFailed, withStoreRetries } from '../adapters/dynamo-errors.js';
 import { crashPoint } from '../adapters/fault-injection.js';
-import { mainStore } from '../adapters/main-store.js';
 import { publishCounts } from '../adapters/metrics.js';
 import { type RefundState, type StorefrontOrder, storefrontStore } from '../adapters/storefront-store.js';
 import { NotFoundError } from '../domain/errors.js';
@@ -147,7 +147,7 @@ export const completeRefund = async (
     if (state.status === 'COMPLETED') return 'ALREADY_COMPLETED';
     if (!refundSettles(state, amountIdr)) {
       await withStoreRetries(() =>
-        mainStore.recordAlert(`REFUND_AMOUNT_MISMATCH#${refundId}`, {
+        alertStore.recordAlert(`REFUND_AMOUNT_MISMATCH#${refundId}`, {
           kind: 'REFUND_AMOUNT_MISMATCH',
           at: settings.now().toISOString(),
           resellerId: order.resellerId,

@@ -1,7 +1,9 @@
+import { alertStore } from '../adapters/alert-store.js';
 import { ConditionFailed, RetryableStoreError, withStoreRetries } from '../adapters/dynamo-errors.js';
-import { mainStore } from '../adapters/main-store.js';
 import { queues } from '../adapters/queues.js';
+import { quotaOrderStore } from '../adapters/quota-order-store.js';
 import { type LaneCursor, reconciliationStore } from '../adapters/reconciliation-store.js';
+import { resellerStore } from '../adapters/reseller-store.js';
 import { stockStore } from '../adapters/stock-store.js';
 import { DomainError, NotFoundError } from '../domain/errors.js';
 import { idFromIdempotencyKey, sha256Hex } from '../domain/identifiers.js';
@@ -76,10 +78,10 @@ export const createQuotaOrder = async (
   const requestHash = sha256Hex(JSON.stringify({ quantity: input.quantity }));
   const orderId = idFromIdempotencyKey('QO', input.resellerId, input.idempotencyKey);
   return withStoreRetries(async () => {
-    const existing = await mainStore.getQuotaOrder(input.resellerId, orderId);
+    const existing = await quotaOrderStore.getQuotaOrder(input.resellerId, orderId);
     if (existing) return replayOrConflict(existing, requestHash);
 
-    const reseller = await mainStore.getReseller(input.resellerId);
+    const reseller = await resellerStore.getReseller(input.resellerId);
     if (!reseller) throw new NotFoundError('reseller');
     if (reseller.status === 'SUSPENDED') {
       throw new DomainError('RESELLER_SUSPENDED', 'this reseller is suspended and cannot buy quota');
@@ -111,11 +113,11 @@ export const createQuotaOrder = async (
       billingExpiresAt: new Date(billing.expiresAt),
     });
     try {
-      await mainStore.createQuotaOrder(order, requestHash, reseller.pipeline);
+      await quotaOrderStore.createQuotaOrder(order, requestHash, reseller.pipeline);
       return creationView(order);
     } catch (error) {
       if (!(error instanceof ConditionFailed)) throw error;
-      const winner = await mainStore.getQuotaOrder(input.resellerId, orderId);
+      const winner = await quotaOrderStore.getQuotaOrder(input.resellerId, orderId);
       if (winner) return replayOrConflict(winner, requestHash);
       // Another order of this reseller (or a suspension) changed the profile since it was read: decide again.
       throw new RetryableStoreError('TRANSACTION_CONFLICT');
@@ -125,7 +127,7 @@ export const createQuotaOrder = async (
 
 export const getQuotaOrder = async (resellerId: string, orderId: string) => {
   // The key includes the caller's reseller id: another reseller's order is simply not there (404).
-  const order = await withStoreRetries(() => mainStore.getQuotaOrder(resellerId, orderId));
+  const order = await withStoreRetries(() => quotaOrderStore.getQuotaOrder(resellerId, orderId));
   if (!order) throw new NotFoundError('quota order');
   return orderView(order, await estimateCompletion(order, allocationSettings()));
 };
@@ -146,9 +148,9 @@ export type CreditOutcome = 'CREDITED' | 'ALREADY_CREDITED';
  */
 export const recordTaxPayment = async (notice: TaxPaymentNotice, now: () => Date): Promise<CreditOutcome> => {
   const outcome = await withStoreRetries(async (): Promise<{ outcome: CreditOutcome; order: QuotaOrder }> => {
-    const lookup = await mainStore.findOrderByBillingCode(notice.billingCode);
+    const lookup = await quotaOrderStore.findOrderByBillingCode(notice.billingCode);
     if (!lookup) throw new NotFoundError('billing code');
-    const order = await mainStore.getQuotaOrder(lookup.resellerId, lookup.orderId);
+    const order = await quotaOrderStore.getQuotaOrder(lookup.resellerId, lookup.orderId);
     if (!order) throw new NotFoundError('quota order');
 
     if (order.ntpn === notice.ntpn) return { outcome: 'ALREADY_CREDITED', order };
@@ -158,7 +160,7 @@ export const recordTaxPayment = async (notice: TaxPaymentNotice, now: () => Date
     try {
       assertPaymentMatches(order, notice.amountIdr);
     } catch (error) {
-      await mainStore.recordAlert(`TAX_AMOUNT_MISMATCH#${notice.ntpn}`, {
+      await alertStore.recordAlert(`TAX_AMOUNT_MISMATCH#${notice.ntpn}`, {
         kind: 'TAX_AMOUNT_MISMATCH',
         at: now().toISOString(),
         resellerId: order.resellerId,
@@ -190,13 +192,17 @@ export const recordTaxPayment = async (notice: TaxPaymentNotice, now: () => Date
       now().toISOString(),
     );
     try {
-      await mainStore.markQuotaOrderPaid(order, { ntpn: notice.ntpn, paidAt: notice.paidAt }, recorded.items);
+      await quotaOrderStore.markQuotaOrderPaid(
+        order,
+        { ntpn: notice.ntpn, paidAt: notice.paidAt },
+        recorded.items,
+      );
       await dispatchEvents(recorded);
       return { outcome: 'CREDITED', order };
     } catch (error) {
       if (!(error instanceof ConditionFailed)) throw error;
       // Lost the race to another report of the same payment, or the NTPN belongs to another billing.
-      const current = await mainStore.getQuotaOrder(order.resellerId, order.id);
+      const current = await quotaOrderStore.getQuotaOrder(order.resellerId, order.id);
       if (current?.ntpn === notice.ntpn) return { outcome: 'ALREADY_CREDITED', order: current };
       await raiseNtpnConflict(notice, current ?? order, now);
       throw error;
@@ -220,8 +226,8 @@ const raiseNtpnConflict = async (
   order: QuotaOrder,
   now: () => Date,
 ): Promise<never> => {
-  const holder = await mainStore.getNtpn(notice.ntpn);
-  await mainStore.recordAlert(`NTPN_CONFLICT#${notice.ntpn}#${notice.billingCode}`, {
+  const holder = await quotaOrderStore.getNtpn(notice.ntpn);
+  await alertStore.recordAlert(`NTPN_CONFLICT#${notice.ntpn}#${notice.billingCode}`, {
     kind: 'NTPN_CONFLICT',
     at: now().toISOString(),
     resellerId: order.resellerId,
@@ -258,7 +264,7 @@ const checkBilling = async (
       return 'CREDITED';
     }
     if (billing?.status === 'EXPIRED') {
-      await withStoreRetries(() => mainStore.markQuotaOrderExpired(order)).catch((error) => {
+      await withStoreRetries(() => quotaOrderStore.markQuotaOrderExpired(order)).catch((error) => {
         if (!(error instanceof ConditionFailed)) throw error;
       });
       return 'EXPIRED';

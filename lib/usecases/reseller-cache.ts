@@ -1,5 +1,5 @@
 import { withStoreRetries } from '../adapters/dynamo-errors.js';
-import { mainStore, type ResellerProfile } from '../adapters/main-store.js';
+import { type ResellerProfile, resellerStore } from '../adapters/reseller-store.js';
 
 /**
  * A reseller's profile is read by every storefront request; read from DynamoDB each time it would be one
@@ -15,7 +15,7 @@ export const cachedReseller = async (
 ): Promise<ResellerProfile | undefined> => {
   const hit = cache.get(resellerId);
   if (hit && nowMs - hit.at < PROFILE_TTL_MS) return hit.profile;
-  const profile = await withStoreRetries(() => mainStore.getReseller(resellerId));
+  const profile = await withStoreRetries(() => resellerStore.getReseller(resellerId));
   cache.set(resellerId, { at: nowMs, profile });
   return profile;
 };

@@ -1,5 +1,5 @@
 import { withStoreRetries } from '../adapters/dynamo-errors.js';
-import { mainStore } from '../adapters/main-store.js';
+import { quotaOrderStore } from '../adapters/quota-order-store.js';
 import { stockStore } from '../adapters/stock-store.js';
 import { type StorefrontOrder, storefrontStore } from '../adapters/storefront-store.js';
 import { DomainError, NotFoundError } from '../domain/errors.js';
@@ -144,7 +144,7 @@ export const settlementOf = async (resellerId: string, day: string) => {
     cursor = page.cursor;
   } while (cursor);
   const refunds = await withStoreRetries(() => storefrontStore.listCompletedRefunds(resellerId, day));
-  const quotaOrders = await withStoreRetries(() => mainStore.listQuotaOrdersOfReseller(resellerId));
+  const quotaOrders = await withStoreRetries(() => quotaOrderStore.listQuotaOrdersOfReseller(resellerId));
   const paidToday = quotaOrders.filter((order) => order.paidAt && jakartaDay(new Date(order.paidAt)) === day);
   const byChannel = SALE_CHANNELS.map((channel) => {
     const line = channels.get(channel) ?? { stamps: 0, sales: 0, grossIdr: 0, feesIdr: 0 };

@@ -1,5 +1,5 @@
 import { withStoreRetries } from '../adapters/dynamo-errors.js';
-import { mainStore } from '../adapters/main-store.js';
+import { resellerStore } from '../adapters/reseller-store.js';
 import { stockStore } from '../adapters/stock-store.js';
 import { DomainError, NotFoundError } from '../domain/errors.js';
 import { newId } from '../domain/identifiers.js';
@@ -8,7 +8,7 @@ import { sumShards } from '../domain/stock.js';
 /** Reading a reseller's stock and ledger, and the regulator's actions on resellers. */
 
 export const getStock = async (resellerId: string) => {
-  const reseller = await withStoreRetries(() => mainStore.getReseller(resellerId));
+  const reseller = await withStoreRetries(() => resellerStore.getReseller(resellerId));
   if (!reseller) throw new NotFoundError('reseller');
   const stock = sumShards(await withStoreRetries(() => stockStore.readShards(resellerId)));
   return {
@@ -66,7 +66,7 @@ export const listLedger = async (
 };
 
 const vendorStatus = async (resellerId: string) => {
-  const reseller = await withStoreRetries(() => mainStore.getReseller(resellerId));
+  const reseller = await withStoreRetries(() => resellerStore.getReseller(resellerId));
   if (!reseller) throw new NotFoundError('reseller');
   return {
     resellerId,
@@ -86,7 +86,7 @@ export const regulatorUpdatesVendor = async (
   const before = await vendorStatus(resellerId);
   const at = now().toISOString();
   await withStoreRetries(() =>
-    mainStore.updateResellerByRegulator(
+    resellerStore.updateResellerByRegulator(
       resellerId,
       changes,
       { at, actor: `regulator:${regulatorId}`, action, resellerId, details: { before, changes } },
@@ -94,7 +94,7 @@ export const regulatorUpdatesVendor = async (
     ),
   );
   const feeCap = changes.serviceFeeCapIdr;
-  if (feeCap !== undefined) await withStoreRetries(() => mainStore.lowerServiceFeeTo(resellerId, feeCap));
+  if (feeCap !== undefined) await withStoreRetries(() => resellerStore.lowerServiceFeeTo(resellerId, feeCap));
   return vendorStatus(resellerId);
 };
 

@@ -1,6 +1,6 @@
+import { alertStore } from '../adapters/alert-store.js';
 import { ConditionFailed, withStoreRetries } from '../adapters/dynamo-errors.js';
 import { crashPoint } from '../adapters/fault-injection.js';
-import { mainStore } from '../adapters/main-store.js';
 import { publishCounts } from '../adapters/metrics.js';
 import { stockStore } from '../adapters/stock-store.js';
 import {
@@ -456,7 +456,7 @@ const reportCapReached = async (order: StorefrontOrder, now: Date, cap: number, 
       storefrontStore.readNikDay(order.nikHash, day),
     );
     await withStoreRetries(() =>
-      mainStore.recordAlert(`NIK_CAP_REACHED#${order.nikHash}#${day}`, {
+      alertStore.recordAlert(`NIK_CAP_REACHED#${order.nikHash}#${day}`, {
         kind: 'NIK_CAP_REACHED',
         at: now.toISOString(),
         resellerId,

@@ -1,7 +1,8 @@
+import { alertStore } from '../adapters/alert-store.js';
 import { ConditionFailed, withStoreRetries } from '../adapters/dynamo-errors.js';
-import { mainStore } from '../adapters/main-store.js';
 import { publishCounts } from '../adapters/metrics.js';
 import { queueMessageCounts, queues } from '../adapters/queues.js';
+import { resellerStore } from '../adapters/reseller-store.js';
 import { stockStore } from '../adapters/stock-store.js';
 import { storefrontStore } from '../adapters/storefront-store.js';
 import { config } from '../config.js';
@@ -309,7 +310,7 @@ export const reportMultiStorefront = async (
   at: string,
 ) => {
   if (storefronts.length < MULTI_STOREFRONT_ALERT_THRESHOLD) return;
-  await mainStore.recordAlert(`NIK_MULTI_STOREFRONT#${nikHash}#${day}`, {
+  await alertStore.recordAlert(`NIK_MULTI_STOREFRONT#${nikHash}#${day}`, {
     kind: 'NIK_MULTI_STOREFRONT',
     at,
     evidence: { buyer: buyerReference(nikHash), day, storefronts: [...storefronts].sort() },
@@ -455,12 +456,12 @@ export const updateStorefront = async (
   settings: { serviceFeeIdr: number; open: boolean },
   now: () => Date,
 ) => {
-  const reseller = await withStoreRetries(() => mainStore.getReseller(resellerId));
+  const reseller = await withStoreRetries(() => resellerStore.getReseller(resellerId));
   if (!reseller) throw new NotFoundError('reseller');
   if (settings.serviceFeeIdr > reseller.serviceFeeCapIdr) {
     const at = now().toISOString();
     await withStoreRetries(() =>
-      mainStore.recordAlert(`FEE_CAP_VIOLATION_ATTEMPT#${resellerId}`, {
+      alertStore.recordAlert(`FEE_CAP_VIOLATION_ATTEMPT#${resellerId}`, {
         kind: 'FEE_CAP_VIOLATION_ATTEMPT',
         at,
         resellerId,
@@ -473,7 +474,7 @@ export const updateStorefront = async (
       [{ path: 'body.serviceFeeIdr', message: `must be at most ${reseller.serviceFeeCapIdr}` }],
     );
   }
-  await withStoreRetries(() => mainStore.updateStorefrontSettings(resellerId, settings));
+  await withStoreRetries(() => resellerStore.updateStorefrontSettings(resellerId, settings));
   forgetReseller(resellerId);
   return {
     resellerId,

@@ -1,7 +1,7 @@
 import { DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { expect } from 'vitest';
-import { mainStore } from '../../lib/adapters/main-store.js';
 import type { AllocationMessage } from '../../lib/adapters/queues.js';
+import { quotaOrderStore } from '../../lib/adapters/quota-order-store.js';
 import { randomAlphanumeric } from '../../lib/domain/identifiers.js';
 import type { QuotaOrder } from '../../lib/domain/quota-order.js';
 import { MainKeys } from '../../lib/infra/resources.js';
@@ -62,9 +62,9 @@ export const paidOrderWithoutMessage = async (
   key: string,
 ): Promise<AllocationMessage> => {
   const created = await createOrder(kuota, reseller, quantity, key);
-  const order = await mainStore.getQuotaOrder(reseller.id, created.id);
+  const order = await quotaOrderStore.getQuotaOrder(reseller.id, created.id);
   if (!order) throw new Error('created order not found');
-  await mainStore.markQuotaOrderPaid(order, {
+  await quotaOrderStore.markQuotaOrderPaid(order, {
     ntpn: randomAlphanumeric(16),
     paidAt: new Date().toISOString(),
   });

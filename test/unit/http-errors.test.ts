@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { routes } from '../../lib/api/routes.js';
 import { resetConfigForTests } from '../../lib/config.js';
 import { httpHandler } from '../../lib/http/handler.js';
-import { logger } from '../../lib/logger.js';
 import { Buckets, Queues, Tables } from '../../lib/infra/resources.js';
+import { logger } from '../../lib/logger.js';
 import { lambdaContext } from '../../lib/runtime/lambda-context.js';
 
 /** A 500 names a requestId the client sees, and the log line of the failure carries the same one. */

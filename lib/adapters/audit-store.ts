@@ -1,0 +1,28 @@
+import { config } from '../config.js';
+import { MainKeys } from '../infra/resources.js';
+
+/** The regulator's audit log: one record per action, written in the same transaction as the action. */
+const table = () => config().mainTable;
+
+export interface AuditRecord {
+  readonly at: string;
+  readonly actor: string;
+  readonly action: string;
+  readonly resellerId?: string;
+  readonly details: Record<string, unknown>;
+}
+
+/** The audit record of a regulator's action, as one item of a transaction that makes the change itself. */
+export const auditPut = (audit: AuditRecord, auditId: string) => ({
+  Put: {
+    TableName: table(),
+    Item: {
+      pk: MainKeys.auditOfDay(audit.at.slice(0, 10)),
+      sk: `${audit.at}#${auditId}`,
+      entity: 'AuditRecord',
+      auditId,
+      ...audit,
+    },
+    ConditionExpression: 'attribute_not_exists(pk)',
+  },
+});
