@@ -3,8 +3,7 @@ import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, rmSync } from 
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import type { SurgeTarget } from './engine.js';
-import type { LedgerVerdict } from './invariants.js';
+import type { LedgerVerdict, SurgeTarget } from './model.js';
 import { localLedgerCheck, locateStack } from './stack.js';
 
 /**

@@ -1,40 +1,14 @@
-import type { CrashReport, OrderRecord, VendorRow } from './engine.js';
+import type {
+  CrashReport,
+  InvariantResult,
+  LedgerVerdict,
+  OrderRecord,
+  VendorFigures,
+  VendorRow,
+} from './model.js';
 import type { SurgeOptions } from './options.js';
 
-/**
- * What must hold after a surge, checked from the outside: the client's own tallies, the regulator's view
- * (GET /v1/regulator/vendors, before and after) and the ledger audit must agree; nobody got more than the
- * per-NIK cap; every rupiah paid bought stamps or came back in full; no 5xx.
- */
-export interface LedgerVerdict {
-  readonly balanced: boolean;
-  readonly differences: readonly string[];
-  /** Stamps sold per reseller as the stored shards say (absolute, not a difference). */
-  readonly soldByReseller: Readonly<Record<string, number>>;
-}
-
-export interface InvariantResult {
-  readonly name: string;
-  readonly ok: boolean;
-  readonly detail: string;
-}
-
-export interface VendorFigures {
-  readonly resellerId: string;
-  readonly soldBefore: number;
-  readonly soldAfter: number;
-  /** What the regulator says the surge sold. */
-  readonly soldDelta: number;
-  /** What the applicants received (FULFILLED orders, in stamps). */
-  readonly clientSold: number;
-  /** Stamps of orders the client could not see to their end (they may still sell). */
-  readonly clientUnsettled: number;
-  readonly ledgerSold: number | null;
-  readonly reservedDelta: number;
-  readonly clientStillReserved: number;
-  readonly refundedIdrDelta: number;
-  readonly clientRefundedIdr: number;
-}
+export type { InvariantResult, LedgerVerdict, VendorFigures };
 
 export interface InvariantInput {
   readonly options: SurgeOptions;
@@ -53,6 +27,11 @@ export interface InvariantInput {
 /** Intake refusals a well-formed order can legitimately get (besides 429, which the client retries). */
 const EXPECTED_REFUSALS = new Set(['STOREFRONT_CLOSED', 'RESELLER_SUSPENDED']);
 
+/**
+ * What must hold after a surge, checked from the outside: the client's own tallies, the regulator's view
+ * (GET /v1/regulator/vendors, before and after) and the ledger audit must agree; nobody got more than the
+ * per-NIK cap; every rupiah paid bought stamps or came back in full; no 5xx.
+ */
 export const checkInvariants = (input: InvariantInput) => {
   const invariants: InvariantResult[] = [];
   const violations: string[] = [];

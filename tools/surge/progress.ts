@@ -1,4 +1,4 @@
-import type { ProgressSnapshot } from './engine.js';
+import type { ProgressSnapshot } from './model.js';
 
 /**
  * One line of live progress: a bar of applicants arrived, orders accepted, throughput, queue depth, p95.

@@ -1,7 +1,7 @@
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
-import type { SurgeReport } from './engine.js';
+import type { SurgeReport } from './model.js';
 
 /**
  * The surge's outputs: `surge-report.json` (everything measured), `surge-report.html` (the same with

@@ -3,9 +3,8 @@ import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { checkLedger } from '../../lib/usecases/ledger-check.js';
-import type { SurgeTarget } from './engine.js';
 import { assertLoopback } from './http.js';
-import type { LedgerVerdict } from './invariants.js';
+import type { LedgerVerdict, SurgeTarget } from './model.js';
 
 /**
  * The running local stack as `npm start` recorded it: .kuota/credentials.json (API keys) and
