@@ -6,6 +6,11 @@
  * infrastructure and the code that uses it cannot drift apart.
  */
 
+/**
+ * The name of every environment variable, and only the name: what each means, its rule and its default are
+ * in lib/config.ts (and the README table generated from it), or lib/secrets.ts for the secrets. All are
+ * `KUOTA_`-prefixed except AWS's own `AWS_REGION` (test/unit/config.test.ts).
+ */
 export const EnvVar = {
   stage: 'KUOTA_STAGE',
   mainTable: 'KUOTA_MAIN_TABLE',
@@ -29,9 +34,7 @@ export const EnvVar = {
   webhookDeliveryDlqUrl: 'KUOTA_WEBHOOK_DELIVERY_DLQ_URL',
   resellerWebhookQueueUrl: 'KUOTA_RESELLER_WEBHOOK_QUEUE_URL',
   resellerWebhookDlqUrl: 'KUOTA_RESELLER_WEBHOOK_DLQ_URL',
-  /** The first retry of a failed reseller webhook waits this long; each next one twice as long. */
   resellerWebhookRetryBaseSeconds: 'KUOTA_RESELLER_WEBHOOK_RETRY_BASE_SECONDS',
-  /** A reseller webhook is retried for this long after it was recorded, then dead-lettered. */
   resellerWebhookRetryWindowSeconds: 'KUOTA_RESELLER_WEBHOOK_RETRY_WINDOW_SECONDS',
   idleStockDays: 'KUOTA_IDLE_STOCK_DAYS',
   refundSlaSeconds: 'KUOTA_REFUND_SLA_SECONDS',
@@ -57,12 +60,10 @@ export const EnvVar = {
   stampingQueueUrl: 'KUOTA_STAMPING_QUEUE_URL',
   stampingDlqUrl: 'KUOTA_STAMPING_DLQ_URL',
   s3Endpoint: 'KUOTA_S3_ENDPOINT',
-  /** AWS: the issuer's asymmetric KMS signing key (its certificate chain is in the secrets bundle). */
   signingKmsKeyId: 'KUOTA_SIGNING_KMS_KEY_ID',
   /** Local sandbox only: the issuer's certificate chain and private key, generated at first start. */
   signingCertificateChain: 'KUOTA_SIGNING_CERTIFICATE_CHAIN',
   signingPrivateKey: 'KUOTA_SIGNING_PRIVATE_KEY',
-  /** Sandbox only: where the simulated parties send webhooks, when the request's own host is not it. */
   publicBaseUrl: 'KUOTA_PUBLIC_BASE_URL',
 } as const;
 export type EnvVarName = (typeof EnvVar)[keyof typeof EnvVar];
