@@ -28,7 +28,7 @@ const QuotaOrderRecord = z.object({
 export type StoredQuotaOrder = QuotaOrder & { requestHash: string };
 
 /** A stored order read back as the domain's QuotaOrder (keys, index keys and entity tag dropped), checked. */
-const toQuotaOrder = (item: Record<string, unknown>): StoredQuotaOrder =>
+export const quotaOrderOf = (item: Record<string, unknown>): StoredQuotaOrder =>
   QuotaOrderRecord.parse(item) as StoredQuotaOrder;
 
 /** One page of a work-index partition, in sort-key order. */
@@ -45,7 +45,7 @@ const workPage = async (partition: string, limit: number, cursor?: Record<string
       }),
     ),
   );
-  return { orders: (result.Items ?? []).map(toQuotaOrder), cursor: result.LastEvaluatedKey };
+  return { orders: (result.Items ?? []).map(quotaOrderOf), cursor: result.LastEvaluatedKey };
 };
 
 export const quotaOrderStore = {
@@ -59,7 +59,7 @@ export const quotaOrderStore = {
         }),
       ),
     );
-    return result.Item ? toQuotaOrder(result.Item) : undefined;
+    return result.Item ? quotaOrderOf(result.Item) : undefined;
   },
 
   /**
@@ -270,6 +270,6 @@ export const quotaOrderStore = {
       items.push(...(result.Items ?? []));
       cursor = result.LastEvaluatedKey;
     } while (cursor);
-    return items.map(toQuotaOrder);
+    return items.map(quotaOrderOf);
   },
 };

@@ -4,6 +4,7 @@ import type { QuotaOrder } from '../domain/quota-order.js';
 import { Index, MainKeys } from '../infra/resources.js';
 import { dynamo } from './aws-clients.js';
 import { storeCall } from './dynamo-errors.js';
+import { quotaOrderOf } from './quota-order-store.js';
 
 /**
  * The tax reconciliation's reads: one page of a lane (a work-index partition of quota orders awaiting
@@ -14,8 +15,9 @@ const table = () => config().mainTable;
 export type LaneCursor = Record<string, unknown>;
 
 const toQuotaOrder = (item: Record<string, unknown>): QuotaOrder => {
-  const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, entity: _e, requestHash: _h, ...rest } = item;
-  return rest as unknown as QuotaOrder;
+  // The lane's items are the quota orders themselves (KEYS_ALL index): parsed as the order store parses them.
+  const { requestHash: _hash, ...order } = quotaOrderOf(item);
+  return order;
 };
 
 export const reconciliationStore = {
