@@ -1,5 +1,7 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
 import { config } from '../config.js';
+import { ALERT_KINDS, type AlertKind } from '../domain/alerts.js';
 import { MainKeys } from '../infra/resources.js';
 import { dynamo } from './aws-clients.js';
 import { storeCall } from './dynamo-errors.js';
@@ -8,7 +10,7 @@ import { storeCall } from './dynamo-errors.js';
 const table = () => config().mainTable;
 
 export interface AlertRecord {
-  readonly kind: string;
+  readonly kind: AlertKind;
   readonly at: string;
   readonly resellerId?: string;
   readonly evidence: Record<string, unknown>;
@@ -20,6 +22,22 @@ export interface StoredAlert extends AlertRecord {
   readonly occurrences: number;
   readonly lastAt: string;
 }
+
+const StoredAlertRecord = z.object({
+  alertId: z.string(),
+  kind: z.enum(ALERT_KINDS),
+  at: z.string(),
+  resellerId: z.string().optional(),
+  evidence: z.record(z.string(), z.unknown()).default({}),
+  occurrences: z.number().int().default(1),
+  lastAt: z.string().optional(),
+});
+
+/** A stored alert item read back as the alert (keys and entity tag dropped), checked on the way. */
+export const storedAlertOf = (item: Record<string, unknown>): StoredAlert => {
+  const { lastAt, ...alert } = StoredAlertRecord.parse(item);
+  return { ...alert, lastAt: lastAt ?? alert.at };
+};
 
 export const alertStore = {
   /** Alerts are keyed by a business id, so recording the same finding twice keeps one alert. */

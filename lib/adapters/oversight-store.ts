@@ -1,7 +1,7 @@
 import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { config } from '../config.js';
 import { MainKeys } from '../infra/resources.js';
-import type { StoredAlert } from './alert-store.js';
+import { storedAlertOf } from './alert-store.js';
 import type { AuditRecord } from './audit-store.js';
 import { dynamo } from './aws-clients.js';
 import { storeCall } from './dynamo-errors.js';
@@ -81,17 +81,7 @@ export const oversightStore = {
   async alertsOfDay(day: string, limit: number, start?: Key) {
     const result = await page({ pk: MainKeys.alertsOfDay(day), limit, start });
     return {
-      alerts: result.items.map(
-        (item): StoredAlert => ({
-          alertId: String(item.alertId),
-          kind: String(item.kind),
-          at: String(item.at),
-          ...(typeof item.resellerId === 'string' ? { resellerId: item.resellerId } : {}),
-          evidence: (item.evidence ?? {}) as Record<string, unknown>,
-          occurrences: Number(item.occurrences ?? 1),
-          lastAt: String(item.lastAt ?? item.at),
-        }),
-      ),
+      alerts: result.items.map(storedAlertOf),
       next: result.next,
     };
   },

@@ -1,6 +1,7 @@
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { config } from '../config.js';
+import { RESELLER_STATUSES } from '../domain/resellers.js';
 import { MainKeys } from '../infra/resources.js';
 import { type AuditRecord, auditPut } from './audit-store.js';
 import { dynamo } from './aws-clients.js';
@@ -13,7 +14,7 @@ const table = () => config().mainTable;
 const ResellerProfileRecord = z.object({
   resellerId: z.string(),
   name: z.string(),
-  status: z.enum(['ACTIVE', 'SUSPENDED']),
+  status: z.enum(RESELLER_STATUSES),
   holdingCap: z.number().int(),
   /** Stamps bought but not yet in stock: awaiting payment + paid and not yet allocated. */
   pipeline: z.number().int(),

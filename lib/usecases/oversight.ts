@@ -7,7 +7,7 @@ import { type StockShard, stockStore } from '../adapters/stock-store.js';
 import { storefrontStore } from '../adapters/storefront-store.js';
 import { config } from '../config.js';
 import { NotFoundError } from '../domain/errors.js';
-import { RESELLER_IDS } from '../domain/resellers.js';
+import { RESELLER_IDS, storefrontState } from '../domain/resellers.js';
 import { sumShards } from '../domain/stock.js';
 import { unitPrice } from '../domain/storefront-order.js';
 import { MainKeys, STOREFRONT_WORK_BUCKETS } from '../infra/resources.js';
@@ -304,10 +304,8 @@ export const publicAvailability = async (now: Date) => {
         resellerId: profile.resellerId,
         name: profile.name,
         availability:
-          profile.status === 'SUSPENDED' || !profile.storefrontOpen
-            ? 'SOLD_OUT'
-            : availabilityOf(total.onHand, total.allocated),
-        open: profile.status === 'ACTIVE' && profile.storefrontOpen,
+          storefrontState(profile) !== 'OPEN' ? 'SOLD_OUT' : availabilityOf(total.onHand, total.allocated),
+        open: storefrontState(profile) === 'OPEN',
         unitPriceIdr: unitPrice(profile.serviceFeeIdr),
         updatedAt,
       };

@@ -3,11 +3,13 @@ import { ConditionFailed, withStoreRetries } from '../adapters/dynamo-errors.js'
 import { resellerStore } from '../adapters/reseller-store.js';
 import { type StorefrontOrder, storefrontStore } from '../adapters/storefront-store.js';
 import { config } from '../config.js';
+import { alertIdOf } from '../domain/alerts.js';
 import { type CivilRegistry, claimHash } from '../domain/civil-registry.js';
 import { DomainError, NotFoundError, RateLimitedError, ServiceBusyError } from '../domain/errors.js';
 import { sha256Hex, storefrontOrderIdFromKey } from '../domain/identifiers.js';
 import { STAMP_FACE_VALUE_IDR } from '../domain/money.js';
 import { hashNik } from '../domain/nik.js';
+import { isActive } from '../domain/resellers.js';
 import { serialsOf } from '../domain/serials.js';
 import {
   jakartaDay,
@@ -97,13 +99,13 @@ export const sellOwnChannel = async (
   // Fresh, not cached: a suspension or a lowered fee cap applies to the very next sale.
   const reseller = await retry(() => resellerStore.getReseller(input.resellerId));
   if (!reseller) throw new NotFoundError('reseller');
-  if (reseller.status === 'SUSPENDED')
+  if (!isActive(reseller))
     throw new DomainError('RESELLER_SUSPENDED', 'this reseller is suspended and cannot sell');
   if (ownChannelPriceViolation(input.unitPriceIdr, reseller.serviceFeeCapIdr) === 'ABOVE_FEE_CAP') {
     const maximum = STAMP_FACE_VALUE_IDR + reseller.serviceFeeCapIdr;
     const at = now().toISOString();
     await retry(() =>
-      alertStore.recordAlert(`FEE_CAP_VIOLATION_ATTEMPT#${input.resellerId}`, {
+      alertStore.recordAlert(alertIdOf('FEE_CAP_VIOLATION_ATTEMPT', input.resellerId), {
         kind: 'FEE_CAP_VIOLATION_ATTEMPT',
         at,
         resellerId: input.resellerId,

@@ -3,6 +3,7 @@ import { ConditionFailed, withStoreRetries } from '../adapters/dynamo-errors.js'
 import { crashPoint } from '../adapters/fault-injection.js';
 import { publishCounts } from '../adapters/metrics.js';
 import { type RefundState, type StorefrontOrder, storefrontStore } from '../adapters/storefront-store.js';
+import { alertIdOf } from '../domain/alerts.js';
 import { NotFoundError } from '../domain/errors.js';
 import type { GatewayCapture, PaymentGateway } from '../domain/payment-gateway.js';
 import { serialsOf } from '../domain/serials.js';
@@ -147,7 +148,7 @@ export const completeRefund = async (
     if (state.status === 'COMPLETED') return 'ALREADY_COMPLETED';
     if (!refundSettles(state, amountIdr)) {
       await withStoreRetries(() =>
-        alertStore.recordAlert(`REFUND_AMOUNT_MISMATCH#${refundId}`, {
+        alertStore.recordAlert(alertIdOf('REFUND_AMOUNT_MISMATCH', refundId), {
           kind: 'REFUND_AMOUNT_MISMATCH',
           at: settings.now().toISOString(),
           resellerId: order.resellerId,

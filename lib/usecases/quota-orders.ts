@@ -5,6 +5,7 @@ import { quotaOrderStore } from '../adapters/quota-order-store.js';
 import { type LaneCursor, reconciliationStore } from '../adapters/reconciliation-store.js';
 import { resellerStore } from '../adapters/reseller-store.js';
 import { stockStore } from '../adapters/stock-store.js';
+import { alertIdOf } from '../domain/alerts.js';
 import { DomainError, NotFoundError } from '../domain/errors.js';
 import { idFromIdempotencyKey, sha256Hex } from '../domain/identifiers.js';
 import { dutyFor } from '../domain/money.js';
@@ -15,7 +16,7 @@ import {
   RECONCILIATION_CONCURRENCY,
   reconciliationBacklog,
 } from '../domain/reconciliation.js';
-import { RESELLER_IDS } from '../domain/resellers.js';
+import { exceedsHoldingCap, holdingCapRoom, isActive, RESELLER_IDS } from '../domain/resellers.js';
 import { holdingOf, sumShards } from '../domain/stock.js';
 import type { TaxAuthority } from '../domain/tax-authority.js';
 import { MainKeys } from '../infra/resources.js';
@@ -83,17 +84,22 @@ export const createQuotaOrder = async (
 
     const reseller = await resellerStore.getReseller(input.resellerId);
     if (!reseller) throw new NotFoundError('reseller');
-    if (reseller.status === 'SUSPENDED') {
+    if (!isActive(reseller)) {
       throw new DomainError('RESELLER_SUSPENDED', 'this reseller is suspended and cannot buy quota');
     }
     // Pipeline first, shards second: an allocation committing in between is counted twice, never missed.
     const stock = sumShards(await stockStore.readShards(input.resellerId));
     const holding = holdingOf(stock, reseller.pipeline);
-    if (holding + input.quantity > reseller.holdingCap) {
+    if (exceedsHoldingCap(holding, input.quantity, reseller.holdingCap)) {
       throw new DomainError(
         'HOLDING_CAP_EXCEEDED',
         `this order would raise holdings to ${holding + input.quantity} stamps, above the holding cap of ${reseller.holdingCap}`,
-        [{ path: 'body.quantity', message: `must be at most ${Math.max(0, reseller.holdingCap - holding)}` }],
+        [
+          {
+            path: 'body.quantity',
+            message: `must be at most ${holdingCapRoom(holding, reseller.holdingCap)}`,
+          },
+        ],
         { holdingCap: reseller.holdingCap, holding },
       );
     }
@@ -160,7 +166,7 @@ export const recordTaxPayment = async (notice: TaxPaymentNotice, now: () => Date
     try {
       assertPaymentMatches(order, notice.amountIdr);
     } catch (error) {
-      await alertStore.recordAlert(`TAX_AMOUNT_MISMATCH#${notice.ntpn}`, {
+      await alertStore.recordAlert(alertIdOf('TAX_AMOUNT_MISMATCH', notice.ntpn), {
         kind: 'TAX_AMOUNT_MISMATCH',
         at: now().toISOString(),
         resellerId: order.resellerId,
@@ -227,7 +233,7 @@ const raiseNtpnConflict = async (
   now: () => Date,
 ): Promise<never> => {
   const holder = await quotaOrderStore.getNtpn(notice.ntpn);
-  await alertStore.recordAlert(`NTPN_CONFLICT#${notice.ntpn}#${notice.billingCode}`, {
+  await alertStore.recordAlert(alertIdOf('NTPN_CONFLICT', notice.ntpn, notice.billingCode), {
     kind: 'NTPN_CONFLICT',
     at: now().toISOString(),
     resellerId: order.resellerId,

@@ -8,7 +8,9 @@ import {
   type ReserveOutcome,
   storefrontStore,
 } from '../adapters/storefront-store.js';
+import { alertIdOf } from '../domain/alerts.js';
 import type { PaymentGateway } from '../domain/payment-gateway.js';
+import { isActive } from '../domain/resellers.js';
 import {
   buyerReference,
   firstOrderCheck,
@@ -187,12 +189,12 @@ const planFromSnapshot = async (
 /** The reseller's own reasons to refuse, from the cached profile (a suspension is confirmed fresh). */
 const resellerRefusal = async (resellerId: string) => {
   let reseller = await cachedReseller(resellerId);
-  if (reseller?.status === 'SUSPENDED') {
+  if (reseller && !isActive(reseller)) {
     // A suspension must not outlive its resume: confirm with a fresh read before rejecting.
     forgetReseller(resellerId);
     reseller = await cachedReseller(resellerId);
   }
-  if (!reseller || reseller.status === 'SUSPENDED') return { refusal: 'RESELLER_SUSPENDED' as const };
+  if (!reseller || !isActive(reseller)) return { refusal: 'RESELLER_SUSPENDED' as const };
   if (!reseller.storefrontOpen) return { refusal: 'STOREFRONT_CLOSED' as const };
   return { reseller };
 };
@@ -456,7 +458,7 @@ const reportCapReached = async (order: StorefrontOrder, now: Date, cap: number, 
       storefrontStore.readNikDay(order.nikHash, day),
     );
     await withStoreRetries(() =>
-      alertStore.recordAlert(`NIK_CAP_REACHED#${order.nikHash}#${day}`, {
+      alertStore.recordAlert(alertIdOf('NIK_CAP_REACHED', order.nikHash, day), {
         kind: 'NIK_CAP_REACHED',
         at: now.toISOString(),
         resellerId,

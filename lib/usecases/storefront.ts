@@ -6,11 +6,13 @@ import { resellerStore } from '../adapters/reseller-store.js';
 import { stockStore } from '../adapters/stock-store.js';
 import { storefrontStore } from '../adapters/storefront-store.js';
 import { config } from '../config.js';
+import { alertIdOf } from '../domain/alerts.js';
 import { type CivilRegistry, claimHash } from '../domain/civil-registry.js';
 import { DomainError, NotFoundError, RateLimitedError, ServiceBusyError } from '../domain/errors.js';
 import { sha256Hex, storefrontOrderIdFromKey } from '../domain/identifiers.js';
 import { hashNik } from '../domain/nik.js';
 import type { Contact } from '../domain/notices.js';
+import { isActive, storefrontState } from '../domain/resellers.js';
 import { sumShards } from '../domain/stock.js';
 import {
   buyerReference,
@@ -117,7 +119,7 @@ export const placeOrder = async (
     withStoreRetries(unit, { budgetMs: Math.max(0, deadline - Date.now()) });
   const reseller = await cachedReseller(input.resellerId);
   if (!reseller) throw new NotFoundError('storefront');
-  if (reseller.status === 'SUSPENDED') {
+  if (!isActive(reseller)) {
     throw new DomainError('RESELLER_SUSPENDED', 'this reseller is suspended and cannot sell');
   }
   if (!reseller.storefrontOpen) throw new DomainError('STOREFRONT_CLOSED', 'this storefront is closed');
@@ -310,7 +312,7 @@ export const reportMultiStorefront = async (
   at: string,
 ) => {
   if (storefronts.length < MULTI_STOREFRONT_ALERT_THRESHOLD) return;
-  await alertStore.recordAlert(`NIK_MULTI_STOREFRONT#${nikHash}#${day}`, {
+  await alertStore.recordAlert(alertIdOf('NIK_MULTI_STOREFRONT', nikHash, day), {
     kind: 'NIK_MULTI_STOREFRONT',
     at,
     evidence: { buyer: buyerReference(nikHash), day, storefronts: [...storefronts].sort() },
@@ -374,7 +376,7 @@ export const getOffer = async (resellerId: string) => {
     name: reseller.name,
     unitPriceIdr: unitPrice(reseller.serviceFeeIdr),
     serviceFeeIdr: reseller.serviceFeeIdr,
-    status: reseller.status === 'SUSPENDED' ? 'SUSPENDED' : reseller.storefrontOpen ? 'OPEN' : 'CLOSED',
+    status: storefrontState(reseller),
     availability: availabilityOf(stock.onHand, stock.allocated),
     queue: await queueView(),
   };
@@ -461,7 +463,7 @@ export const updateStorefront = async (
   if (settings.serviceFeeIdr > reseller.serviceFeeCapIdr) {
     const at = now().toISOString();
     await withStoreRetries(() =>
-      alertStore.recordAlert(`FEE_CAP_VIOLATION_ATTEMPT#${resellerId}`, {
+      alertStore.recordAlert(alertIdOf('FEE_CAP_VIOLATION_ATTEMPT', resellerId), {
         kind: 'FEE_CAP_VIOLATION_ATTEMPT',
         at,
         resellerId,
