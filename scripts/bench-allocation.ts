@@ -11,7 +11,7 @@
  */
 process.env.KUOTA_LOG_LEVEL ??= 'SILENT';
 
-import { scriptArgs } from '../tools/common/args.js';
+import { intFromEnv, scriptArgs } from '../tools/common/args.js';
 
 import { httpClient } from '../tools/common/http-client.js';
 
@@ -22,12 +22,6 @@ scriptArgs({
     'npm run bench:allocation\n\nStamps allocated per second on emulators of its own. It takes no options; its knobs are environment\nvariables: BENCH_RESELLERS (10), BENCH_STAMPS_PER_RESELLER (100000), KUOTA_STOCK_SHARDS (32),\nKUOTA_ALLOCATION_CHUNK (10000), KUOTA_ISSUER_STAMPS_PER_MINUTE (1000000000), BENCH_DEADLINE_SECONDS (45).',
   options: {},
 });
-
-const intFromEnv = (name: string, fallback: number): number => {
-  const value = Number(process.env[name] ?? fallback);
-  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer`);
-  return value;
-};
 
 const settings = {
   resellers: Math.min(26, intFromEnv('BENCH_RESELLERS', 10)),

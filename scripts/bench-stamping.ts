@@ -15,7 +15,7 @@ import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { PDFDocument, StandardFonts } from '@cantoo/pdf-lib';
-import { scriptArgs } from '../tools/common/args.js';
+import { intFromEnv, scriptArgs } from '../tools/common/args.js';
 
 // No options, only --help: a bench started by mistake takes minutes.
 scriptArgs({
@@ -25,11 +25,6 @@ scriptArgs({
   options: {},
 });
 
-const intFromEnv = (name: string, fallback: number): number => {
-  const value = Number(process.env[name] ?? fallback);
-  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer`);
-  return value;
-};
 /** Stampings of each profile done one at a time before the concurrent run. */
 const ALONE = 5;
 const settings = {

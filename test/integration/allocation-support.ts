@@ -1,4 +1,4 @@
-import { DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { expect } from 'vitest';
 import type { AllocationMessage } from '../../lib/adapters/queues.js';
 import { quotaOrderStore } from '../../lib/adapters/quota-order-store.js';
@@ -7,6 +7,7 @@ import type { QuotaOrder } from '../../lib/domain/quota-order.js';
 import { MainKeys } from '../../lib/infra/resources.js';
 import { checkLedger, type LedgerCheckReport } from '../../lib/usecases/ledger-check.js';
 import { eventually, type TestCloud } from '../support/cloud.js';
+import { scanMain } from '../support/flows.js';
 
 /** The tools' one seeded generator, so a failing randomized run can be replayed with its seed. */
 export { seededRandom } from '../../tools/common/random.js';
@@ -98,25 +99,6 @@ export const waitUntilAllocated = (
     { timeoutMs, intervalMs: 100 },
   );
 
-const scanPrefix = async (kuota: TestCloud, prefix: string) => {
-  const items: Record<string, unknown>[] = [];
-  let cursor: Record<string, unknown> | undefined;
-  do {
-    const page = await documents(kuota).send(
-      new ScanCommand({
-        TableName: kuota.cloud.tables.main,
-        ConsistentRead: true,
-        FilterExpression: 'begins_with(pk, :prefix)',
-        ExpressionAttributeValues: { ':prefix': prefix },
-        ExclusiveStartKey: cursor,
-      }),
-    );
-    items.push(...(page.Items ?? []));
-    cursor = page.LastEvaluatedKey;
-  } while (cursor);
-  return items;
-};
-
 export interface ShardSnapshot {
   readonly shard: number;
   readonly allocated: number;
@@ -124,7 +106,7 @@ export interface ShardSnapshot {
 }
 
 export const readShards = async (kuota: TestCloud, resellerId: string): Promise<ShardSnapshot[]> =>
-  (await scanPrefix(kuota, `STOCK#${resellerId}#`))
+  (await scanMain(kuota, `STOCK#${resellerId}#`))
     .map((item) => ({
       shard: Number(item.shardIndex),
       allocated: Number(item.allocated ?? 0),
@@ -143,7 +125,7 @@ export interface LedgerRow {
 }
 
 export const readLedger = async (kuota: TestCloud, resellerId: string): Promise<LedgerRow[]> =>
-  (await scanPrefix(kuota, `LEDGER#${resellerId}#`))
+  (await scanMain(kuota, `LEDGER#${resellerId}#`))
     .map((item) => ({
       entryId: String(item.entryId),
       kind: String(item.kind),

@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  ScanCommand,
+  type ScanCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import { expect } from 'vitest';
 import { clearFaults, setFaultPlan } from '../../lib/adapters/fault-injection.js';
 import { DEFAULT_CIVIL_REGISTRY_SEED } from '../../lib/config.js';
@@ -291,22 +296,30 @@ export const runSweeper = async (kuota: TestCloud) => {
 /** Direct, strongly consistent reads of the main table (the test's own client: no injected faults). */
 export const documents = (kuota: TestCloud) => DynamoDBDocumentClient.from(kuota.cloud.dynamo);
 
-export const scanMain = async (kuota: TestCloud, pkPrefix: string): Promise<Record<string, unknown>[]> => {
-  const items: Record<string, unknown>[] = [];
+/** Every page of a consistent scan of the main table, `input` added to each request. */
+const scanPages = async function* (kuota: TestCloud, input: Omit<ScanCommandInput, 'TableName'>) {
   let cursor: Record<string, unknown> | undefined;
   do {
     const page = await documents(kuota).send(
       new ScanCommand({
         TableName: kuota.cloud.tables.main,
         ConsistentRead: true,
-        FilterExpression: 'begins_with(pk, :prefix)',
-        ExpressionAttributeValues: { ':prefix': pkPrefix },
+        ...input,
         ExclusiveStartKey: cursor,
       }),
     );
-    items.push(...((page.Items ?? []) as Record<string, unknown>[]));
+    yield page;
     cursor = page.LastEvaluatedKey;
   } while (cursor);
+};
+
+export const scanMain = async (kuota: TestCloud, pkPrefix: string): Promise<Record<string, unknown>[]> => {
+  const items: Record<string, unknown>[] = [];
+  for await (const page of scanPages(kuota, {
+    FilterExpression: 'begins_with(pk, :prefix)',
+    ExpressionAttributeValues: { ':prefix': pkPrefix },
+  }))
+    items.push(...((page.Items ?? []) as Record<string, unknown>[]));
   return items;
 };
 
@@ -316,19 +329,7 @@ export const storefrontOrderItems = async (kuota: TestCloud) =>
 
 export const countMainItems = async (kuota: TestCloud): Promise<number> => {
   let count = 0;
-  let cursor: Record<string, unknown> | undefined;
-  do {
-    const page = await documents(kuota).send(
-      new ScanCommand({
-        TableName: kuota.cloud.tables.main,
-        ConsistentRead: true,
-        Select: 'COUNT',
-        ExclusiveStartKey: cursor,
-      }),
-    );
-    count += page.Count ?? 0;
-    cursor = page.LastEvaluatedKey;
-  } while (cursor);
+  for await (const page of scanPages(kuota, { Select: 'COUNT' })) count += page.Count ?? 0;
   return count;
 };
 

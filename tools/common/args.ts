@@ -94,3 +94,17 @@ export const scriptArgs = <O extends ScriptOptions>(
     process.exit(2);
   }
 };
+
+/** A knob of a bench, from the environment: a positive whole number. */
+export const intFromEnv = (name: string, fallback: number): number => {
+  const value = Number(process.env[name] ?? fallback);
+  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer`);
+  return value;
+};
+
+/** A knob of a bench, from the environment: a share from 0 to 1. */
+export const shareFromEnv = (name: string, fallback: number): number => {
+  const value = Number(process.env[name] ?? fallback);
+  if (!(value >= 0 && value <= 1)) throw new Error(`${name} must be between 0 and 1`);
+  return value;
+};

@@ -2,9 +2,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import type { LedgerVerdict, SurgeTarget } from './model.js';
-import { localLedgerCheck, locateStack } from './stack.js';
+import { localDynamoDb, localLedgerCheck, locateStack } from './stack.js';
 
 /**
  * A local stack that can be killed: `npm start` (scripts/start.ts) as a child process in a process group of
@@ -169,12 +169,7 @@ export const startCrashableStack = async (options: CrashableStackOptions): Promi
       dynamoDbEndpoint: string;
       tables: { sandbox: string };
     };
-    const client = new DynamoDBClient({
-      region: 'ap-southeast-3',
-      endpoint: runtime.dynamoDbEndpoint,
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-      maxAttempts: 5,
-    });
+    const client = localDynamoDb(runtime.dynamoDbEndpoint, 5);
     try {
       await client.send(
         new PutItemCommand({

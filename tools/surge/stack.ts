@@ -67,13 +67,17 @@ export const ledgerCheckOf =
     };
   };
 
-export const localLedgerCheck = (runtime: Runtime) => {
-  const client = new DynamoDBClient({
+/** A client of a local stack's DynamoDB Local (the tools' own: no meter, no injected faults). */
+export const localDynamoDb = (endpoint: string, maxAttempts: number) =>
+  new DynamoDBClient({
     region: 'ap-southeast-3',
-    endpoint: runtime.dynamoDbEndpoint,
+    endpoint,
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    maxAttempts: 3,
+    maxAttempts,
   });
+
+export const localLedgerCheck = (runtime: Runtime) => {
+  const client = localDynamoDb(runtime.dynamoDbEndpoint, 3);
   return {
     check: ledgerCheckOf(DynamoDBDocumentClient.from(client), runtime.tables.main),
     close: () => client.destroy(),
