@@ -1,4 +1,4 @@
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { config } from '../config.js';
 import type { ApiKeyRecord } from '../domain/api-keys.js';
@@ -6,6 +6,7 @@ import { MainKeys } from '../infra/resources.js';
 import { type AuditRecord, auditPut } from './audit-store.js';
 import { dynamo } from './aws-clients.js';
 import { ConditionFailed, storeCall } from './dynamo-errors.js';
+import { queryPage } from './partition-query.js';
 import { transactWrite } from './transact.js';
 
 /**
@@ -189,25 +190,19 @@ export const apiKeyStore = {
     limit: number,
     cursor?: Record<string, unknown>,
   ): Promise<{ keys: StoredResellerKey[]; cursor?: Record<string, unknown> }> {
-    const result = await storeCall(() =>
-      dynamo().send(
-        new QueryCommand({
-          TableName: table(),
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: {
-            ':pk': MainKeys.resellerProfile(resellerId).pk,
-            ':prefix': MainKeys.resellerApiKeyPrefix,
-          },
-          ScanIndexForward: false,
-          ConsistentRead: true,
-          Limit: limit,
-          ...(cursor ? { ExclusiveStartKey: cursor } : {}),
-        }),
-      ),
+    const page = await queryPage(
+      {
+        partition: MainKeys.resellerProfile(resellerId).pk,
+        sortKeyPrefix: MainKeys.resellerApiKeyPrefix,
+        newestFirst: true,
+        consistent: true,
+      },
+      limit,
+      cursor,
     );
     return {
-      keys: (result.Items ?? []).map((item) => StoredResellerKey.parse(item)),
-      ...(result.LastEvaluatedKey ? { cursor: result.LastEvaluatedKey } : {}),
+      keys: page.items.map((item) => StoredResellerKey.parse(item)),
+      ...(page.next ? { cursor: page.next } : {}),
     };
   },
 

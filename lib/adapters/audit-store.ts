@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { config } from '../config.js';
 import { MainKeys } from '../infra/resources.js';
 
@@ -26,3 +27,16 @@ export const auditPut = (audit: AuditRecord, auditId: string) => ({
     ConditionExpression: 'attribute_not_exists(pk)',
   },
 });
+
+const StoredAuditRecord = z.object({
+  auditId: z.string(),
+  at: z.string(),
+  actor: z.string(),
+  action: z.string(),
+  resellerId: z.string().optional(),
+  details: z.record(z.string(), z.unknown()),
+});
+
+/** A stored audit item read back as the record (keys and entity tag dropped), checked on the way. */
+export const auditRecordOf = (item: Record<string, unknown>): AuditRecord & { auditId: string } =>
+  StoredAuditRecord.parse(item);

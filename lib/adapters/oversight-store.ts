@@ -2,9 +2,10 @@ import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { config } from '../config.js';
 import { MainKeys } from '../infra/resources.js';
 import { storedAlertOf } from './alert-store.js';
-import type { AuditRecord } from './audit-store.js';
+import { auditRecordOf } from './audit-store.js';
 import { dynamo } from './aws-clients.js';
 import { storeCall } from './dynamo-errors.js';
+import { queryPage } from './partition-query.js';
 
 /**
  * The regulator's paged reads: one page of a day's alerts, audit records or stats snapshots, never more
@@ -21,25 +22,16 @@ const page = async (input: {
   newestFirst?: boolean;
   skAtLeast?: string;
 }) => {
-  const result = await storeCall(() =>
-    dynamo().send(
-      new QueryCommand({
-        TableName: table(),
-        KeyConditionExpression: input.skAtLeast ? 'pk = :pk AND sk >= :from' : 'pk = :pk',
-        ExpressionAttributeValues: {
-          ':pk': input.pk,
-          ...(input.skAtLeast ? { ':from': input.skAtLeast } : {}),
-        },
-        ScanIndexForward: !input.newestFirst,
-        Limit: input.limit,
-        ExclusiveStartKey: input.start,
-      }),
-    ),
+  const result = await queryPage(
+    {
+      partition: input.pk,
+      ...(input.skAtLeast ? { sortKeyFrom: input.skAtLeast } : {}),
+      ...(input.newestFirst ? { newestFirst: true } : {}),
+    },
+    input.limit,
+    input.start,
   );
-  return {
-    items: result.Items ?? [],
-    ...(result.LastEvaluatedKey ? { next: result.LastEvaluatedKey as Key } : {}),
-  };
+  return { items: result.items, ...(result.next ? { next: result.next as Key } : {}) };
 };
 
 export const oversightStore = {
@@ -90,10 +82,7 @@ export const oversightStore = {
   async auditOfDay(day: string, limit: number, start?: Key) {
     const result = await page({ pk: MainKeys.auditOfDay(day), limit, start, newestFirst: true });
     return {
-      records: result.items.map((item) => {
-        const { pk: _pk, sk: _sk, entity: _entity, ...record } = item;
-        return record as AuditRecord & { auditId: string };
-      }),
+      records: result.items.map(auditRecordOf),
       next: result.next,
     };
   },

@@ -1,10 +1,11 @@
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { config } from '../config.js';
 import { QUOTA_ORDER_STATUSES, type QuotaOrder, type QuotaOrderStatus } from '../domain/quota-order.js';
 import { Index, MainKeys } from '../infra/resources.js';
 import { dynamo } from './aws-clients.js';
 import { storeCall } from './dynamo-errors.js';
+import { countAll, queryAll, queryPage } from './partition-query.js';
 import { transactWrite } from './transact.js';
 
 /** Quota orders: the order under its reseller, its billing-code and NTPN lookups, and its work-index entries. */
@@ -33,19 +34,8 @@ export const quotaOrderOf = (item: Record<string, unknown>): StoredQuotaOrder =>
 
 /** One page of a work-index partition, in sort-key order. */
 const workPage = async (partition: string, limit: number, cursor?: Record<string, unknown>) => {
-  const result = await storeCall(() =>
-    dynamo().send(
-      new QueryCommand({
-        TableName: table(),
-        IndexName: Index.work.indexName,
-        KeyConditionExpression: 'gsi1pk = :pk',
-        ExpressionAttributeValues: { ':pk': partition },
-        Limit: limit,
-        ExclusiveStartKey: cursor,
-      }),
-    ),
-  );
-  return { orders: (result.Items ?? []).map(quotaOrderOf), cursor: result.LastEvaluatedKey };
+  const page = await queryPage({ partition, index: Index.work }, limit, cursor);
+  return { orders: page.items.map(quotaOrderOf), cursor: page.next };
 };
 
 export const quotaOrderStore = {
@@ -228,48 +218,15 @@ export const quotaOrderStore = {
   },
 
   async countAllocationWork(): Promise<number> {
-    let count = 0;
-    let cursor: Record<string, unknown> | undefined;
-    do {
-      const result = await storeCall(() =>
-        dynamo().send(
-          new QueryCommand({
-            TableName: table(),
-            IndexName: Index.work.indexName,
-            KeyConditionExpression: 'gsi1pk = :pk',
-            ExpressionAttributeValues: { ':pk': MainKeys.allocationWork },
-            Select: 'COUNT',
-            ExclusiveStartKey: cursor,
-          }),
-        ),
-      );
-      count += result.Count ?? 0;
-      cursor = result.LastEvaluatedKey;
-    } while (cursor);
-    return count;
+    return countAll({ partition: MainKeys.allocationWork, index: Index.work });
   },
 
   async listQuotaOrdersOfReseller(resellerId: string): Promise<StoredQuotaOrder[]> {
     // Every page: the settlement of a day needs all of a reseller's quota orders (few per reseller).
-    const items: Record<string, unknown>[] = [];
-    let cursor: Record<string, unknown> | undefined;
-    do {
-      const result = await storeCall(() =>
-        dynamo().send(
-          new QueryCommand({
-            TableName: table(),
-            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-            ExpressionAttributeValues: {
-              ':pk': MainKeys.resellerProfile(resellerId).pk,
-              ':prefix': MainKeys.quotaOrderPrefix,
-            },
-            ExclusiveStartKey: cursor,
-          }),
-        ),
-      );
-      items.push(...(result.Items ?? []));
-      cursor = result.LastEvaluatedKey;
-    } while (cursor);
+    const items = await queryAll({
+      partition: MainKeys.resellerProfile(resellerId).pk,
+      sortKeyPrefix: MainKeys.quotaOrderPrefix,
+    });
     return items.map(quotaOrderOf);
   },
 };

@@ -1,9 +1,10 @@
-import { BatchGetCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { config } from '../config.js';
 import type { QuotaOrder } from '../domain/quota-order.js';
 import { Index, MainKeys } from '../infra/resources.js';
 import { dynamo } from './aws-clients.js';
 import { storeCall } from './dynamo-errors.js';
+import { queryPage } from './partition-query.js';
 import { quotaOrderOf } from './quota-order-store.js';
 
 /**
@@ -23,19 +24,8 @@ const toQuotaOrder = (item: Record<string, unknown>): QuotaOrder => {
 export const reconciliationStore = {
   /** At most `limit` orders of one lane after `start`, oldest billing expiry first, each with its index key. */
   async lanePage(lane: string, limit: number, start?: LaneCursor) {
-    const result = await storeCall(() =>
-      dynamo().send(
-        new QueryCommand({
-          TableName: table(),
-          IndexName: Index.work.indexName,
-          KeyConditionExpression: 'gsi1pk = :pk',
-          ExpressionAttributeValues: { ':pk': lane },
-          Limit: limit,
-          ExclusiveStartKey: start,
-        }),
-      ),
-    );
-    return (result.Items ?? []).map((item) => ({
+    const page = await queryPage({ partition: lane, index: Index.work }, limit, start);
+    return page.items.map((item) => ({
       order: toQuotaOrder(item),
       key: { pk: item.pk, sk: item.sk, gsi1pk: item.gsi1pk, gsi1sk: item.gsi1sk } as LaneCursor,
     }));

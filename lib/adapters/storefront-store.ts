@@ -19,6 +19,7 @@ import {
 import { Index, MainKeys, RESELLER_ORDER_BUCKETS, STOREFRONT_WORK_BUCKETS } from '../infra/resources.js';
 import { dynamo } from './aws-clients.js';
 import { ConditionFailed, storeCall } from './dynamo-errors.js';
+import { queryAll } from './partition-query.js';
 import { itemsOf, newestFirst } from './reseller-index.js';
 import { transactWrite } from './transact.js';
 
@@ -469,31 +470,17 @@ export const storefrontStore = {
     resellerId: string,
     day: string,
   ): Promise<{ refundId: string; orderId: string; amountIdr: number; refundedAt: string }[]> {
-    const refunds: { refundId: string; orderId: string; amountIdr: number; refundedAt: string }[] = [];
-    let cursor: Record<string, unknown> | undefined;
-    do {
-      const result = await storeCall(() =>
-        dynamo().send(
-          new QueryCommand({
-            TableName: table(),
-            IndexName: Index.byReseller.indexName,
-            KeyConditionExpression: 'gsi2pk = :pk',
-            ExpressionAttributeValues: { ':pk': MainKeys.resellerRefunds(resellerId, day) },
-            ExclusiveStartKey: cursor,
-          }),
-        ),
-      );
-      // The index holds keys only: the refund captures are read by key.
-      for (const item of await itemsOf(result.Items ?? []))
-        refunds.push({
-          refundId: String(item.refundId),
-          orderId: String(item.pk).slice('SORDER#'.length),
-          amountIdr: Number(item.refundedIdr ?? item.amountIdr ?? 0),
-          refundedAt: String(item.refundedAt),
-        });
-      cursor = result.LastEvaluatedKey;
-    } while (cursor);
-    return refunds;
+    const keys = await queryAll({
+      partition: MainKeys.resellerRefunds(resellerId, day),
+      index: Index.byReseller,
+    });
+    // The index holds keys only: the refund captures are read by key.
+    return (await itemsOf(keys)).map((item) => ({
+      refundId: String(item.refundId),
+      orderId: String(item.pk).slice('SORDER#'.length),
+      amountIdr: Number(item.refundedIdr ?? item.amountIdr ?? 0),
+      refundedAt: String(item.refundedAt),
+    }));
   },
 
   /** An order refused at intake (sold out, over the cap), recorded so a retry gets the same answer. */
