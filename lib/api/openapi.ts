@@ -39,6 +39,8 @@ const parametersOf = (route: RouteDefinition) => {
     });
   }
   for (const header of route.request.headers ?? []) {
+    // The Order-Token is a credential: the operation's security names it (scheme `orderToken`).
+    if (header.name === ORDER_TOKEN_HEADER) continue;
     parameters.push({
       name: header.name,
       in: 'header',
@@ -47,17 +49,41 @@ const parametersOf = (route: RouteDefinition) => {
       schema: { type: 'string' },
     });
   }
-  if (route.auth === 'webhook') {
-    parameters.push({
-      name: 'Kuota-Signature',
-      in: 'header',
-      required: true,
-      description: '`t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">`; 300 s tolerance either way.',
-      schema: { type: 'string' },
-    });
-  }
   return parameters;
 };
+
+const ORDER_TOKEN_HEADER = 'Order-Token';
+
+/**
+ * How each operation is authorised, as a declared scheme: an API key (reseller or regulator), the
+ * buyer's Order-Token, the webhook sender's HMAC signature, or nothing (public).
+ */
+const securityOf = (route: RouteDefinition): Record<string, string[]>[] => {
+  if (needsApiKey(route.auth)) return [{ [route.auth === 'reseller' ? 'resellerKey' : 'regulatorKey']: [] }];
+  if (route.auth === 'webhook') return [{ webhookSignature: [] }];
+  if ((route.request.headers ?? []).some((header) => header.name === ORDER_TOKEN_HEADER))
+    return [{ orderToken: [] }];
+  return [];
+};
+
+const SECURITY_SCHEMES = {
+  resellerKey: { type: 'http', scheme: 'bearer', description: 'A reseller API key' },
+  regulatorKey: { type: 'http', scheme: 'bearer', description: 'The regulator API key' },
+  orderToken: {
+    type: 'apiKey',
+    in: 'header',
+    name: ORDER_TOKEN_HEADER,
+    description:
+      'The token an order was placed with (`orderToken`, valid 30 days); without it the order answers 404',
+  },
+  webhookSignature: {
+    type: 'apiKey',
+    in: 'header',
+    name: 'Kuota-Signature',
+    description:
+      '`t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">` under the secret shared with the sender; 300 s tolerance either way',
+  },
+} as const;
 
 /**
  * zod emits `{ $ref: '#/$defs/X', $defs: { X } }` for a schema with `.meta({ id })`. Inside an OpenAPI
@@ -132,9 +158,7 @@ export const buildOpenApiDocument = (options: { includeSandbox: boolean; serverU
       };
     }
     // Every operation says how it is authorised; public routes and signed webhooks need no API key.
-    operation.security = needsApiKey(route.auth)
-      ? [{ [route.auth === 'reseller' ? 'resellerKey' : 'regulatorKey']: [] }]
-      : [];
+    operation.security = securityOf(route);
     paths[route.path] ??= {};
     (paths[route.path] as Record<string, unknown>)[route.method.toLowerCase()] = operation;
   }
@@ -156,10 +180,7 @@ export const buildOpenApiDocument = (options: { includeSandbox: boolean; serverU
     // Relative to wherever the document is served from, unless a deployment names its URL.
     servers: [{ url: options.serverUrl ?? '/' }],
     components: {
-      securitySchemes: {
-        resellerKey: { type: 'http', scheme: 'bearer', description: 'A reseller API key' },
-        regulatorKey: { type: 'http', scheme: 'bearer', description: 'The regulator API key' },
-      },
+      securitySchemes: SECURITY_SCHEMES,
       schemas,
     },
     paths: hoistedPaths,

@@ -26,4 +26,43 @@ describe('the committed OpenAPI document', () => {
     const document = buildOpenApiDocument({ includeSandbox: false });
     expect(Object.keys(document.paths).filter((path) => path.startsWith('/sandbox'))).toEqual([]);
   });
+
+  it('declares every way an operation is authorised as a security scheme, and each operation names its own', () => {
+    // Arrange
+    const document = buildOpenApiDocument({ includeSandbox: true }) as {
+      components: { securitySchemes: Record<string, { type: string; name?: string }> };
+      paths: Record<
+        string,
+        Record<string, { security: Record<string, string[]>[]; parameters?: { name: string }[] }>
+      >;
+    };
+    const operation = (id: string) => {
+      const route = allRoutes.find((candidate) => candidate.id === id);
+      if (!route) throw new Error(id);
+      return document.paths[route.path]?.[route.method.toLowerCase()];
+    };
+
+    // Act
+    const schemes = document.components.securitySchemes;
+
+    // Assert
+    expect(Object.keys(schemes).sort()).toEqual([
+      'orderToken',
+      'regulatorKey',
+      'resellerKey',
+      'webhookSignature',
+    ]);
+    expect(schemes.orderToken).toMatchObject({ type: 'apiKey', name: 'Order-Token' });
+    expect(schemes.webhookSignature).toMatchObject({ type: 'apiKey', name: 'Kuota-Signature' });
+    expect(operation('getStorefrontOrder')?.security).toEqual([{ orderToken: [] }]);
+    expect(operation('createStamping')?.security).toEqual([{ orderToken: [] }]);
+    expect(operation('paymentGatewayWebhook')?.security).toEqual([{ webhookSignature: [] }]);
+    expect(operation('createQuotaOrder')?.security).toEqual([{ resellerKey: [] }]);
+    expect(operation('verifyStamp')?.security).toEqual([]);
+    // A credential is a security requirement, not also a parameter.
+    for (const id of ['getStorefrontOrder', 'paymentGatewayWebhook'])
+      expect(operation(id)?.parameters?.map((parameter) => parameter.name) ?? []).not.toContain(
+        id === 'getStorefrontOrder' ? 'Order-Token' : 'Kuota-Signature',
+      );
+  });
 });
