@@ -25,8 +25,15 @@ const QuotaOrderRecord = z.object({
   allocatedQuantity: z.number().int(),
   allocatedAt: z.string().optional(),
   requestHash: z.string(),
+  /** The allocation's bookkeeping: when a chunk last landed, and which attempt wrote it (its own write?). */
+  lastAllocationAt: z.string().optional(),
+  lastChunkAttempt: z.string().optional(),
 });
-export type StoredQuotaOrder = QuotaOrder & { requestHash: string };
+export type StoredQuotaOrder = QuotaOrder & {
+  readonly requestHash: string;
+  readonly lastAllocationAt?: string;
+  readonly lastChunkAttempt?: string;
+};
 
 /** A stored order read back as the domain's QuotaOrder (keys, index keys and entity tag dropped), checked. */
 export const quotaOrderOf = (item: Record<string, unknown>): StoredQuotaOrder =>

@@ -100,8 +100,7 @@ export const allocateChunk = async (
           const current = await quotaOrderStore.getQuotaOrder(order.resellerId, order.id);
           // After a lost response the retry finds its own write already applied: carry on as committed,
           // or the order would wait for the sweeper with no message in flight.
-          const own = current as (QuotaOrder & { lastChunkAttempt?: string }) | undefined;
-          if (own?.lastChunkAttempt === attemptId) return { complete: own.status === 'ALLOCATED' };
+          if (current?.lastChunkAttempt === attemptId) return { complete: current.status === 'ALLOCATED' };
           if (current && current.allocatedQuantity !== order.allocatedQuantity) throw new StaleChunk();
         }
         throw error;
@@ -136,9 +135,7 @@ export const resumeStalledAllocations = async (idleSeconds: number, now: () => D
     const page = await withStoreRetries(() => quotaOrderStore.listAllocationWork(100, cursor));
     cursor = page.cursor;
     for (const order of page.orders) {
-      const last = Date.parse(
-        (order as QuotaOrder & { lastAllocationAt?: string }).lastAllocationAt ?? order.paidAt ?? '',
-      );
+      const last = Date.parse(order.lastAllocationAt ?? order.paidAt ?? '');
       if (Number.isNaN(last) || now().getTime() - last >= idleSeconds * 1000) {
         await queues.requestAllocation(next(order, order.allocatedQuantity));
         resumed += 1;

@@ -1,9 +1,9 @@
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type AllocationMessage, queues } from '../../lib/adapters/queues.js';
 import { type AllocationOutcome, allocateChunk } from '../../lib/usecases/allocation.js';
 import { allocationSettings } from '../../lib/usecases/settings.js';
-import { startTestCloud, type TestCloud } from '../support/cloud.js';
+import { useTestCloud } from '../support/cloud.js';
 import {
   allocationFingerprint,
   expectLedgerBalanced,
@@ -22,18 +22,12 @@ const QUANTITY = 1_100; // 4 full chunks of 250 and a last one of 100
 const CHUNK = 250;
 const CHUNKS = Math.ceil(QUANTITY / CHUNK);
 
-let kuota: TestCloud;
-beforeAll(async () => {
-  kuota = await startTestCloud({
-    extraEnv: {
-      KUOTA_STOCK_SHARDS: '4',
-      KUOTA_ALLOCATION_CHUNK: String(CHUNK),
-      KUOTA_ISSUER_STAMPS_PER_MINUTE: '100000000',
-    },
-  });
-});
-afterAll(async () => {
-  await kuota?.stop();
+const kuota = useTestCloud({
+  extraEnv: {
+    KUOTA_STOCK_SHARDS: '4',
+    KUOTA_ALLOCATION_CHUNK: String(CHUNK),
+    KUOTA_ISSUER_STAMPS_PER_MINUTE: '100000000',
+  },
 });
 afterEach(() => {
   vi.restoreAllMocks();

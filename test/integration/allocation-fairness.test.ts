@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, startTestCloud, type TestCloud } from '../support/cloud.js';
+import { describe, expect, it } from 'vitest';
+import { eventually, useTestCloud } from '../support/cloud.js';
 import {
   createOrder,
   drainIssuerBucket,
@@ -21,18 +21,12 @@ const BIG = 1_000_000;
 const SMALL = 1_000;
 const RATE_PER_MINUTE = 3_000_000;
 
-let kuota: TestCloud;
-beforeAll(async () => {
-  kuota = await startTestCloud({
-    extraEnv: {
-      KUOTA_STOCK_SHARDS: '4',
-      KUOTA_ALLOCATION_CHUNK: '10000',
-      KUOTA_ISSUER_STAMPS_PER_MINUTE: String(RATE_PER_MINUTE),
-    },
-  });
-});
-afterAll(async () => {
-  await kuota?.stop();
+const kuota = useTestCloud({
+  extraEnv: {
+    KUOTA_STOCK_SHARDS: '4',
+    KUOTA_ALLOCATION_CHUNK: '10000',
+    KUOTA_ISSUER_STAMPS_PER_MINUTE: String(RATE_PER_MINUTE),
+  },
 });
 
 describe('issuer fairness across the 26 resellers', () => {

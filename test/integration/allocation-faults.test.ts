@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import {
   armCrash,
   clearFaults,
@@ -8,7 +8,7 @@ import {
 } from '../../lib/adapters/fault-injection.js';
 import { queues } from '../../lib/adapters/queues.js';
 import { resumeStalledAllocations } from '../../lib/usecases/allocation.js';
-import { eventually, startTestCloud, type TestCloud } from '../support/cloud.js';
+import { eventually, useTestCloud } from '../support/cloud.js';
 import {
   expectLedgerBalanced,
   paidOrderWithoutMessage,
@@ -29,18 +29,12 @@ import {
 const CHUNK = 300;
 const QUANTITY = 900; // three chunks
 
-let kuota: TestCloud;
-beforeAll(async () => {
-  kuota = await startTestCloud({
-    extraEnv: {
-      KUOTA_STOCK_SHARDS: '4',
-      KUOTA_ALLOCATION_CHUNK: String(CHUNK),
-      KUOTA_ISSUER_STAMPS_PER_MINUTE: '100000000',
-    },
-  });
-});
-afterAll(async () => {
-  await kuota?.stop();
+const kuota = useTestCloud({
+  extraEnv: {
+    KUOTA_STOCK_SHARDS: '4',
+    KUOTA_ALLOCATION_CHUNK: String(CHUNK),
+    KUOTA_ISSUER_STAMPS_PER_MINUTE: '100000000',
+  },
 });
 afterEach(() => {
   disarmCrashes();

@@ -1,13 +1,13 @@
 import { spawnSync } from 'node:child_process';
 import { DeleteCommand, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type AllocationMessage, queues } from '../../lib/adapters/queues.js';
 import { MainKeys } from '../../lib/infra/resources.js';
 import { allocateChunk } from '../../lib/usecases/allocation.js';
 import { formatLedgerReport } from '../../lib/usecases/ledger-check.js';
 import { allocationSettings } from '../../lib/usecases/settings.js';
-import { startTestCloud, type TestCloud } from '../support/cloud.js';
+import { useTestCloud } from '../support/cloud.js';
 import {
   buyAndPay,
   createOrder,
@@ -23,18 +23,12 @@ import {
 } from './allocation-support.js';
 
 /** `npm run ledger:check`'s audit (lib/usecases/ledger-check.ts) on real data, healthy and corrupted. */
-let kuota: TestCloud;
-beforeAll(async () => {
-  kuota = await startTestCloud({
-    extraEnv: {
-      KUOTA_STOCK_SHARDS: '3',
-      KUOTA_ALLOCATION_CHUNK: '400',
-      KUOTA_ISSUER_STAMPS_PER_MINUTE: '100000000',
-    },
-  });
-});
-afterAll(async () => {
-  await kuota?.stop();
+const kuota = useTestCloud({
+  extraEnv: {
+    KUOTA_STOCK_SHARDS: '3',
+    KUOTA_ALLOCATION_CHUNK: '400',
+    KUOTA_ISSUER_STAMPS_PER_MINUTE: '100000000',
+  },
 });
 afterEach(() => {
   vi.restoreAllMocks();

@@ -1,13 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, startTestCloud, type TestCloud } from '../support/cloud.js';
+import { describe, expect, it } from 'vitest';
+import { eventually, useTestCloud } from '../support/cloud.js';
 
-let kuota: TestCloud;
-beforeAll(async () => {
-  kuota = await startTestCloud({ extraEnv: { KUOTA_STOCK_SHARDS: '8', KUOTA_ALLOCATION_CHUNK: '300' } });
-});
-afterAll(async () => {
-  await kuota?.stop();
-});
+const kuota = useTestCloud({ extraEnv: { KUOTA_STOCK_SHARDS: '8', KUOTA_ALLOCATION_CHUNK: '300' } });
 
 const buyAndPay = async (apiKey: string, quantity: number, key: string) => {
   const created = await kuota.api.post('/v1/wholesale/quota-orders', {

@@ -1,9 +1,9 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { OperationsMetric, SaleMetric } from '../../lib/infra/metrics.js';
 import { MainKeys } from '../../lib/infra/resources.js';
 import { buyStock } from '../security/support.js';
-import { startTestCloud, type TestCloud } from '../support/cloud.js';
+import { useTestCloud } from '../support/cloud.js';
 import {
   documents,
   payAtGateway,
@@ -21,13 +21,7 @@ import {
 // These tests read the EMF lines, which the test configuration otherwise turns off.
 process.env.POWERTOOLS_METRICS_DISABLED = 'false';
 
-let kuota: TestCloud;
-beforeAll(async () => {
-  kuota = await startTestCloud();
-});
-afterAll(async () => {
-  await kuota?.stop();
-});
+const kuota = useTestCloud();
 
 /** Every value of `metric` in the EMF lines printed while `run` ran (one per line that carries it). */
 const publishedDuring = async (metric: string, run: () => Promise<unknown>) => {

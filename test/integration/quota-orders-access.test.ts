@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestCloud, type TestCloud } from '../support/cloud.js';
+import { describe, expect, it } from 'vitest';
+import { useTestCloud } from '../support/cloud.js';
 import {
   createOrder,
   type ErrorResponseBody,
@@ -12,13 +12,7 @@ import {
 } from './quota-orders-support.js';
 
 /** Idempotency-Key semantics, authentication (401), roles (403) and reseller isolation (404). */
-let kuota: TestCloud;
-beforeAll(async () => {
-  kuota = await startTestCloud();
-});
-afterAll(async () => {
-  await kuota?.stop();
-});
+const kuota = useTestCloud();
 
 describe('Idempotency-Key', () => {
   it('answers a retry with the same key and body with the same 201 answer and creates one order', async () => {

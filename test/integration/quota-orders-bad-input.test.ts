@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { allRoutes, routes } from '../../lib/api/routes.js';
-import { startTestCloud, type TestCloud } from '../support/cloud.js';
+import { useTestCloud } from '../support/cloud.js';
 import {
   type ErrorResponseBody,
   mustCreateOrder,
@@ -10,13 +10,7 @@ import {
 } from './quota-orders-support.js';
 
 /** Bad input: every refusal is a 4xx with a precise error body, and nothing is half-written. */
-let kuota: TestCloud;
-beforeAll(async () => {
-  kuota = await startTestCloud();
-});
-afterAll(async () => {
-  await kuota?.stop();
-});
+const kuota = useTestCloud();
 
 let keyCounter = 0;
 const postOrder = (options: { rawBody: string; contentType?: string; apiKey?: string }) => {
@@ -385,11 +379,16 @@ describe('OpenAPI document', () => {
     // Act
     const response = await kuota.api.get<{
       paths: Record<string, Record<string, { parameters?: { name: string }[]; security?: unknown[] }>>;
+      components: { securitySchemes: Record<string, { in?: string; name?: string }> };
     }>('/openapi.json');
 
-    // Assert
+    // Assert: the signature header is the webhook operation's security scheme.
     const webhookOperation = response.body.paths[webhook.path]?.post;
-    expect(webhookOperation?.parameters?.map((parameter) => parameter.name)).toContain('Kuota-Signature');
+    expect(webhookOperation?.security).toEqual([{ webhookSignature: [] }]);
+    expect(response.body.components.securitySchemes.webhookSignature).toMatchObject({
+      in: 'header',
+      name: 'Kuota-Signature',
+    });
     expect(response.body.paths[wholesale.path]?.get?.security).toEqual([{ resellerKey: [] }]);
   });
 });

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { eventually, startTestCloud, type TestCloud } from '../support/cloud.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { eventually, useTestCloud } from '../support/cloud.js';
 import {
   alertsSince,
   allocationQueueHasConsumer,
@@ -19,13 +19,7 @@ import {
 } from './quota-orders-support.js';
 
 /** Buying quota from the tax authority, and every way its payment notice can arrive. */
-let kuota: TestCloud;
-beforeAll(async () => {
-  kuota = await startTestCloud();
-});
-afterAll(async () => {
-  await kuota?.stop();
-});
+const kuota = useTestCloud();
 beforeEach(async () => {
   await setTaxAuthorityFaults(kuota, { duplicateRate: 0, dropRate: 0, delayMs: 0 });
 });

@@ -1,13 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, startTestCloud, type TestCloud } from '../support/cloud.js';
+import { describe, expect, it } from 'vitest';
+import { eventually, useTestCloud } from '../support/cloud.js';
 
-let kuota: TestCloud;
-beforeAll(async () => {
-  kuota = await startTestCloud();
-});
-afterAll(async () => {
-  await kuota?.stop();
-});
+const kuota = useTestCloud();
 
 describe('quota purchase from the tax authority', () => {
   it('creates an order, pays its billing in the sandbox and shows it credited with the NTPN', async () => {

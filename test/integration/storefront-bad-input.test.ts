@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { NIK_RULE_MESSAGES, type NikRule, nikViolation } from '../../lib/domain/nik.js';
-import { startTestCloud, type TestCloud } from '../support/cloud.js';
+import { useTestCloud } from '../support/cloud.js';
 import {
   claimOf,
   countMainItems,
@@ -17,13 +17,7 @@ import {
  * Bad input is refused with a 4xx that names the problem, before anything is written; other
  * people's orders are invisible (404, exactly as for an order that does not exist).
  */
-let kuota: TestCloud;
-beforeAll(async () => {
-  kuota = await startTestCloud();
-});
-afterAll(async () => {
-  await kuota?.stop();
-});
+const kuota = useTestCloud();
 
 /** An object body gets the buyer's name and birth date beside its NIK, as every client sends them. */
 const withClaim = (body: unknown): unknown => {

@@ -1,10 +1,10 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { hashApiKey, newApiKey } from '../../lib/domain/api-keys.js';
 import { principalOfKeyRecord } from '../../lib/domain/principal.js';
 import { AUTHORIZER_CACHE_SECONDS } from '../../lib/infra/functions.js';
 import { MainKeys } from '../../lib/infra/resources.js';
-import { startTestCloud, type TestCloud } from '../support/cloud.js';
+import { useTestCloud } from '../support/cloud.js';
 import { documents } from '../support/flows.js';
 
 /**
@@ -12,13 +12,7 @@ import { documents } from '../support/flows.js';
  * needs, or was revoked, is a 401 on every route, never the regulator (it used to treat any role other
  * than `reseller` as the regulator).
  */
-let kuota: TestCloud;
-beforeAll(async () => {
-  kuota = await startTestCloud();
-});
-afterAll(async () => {
-  await kuota?.stop();
-});
+const kuota = useTestCloud();
 
 const keyWithRecord = async (record: Record<string, unknown>) => {
   const apiKey = newApiKey('regulator');

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { alertsOfKind, resellerKey } from '../integration/oversight-support.js';
-import { startTestCloud, type TestCloud } from '../support/cloud.js';
+import { useTestCloud } from '../support/cloud.js';
 import { mapLimit, scanMain } from '../support/flows.js';
 
 /**
@@ -10,13 +10,7 @@ import { mapLimit, scanMain } from '../support/flows.js';
  */
 const ATTEMPTS = 5_000;
 
-let kuota: TestCloud;
-beforeAll(async () => {
-  kuota = await startTestCloud();
-});
-afterAll(async () => {
-  await kuota?.stop();
-});
+const kuota = useTestCloud();
 
 describe('alerts under a repeated refused call', () => {
   it('keeps one alert per kind, reseller and day, counting 5,000 fee-cap attempts', {

@@ -1,9 +1,9 @@
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MAX_PAGE } from '../../lib/api/schemas.js';
 import { MainKeys } from '../../lib/infra/resources.js';
 import { asRegulator, resellerKey } from '../integration/oversight-support.js';
-import { startTestCloud, type TestCloud } from '../support/cloud.js';
+import { useTestCloud } from '../support/cloud.js';
 import { documents, mapLimit } from '../support/flows.js';
 import { itemsReadDuring } from '../support/read-meter.js';
 
@@ -18,13 +18,7 @@ const DAY_MS = 86_400_000;
 /** Every vendor's profile and its 32 stock shards (the live alerts and the vendor table read them). */
 const VENDOR_ITEMS = 26 * (1 + 32);
 
-let kuota: TestCloud;
-beforeAll(async () => {
-  kuota = await startTestCloud();
-});
-afterAll(async () => {
-  await kuota?.stop();
-});
+const kuota = useTestCloud();
 
 const putAll = async (items: Record<string, unknown>[]) => {
   const batches = Array.from({ length: Math.ceil(items.length / 25) }, (_, index) =>

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { clearFaults } from '../../lib/adapters/fault-injection.js';
 import { bootLocalCloud, type LocalCloud, newLocalSecrets } from '../../lib/runtime/local-cloud.js';
 import { type SeededCredentials, seedParties } from '../../lib/runtime/seed.js';
@@ -62,6 +62,27 @@ export const startTestCloud = async (
       await cloud.stop();
     },
   };
+};
+
+/**
+ * The one fixture of a test file's private kuota: started before the file's tests, stopped after them.
+ * Returns the cloud as an object whose properties resolve once it has started (a read before that throws,
+ * naming the mistake), so tests write `kuota.api` exactly as with a variable.
+ */
+export const useTestCloud = (options: Parameters<typeof startTestCloud>[0] = {}): TestCloud => {
+  let cloud: TestCloud | undefined;
+  beforeAll(async () => {
+    cloud = await startTestCloud(options);
+  });
+  afterAll(async () => {
+    await cloud?.stop();
+  });
+  return new Proxy({} as TestCloud, {
+    get: (_target, property) => {
+      if (!cloud) throw new Error('the test cloud is read before its beforeAll has started it');
+      return cloud[property as keyof TestCloud];
+    },
+  });
 };
 
 export interface ApiResponse<T = Record<string, unknown>> {
