@@ -13,7 +13,7 @@ import { scriptArgs } from '../tools/common/args.js';
 
 /**
  * `npm start`: DynamoDB Local and fauxqs (SQS, S3), both persisted under .kuota/, the tables and queues of
- * the CDK stack, 26 seeded resellers and the regulator, and the HTTP API on PORT (default 3000).
+ * the CDK stack, 26 seeded resellers and the regulator, and the HTTP API on KUOTA_PORT (default 3000).
  * `npm start -- --fresh` wipes .kuota/ first. `npm start -- --faults 0.2` injects DynamoDB faults (throttling,
  * transaction conflicts, lost responses) into 20% of the stack's requests of each kind (KUOTA_FAULT_*).
  * `--state-dir DIR` keeps the state in DIR instead of .kuota/; `--visibility-timeout S` sets every queue's
@@ -23,7 +23,7 @@ import { scriptArgs } from '../tools/common/args.js';
 const { values: flags } = scriptArgs({
   name: 'kuota',
   usage:
-    'npm start -- [options]\n\nThe whole platform on http://127.0.0.1:$PORT (default 3000), its state under .kuota/.',
+    'npm start -- [options]\n\nThe whole platform on http://127.0.0.1:$KUOTA_PORT (default 3000), its state under .kuota/.',
   options: {
     fresh: { type: 'boolean', help: 'wipe the state directory first' },
     faults: {
@@ -49,7 +49,7 @@ if (stateFlag !== undefined && (stateFlag.trim() === '' || stateFlag.startsWith(
   refuse('--state-dir takes a directory (e.g. --state-dir .kuota-demo)');
 const stateDirectory = resolve(process.cwd(), stateFlag ?? '.kuota');
 const fresh = flags.fresh === true;
-const port = Number(process.env.PORT ?? 3000);
+const port = Number(process.env.KUOTA_PORT ?? 3000);
 
 const visibilityFlag = flags['visibility-timeout'];
 const visibilityTimeoutSeconds = visibilityFlag === undefined ? undefined : Number(visibilityFlag);

@@ -84,7 +84,7 @@ export const startCrashableStack = async (options: CrashableStackOptions): Promi
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(process.env))
     if (value !== undefined && (!name.startsWith('KUOTA_') || name === 'KUOTA_LOG_LEVEL')) env[name] = value;
-  Object.assign(env, options.env, { PORT: String(options.port) });
+  Object.assign(env, options.env, { KUOTA_PORT: String(options.port) });
 
   let child: ChildProcess | undefined;
   let current: StackProcesses | undefined;
