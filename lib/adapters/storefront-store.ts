@@ -191,6 +191,22 @@ const shardMove = (resellerId: string, part: ShardPart, from: string, to: string
   },
 });
 
+/**
+ * Commits a transaction; when conditions refuse it, answers the positions of the items that refused (the
+ * store turns them into named outcomes), and rethrows anything else.
+ */
+const commitOrRefusals = async (
+  items: Parameters<typeof transactWrite>[0],
+): Promise<ReadonlySet<number> | undefined> => {
+  try {
+    await transactWrite(items);
+    return undefined;
+  } catch (error) {
+    if (!(error instanceof ConditionFailed)) throw error;
+    return new Set(error.failedItemIndexes);
+  }
+};
+
 export const storefrontStore = {
   async getOrder(
     orderId: string,
@@ -338,30 +354,25 @@ export const storefrontStore = {
         : []),
       ...(input.extraItems ?? []),
     ];
-    try {
-      await transactWrite(items);
-      return { outcome: 'RESERVED', order: reserved };
-    } catch (error) {
-      if (!(error instanceof ConditionFailed)) throw error;
-      // Positions stay inside the store: 0 the order, 1..n the shards, n+1 the buyer's counter.
-      const failed = new Set(error.failedItemIndexes);
-      if (failed.has(0)) return { outcome: 'ORDER_CHANGED' };
-      if (failed.has(input.parts.length + 3)) return { outcome: 'HOLD_PENDING' };
-      if (failed.has(input.parts.length + 1)) {
-        // Two rules on one item: its current state says which one refused.
-        const counter = await this.readNikDayCounter(order.nikHash, input.day, { consistent: true });
-        if (
-          input.onePerPerson &&
-          holdOpen(counter.holdUntil, new Date(input.at)) &&
-          counter.holdOrder !== input.settledHold
-        )
-          return { outcome: 'HOLD_PENDING' };
-        if (input.onePerPerson && lapseBlocks(counter, order.clientHash, new Date(input.at)))
-          return { outcome: 'LAPSED_RECENTLY' };
-        return { outcome: 'CAP_REACHED' };
-      }
-      return { outcome: 'SHARD_DRY' };
+    const failed = await commitOrRefusals(items);
+    if (!failed) return { outcome: 'RESERVED', order: reserved };
+    // Positions stay inside the store: 0 the order, 1..n the shards, n+1 the buyer's counter.
+    if (failed.has(0)) return { outcome: 'ORDER_CHANGED' };
+    if (failed.has(input.parts.length + 3)) return { outcome: 'HOLD_PENDING' };
+    if (failed.has(input.parts.length + 1)) {
+      // Two rules on one item: its current state says which one refused.
+      const counter = await this.readNikDayCounter(order.nikHash, input.day, { consistent: true });
+      if (
+        input.onePerPerson &&
+        holdOpen(counter.holdUntil, new Date(input.at)) &&
+        counter.holdOrder !== input.settledHold
+      )
+        return { outcome: 'HOLD_PENDING' };
+      if (input.onePerPerson && lapseBlocks(counter, order.clientHash, new Date(input.at)))
+        return { outcome: 'LAPSED_RECENTLY' };
+      return { outcome: 'CAP_REACHED' };
     }
+    return { outcome: 'SHARD_DRY' };
   },
 
   /**
@@ -435,16 +446,11 @@ export const storefrontStore = {
       ledgerPut(ledgerEntry(sold, 'SELL', input.at, input.parts)),
       ...(input.extraItems ?? []),
     ];
-    try {
-      await transactWrite(items);
-      return { outcome: 'SOLD', order: sold };
-    } catch (error) {
-      if (!(error instanceof ConditionFailed)) throw error;
-      const failed = new Set(error.failedItemIndexes);
-      if (failed.has(0)) return { outcome: 'ORDER_CHANGED' };
-      if (failed.has(input.parts.length + 1)) return { outcome: 'CAP_REACHED' };
-      return { outcome: 'SHARD_DRY' };
-    }
+    const failed = await commitOrRefusals(items);
+    if (!failed) return { outcome: 'SOLD', order: sold };
+    if (failed.has(0)) return { outcome: 'ORDER_CHANGED' };
+    if (failed.has(input.parts.length + 1)) return { outcome: 'CAP_REACHED' };
+    return { outcome: 'SHARD_DRY' };
   },
 
   /** One page of a reseller's orders, newest first, created within [from, to], merged across its buckets. */

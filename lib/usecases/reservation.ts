@@ -186,6 +186,29 @@ const planFromSnapshot = async (
   return planFresh(resellerId, quantity, retry, random);
 };
 
+/**
+ * Tries `plan`; when its shard ran dry (a stale snapshot, or others took the planned shard first near a
+ * sell-out), reads every shard now and plans again, a few times, until the attempt lands or the storefront
+ * is sold out (or suspended), which is answered as the plan's refusal.
+ */
+const attemptWithReplans = async <O extends { readonly outcome: string }>(
+  order: { readonly resellerId: string; readonly quantity: number },
+  firstPlan: ShardPart[],
+  attempt: (plan: ShardPart[]) => Promise<O>,
+  retry: Retry,
+  random: () => number,
+): Promise<{ readonly plan: ShardPart[]; readonly result: O } | Exclude<Planned, { plan: ShardPart[] }>> => {
+  let plan = firstPlan;
+  let result = await attempt(plan);
+  for (let replan = 0; result.outcome === 'SHARD_DRY' && replan < SHARD_REPLANS; replan += 1) {
+    const replanned = await planFresh(order.resellerId, order.quantity, retry, random);
+    if (!('plan' in replanned)) return replanned;
+    plan = replanned.plan;
+    result = await attempt(plan);
+  }
+  return { plan, result };
+};
+
 /** The reseller's own reasons to refuse, from the cached profile (a suspension is confirmed fresh). */
 const resellerRefusal = async (resellerId: string) => {
   let reseller = await cachedReseller(resellerId);
@@ -307,15 +330,10 @@ export const attemptReservation = async (
       }),
     );
 
-  let outcome = await reserve(plan);
-  // A stale snapshot, or others took the planned shard first (near a sell-out): read every shard now and
-  // plan again, a few times, until it reserves or the storefront is sold out.
-  for (let replan = 0; outcome.outcome === 'SHARD_DRY' && replan < SHARD_REPLANS; replan += 1) {
-    const replanned = await planFresh(order.resellerId, order.quantity, retry, random);
-    if (!('plan' in replanned)) return replanned;
-    plan = replanned.plan;
-    outcome = await reserve(plan);
-  }
+  const attempted = await attemptWithReplans(order, plan, reserve, retry, random);
+  if (!('result' in attempted)) return attempted;
+  plan = attempted.plan;
+  const outcome = attempted.result;
   switch (outcome.outcome) {
     case 'RESERVED':
       noteTaken(order.resellerId, plan);
@@ -386,13 +404,10 @@ export const attemptDirectSale = async (
         ...(options.extraItems ? { extraItems: options.extraItems } : {}),
       }),
     );
-  let outcome = await sell(plan);
-  for (let replan = 0; outcome.outcome === 'SHARD_DRY' && replan < SHARD_REPLANS; replan += 1) {
-    const replanned = await planFresh(order.resellerId, order.quantity, retry, random);
-    if (!('plan' in replanned)) return replanned;
-    plan = replanned.plan;
-    outcome = await sell(plan);
-  }
+  const attempted = await attemptWithReplans(order, plan, sell, retry, random);
+  if (!('result' in attempted)) return attempted;
+  plan = attempted.plan;
+  const outcome = attempted.result;
   switch (outcome.outcome) {
     case 'SOLD':
       noteTaken(order.resellerId, plan);
