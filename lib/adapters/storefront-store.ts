@@ -11,10 +11,12 @@ import {
   lapseBlocks,
   type RefundState,
   type RejectionReason,
+  reservedFrom,
   type ShardPart,
   type StorefrontOrder,
   type StorefrontOrderStatus,
   serviceFeeOf,
+  soldAtCounterFrom,
 } from '../domain/storefront-order.js';
 import { Index, MainKeys, RESELLER_ORDER_BUCKETS, STOREFRONT_WORK_BUCKETS } from '../infra/resources.js';
 import { dynamo } from './aws-clients.js';
@@ -258,18 +260,14 @@ export const storefrontStore = {
   ): Promise<ReserveOutcome> {
     const isNew = input.create;
     // What the order becomes; returned so the caller needs no read-back on the hot path.
-    const reserved: StorefrontOrder = {
-      ...order,
-      status: 'RESERVED',
-      version: order.version + 1,
+    const reserved = reservedFrom(order, {
       unitPriceIdr: input.unitPriceIdr,
-      amountIdr: input.unitPriceIdr * order.quantity,
-      reservedAt: input.at,
-      expiresAt: input.expiresAt,
+      at: input.at,
       day: input.day,
       shardParts: input.parts,
+      expiresAt: input.expiresAt,
       payment: input.payment,
-    };
+    });
     const orderWrite = isNew
       ? {
           Put: {
@@ -396,20 +394,13 @@ export const storefrontStore = {
       extraItems?: readonly Record<string, unknown>[];
     },
   ): Promise<DirectSaleOutcome> {
-    const sold: StorefrontOrder = {
-      ...order,
-      status: 'FULFILLED',
-      version: order.version + 1,
+    const sold = soldAtCounterFrom(order, {
       unitPriceIdr: input.unitPriceIdr,
-      amountIdr: input.unitPriceIdr * order.quantity,
-      reservedAt: input.at,
-      paidAt: input.at,
-      fulfilledAt: input.at,
+      at: input.at,
       day: input.day,
       shardParts: input.parts,
-      stamps: input.serials,
-      affixed: {},
-    };
+      serials: input.serials,
+    });
     const items = [
       { Put: { TableName: table(), Item: orderItem(sold), ConditionExpression: 'attribute_not_exists(pk)' } },
       ...input.parts.map((part) => {

@@ -339,3 +339,62 @@ export const buyerReference = (nikHash: string): string => `nik:${nikHash.slice(
 /** A client (source IP) as kuota keeps it: a keyed hash, since a plain hash of an IPv4 address is reversible. */
 export const clientReference = (key: string, sourceIp: string): string =>
   createHmac('sha256', key).update(`client:${sourceIp}`).digest('base64url').slice(0, 22);
+
+/**
+ * What a buyer or its reseller is told of an order's refunds: their total, COMPLETED once the gateway has
+ * confirmed every one of them at the amount owed, PENDING until then; nothing when there is none.
+ */
+export const refundSummary = (
+  order: Pick<StorefrontOrder, 'refunds'>,
+): { readonly amountIdr: number; readonly status: 'COMPLETED' | 'PENDING' } | undefined => {
+  const refunds = Object.values(order.refunds ?? {});
+  if (refunds.length === 0) return undefined;
+  return {
+    amountIdr: refunds.reduce((sum, refund) => sum + refund.amountIdr, 0),
+    status: refunds.every((refund) => refund.status === 'COMPLETED') ? 'COMPLETED' : 'PENDING',
+  };
+};
+
+/** The sale's terms, fixed when stock is taken: price per stamp, when, which day's cap, which shards. */
+export interface SaleTerms {
+  readonly unitPriceIdr: number;
+  readonly at: string;
+  readonly day: string;
+  readonly shardParts: StorefrontOrder['shardParts'];
+}
+
+/** QUEUED (or new) → RESERVED: stock and the buyer's cap held until `expiresAt`, waiting for `payment`. */
+export const reservedFrom = (
+  order: StorefrontOrder,
+  terms: SaleTerms & { readonly expiresAt: string; readonly payment: StorefrontOrder['payment'] },
+): StorefrontOrder => ({
+  ...order,
+  status: 'RESERVED',
+  version: order.version + 1,
+  unitPriceIdr: terms.unitPriceIdr,
+  amountIdr: terms.unitPriceIdr * order.quantity,
+  reservedAt: terms.at,
+  expiresAt: terms.expiresAt,
+  day: terms.day,
+  shardParts: terms.shardParts,
+  payment: terms.payment,
+});
+
+/** A counter sale: taken, paid and fulfilled in one step, its serials issued, none affixed yet. */
+export const soldAtCounterFrom = (
+  order: StorefrontOrder,
+  terms: SaleTerms & { readonly serials: readonly string[] },
+): StorefrontOrder => ({
+  ...order,
+  status: 'FULFILLED',
+  version: order.version + 1,
+  unitPriceIdr: terms.unitPriceIdr,
+  amountIdr: terms.unitPriceIdr * order.quantity,
+  reservedAt: terms.at,
+  paidAt: terms.at,
+  fulfilledAt: terms.at,
+  day: terms.day,
+  shardParts: terms.shardParts,
+  stamps: [...terms.serials],
+  affixed: {},
+});

@@ -9,6 +9,7 @@ import {
   buyerReference,
   channelOf,
   jakartaDay,
+  refundSummary,
   type StorefrontOrderStatus,
   serviceFeeOf,
   stampSlot,
@@ -20,7 +21,7 @@ import {
  * contact.
  */
 export const wholesaleOrderView = (order: StorefrontOrder) => {
-  const refunds = Object.values(order.refunds ?? {});
+  const refund = refundSummary(order);
   return {
     orderId: order.orderId,
     resellerId: order.resellerId,
@@ -46,16 +47,7 @@ export const wholesaleOrderView = (order: StorefrontOrder) => {
           })),
         }
       : {}),
-    ...(refunds.length > 0
-      ? {
-          refund: {
-            amountIdr: refunds.reduce((sum, refund) => sum + refund.amountIdr, 0),
-            status: refunds.every((refund) => refund.status === 'COMPLETED')
-              ? ('COMPLETED' as const)
-              : ('PENDING' as const),
-          },
-        }
-      : {}),
+    ...(refund ? { refund } : {}),
   };
 };
 

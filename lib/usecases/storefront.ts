@@ -22,6 +22,7 @@ import {
   orderToken,
   orderTokenMatches,
   type RejectionReason,
+  refundSummary,
   type StorefrontOrder,
   unitPrice,
 } from '../domain/storefront-order.js';
@@ -383,7 +384,7 @@ export const getOffer = async (resellerId: string) => {
 };
 
 export const orderStatusView = async (order: StorefrontOrder) => {
-  const refunds = Object.values(order.refunds ?? {});
+  const refund = refundSummary(order);
   return {
     orderId: order.orderId,
     resellerId: order.resellerId,
@@ -403,16 +404,7 @@ export const orderStatusView = async (order: StorefrontOrder) => {
         }
       : {}),
     ...(order.stamps ? { stamps: order.stamps.map((serial) => ({ serial })) } : {}),
-    ...(refunds.length > 0
-      ? {
-          refund: {
-            amountIdr: refunds.reduce((sum, refund) => sum + refund.amountIdr, 0),
-            status: refunds.every((refund) => refund.status === 'COMPLETED')
-              ? ('COMPLETED' as const)
-              : ('PENDING' as const),
-          },
-        }
-      : {}),
+    ...(refund ? { refund } : {}),
     ...(order.status === 'QUEUED' ? { queue: await queueView() } : {}),
   };
 };
