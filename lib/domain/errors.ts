@@ -55,6 +55,18 @@ export class NotFoundError extends DomainError {
   }
 }
 
+/**
+ * An Idempotency-Key seen before with another request: the first request's answer belongs to that key, so
+ * this one is refused (409), never silently answered with the other request's result.
+ */
+export class IdempotencyKeyReusedError extends DomainError {
+  constructor(what: string) {
+    super('IDEMPOTENCY_KEY_REUSED', `this Idempotency-Key was already used with a different ${what}`, [
+      { path: 'headers.idempotency-key', message: 'was used before with another body' },
+    ]);
+  }
+}
+
 export class ValidationError extends DomainError {
   constructor(message: string, issues: readonly ErrorIssue[]) {
     super('VALIDATION_FAILED', message, issues);

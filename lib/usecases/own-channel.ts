@@ -5,7 +5,13 @@ import { type StorefrontOrder, storefrontStore } from '../adapters/storefront-st
 import { config } from '../config.js';
 import { alertIdOf } from '../domain/alerts.js';
 import { type CivilRegistry, claimHash } from '../domain/civil-registry.js';
-import { DomainError, NotFoundError, RateLimitedError, ServiceBusyError } from '../domain/errors.js';
+import {
+  DomainError,
+  IdempotencyKeyReusedError,
+  NotFoundError,
+  RateLimitedError,
+  ServiceBusyError,
+} from '../domain/errors.js';
 import { sha256Hex, storefrontOrderIdFromKey } from '../domain/identifiers.js';
 import { STAMP_FACE_VALUE_IDR } from '../domain/money.js';
 import { hashNik } from '../domain/nik.js';
@@ -71,11 +77,7 @@ const answerFor = (order: StorefrontOrder, tokenKey: string) => {
 
 const replay = (existing: StorefrontOrder, requestHash: string, tokenKey: string) => {
   if (existing.requestHash !== requestHash || existing.channel !== 'OWN_CHANNEL') {
-    throw new DomainError(
-      'IDEMPOTENCY_KEY_REUSED',
-      'this Idempotency-Key was already used with a different sale',
-      [{ path: 'headers.idempotency-key', message: 'was used before with another body' }],
-    );
+    throw new IdempotencyKeyReusedError('sale');
   }
   return answerFor(existing, tokenKey);
 };

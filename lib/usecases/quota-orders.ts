@@ -6,7 +6,7 @@ import { type LaneCursor, reconciliationStore } from '../adapters/reconciliation
 import { resellerStore } from '../adapters/reseller-store.js';
 import { stockStore } from '../adapters/stock-store.js';
 import { alertIdOf } from '../domain/alerts.js';
-import { DomainError, NotFoundError } from '../domain/errors.js';
+import { DomainError, IdempotencyKeyReusedError, NotFoundError } from '../domain/errors.js';
 import { idFromIdempotencyKey, sha256Hex } from '../domain/identifiers.js';
 import { dutyFor } from '../domain/money.js';
 import { assertPaymentMatches, newQuotaOrder, type QuotaOrder } from '../domain/quota-order.js';
@@ -59,11 +59,7 @@ export const orderView = (order: QuotaOrder, estimatedCompletionAt?: string) => 
 
 const replayOrConflict = (existing: QuotaOrder & { requestHash: string }, requestHash: string) => {
   if (existing.requestHash !== requestHash) {
-    throw new DomainError(
-      'IDEMPOTENCY_KEY_REUSED',
-      'this Idempotency-Key was already used with a different request body',
-      [{ path: 'headers.idempotency-key', message: 'was used before with another body' }],
-    );
+    throw new IdempotencyKeyReusedError('request body');
   }
   return creationView(existing);
 };

@@ -8,7 +8,13 @@ import { storefrontStore } from '../adapters/storefront-store.js';
 import { config } from '../config.js';
 import { alertIdOf } from '../domain/alerts.js';
 import { type CivilRegistry, claimHash } from '../domain/civil-registry.js';
-import { DomainError, NotFoundError, RateLimitedError, ServiceBusyError } from '../domain/errors.js';
+import {
+  DomainError,
+  IdempotencyKeyReusedError,
+  NotFoundError,
+  RateLimitedError,
+  ServiceBusyError,
+} from '../domain/errors.js';
 import { sha256Hex, storefrontOrderIdFromKey } from '../domain/identifiers.js';
 import { hashNik } from '../domain/nik.js';
 import type { Contact } from '../domain/notices.js';
@@ -80,11 +86,7 @@ const placed = async (order: StorefrontOrder, tokenKey: string): Promise<PlacedO
  */
 const replay = (existing: StorefrontOrder, requestHash: string, tokenKey: string) => {
   if (existing.requestHash !== requestHash) {
-    throw new DomainError(
-      'IDEMPOTENCY_KEY_REUSED',
-      'this Idempotency-Key was already used with a different order',
-      [{ path: 'headers.idempotency-key', message: 'was used before with another body' }],
-    );
+    throw new IdempotencyKeyReusedError('order');
   }
   return placed(existing, tokenKey);
 };
