@@ -43,201 +43,242 @@ export interface RunResult {
   invariant: { ok: boolean; detail: string };
 }
 
-/**
- * One run of one design: the round's applicants through intake, payment and fulfilment as the storefront
- * page does it, then what it cost (capacity units, invocations, handler time) and its invariants, read
- * from the stores: nothing oversold, every sale the client saw counted once.
- */
-const runWorkload = async (
-  bench: BenchContext,
-  design: Design,
-  round: number,
-  label: string,
-  options: { calibration?: boolean } = {},
-): Promise<RunResult> => {
-  const {
-    calibrationReseller,
-    roundResellers,
-    kuotaApi,
-    baseline,
-    cloud,
-    durations,
-    timersSettled,
-    baselineTables,
-    ordersQueue,
-    timersQueue,
-    kuotaFunctions,
-    baselineFunctions,
-    stockOf,
-    kuotaStock,
-  } = bench;
-  const calibration = options.calibration === true;
+/** What one run sends and to whom: the quiet pass sends a few orders to the calibration reseller only. */
+const planRun = (bench: BenchContext, design: Design, round: number, calibration: boolean) => {
   const resellers = calibration
-    ? Array.from({ length: 5 }, () => calibrationReseller.id)
-    : (roundResellers[round] ?? []).map((reseller) => reseller.id);
+    ? Array.from({ length: 5 }, () => bench.calibrationReseller.id)
+    : (bench.roundResellers[round] ?? []).map((reseller) => reseller.id);
   const applicants = calibration
     ? buildApplicants(round, resellers).slice(0, CALIBRATION_ORDERS)
     : buildApplicants(round, resellers);
-  const pollMs = calibration ? 200 : settings.pollMs;
-  const concurrency = calibration ? CALIBRATION_CONCURRENCY : settings.concurrency;
-  const base = design === 'kuota' ? kuotaApi : baseline.url;
-  const statusTally = new StatusTally();
-  const intakeMs: number[] = [];
-  const journeys: Journey[] = applicants.map((applicant) => ({ applicant }));
-  const invocationSource = design === 'kuota' ? cloud.runtime.invocations : baseline.invocations;
-  const invocationsBefore = new Map(invocationSource);
-  const durationsBefore = new Map([...durations].map(([id, tally]) => [id, { ...tally }]));
-  meter.resetCapacityMeter();
-  const started = Date.now();
-  let intakeDone = 0;
-  let lastFulfilledAt = started;
-
-  /**
-   * Looks at the order until `wanted`. kuota's page waits for the Retry-After each answer carries (the
-   * first wait is the one the POST's answer gave); the baseline's client polls every `pollMs`.
-   */
-  const poll = async (
-    url: string,
-    headers: Record<string, string>,
-    wanted: (body: Record<string, unknown>) => boolean,
-    firstWaitMs = pollMs,
-  ) => {
-    let wait = firstWaitMs;
-    for (;;) {
-      if (Date.now() - started > settings.runTimeoutSeconds * 1000) return undefined;
-      await sleep(wait);
-      // kuota's page asks the server to hold the read until the order moves on (Prefer: wait).
-      const answer = await call(url, 'GET', {
-        headers: design === 'kuota' ? { ...headers, prefer: 'wait=8' } : headers,
-      });
-      statusTally.add('status', answer.status);
-      if (answer.status === 200 && wanted(answer.body)) return answer.body;
-      wait = design === 'kuota' ? (answer.waited ? 100 : (answer.retryAfterMs ?? pollMs)) : pollMs;
-    }
+  return {
+    resellers,
+    applicants,
+    pollMs: calibration ? 200 : settings.pollMs,
+    concurrency: calibration ? CALIBRATION_CONCURRENCY : settings.concurrency,
+    base: design === 'kuota' ? bench.kuotaApi : bench.baseline.url,
   };
+};
 
-  const pay = async (paymentId: string) => {
-    for (let attempt = 0; attempt < 5; attempt += 1) {
-      const paid = await call(`${base}/sandbox/payment-gateway/payments/${paymentId}/pay`, 'POST', {
-        body: {},
-      });
-      statusTally.add('pay', paid.status);
-      if (paid.status === 200) return true;
-      await sleep(200);
-    }
-    return false;
+/** The invocation and handler-time counters run on across runs: read before, so a run counts its own. */
+const countersBefore = (bench: BenchContext, design: Design) => {
+  const invocationSource = design === 'kuota' ? bench.cloud.runtime.invocations : bench.baseline.invocations;
+  return {
+    invocationSource,
+    invocationsBefore: new Map(invocationSource),
+    durationsBefore: new Map([...bench.durations].map(([id, tally]) => [id, { ...tally }])),
   };
+};
 
-  const finish = (journey: Journey, outcome: Outcome, reason?: string) => {
-    journey.outcome = outcome;
-    if (reason) journey.reason = reason;
-    if (outcome === 'FULFILLED') {
-      journey.fulfilledAt = Date.now();
-      lastFulfilledAt = Math.max(lastFulfilledAt, journey.fulfilledAt);
-    }
-  };
+/** What the clients of one run share while it runs: where they send, what they saw, when the last sale ended. */
+interface LiveRun {
+  readonly design: Design;
+  readonly base: string;
+  readonly pollMs: number;
+  readonly started: number;
+  readonly statusTally: StatusTally;
+  readonly intakeMs: number[];
+  /** Each accepted order's journey after intake, awaited once intake has ended. */
+  readonly rest: Promise<void>[];
+  intakeDone: number;
+  lastFulfilledAt: number;
+}
 
-  /**
-   * After intake, as the storefront page does: kuota answers 201 with the reservation and its QR (or the
-   * refusal) or 202 queued, and says when to look again; the buyer pays, then the page looks once the
-   * Retry-After has passed.
-   */
-  const continueJourney = async (journey: Journey, accepted: HttpAnswer) => {
-    const { resellerId } = journey.applicant;
-    if (design === 'kuota') {
-      const statusUrl = `${base}${String(accepted.body.statusUrl)}`;
-      const headers = { 'order-token': String(accepted.body.orderToken) };
-      const payable = (body: Record<string, unknown>) =>
-        body.status === 'REJECTED' || (body.status === 'RESERVED' && body.payment !== undefined);
-      const reserved = payable(accepted.body)
-        ? accepted.body
-        : await poll(statusUrl, headers, payable, accepted.retryAfterMs ?? pollMs);
-      if (!reserved) return finish(journey, 'TIMEOUT');
-      if (reserved.status === 'REJECTED') return finish(journey, 'REJECTED', String(reserved.reason));
-      journey.payableAt = Date.now();
-      const payment = reserved.payment as { paymentId: string };
-      if (!(await pay(payment.paymentId))) return finish(journey, 'ERROR', 'payment failed');
-      // Paid: look at once, and let the server hold the read until the stamps are there.
-      const done = await poll(
-        statusUrl,
-        headers,
-        (body) => body.status !== 'RESERVED' && body.status !== 'PAID',
-        0,
+/**
+ * Looks at the order until `wanted`. kuota's page waits for the Retry-After each answer carries (the
+ * first wait is the one the POST's answer gave); the baseline's client polls every `pollMs`.
+ */
+const pollOrder = async (
+  run: LiveRun,
+  url: string,
+  headers: Record<string, string>,
+  wanted: (body: Record<string, unknown>) => boolean,
+  firstWaitMs = run.pollMs,
+) => {
+  let wait = firstWaitMs;
+  for (;;) {
+    if (Date.now() - run.started > settings.runTimeoutSeconds * 1000) return undefined;
+    await sleep(wait);
+    // kuota's page asks the server to hold the read until the order moves on (Prefer: wait).
+    const answer = await call(url, 'GET', {
+      headers: run.design === 'kuota' ? { ...headers, prefer: 'wait=8' } : headers,
+    });
+    run.statusTally.add('status', answer.status);
+    if (answer.status === 200 && wanted(answer.body)) return answer.body;
+    wait = run.design === 'kuota' ? (answer.waited ? 100 : (answer.retryAfterMs ?? run.pollMs)) : run.pollMs;
+  }
+};
+
+/** The buyer pays in the sandbox gateway, trying a few times as a person would. */
+const payOrder = async (run: LiveRun, paymentId: string) => {
+  for (let attempt = 0; attempt < 5; attempt += 1) {
+    const paid = await call(`${run.base}/sandbox/payment-gateway/payments/${paymentId}/pay`, 'POST', {
+      body: {},
+    });
+    run.statusTally.add('pay', paid.status);
+    if (paid.status === 200) return true;
+    await sleep(200);
+  }
+  return false;
+};
+
+/** Ends a journey; a fulfilment moves the run's end, which its throughput is measured to. */
+const finishJourney = (run: LiveRun, journey: Journey, outcome: Outcome, reason?: string) => {
+  journey.outcome = outcome;
+  if (reason) journey.reason = reason;
+  if (outcome === 'FULFILLED') {
+    journey.fulfilledAt = Date.now();
+    run.lastFulfilledAt = Math.max(run.lastFulfilledAt, journey.fulfilledAt);
+  }
+};
+
+/**
+ * Both clients once the order is payable (its QR in hand): the buyer pays, then the client looks until
+ * the order has moved past payment; it sold if it is FULFILLED.
+ */
+const payThenAwaitOutcome = async (
+  run: LiveRun,
+  journey: Journey,
+  payment: unknown,
+  look: {
+    url: string;
+    headers: Record<string, string>;
+    settled: (body: Record<string, unknown>) => boolean;
+    firstWaitMs?: number;
+  },
+) => {
+  journey.payableAt = Date.now();
+  const { paymentId } = payment as { paymentId: string };
+  if (!(await payOrder(run, paymentId))) return finishJourney(run, journey, 'ERROR', 'payment failed');
+  const done = await pollOrder(run, look.url, look.headers, look.settled, look.firstWaitMs);
+  if (!done) return finishJourney(run, journey, 'TIMEOUT');
+  return finishJourney(
+    run,
+    journey,
+    done.status === 'FULFILLED' ? 'FULFILLED' : 'ERROR',
+    String(done.status),
+  );
+};
+
+/**
+ * kuota's page after intake: 201 with the reservation and its QR (or the refusal) or 202 queued, and it
+ * says when to look again; the buyer pays, then the page looks once the Retry-After has passed.
+ */
+const continueKuotaJourney = async (run: LiveRun, journey: Journey, accepted: HttpAnswer) => {
+  const statusUrl = `${run.base}${String(accepted.body.statusUrl)}`;
+  const headers = { 'order-token': String(accepted.body.orderToken) };
+  const payable = (body: Record<string, unknown>) =>
+    body.status === 'REJECTED' || (body.status === 'RESERVED' && body.payment !== undefined);
+  const reserved = payable(accepted.body)
+    ? accepted.body
+    : await pollOrder(run, statusUrl, headers, payable, accepted.retryAfterMs ?? run.pollMs);
+  if (!reserved) return finishJourney(run, journey, 'TIMEOUT');
+  if (reserved.status === 'REJECTED') return finishJourney(run, journey, 'REJECTED', String(reserved.reason));
+  // Once paid, look at once, and let the server hold the read until the stamps are there.
+  return payThenAwaitOutcome(run, journey, reserved.payment, {
+    url: statusUrl,
+    headers,
+    settled: (body) => body.status !== 'RESERVED' && body.status !== 'PAID',
+    firstWaitMs: 0,
+  });
+};
+
+/** The baseline's client after intake: the answer is already payable; pay, then poll until it is sold. */
+const continueBaselineJourney = async (run: LiveRun, journey: Journey, accepted: HttpAnswer) => {
+  const { resellerId } = journey.applicant;
+  return payThenAwaitOutcome(run, journey, accepted.body.payment, {
+    url: `${run.base}/v1/storefronts/${resellerId}/orders/${String(accepted.body.orderId)}`,
+    headers: {},
+    settled: (body) => body.status !== 'RESERVED',
+  });
+};
+
+/**
+ * Places the order, retrying 429s, 5xx and network errors; once accepted, the rest of the journey runs on
+ * without holding an intake slot.
+ */
+const intakeJourney = async (run: LiveRun, journey: Journey) => {
+  const { resellerId, nik, quantity, key } = journey.applicant;
+  const continueJourney = run.design === 'kuota' ? continueKuotaJourney : continueBaselineJourney;
+  journey.startedAt = Date.now();
+  for (let attempt = 0; attempt < 30; attempt += 1) {
+    const answer = await call(`${run.base}/v1/storefronts/${resellerId}/orders`, 'POST', {
+      headers: { 'idempotency-key': key },
+      body: { nik, quantity, ...identityOf(nik) },
+    });
+    run.intakeMs.push(answer.ms);
+    run.statusTally.add('intake', answer.status);
+    journey.intakeStatus = answer.status;
+    if (answer.status === 202 || answer.status === 201) {
+      run.rest.push(
+        continueJourney(run, journey, answer).catch(() =>
+          finishJourney(run, journey, 'ERROR', 'client error'),
+        ),
       );
-      if (!done) return finish(journey, 'TIMEOUT');
-      return finish(journey, done.status === 'FULFILLED' ? 'FULFILLED' : 'ERROR', String(done.status));
+      return;
     }
-    journey.payableAt = Date.now();
-    const payment = accepted.body.payment as { paymentId: string };
-    if (!(await pay(payment.paymentId))) return finish(journey, 'ERROR', 'payment failed');
-    const done = await poll(
-      `${base}/v1/storefronts/${resellerId}/orders/${String(accepted.body.orderId)}`,
-      {},
-      (body) => body.status !== 'RESERVED',
-    );
-    if (!done) return finish(journey, 'TIMEOUT');
-    return finish(journey, done.status === 'FULFILLED' ? 'FULFILLED' : 'ERROR', String(done.status));
-  };
-
-  const rest: Promise<void>[] = [];
-  const intake = async (journey: Journey) => {
-    const { resellerId, nik, quantity, key } = journey.applicant;
-    journey.startedAt = Date.now();
-    for (let attempt = 0; attempt < 30; attempt += 1) {
-      const answer = await call(`${base}/v1/storefronts/${resellerId}/orders`, 'POST', {
-        headers: { 'idempotency-key': key },
-        body: { nik, quantity, ...identityOf(nik) },
-      });
-      intakeMs.push(answer.ms);
-      statusTally.add('intake', answer.status);
-      journey.intakeStatus = answer.status;
-      if (answer.status === 202 || answer.status === 201) {
-        rest.push(continueJourney(journey, answer).catch(() => finish(journey, 'ERROR', 'client error')));
-        return;
-      }
-      if (answer.status === 429 || answer.status >= 500 || answer.status === 0) {
-        // A well-behaved client: wait (Retry-After is whole seconds; a jittered second here) and retry.
-        await sleep(500 + Math.random() * 1_000);
-        continue;
-      }
-      const code = String((answer.body.error as { code?: string } | undefined)?.code ?? answer.status);
-      return finish(journey, 'REFUSED', code);
+    if (answer.status === 429 || answer.status >= 500 || answer.status === 0) {
+      // A well-behaved client: wait (Retry-After is whole seconds; a jittered second here) and retry.
+      await sleep(500 + Math.random() * 1_000);
+      continue;
     }
-    finish(journey, 'ERROR', 'intake kept failing');
-  };
+    const code = String((answer.body.error as { code?: string } | undefined)?.code ?? answer.status);
+    return finishJourney(run, journey, 'REFUSED', code);
+  }
+  finishJourney(run, journey, 'ERROR', 'intake kept failing');
+};
 
-  const progress = setInterval(() => {
+/** A progress line every half second: rewritten in place on a terminal, every fifth second in a log. */
+const showProgress = (run: LiveRun, label: string, journeys: readonly Journey[]) =>
+  setInterval(() => {
     const fulfilled = journeys.filter((journey) => journey.outcome === 'FULFILLED').length;
     const ended = journeys.filter((journey) => journey.outcome !== undefined).length;
     const line =
-      `  [${label} ${design.padEnd(8)}] ${fmt((Date.now() - started) / 1000, 1).padStart(5)} s · ` +
-      `intake ${fmt(intakeDone).padStart(5)}/${fmt(applicants.length)} · fulfilled ${fmt(fulfilled).padStart(5)} · ` +
-      `done ${fmt(ended).padStart(5)} · p99 so far ${fmt(percentile(intakeMs, 99))} ms`;
+      `  [${label} ${run.design.padEnd(8)}] ${fmt((Date.now() - run.started) / 1000, 1).padStart(5)} s · ` +
+      `intake ${fmt(run.intakeDone).padStart(5)}/${fmt(journeys.length)} · fulfilled ${fmt(fulfilled).padStart(5)} · ` +
+      `done ${fmt(ended).padStart(5)} · p99 so far ${fmt(percentile(run.intakeMs, 99))} ms`;
     if (tty) process.stdout.write(`\r${line.padEnd(110)}`);
-    else if (Math.round((Date.now() - started) / 500) % 10 === 0) console.log(line);
+    else if (Math.round((Date.now() - run.started) / 500) % 10 === 0) console.log(line);
   }, 500);
 
+/**
+ * Every journey, `concurrency` intakes at a time in applicant order, then the journeys they started; one
+ * that has not ended by then timed out.
+ */
+const driveJourneys = async (run: LiveRun, journeys: readonly Journey[], concurrency: number) => {
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(concurrency, journeys.length) }, async () => {
       while (next < journeys.length) {
         const journey = journeys[next] as Journey;
         next += 1;
-        await intake(journey);
-        intakeDone += 1;
+        await intakeJourney(run, journey);
+        run.intakeDone += 1;
       }
     }),
   );
-  await Promise.all(rest);
-  for (const journey of journeys) if (!journey.outcome) finish(journey, 'TIMEOUT');
-  const seconds = (lastFulfilledAt - started) / 1000;
-  // Let in-flight deletes and index writes land before the snapshot; kuota's order timers (expiry,
-  // reconciliation, the payment watch) fire after the last sale and are this run's cost too.
-  await sleep(1_500);
-  if (design === 'kuota') await timersSettled(Date.now() + (BENCH_PAYMENT_WINDOW_SECONDS + 5 + 30) * 1000);
-  clearInterval(progress);
-  if (tty) process.stdout.write('\n');
+  await Promise.all(run.rest);
+  for (const journey of journeys) if (!journey.outcome) finishJourney(run, journey, 'TIMEOUT');
+};
 
+/**
+ * Lets in-flight deletes and index writes land before the snapshot; kuota's order timers (expiry,
+ * reconciliation, the payment watch) fire after the last sale and are this run's cost too.
+ */
+const settleAfterRun = async (bench: BenchContext, design: Design) => {
+  await sleep(1_500);
+  if (design === 'kuota')
+    await bench.timersSettled(Date.now() + (BENCH_PAYMENT_WINDOW_SECONDS + 5 + 30) * 1000);
+};
+
+/** What the run cost: capacity units, hot partitions, and each function's invocations and handler time. */
+const measureRunCost = (
+  bench: BenchContext,
+  design: Design,
+  { invocationSource, invocationsBefore, durationsBefore }: ReturnType<typeof countersBefore>,
+) => {
+  const { cloud, durations, baselineTables, ordersQueue, timersQueue, kuotaFunctions, baselineFunctions } =
+    bench;
   const tables =
     design === 'kuota'
       ? [cloud.tables.main as string]
@@ -258,71 +299,134 @@ const runWorkload = async (
       return [id, { count: now.count - before.count, totalMs: now.totalMs - before.totalMs }];
     }),
   );
+  return { snapshot, partitions, invocations, durationsMs };
+};
 
-  const fulfilled = journeys.filter((journey) => journey.outcome === 'FULFILLED');
-  const stampsSold = fulfilled.reduce((sum, journey) => sum + journey.applicant.quantity, 0);
-  const hotStampsSold = fulfilled
-    .filter((journey) => journey.applicant.resellerId === resellers[0])
-    .reduce((sum, journey) => sum + journey.applicant.quantity, 0);
+/** The stamps the journeys bought. */
+const stampsIn = (journeys: readonly Journey[]) =>
+  journeys.reduce((sum, journey) => sum + journey.applicant.quantity, 0);
 
-  // Invariants, read from the stores: nothing oversold, every sale the client saw is counted once.
+/** The journeys that bought from one reseller (none when there is no such reseller). */
+const boughtFrom = (journeys: readonly Journey[], resellerId: string | undefined) =>
+  journeys.filter((journey) => journey.applicant.resellerId === resellerId);
+
+/**
+ * Invariants, read from the stores: nothing oversold, every sale the client saw is counted once. The
+ * quiet pass shares one reseller over its five places, so it checks none.
+ */
+const checkInvariants = async (
+  bench: BenchContext,
+  design: Design,
+  resellers: readonly string[],
+  fulfilled: readonly Journey[],
+  calibration: boolean,
+) => {
   const problems: string[] = [];
   for (const [position, resellerId] of (calibration ? [] : resellers).entries()) {
     const stock =
       design === 'kuota'
-        ? await kuotaStock(resellerId)
+        ? await bench.kuotaStock(resellerId)
         : await baselineStore.getStock(resellerId).then((item) => ({
             onHand: item?.onHand ?? 0,
             reserved: item?.reserved ?? 0,
             sold: item?.sold ?? 0,
             negative: (item?.onHand ?? 0) < 0 || (item?.reserved ?? 0) < 0,
           }));
-    const clientSold = fulfilled
-      .filter((journey) => journey.applicant.resellerId === resellerId)
-      .reduce((sum, journey) => sum + journey.applicant.quantity, 0);
+    const clientSold = stampsIn(boughtFrom(fulfilled, resellerId));
     if (stock.negative) problems.push(`${resellerId}: negative stock`);
-    if (stock.onHand + stock.reserved + stock.sold !== stockOf(position))
-      problems.push(`${resellerId}: ${stock.onHand}+${stock.reserved}+${stock.sold} ≠ ${stockOf(position)}`);
+    if (stock.onHand + stock.reserved + stock.sold !== bench.stockOf(position))
+      problems.push(
+        `${resellerId}: ${stock.onHand}+${stock.reserved}+${stock.sold} ≠ ${bench.stockOf(position)}`,
+      );
     if (stock.sold !== clientSold)
       problems.push(`${resellerId}: sold ${stock.sold}, clients saw ${clientSold}`);
   }
+  return {
+    ok: problems.length === 0,
+    detail: problems.join('; ') || 'no oversell, sold = what clients saw',
+  };
+};
 
-  const count = (predicate: (journey: Journey) => boolean) => journeys.filter(predicate).length;
+/** How the journeys ended, and why those that did not sell did not. */
+const tallyOutcomes = (journeys: readonly Journey[]) => {
+  const count = (outcome: Outcome) => journeys.filter((journey) => journey.outcome === outcome).length;
   const reasons: Record<string, number> = {};
   for (const journey of journeys) {
     if (journey.outcome !== 'FULFILLED' && journey.reason)
       reasons[journey.reason] = (reasons[journey.reason] ?? 0) + 1;
   }
+  const outcomes = {
+    FULFILLED: count('FULFILLED'),
+    REFUSED: count('REFUSED'),
+    REJECTED: count('REJECTED'),
+    ERROR: count('ERROR'),
+    TIMEOUT: count('TIMEOUT'),
+  };
+  return { outcomes, reasons };
+};
+
+/**
+ * One run of one design: the round's applicants through intake, payment and fulfilment as the storefront
+ * page does it, then what it cost (capacity units, invocations, handler time) and its invariants, read
+ * from the stores: nothing oversold, every sale the client saw counted once.
+ */
+const runWorkload = async (
+  bench: BenchContext,
+  design: Design,
+  round: number,
+  label: string,
+  options: { calibration?: boolean } = {},
+): Promise<RunResult> => {
+  const calibration = options.calibration === true;
+  const { resellers, applicants, pollMs, concurrency, base } = planRun(bench, design, round, calibration);
+  const journeys: Journey[] = applicants.map((applicant) => ({ applicant }));
+  const before = countersBefore(bench, design);
+  meter.resetCapacityMeter();
+  const started = Date.now();
+  const run: LiveRun = {
+    design,
+    base,
+    pollMs,
+    started,
+    statusTally: new StatusTally(),
+    intakeMs: [],
+    rest: [],
+    intakeDone: 0,
+    lastFulfilledAt: started,
+  };
+
+  const progress = showProgress(run, label, journeys);
+  await driveJourneys(run, journeys, concurrency);
+  const seconds = (run.lastFulfilledAt - started) / 1000;
+  await settleAfterRun(bench, design);
+  clearInterval(progress);
+  if (tty) process.stdout.write('\n');
+
+  const cost = measureRunCost(bench, design, before);
+  const fulfilled = journeys.filter((journey) => journey.outcome === 'FULFILLED');
+  const invariant = await checkInvariants(bench, design, resellers, fulfilled, calibration);
+  const { outcomes, reasons } = tallyOutcomes(journeys);
   return {
     design,
     round,
     resellers,
     seconds,
-    intakeMs,
+    intakeMs: run.intakeMs,
     payableMs: journeys.flatMap((journey) =>
       journey.payableAt && journey.startedAt ? [journey.payableAt - journey.startedAt] : [],
     ),
-    statuses: statusTally.counts,
-    outcomes: {
-      FULFILLED: fulfilled.length,
-      REFUSED: count((journey) => journey.outcome === 'REFUSED'),
-      REJECTED: count((journey) => journey.outcome === 'REJECTED'),
-      ERROR: count((journey) => journey.outcome === 'ERROR'),
-      TIMEOUT: count((journey) => journey.outcome === 'TIMEOUT'),
-    },
+    statuses: run.statusTally.counts,
+    outcomes,
     reasons,
     ordersFulfilled: fulfilled.length,
-    stampsSold,
-    hotStampsSold,
+    stampsSold: stampsIn(fulfilled),
+    hotStampsSold: stampsIn(boughtFrom(fulfilled, resellers[0])),
     completedOrdersPerSecond: fulfilled.length / Math.max(0.001, seconds),
-    meter: snapshot,
-    partitions,
-    invocations,
-    durationsMs,
-    invariant: {
-      ok: problems.length === 0,
-      detail: problems.join('; ') || 'no oversell, sold = what clients saw',
-    },
+    meter: cost.snapshot,
+    partitions: cost.partitions,
+    invocations: cost.invocations,
+    durationsMs: cost.durationsMs,
+    invariant,
   };
 };
 

@@ -6,22 +6,17 @@ import { costPerMillionStamps, type PriceSheet } from './prices.js';
 import type { RunResult } from './run-workload.js';
 import { type Design, StatusTally } from './workload.js';
 
-/** The bench's aggregation: each design's runs summed into the figures the report compares. */
+/** Partition keys of one buyer or one order: never shared, so never hot, and left out of the classes. */
 const PER_BUYER_PREFIXES = ['SORDER#', 'NIKDAY#', 'RATE#', 'PAYMENT#', 'SERIAL#', 'ORDER#', 'REFUND#'];
-/** One design's figures over its runs: latencies, outcomes, units and invocations per stamp, cost. */
-export const summarizeDesign = (
-  bench: BenchContext,
-  { results, quiet }: { readonly results: readonly RunResult[]; readonly quiet: ReadonlyMap<string, number> },
-  prices: PriceSheet,
-  design: Design,
-) => {
-  const { kuotaFunctions, baselineFunctions } = bench;
-  const mine = results.filter((result) => result.design === design);
-  const sum = (pick: (result: RunResult) => number) =>
-    mine.reduce((total, result) => total + pick(result), 0);
-  const stamps = sum((result) => result.stampsSold);
-  const orders = sum((result) => result.ordersFulfilled);
-  const intake = mine.flatMap((result) => result.intakeMs);
+
+type Runs = readonly RunResult[];
+
+/** A figure summed over the runs. */
+const sumOver = (mine: Runs, pick: (result: RunResult) => number) =>
+  mine.reduce((total, result) => total + pick(result), 0);
+
+/** Every run's requests by kind and status, in one tally. */
+const mergeStatuses = (mine: Runs) => {
   const statuses = new StatusTally();
   for (const result of mine) {
     for (const [kind, byStatus] of Object.entries(result.statuses)) {
@@ -30,8 +25,22 @@ export const summarizeDesign = (
       }
     }
   }
-  const functions = (design === 'kuota' ? kuotaFunctions : baselineFunctions).map((fn) => {
-    const invocations = sum((result) => result.invocations[fn.id] ?? 0);
+  return statuses;
+};
+
+/**
+ * Each function's invocations and GB-seconds: billed at the quiet pass's mean duration where it has one
+ * (under the surge, durations are mostly queueing on the one event loop), and at the surge's as well.
+ */
+const functionFigures = (
+  bench: BenchContext,
+  design: Design,
+  mine: Runs,
+  quiet: ReadonlyMap<string, number>,
+  stamps: number,
+) =>
+  (design === 'kuota' ? bench.kuotaFunctions : bench.baselineFunctions).map((fn) => {
+    const invocations = sumOver(mine, (result) => result.invocations[fn.id] ?? 0);
     const timed = mine.reduce(
       (total, result) => {
         const tally = result.durationsMs[fn.id] ?? { count: 0, totalMs: 0 };
@@ -55,18 +64,19 @@ export const summarizeDesign = (
       surgeGbSeconds: invocations * (surgeMeanDurationMs / 1000) * (fn.memoryMb / 1024),
     };
   });
-  const apiRequests = functions
-    .filter((fn) => fn.trigger === 'api')
-    .reduce((total, fn) => total + fn.invocations, 0);
-  const invocations = functions.reduce((total, fn) => total + fn.invocations, 0);
-  const gbSeconds = functions.reduce((total, fn) => total + fn.gbSeconds, 0);
-  const surgeGbSeconds = functions.reduce((total, fn) => total + fn.surgeGbSeconds, 0);
-  const wru = sum((result) => result.meter.dynamodb.writeUnits);
-  const rru = sum((result) => result.meter.dynamodb.readUnits);
-  const indexWru = sum((result) => result.meter.dynamodb.indexWriteUnits);
-  const dynamoRequests = sum((result) => result.meter.dynamodb.requests);
-  const sqsRequests = sum((result) => result.meter.sqs.requests - result.meter.sqs.emptyReceives);
-  const emptyReceives = sum((result) => result.meter.sqs.emptyReceives);
+
+/** The meter's totals over the runs; SQS requests leave out the pollers' empty receives. */
+const meterTotals = (mine: Runs) => ({
+  wru: sumOver(mine, (result) => result.meter.dynamodb.writeUnits),
+  rru: sumOver(mine, (result) => result.meter.dynamodb.readUnits),
+  indexWru: sumOver(mine, (result) => result.meter.dynamodb.indexWriteUnits),
+  dynamoRequests: sumOver(mine, (result) => result.meter.dynamodb.requests),
+  sqsRequests: sumOver(mine, (result) => result.meter.sqs.requests - result.meter.sqs.emptyReceives),
+  emptyReceives: sumOver(mine, (result) => result.meter.sqs.emptyReceives),
+});
+
+/** Units per stamp by table, named without the bench's `bench-` prefix. */
+const unitsByTable = (mine: Runs, stamps: number) => {
   const byTable: Record<string, { writeUnits: number; readUnits: number }> = {};
   for (const result of mine) {
     for (const [table, tally] of Object.entries(result.meter.dynamodb.byTable)) {
@@ -76,6 +86,16 @@ export const summarizeDesign = (
       (byTable[name] as { readUnits: number }).readUnits += tally.readUnits;
     }
   }
+  return Object.fromEntries(
+    Object.entries(byTable).map(([name, units]) => [
+      name,
+      { writeUnitsPerStamp: units.writeUnits / stamps, readUnitsPerStamp: units.readUnits / stamps },
+    ]),
+  );
+};
+
+/** Requests and units by DynamoDB command, summed over the runs. */
+const unitsByCommand = (mine: Runs) => {
   const byCommand: Record<string, { requests: number; writeUnits: number; readUnits: number }> = {};
   for (const result of mine) {
     for (const [command, tally] of Object.entries(result.meter.dynamodb.byCommand)) {
@@ -86,9 +106,69 @@ export const summarizeDesign = (
       entry.readUnits += tally.readUnits;
     }
   }
+  return byCommand;
+};
 
-  const partitionClasses = sharedPartitions(design, mine, stamps);
+/** Latencies over the runs: intake, and from the first POST to the QR in the client's hands. */
+const latencyFigures = (mine: Runs) => {
+  const intake = mine.flatMap((result) => result.intakeMs);
+  return {
+    intakeP50Ms: percentile(intake, 50),
+    intakeP95Ms: percentile(intake, 95),
+    intakeP99Ms: percentile(intake, 99),
+    timeToPayableP50Ms: percentile(
+      mine.flatMap((result) => result.payableMs),
+      50,
+    ),
+    timeToPayableP99Ms: percentile(
+      mine.flatMap((result) => result.payableMs),
+      99,
+    ),
+  };
+};
 
+/** How the journeys ended over the runs, and why those that did not sell did not. */
+const outcomeFigures = (mine: Runs) => ({
+  outcomes: Object.fromEntries(
+    ['FULFILLED', 'REFUSED', 'REJECTED', 'ERROR', 'TIMEOUT'].map((key) => [
+      key,
+      sumOver(mine, (result) => result.outcomes[key] ?? 0),
+    ]),
+  ),
+  reasons: mine.reduce<Record<string, number>>((all, result) => {
+    for (const [reason, count] of Object.entries(result.reasons)) all[reason] = (all[reason] ?? 0) + count;
+    return all;
+  }, {}),
+});
+
+/** The error report's counts; 409 and 404 are answers the clients expect, so not "other 4xx". */
+const httpFigures = (statuses: StatusTally) => ({
+  httpStatuses: statuses.counts,
+  http429: statuses.count((status) => status === 429),
+  http5xx: statuses.count((status) => status >= 500),
+  httpNetworkErrors: statuses.count((status) => status === 0),
+  http4xxOther: statuses.count(
+    (status) => status >= 400 && status < 500 && status !== 429 && status !== 409 && status !== 404,
+  ),
+});
+
+/** One design's figures over its runs: latencies, outcomes, units and invocations per stamp, cost. */
+export const summarizeDesign = (
+  bench: BenchContext,
+  { results, quiet }: { readonly results: readonly RunResult[]; readonly quiet: ReadonlyMap<string, number> },
+  prices: PriceSheet,
+  design: Design,
+) => {
+  const mine = results.filter((result) => result.design === design);
+  const stamps = sumOver(mine, (result) => result.stampsSold);
+  const functions = functionFigures(bench, design, mine, quiet, stamps);
+  const ofFunctions = (pick: (fn: (typeof functions)[number]) => number) =>
+    functions.reduce((total, fn) => total + pick(fn), 0);
+  const apiRequests = ofFunctions((fn) => (fn.trigger === 'api' ? fn.invocations : 0));
+  const invocations = ofFunctions((fn) => fn.invocations);
+  const gbSeconds = ofFunctions((fn) => fn.gbSeconds);
+  const surgeGbSeconds = ofFunctions((fn) => fn.surgeGbSeconds);
+  const { wru, rru, indexWru, dynamoRequests, sqsRequests, emptyReceives } = meterTotals(mine);
   const usage = {
     stampsSold: stamps,
     dynamoDbWriteUnits: wru,
@@ -101,37 +181,12 @@ export const summarizeDesign = (
   return {
     design,
     runs: mine.length,
-    ordersFulfilled: orders,
+    ordersFulfilled: sumOver(mine, (result) => result.ordersFulfilled),
     stampsSold: stamps,
-    intakeP50Ms: percentile(intake, 50),
-    intakeP95Ms: percentile(intake, 95),
-    intakeP99Ms: percentile(intake, 99),
-    timeToPayableP50Ms: percentile(
-      mine.flatMap((result) => result.payableMs),
-      50,
-    ),
-    timeToPayableP99Ms: percentile(
-      mine.flatMap((result) => result.payableMs),
-      99,
-    ),
+    ...latencyFigures(mine),
     completedOrdersPerSecond: mean(mine.map((result) => result.completedOrdersPerSecond)),
-    outcomes: Object.fromEntries(
-      ['FULFILLED', 'REFUSED', 'REJECTED', 'ERROR', 'TIMEOUT'].map((key) => [
-        key,
-        sum((result) => result.outcomes[key] ?? 0),
-      ]),
-    ),
-    reasons: mine.reduce<Record<string, number>>((all, result) => {
-      for (const [reason, count] of Object.entries(result.reasons)) all[reason] = (all[reason] ?? 0) + count;
-      return all;
-    }, {}),
-    httpStatuses: statuses.counts,
-    http429: statuses.count((status) => status === 429),
-    http5xx: statuses.count((status) => status >= 500),
-    httpNetworkErrors: statuses.count((status) => status === 0),
-    http4xxOther: statuses.count(
-      (status) => status >= 400 && status < 500 && status !== 429 && status !== 409 && status !== 404,
-    ),
+    ...outcomeFigures(mine),
+    ...httpFigures(mergeStatuses(mine)),
     perStamp: {
       dynamoDbWriteUnits: wru / stamps,
       dynamoDbIndexWriteUnits: indexWru / stamps,
@@ -144,26 +199,22 @@ export const summarizeDesign = (
       lambdaGbSecondsUnderSurge: surgeGbSeconds / stamps,
     },
     sqsEmptyReceives: emptyReceives,
-    byTable: Object.fromEntries(
-      Object.entries(byTable).map(([name, units]) => [
-        name,
-        { writeUnitsPerStamp: units.writeUnits / stamps, readUnitsPerStamp: units.readUnits / stamps },
-      ]),
-    ),
-    byCommand,
+    byTable: unitsByTable(mine, stamps),
+    byCommand: unitsByCommand(mine),
     functions,
-    partitionClasses,
+    partitionClasses: sharedPartitions(design, mine, stamps),
     usage,
     costPerMillionStamps: costPerMillionStamps(usage, prices),
     invariantsOk: mine.every((result) => result.invariant.ok),
     invariantDetails: mine.map((result) => result.invariant.detail),
   };
 };
+
 /**
  * Shared partition keys (not one buyer's or one order's), grouped by shape, the hot reseller's apart: the
  * 12 that take the most write units per key, per stamp sold, as the capacity model reads them.
  */
-const sharedPartitions = (design: Design, mine: readonly RunResult[], stamps: number) => {
+const sharedPartitions = (design: Design, mine: Runs, stamps: number) => {
   const classes = new Map<
     string,
     {
