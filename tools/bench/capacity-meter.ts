@@ -701,6 +701,12 @@ const addTally = (target: Tally, source: Tally): void => {
   for (const key of Object.keys(emptyTally()) as (keyof Tally)[]) target[key] += source[key];
 };
 
+/** Adds a tally to one row of a breakdown (by command, table or queue), the row starting at zero. */
+const addTallyAt = (breakdown: Record<string, Tally>, key: string, source: Tally): void => {
+  breakdown[key] ??= emptyTally();
+  addTally(breakdown[key], source);
+};
+
 /** service|resource|command → tally. */
 const tallies = new Map<string, Tally>();
 /** table|index|partition → units. */
@@ -799,17 +805,13 @@ export const capacitySnapshot = (filter: SnapshotFilter = {}): MeterSnapshot => 
     if (service === 'dynamodb') {
       if (filter.tables && !filter.tables.includes(resource)) continue;
       addTally(dynamodb, tally);
-      dynamodb.byCommand[command] ??= emptyTally();
-      addTally(dynamodb.byCommand[command], tally);
-      dynamodb.byTable[resource] ??= emptyTally();
-      addTally(dynamodb.byTable[resource], tally);
+      addTallyAt(dynamodb.byCommand, command, tally);
+      addTallyAt(dynamodb.byTable, resource, tally);
     } else {
       if (filter.queues && !filter.queues.includes(resource)) continue;
       addTally(sqs, tally);
-      sqs.byCommand[command] ??= emptyTally();
-      addTally(sqs.byCommand[command], tally);
-      sqs.byQueue[resource] ??= emptyTally();
-      addTally(sqs.byQueue[resource], tally);
+      addTallyAt(sqs.byCommand, command, tally);
+      addTallyAt(sqs.byQueue, resource, tally);
     }
   }
   return { dynamodb, sqs };
