@@ -1,8 +1,9 @@
 /**
  * The one small JSON-over-HTTP client of the scripts and the tests (fetch). The bench and
  * `bench:allocation` use it as it is; test/support/cloud.ts builds its `apiClient` on it and adds the
- * contract check. (The surge's own client, tools/surge/http.ts, is another thing: node:http with a
- * connection pool, a concurrency limit and per-applicant source addresses.)
+ * contract check. (The surge's own client, tools/surge/http.ts, shapes bodies with `jsonRequest` and
+ * `responseBody` from here but sends on node:http, for its connection pools and per-applicant source
+ * addresses.)
  */
 export interface HttpAnswer<T = unknown> {
   readonly status: number;
@@ -26,19 +27,43 @@ export interface RequestOptions {
   readonly timeoutMs?: number;
 }
 
+/**
+ * A request's headers and JSON text: content-type application/json unless the headers name another; no
+ * payload when there is no body. Shared with the surge's node:http client, so both send bodies alike.
+ */
+export const jsonRequest = (
+  headers: Readonly<Record<string, string>> | undefined,
+  body: unknown,
+): { headers: Record<string, string>; payload?: string } => {
+  const copy: Record<string, string> = { ...headers };
+  if (body === undefined) return { headers: copy };
+  copy['content-type'] ??= 'application/json';
+  return { headers: copy, payload: JSON.stringify(body) };
+};
+
+/**
+ * A response's text as its body: JSON parsed, any other text (HTML pages, CSV) as it is, an empty body
+ * undefined. Shared with the surge's node:http client, so both read answers alike.
+ */
+export const responseBody = (text: string): unknown => {
+  if (text.length === 0) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+};
+
 /** One request; throws on a network error or a timeout, as fetch does. */
 export const requestJson = async <T = unknown>(
   method: string,
   url: string,
   options: RequestOptions = {},
 ): Promise<HttpAnswer<T>> => {
-  const headers: Record<string, string> = { ...options.headers };
+  const json = jsonRequest(options.headers, options.body);
+  const headers = json.headers;
   if (options.apiKey) headers.authorization = `Bearer ${options.apiKey}`;
-  let body: string | undefined = options.rawBody;
-  if (options.body !== undefined) {
-    body = JSON.stringify(options.body);
-    headers['content-type'] ??= 'application/json';
-  }
+  const body = json.payload ?? options.rawBody;
   const started = performance.now();
   const response = await fetch(url, {
     method,
@@ -47,16 +72,10 @@ export const requestJson = async <T = unknown>(
     ...(options.timeoutMs !== undefined ? { signal: AbortSignal.timeout(options.timeoutMs) } : {}),
   });
   const text = await response.text();
-  let parsed: unknown = text;
-  try {
-    parsed = text.length > 0 ? JSON.parse(text) : undefined;
-  } catch {
-    // Non-JSON bodies (HTML pages, CSV) stay text.
-  }
   return {
     status: response.status,
     headers: response.headers,
-    body: parsed as T,
+    body: responseBody(text) as T,
     text,
     ms: performance.now() - started,
   };

@@ -1,4 +1,5 @@
 import { Agent, request as httpRequest } from 'node:http';
+import { jsonRequest, responseBody } from '../common/http-client.js';
 
 /**
  * The surge's only way to the stack: plain HTTP to a loopback address, with a bound on requests in flight,
@@ -79,6 +80,11 @@ export const sourceAddress = (client: number, addresses: number): string | undef
 
 export type HttpClient = ReturnType<typeof createHttpClient>;
 
+/**
+ * The surge's client. Bodies are shaped as tools/common/http-client.ts shapes them (`jsonRequest`,
+ * `responseBody`); the transport stays its own, because fetch can pick neither a socket's source address
+ * (each applicant's 127.0.x.y) nor a keep-alive pool per address.
+ */
 export const createHttpClient = (options: HttpClientOptions) => {
   const base = assertLoopback(options.baseUrl);
   const hostname = base.hostname === 'localhost' ? '127.0.0.1' : base.hostname.replace(/^\[|\]$/g, '');
@@ -129,12 +135,8 @@ export const createHttpClient = (options: HttpClientOptions) => {
 
   const send = <T>(method: string, path: string, request: RequestOptions): Promise<HttpResponse<T>> =>
     new Promise((resolve, reject) => {
-      const payload = request.body === undefined ? undefined : JSON.stringify(request.body);
-      const headers: Record<string, string> = { ...request.headers };
-      if (payload !== undefined) {
-        headers['content-type'] ??= 'application/json';
-        headers['content-length'] = String(Buffer.byteLength(payload));
-      }
+      const { headers, payload } = jsonRequest(request.headers, request.body);
+      if (payload !== undefined) headers['content-length'] = String(Buffer.byteLength(payload));
       const address = sourceAddress(request.client ?? 0, addresses);
       const started = performance.now();
       const outgoing = httpRequest(
@@ -154,16 +156,10 @@ export const createHttpClient = (options: HttpClientOptions) => {
           response.on('error', (error) => reject(new NetworkError(error.message)));
           response.on('end', () => {
             const text = Buffer.concat(chunks).toString('utf8');
-            let body: unknown = text;
-            try {
-              body = text.length > 0 ? JSON.parse(text) : undefined;
-            } catch {
-              // HTML, CSV: stays text.
-            }
             resolve({
               status: response.statusCode ?? 0,
               headers: response.headers,
-              body: body as T,
+              body: responseBody(text) as T,
               text,
               latencyMs: performance.now() - started,
             });
