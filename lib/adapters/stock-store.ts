@@ -1,7 +1,14 @@
 import { BatchGetCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
 import { config } from '../config.js';
 import type { QuotaOrder } from '../domain/quota-order.js';
-import { type LedgerEntry, type ShardCounters, splitAcrossShards } from '../domain/stock.js';
+import {
+  type LedgerEntry,
+  MOVEMENTS,
+  type MovementKind,
+  type ShardCounters,
+  splitAcrossShards,
+} from '../domain/stock.js';
 import { MainKeys } from '../infra/resources.js';
 import { dynamo } from './aws-clients.js';
 import { storeCall } from './dynamo-errors.js';
@@ -34,6 +41,17 @@ const shardFromItem = (shard: number, item: Record<string, unknown> | undefined)
   refundedIdr: Number(item?.refundedIdr ?? 0),
   ...(typeof item?.firstSaleAt === 'string' ? { firstSaleAt: item.firstSaleAt } : {}),
   ...(typeof item?.lastSaleAt === 'string' ? { lastSaleAt: item.lastSaleAt } : {}),
+});
+
+/** A stored ledger entry, checked on the way out (loose: a SELL's money and channel ride along). */
+const StoredLedgerEntry = z.looseObject({
+  entryId: z.string(),
+  resellerId: z.string(),
+  kind: z.enum(Object.keys(MOVEMENTS) as [MovementKind, ...MovementKind[]]),
+  quantity: z.number().int(),
+  shard: z.number().int(),
+  at: z.string(),
+  reference: z.string(),
 });
 
 export const stockStore = {
@@ -197,7 +215,7 @@ export const stockStore = {
     for (const taken of merged) cursor[String(taken.shard)] = taken.sk;
     const entries = merged.map(({ item }) => {
       const { pk: _pk, sk: _sk, entity: _entity, shardParts: _parts, ...entry } = item;
-      return entry as unknown as LedgerEntry;
+      return StoredLedgerEntry.parse(entry) as unknown as LedgerEntry;
     });
     return exhausted ? { entries } : { entries, cursor };
   },

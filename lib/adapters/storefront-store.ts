@@ -1,4 +1,5 @@
 import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
 import { config } from '../config.js';
 import type { GatewayCapture, GatewayPayment } from '../domain/payment-gateway.js';
 import type { LedgerEntry, MovementKind } from '../domain/stock.js';
@@ -13,6 +14,7 @@ import {
   type RejectionReason,
   reservedFrom,
   type ShardPart,
+  STOREFRONT_ORDER_STATUSES,
   type StorefrontOrder,
   type StorefrontOrderStatus,
   serviceFeeOf,
@@ -69,6 +71,31 @@ const lapseEnds = (order: StorefrontOrder, at: string): number => {
   return Date.parse(at) + Math.max(0, window);
 };
 
+/**
+ * What a stored order must hold to be an order: its identity, state and money fields are checked on every
+ * read (a malformed item fails loudly here, not deep in a use case). Loose: the bookkeeping attributes the
+ * store's own conditions keep (claims, holds, counters) stay on the order it returns.
+ */
+const StoredStorefrontOrder = z.looseObject({
+  orderId: z.string(),
+  resellerId: z.string(),
+  nikHash: z.string(),
+  quantity: z.number().int().positive(),
+  status: z.enum(STOREFRONT_ORDER_STATUSES),
+  version: z.number().int().nonnegative(),
+  requestHash: z.string(),
+  createdAt: z.string(),
+  unitPriceIdr: z.number().int().optional(),
+  amountIdr: z.number().int().optional(),
+  stamps: z.array(z.string()).optional(),
+  refunds: z
+    .record(
+      z.string(),
+      z.looseObject({ amountIdr: z.number().int(), status: z.enum(['PENDING', 'COMPLETED']) }),
+    )
+    .optional(),
+});
+
 const strip = (item: Record<string, unknown>): StorefrontOrder => {
   const {
     pk: _pk,
@@ -80,7 +107,7 @@ const strip = (item: Record<string, unknown>): StorefrontOrder => {
     entity: _entity,
     ...order
   } = item;
-  return order as unknown as StorefrontOrder;
+  return StoredStorefrontOrder.parse(order) as unknown as StorefrontOrder;
 };
 
 /** The order's place in its reseller's order index (`Index.byReseller`), written with the order's first write. */

@@ -1,6 +1,13 @@
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
 import { config } from '../config.js';
-import type { DeliveryStatus, ResellerEvent, ResellerEventType } from '../domain/reseller-webhooks.js';
+import {
+  DELIVERY_STATUSES,
+  type DeliveryStatus,
+  RESELLER_EVENT_TYPES,
+  type ResellerEvent,
+  type ResellerEventType,
+} from '../domain/reseller-webhooks.js';
 import { bucketOf } from '../domain/storefront-order.js';
 import { Index, MainKeys, RESELLER_ORDER_BUCKETS } from '../infra/resources.js';
 import { dynamo } from './aws-clients.js';
@@ -50,14 +57,33 @@ export interface StoredEvent extends ResellerEvent {
 /** The delivery log keeps the last attempts of an event (the count keeps them all). */
 const ATTEMPTS_KEPT = 20;
 
+/** Stored events and endpoints, checked on the way out (loose: the delivery log's details ride along). */
+const StoredEventRecord = z.looseObject({
+  eventId: z.string(),
+  resellerId: z.string(),
+  type: z.enum(RESELLER_EVENT_TYPES),
+  createdAt: z.string(),
+  data: z.record(z.string(), z.unknown()),
+  status: z.enum(DELIVERY_STATUSES),
+  attemptCount: z.number().int().nonnegative(),
+});
+const StoredEndpointRecord = z.looseObject({
+  resellerId: z.string(),
+  url: z.string(),
+  events: z.array(z.enum(RESELLER_EVENT_TYPES)),
+  secret: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
 const eventFromItem = (item: Record<string, unknown>): StoredEvent => {
   const { pk: _pk, sk: _sk, gsi1pk: _a, gsi1sk: _b, gsi2pk: _c, gsi2sk: _d, entity: _e, ...rest } = item;
-  return rest as unknown as StoredEvent;
+  return StoredEventRecord.parse(rest) as unknown as StoredEvent;
 };
 
 const endpointFromItem = (item: Record<string, unknown>): WebhookEndpoint => {
   const { pk: _pk, sk: _sk, entity: _e, ...rest } = item;
-  return rest as unknown as WebhookEndpoint;
+  return StoredEndpointRecord.parse(rest) as unknown as WebhookEndpoint;
 };
 
 export const webhookStore = {
