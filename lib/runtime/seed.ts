@@ -63,22 +63,22 @@ export const seedParties = async (): Promise<SeededCredentials> => {
         storefrontOpen: true,
       }),
     );
+    // Fixed before the retries, as for the regulator's key below.
     const createdAt = new Date();
-    await withStoreRetries(() =>
-      apiKeyStore.issueResellerKey({
-        key: {
-          keyId: newId('KY', createdAt),
-          resellerId: id,
-          apiKeyHash: hashApiKey(apiKey),
-          createdAt: createdAt.toISOString(),
-        },
-      }),
-    );
+    const key = {
+      keyId: newId('KY', createdAt),
+      resellerId: id,
+      apiKeyHash: hashApiKey(apiKey),
+      createdAt: createdAt.toISOString(),
+    };
+    await withStoreRetries(() => apiKeyStore.issueResellerKey({ key }));
     resellers.push({ id, name, apiKey });
   }
   const regulatorKey = newApiKey('regulator');
+  // Fixed before the retries: a retry writes the same item, which the store recognises as its own.
+  const regulatorKeyCreatedAt = new Date().toISOString();
   await withStoreRetries(() =>
-    apiKeyStore.putRegulatorKey(hashApiKey(regulatorKey), 'DJP', new Date().toISOString()),
+    apiKeyStore.putRegulatorKey(hashApiKey(regulatorKey), 'DJP', regulatorKeyCreatedAt),
   );
   return { resellers, regulatorKey };
 };
