@@ -363,20 +363,25 @@ export interface SaleTerms {
   readonly shardParts: StorefrontOrder['shardParts'];
 }
 
+/** The order once its stock is taken on these terms: the part a reservation and a counter sale share. */
+const withStockTaken = (order: StorefrontOrder, status: StorefrontOrderStatus, terms: SaleTerms) => ({
+  ...order,
+  status,
+  version: order.version + 1,
+  unitPriceIdr: terms.unitPriceIdr,
+  amountIdr: terms.unitPriceIdr * order.quantity,
+  reservedAt: terms.at,
+  day: terms.day,
+  shardParts: terms.shardParts,
+});
+
 /** QUEUED (or new) → RESERVED: stock and the buyer's cap held until `expiresAt`, waiting for `payment`. */
 export const reservedFrom = (
   order: StorefrontOrder,
   terms: SaleTerms & { readonly expiresAt: string; readonly payment: StorefrontOrder['payment'] },
 ): StorefrontOrder => ({
-  ...order,
-  status: 'RESERVED',
-  version: order.version + 1,
-  unitPriceIdr: terms.unitPriceIdr,
-  amountIdr: terms.unitPriceIdr * order.quantity,
-  reservedAt: terms.at,
+  ...withStockTaken(order, 'RESERVED', terms),
   expiresAt: terms.expiresAt,
-  day: terms.day,
-  shardParts: terms.shardParts,
   payment: terms.payment,
 });
 
@@ -385,16 +390,9 @@ export const soldAtCounterFrom = (
   order: StorefrontOrder,
   terms: SaleTerms & { readonly serials: readonly string[] },
 ): StorefrontOrder => ({
-  ...order,
-  status: 'FULFILLED',
-  version: order.version + 1,
-  unitPriceIdr: terms.unitPriceIdr,
-  amountIdr: terms.unitPriceIdr * order.quantity,
-  reservedAt: terms.at,
+  ...withStockTaken(order, 'FULFILLED', terms),
   paidAt: terms.at,
   fulfilledAt: terms.at,
-  day: terms.day,
-  shardParts: terms.shardParts,
   stamps: [...terms.serials],
   affixed: {},
 });
