@@ -84,10 +84,6 @@ import {
   WholesaleOrderView,
 } from './schemas.js';
 
-/**
- * Every HTTP route of kuota: method, path, who may call it, the function behind it, and its request and
- * response schemas. API Gateway, the local runtime, the handlers and the OpenAPI document all read this.
- */
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
 /**
@@ -167,24 +163,110 @@ const errors = (...codes: number[]): Record<number, ResponseSpec> => {
   );
 };
 
-const http = {
+/**
+ * The errors a route answers by its shape, before its use case runs (lib/http/handler.ts): 400 when it
+ * validates input, 401 when it checks a key or a signature, 403 when it checks a key's role, 413 and 415
+ * when it takes a JSON body. A route declares only the errors of its own.
+ */
+const errorsImpliedBy = ({ auth, request }: Pick<RouteDefinition, 'auth' | 'request'>) =>
+  errors(
+    ...(request.params || request.query || request.body || request.idempotencyKey ? [400] : []),
+    ...(auth === 'public' ? [] : [401]),
+    ...(needsApiKey(auth) ? [403] : []),
+    ...(request.body ? [413, 415] : []),
+  );
+
+/** What every HTTP function has unless its route says otherwise. */
+const http: Pick<FunctionSpec, 'timeoutSeconds' | 'memoryMb' | 'secrets' | 'sandboxOnly' | 'sendsTo'> = {
   timeoutSeconds: 10,
   memoryMb: 1024,
   secrets: [],
   sandboxOnly: false,
   sendsTo: [],
-} as const;
+};
 
+/** A route as written below: what is its own (the `http` defaults it changes, the errors of its own). */
+type RouteSpec = Omit<RouteDefinition, keyof typeof http> & Partial<typeof http>;
+
+/** The whole route: the `http` defaults it keeps, and the errors its shape implies before its own. */
+const route = <const R extends RouteSpec>(spec: R) => ({
+  ...http,
+  ...spec,
+  responses: { ...errorsImpliedBy(spec), ...spec.responses },
+});
+
+/** A reseller's route (`/v1/wholesale/…`), for reseller keys. */
+const resellerRoute = <const R extends Omit<RouteSpec, 'auth' | 'tag'>>(spec: R) =>
+  route({ ...spec, auth: 'reseller', tag: 'Wholesale' });
+
+/** A reseller reading its own records. */
+const resellerRead = <const R extends Omit<RouteSpec, 'auth' | 'tag' | 'method' | 'tables'>>(spec: R) =>
+  resellerRoute({ ...spec, method: 'GET', tables: { main: 'read' } });
+
+/** The regulator's route (`/v1/regulator/…`), for the regulator's key. */
+const regulatorRoute = <const R extends Omit<RouteSpec, 'auth' | 'tag'>>(spec: R) =>
+  route({ ...spec, auth: 'regulator', tag: 'Regulator' });
+
+/** The regulator reading what it oversees. */
+const regulatorRead = <const R extends Omit<RouteSpec, 'auth' | 'tag' | 'method' | 'tables'>>(spec: R) =>
+  regulatorRoute({ ...spec, method: 'GET', tables: { main: 'read' } });
+
+/** A signed notice from an external party: no key, the handler verifies the body's HMAC signature. */
+const webhookRoute = <const R extends Omit<RouteSpec, 'auth' | 'tag' | 'method'>>(spec: R) =>
+  route({ ...spec, method: 'POST', auth: 'webhook', tag: 'Webhooks' });
+
+/** A simulated external party (the sandbox): open, and never deployed to production. */
+const sandboxRoute = <const R extends Omit<RouteSpec, 'auth' | 'tag' | 'sandboxOnly'>>(spec: R) =>
+  route({ ...spec, auth: 'public', tag: 'Sandbox', sandboxOnly: true });
+
+/** A page, or a file a page loads. */
+const pageRoute = <const R extends Omit<RouteSpec, 'auth' | 'tag' | 'method'>>(spec: R) =>
+  route({ ...spec, method: 'GET', auth: 'public', tag: 'Pages' });
+
+/** A page that is the same for everyone (its data comes from the API): no table, no input. */
+const staticPage = <const R extends Pick<RouteSpec, 'id' | 'entry' | 'description' | 'path' | 'summary'>>(
+  spec: R,
+) =>
+  pageRoute({
+    ...spec,
+    tables: {},
+    request: {},
+    // 429: API Gateway's method throttle for public reads (lib/infra/edge.ts).
+    responses: { 200: { description: 'HTML page', contentType: 'text/html' }, ...errors(429) },
+  });
+
+/** A vendor's API keys: the reseller, its keys (both items of each) and the audit record. */
+const VENDOR_API_KEY_KEYS = { main: ['RESELLER#', 'API_KEY#', 'AUDIT#'] } as const;
+
+/**
+ * The regulator changing a vendor's standing (status, limits): the reseller, its stock shards (suspension
+ * is stamped on each) and the audit record.
+ */
+const vendorStandingChange = <const R extends Omit<RouteSpec, 'auth' | 'tag' | 'tables' | 'keyPrefixes'>>(
+  spec: R,
+) =>
+  regulatorRoute({
+    ...spec,
+    tables: { main: 'readwrite' },
+    keyPrefixes: { main: ['RESELLER#', 'STOCK#', 'AUDIT#'] },
+  });
+
+/** The regulator issuing, rotating or revoking a vendor's API keys. */
+const vendorKeyChange = <const R extends Omit<RouteSpec, 'auth' | 'tag' | 'tables' | 'keyPrefixes'>>(
+  spec: R,
+) => regulatorRoute({ ...spec, tables: { main: 'readwrite' }, keyPrefixes: VENDOR_API_KEY_KEYS });
+
+/**
+ * Every HTTP route of kuota: method, path, who may call it, the function behind it, and its request and
+ * response schemas. API Gateway, the local runtime, the handlers and the OpenAPI document all read this.
+ */
 export const routes = {
-  createQuotaOrder: {
-    ...http,
+  createQuotaOrder: resellerRoute({
     id: 'createQuotaOrder',
     entry: 'functions/wholesale/create-quota-order.ts',
     description: 'Creates a quota order and its tax billing code',
     method: 'POST',
     path: '/v1/wholesale/quota-orders',
-    auth: 'reseller',
-    tag: 'Wholesale',
     summary: 'Buy stamp quota: get a billing code to pay the duty to the tax authority',
     tables: { main: 'readwrite', sandbox: 'readwrite' },
     request: { body: CreateQuotaOrderBody, idempotencyKey: IdempotencyKeyHeader },
@@ -193,204 +275,131 @@ export const routes = {
         description: 'Created (or the same answer again for a retried Idempotency-Key)',
         schema: QuotaOrderCreated,
       },
-      ...errors(400, 401, 403, 409, 413, 415, 422, 429),
+      ...errors(409, 422, 429),
     },
-  },
-  getQuotaOrder: {
-    ...http,
+  }),
+  getQuotaOrder: resellerRead({
     id: 'getQuotaOrder',
     entry: 'functions/wholesale/get-quota-order.ts',
     description: 'Reads one of the caller’s quota orders',
-    method: 'GET',
     path: '/v1/wholesale/quota-orders/{orderId}',
-    auth: 'reseller',
-    tag: 'Wholesale',
     summary: 'A quota order with its status, NTPN once paid, and allocation progress',
-    tables: { main: 'read' },
     request: { params: QuotaOrderPath },
-    responses: {
-      200: { description: 'The order', schema: QuotaOrderView },
-      ...errors(400, 401, 403, 404, 429),
-    },
-  },
-  getStock: {
-    ...http,
+    responses: { 200: { description: 'The order', schema: QuotaOrderView }, ...errors(404, 429) },
+  }),
+  getStock: resellerRead({
     id: 'getStock',
     entry: 'functions/wholesale/get-stock.ts',
     description: 'Reads the caller’s stock summed over its shards',
-    method: 'GET',
     path: '/v1/wholesale/stock',
-    auth: 'reseller',
-    tag: 'Wholesale',
     summary: 'Stock on hand, reserved, sold, allocated in total, and the holding cap',
-    tables: { main: 'read' },
     request: {},
-    responses: { 200: { description: 'The stock', schema: StockView }, ...errors(401, 403, 429) },
-  },
-  listLedger: {
-    ...http,
+    responses: { 200: { description: 'The stock', schema: StockView }, ...errors(429) },
+  }),
+  listLedger: resellerRead({
     id: 'listLedger',
     entry: 'functions/wholesale/list-ledger.ts',
     description: 'Lists the caller’s ledger entries, newest first',
-    method: 'GET',
     path: '/v1/wholesale/ledger',
-    auth: 'reseller',
-    tag: 'Wholesale',
     summary: 'Every stamp movement of the caller (mint, reserve, sell, release, return), paginated',
-    tables: { main: 'read' },
     request: { query: LedgerQuery },
-    responses: {
-      200: { description: 'A page of entries', schema: LedgerPage },
-      ...errors(400, 401, 403, 429),
-    },
-  },
-  suspendVendor: {
-    ...http,
+    responses: { 200: { description: 'A page of entries', schema: LedgerPage }, ...errors(429) },
+  }),
+  suspendVendor: vendorStandingChange({
     id: 'suspendVendor',
     entry: 'functions/regulator/suspend-vendor.ts',
     description: 'Suspends a reseller: no new quota orders, no storefront sales',
     method: 'POST',
     path: '/v1/regulator/vendors/{resellerId}/suspend',
-    auth: 'regulator',
-    tag: 'Regulator',
     summary: 'Suspend a reseller (recorded in the audit log)',
-    tables: { main: 'readwrite' },
-    // The reseller, its stock shards (suspension is stamped on each) and the audit record.
-    keyPrefixes: { main: ['RESELLER#', 'STOCK#', 'AUDIT#'] },
     request: { params: ResellerIdPath },
     responses: {
       200: { description: 'The reseller’s new status', schema: VendorStatusView },
-      ...errors(400, 401, 403, 404),
+      ...errors(404),
     },
-  },
-  resumeVendor: {
-    ...http,
+  }),
+  resumeVendor: vendorStandingChange({
     id: 'resumeVendor',
     entry: 'functions/regulator/resume-vendor.ts',
     description: 'Lifts a reseller’s suspension',
     method: 'POST',
     path: '/v1/regulator/vendors/{resellerId}/resume',
-    auth: 'regulator',
-    tag: 'Regulator',
     summary: 'Resume a suspended reseller (recorded in the audit log)',
-    tables: { main: 'readwrite' },
-    // The reseller, its stock shards (suspension is stamped on each) and the audit record.
-    keyPrefixes: { main: ['RESELLER#', 'STOCK#', 'AUDIT#'] },
     request: { params: ResellerIdPath },
     responses: {
       200: { description: 'The reseller’s new status', schema: VendorStatusView },
-      ...errors(400, 401, 403, 404),
+      ...errors(404),
     },
-  },
-  setVendorLimits: {
-    ...http,
+  }),
+  setVendorLimits: vendorStandingChange({
     id: 'setVendorLimits',
     entry: 'functions/regulator/set-vendor-limits.ts',
     description: 'Sets a reseller’s holding cap and service-fee cap',
     method: 'PUT',
     path: '/v1/regulator/vendors/{resellerId}/limits',
-    auth: 'regulator',
-    tag: 'Regulator',
     summary: 'Set holding cap and/or service-fee cap (recorded in the audit log)',
-    tables: { main: 'readwrite' },
-    // The reseller, its stock shards (suspension is stamped on each) and the audit record.
-    keyPrefixes: { main: ['RESELLER#', 'STOCK#', 'AUDIT#'] },
     request: { params: ResellerIdPath, body: VendorLimitsBody },
     responses: {
       200: { description: 'The reseller’s limits now', schema: VendorStatusView },
-      ...errors(400, 401, 403, 404, 413, 415),
+      ...errors(404),
     },
-  },
-  listVendorKeys: {
-    ...http,
+  }),
+  listVendorKeys: regulatorRead({
     id: 'listVendorKeys',
     entry: 'functions/regulator/list-vendor-keys.ts',
     description: 'A reseller’s API keys and their state',
-    method: 'GET',
     path: '/v1/regulator/vendors/{resellerId}/keys',
-    auth: 'regulator',
-    tag: 'Regulator',
     summary: 'List a reseller’s API keys (never the keys themselves), newest first',
-    tables: { main: 'read' },
-    // The reseller, its keys (both items of each) and the audit record.
-    keyPrefixes: { main: ['RESELLER#', 'API_KEY#', 'AUDIT#'] },
+    keyPrefixes: VENDOR_API_KEY_KEYS,
     request: { params: ResellerIdPath, query: ResellerKeyQuery },
-    responses: {
-      200: { description: 'A page of keys', schema: ResellerKeyList },
-      ...errors(400, 401, 403, 404),
-    },
-  },
-  issueVendorKey: {
-    ...http,
+    responses: { 200: { description: 'A page of keys', schema: ResellerKeyList }, ...errors(404) },
+  }),
+  issueVendorKey: vendorKeyChange({
     id: 'issueVendorKey',
     entry: 'functions/regulator/issue-vendor-key.ts',
     description: 'Issues an additional API key to a reseller',
     method: 'POST',
     path: '/v1/regulator/vendors/{resellerId}/keys',
-    auth: 'regulator',
-    tag: 'Regulator',
     summary: 'Issue a new key; the reseller’s other keys keep working (recorded in the audit log)',
-    tables: { main: 'readwrite' },
-    // The reseller, its keys (both items of each) and the audit record.
-    keyPrefixes: { main: ['RESELLER#', 'API_KEY#', 'AUDIT#'] },
     request: { params: ResellerIdPath },
     responses: {
       201: { description: 'The new key, shown this once', schema: IssuedResellerKey },
-      ...errors(400, 401, 403, 404, 409),
+      ...errors(404, 409),
     },
-  },
-  rotateVendorKeys: {
-    ...http,
+  }),
+  rotateVendorKeys: vendorKeyChange({
     id: 'rotateVendorKeys',
     entry: 'functions/regulator/rotate-vendor-keys.ts',
     description: 'Rotates a reseller’s API keys: a new key, and the old ones stop after an overlap',
     method: 'POST',
     path: '/v1/regulator/vendors/{resellerId}/key-rotations',
-    auth: 'regulator',
-    tag: 'Regulator',
     summary:
       'Rotate: issue a new key; every other working key stops after `overlapSeconds` (recorded in the audit log)',
-    tables: { main: 'readwrite' },
-    // The reseller, its keys (both items of each) and the audit record.
-    keyPrefixes: { main: ['RESELLER#', 'API_KEY#', 'AUDIT#'] },
     request: { params: ResellerIdPath, body: RotateKeysBody },
     responses: {
       201: {
         description: 'The new key, shown this once, and the replaced keys',
         schema: RotatedResellerKeys,
       },
-      ...errors(400, 401, 403, 404, 409, 413, 415),
+      ...errors(404, 409),
     },
-  },
-  revokeVendorKey: {
-    ...http,
+  }),
+  revokeVendorKey: vendorKeyChange({
     id: 'revokeVendorKey',
     entry: 'functions/regulator/revoke-vendor-key.ts',
     description: 'Revokes one of a reseller’s API keys at once',
     method: 'POST',
     path: '/v1/regulator/vendors/{resellerId}/keys/{keyId}/revoke',
-    auth: 'regulator',
-    tag: 'Regulator',
     summary: 'Revoke a key: it stops within the authorizer’s cache time, 10 s (recorded in the audit log)',
-    tables: { main: 'readwrite' },
-    // The reseller, its keys (both items of each) and the audit record.
-    keyPrefixes: { main: ['RESELLER#', 'API_KEY#', 'AUDIT#'] },
     request: { params: ResellerKeyPath },
-    responses: {
-      200: { description: 'The key, now revoked', schema: ResellerKeyView },
-      ...errors(400, 401, 403, 404),
-    },
-  },
-  taxAuthorityWebhook: {
-    ...http,
+    responses: { 200: { description: 'The key, now revoked', schema: ResellerKeyView }, ...errors(404) },
+  }),
+  taxAuthorityWebhook: webhookRoute({
     id: 'taxAuthorityWebhook',
     entry: 'functions/webhooks/tax-authority.ts',
     description: 'Receives signed payment notices from the tax authority',
-    method: 'POST',
     path: '/v1/webhooks/tax-authority',
-    auth: 'webhook',
     webhookSecret: 'taxAuthority',
-    tag: 'Webhooks',
     summary: 'Payment notice (billing code paid, NTPN issued); credits the quota order exactly once',
     tables: { main: 'readwrite' },
     sendsTo: ['allocation', 'resellerWebhooks'],
@@ -398,81 +407,60 @@ export const routes = {
     request: { body: TaxAuthorityWebhookBody },
     responses: {
       200: { description: 'Recorded (also for a repeated notice)', schema: WebhookAccepted },
-      ...errors(400, 401, 404, 409, 413, 415, 422, 429),
+      ...errors(404, 409, 422, 429),
     },
-  },
-  sandboxPayBilling: {
-    ...http,
+  }),
+  sandboxPayBilling: sandboxRoute({
     id: 'sandboxPayBilling',
     entry: 'functions/sandbox/pay-billing.ts',
     description: 'Sandbox: simulates paying a billing code at a bank',
     method: 'POST',
     path: '/sandbox/tax-authority/billings/{billingCode}/pay',
-    auth: 'public',
-    tag: 'Sandbox',
     summary: 'Pay a billing code (sandbox tax authority); issues an NTPN and sends the signed webhook',
     tables: { sandbox: 'readwrite' },
     sendsTo: ['webhookDelivery'],
-    sandboxOnly: true,
     request: { params: SandboxBillingPath, body: SandboxPayBillingBody },
     responses: {
       200: { description: 'Paid', schema: SandboxPayBillingResult },
-      ...errors(400, 404, 409, 413, 415, 422),
+      ...errors(404, 409, 422),
     },
-  },
-  sandboxSetFaults: {
-    ...http,
+  }),
+  sandboxSetFaults: sandboxRoute({
     id: 'sandboxSetFaults',
     entry: 'functions/sandbox/set-faults.ts',
     description: 'Sandbox: configures webhook faults of the simulated external parties',
     method: 'POST',
     path: '/sandbox/faults',
-    auth: 'public',
-    tag: 'Sandbox',
     summary: 'Configure duplicate, dropped, delayed and reordered webhooks',
     tables: { sandbox: 'readwrite' },
-    sandboxOnly: true,
     request: { body: SandboxFaultsBody },
-    responses: {
-      200: { description: 'The faults now in force', schema: SandboxFaultsView },
-      ...errors(400, 413, 415),
-    },
-  },
-  sandboxListPeople: {
-    ...http,
+    responses: { 200: { description: 'The faults now in force', schema: SandboxFaultsView } },
+  }),
+  sandboxListPeople: sandboxRoute({
     id: 'sandboxListPeople',
     entry: 'functions/sandbox/list-people.ts',
     description: 'Sandbox: sample people of the simulated civil registry, to order as',
     method: 'GET',
     path: '/sandbox/civil-registry/people',
-    auth: 'public',
-    tag: 'Sandbox',
     summary: 'Sample people (NIK, name, birth date) of the synthetic population; page with offset',
     tables: {},
-    sandboxOnly: true,
     request: { query: SandboxPeopleQuery },
-    responses: { 200: { description: 'Sample people', schema: SandboxPeopleView }, ...errors(400) },
-  },
-  sandboxCreatePerson: {
-    ...http,
+    responses: { 200: { description: 'Sample people', schema: SandboxPeopleView } },
+  }),
+  sandboxCreatePerson: sandboxRoute({
     id: 'sandboxCreatePerson',
     entry: 'functions/sandbox/create-person.ts',
     description: 'Sandbox: adds (or replaces) a person in the simulated civil registry',
     method: 'POST',
     path: '/sandbox/civil-registry/people',
-    auth: 'public',
-    tag: 'Sandbox',
     summary: 'Create a person of the simulated civil registry (for tests and demos)',
     tables: { sandbox: 'readwrite' },
-    sandboxOnly: true,
     request: { body: SandboxPersonBody },
     responses: {
       201: { description: 'The person as the registry now holds them', schema: SandboxPerson },
-      ...errors(400, 413, 415),
     },
-  },
-  recoverOrders: {
-    ...http,
+  }),
+  recoverOrders: route({
     id: 'recoverOrders',
     entry: 'functions/storefront/recover-orders.ts',
     description:
@@ -488,28 +476,23 @@ export const routes = {
     request: { body: OrderRecoveryBody },
     responses: {
       202: { description: 'Notices sent (how many, never which orders)', schema: OrderRecoveryResult },
-      ...errors(400, 413, 415, 429),
+      ...errors(429),
       422: { description: 'The civil registry does not know this person', schema: ErrorBody },
       503: { description: 'The civil registry cannot answer now', schema: ErrorBody, headers: [RETRY_AFTER] },
     },
-  },
-  sandboxOutbox: {
-    ...http,
+  }),
+  sandboxOutbox: sandboxRoute({
     id: 'sandboxOutbox',
     entry: 'functions/sandbox/outbox.ts',
     description: 'Sandbox: the notices (SMS, e-mail) sent to one address',
     method: 'GET',
     path: '/sandbox/notifications',
-    auth: 'public',
-    tag: 'Sandbox',
     summary: 'Read the outbox of one phone number or e-mail address (the simulated notification provider)',
     tables: { sandbox: 'read' },
-    sandboxOnly: true,
     request: { query: SandboxOutboxQuery },
-    responses: { 200: { description: 'Notices, oldest first', schema: SandboxOutbox }, ...errors(400) },
-  },
-  getOffer: {
-    ...http,
+    responses: { 200: { description: 'Notices, oldest first', schema: SandboxOutbox } },
+  }),
+  getOffer: route({
     id: 'getOffer',
     entry: 'functions/storefront/get-offer.ts',
     description: 'A storefront’s price, availability and queue',
@@ -521,10 +504,9 @@ export const routes = {
     tables: { main: 'read' },
     readsQueueDepth: ['storefrontOrders'],
     request: { params: StorefrontPath },
-    responses: { 200: { description: 'The offer', schema: OfferView }, ...errors(400, 404, 429) },
-  },
-  placeOrder: {
-    ...http,
+    responses: { 200: { description: 'The offer', schema: OfferView }, ...errors(404, 429) },
+  }),
+  placeOrder: route({
     id: 'placeOrder',
     entry: 'functions/storefront/place-order.ts',
     description: 'Reserves an applicant’s order with its QRIS payment, or queues it when saturated',
@@ -552,7 +534,7 @@ export const routes = {
         schema: OrderAccepted,
         headers: [RETRY_AFTER],
       },
-      ...errors(400, 403, 404, 409, 413, 415, 429),
+      ...errors(403, 404, 409, 429),
       422: {
         description:
           'The civil registry has no person with this NIK (`NIK_NOT_REGISTERED`), or not with this name and birth date (`IDENTITY_MISMATCH`): nothing reserved',
@@ -564,9 +546,8 @@ export const routes = {
         headers: [RETRY_AFTER],
       },
     },
-  },
-  getStorefrontOrder: {
-    ...http,
+  }),
+  getStorefrontOrder: route({
     id: 'getStorefrontOrder',
     entry: 'functions/storefront/get-order.ts',
     description: 'An applicant reads their order with its Order-Token',
@@ -596,36 +577,29 @@ export const routes = {
     },
     responses: {
       200: { description: 'The order', schema: StorefrontOrderView, headers: [RETRY_AFTER] },
-      ...errors(400, 404, 429),
+      ...errors(404, 429),
     },
-  },
-  updateStorefront: {
-    ...http,
+  }),
+  updateStorefront: resellerRoute({
     id: 'updateStorefront',
     entry: 'functions/wholesale/update-storefront.ts',
     description: 'A reseller sets its service fee and opens or closes its storefront',
     method: 'PUT',
     path: '/v1/wholesale/storefront',
-    auth: 'reseller',
-    tag: 'Wholesale',
     summary: 'Set the storefront’s service fee (at most the regulator’s cap) and open/closed',
     tables: { main: 'readwrite' },
     request: { body: StorefrontSettingsBody },
     responses: {
       200: { description: 'The storefront settings now', schema: StorefrontSettingsView },
-      ...errors(400, 401, 403, 413, 415, 422),
+      ...errors(422),
     },
-  },
-  paymentGatewayWebhook: {
-    ...http,
+  }),
+  paymentGatewayWebhook: webhookRoute({
     id: 'paymentGatewayWebhook',
     entry: 'functions/webhooks/payment-gateway.ts',
     description: 'Receives signed capture and refund events from the QRIS payment gateway',
-    method: 'POST',
     path: '/v1/webhooks/payment-gateway',
-    auth: 'webhook',
     webhookSecret: 'paymentGateway',
-    tag: 'Webhooks',
     summary: 'Payment captured (fulfil or refund 100%) / refund completed',
     tables: { main: 'readwrite', sandbox: 'readwrite' },
     sendsTo: ['webhookDelivery', 'resellerWebhooks'],
@@ -633,90 +607,64 @@ export const routes = {
     request: { body: PaymentGatewayWebhookBody },
     responses: {
       200: { description: 'Processed (also for a repeated event)', schema: PaymentWebhookAccepted },
-      ...errors(400, 401, 404, 413, 415, 429),
+      ...errors(404, 429),
     },
-  },
-  sandboxPayPayment: {
-    ...http,
+  }),
+  sandboxPayPayment: sandboxRoute({
     id: 'sandboxPayPayment',
     entry: 'functions/sandbox/pay-payment.ts',
     description: 'Sandbox: simulates a buyer paying a QRIS payment',
     method: 'POST',
     path: '/sandbox/payment-gateway/payments/{paymentId}/pay',
-    auth: 'public',
-    tag: 'Sandbox',
     summary: 'Pay a QRIS payment (sandbox gateway), on time, late or twice; sends the signed webhook',
     tables: { sandbox: 'readwrite' },
     sendsTo: ['webhookDelivery'],
-    sandboxOnly: true,
     request: { params: SandboxPaymentPath, body: SandboxPayPaymentBody },
-    responses: {
-      200: { description: 'Captured', schema: SandboxPaymentResult },
-      ...errors(400, 404, 413, 415),
-    },
-  },
-  storefrontPage: {
-    ...http,
+    responses: { 200: { description: 'Captured', schema: SandboxPaymentResult }, ...errors(404) },
+  }),
+  storefrontPage: pageRoute({
     id: 'storefrontPage',
     entry: 'functions/storefront/page.ts',
     description: 'The storefront web page',
-    method: 'GET',
     path: '/storefronts/{resellerId}',
-    auth: 'public',
-    tag: 'Pages',
     summary: 'A storefront’s page, with its offer embedded: order, pay by QRIS (sandbox), receive serials',
     tables: { main: 'read' },
     readsQueueDepth: ['storefrontOrders'],
     request: { params: StorefrontPath },
-    responses: { 200: { description: 'HTML page', contentType: 'text/html' }, ...errors(400, 404) },
-  },
-  listVendors: {
-    ...http,
+    responses: { 200: { description: 'HTML page', contentType: 'text/html' }, ...errors(404) },
+  }),
+  listVendors: regulatorRead({
     id: 'listVendors',
     entry: 'functions/regulator/list-vendors.ts',
     description: 'All 26 vendors: quota paid, allocated, on hand, reserved, sold, affixed, refunds, flags',
-    method: 'GET',
     path: '/v1/regulator/vendors',
-    auth: 'regulator',
-    tag: 'Regulator',
     summary:
       'One row per vendor, figures equal to the ledger when quiet; pages of at most 50 (`limit`, `cursor`)',
-    tables: { main: 'read' },
     request: { query: VendorsQuery },
     responses: {
       200: { description: 'A page of vendors, in reseller-id order', schema: VendorList },
-      ...errors(400, 401, 403, 429),
+      ...errors(429),
     },
-  },
-  vendorLedger: {
-    ...http,
+  }),
+  vendorLedger: regulatorRead({
     id: 'vendorLedger',
     entry: 'functions/regulator/vendor-ledger.ts',
     description: 'A vendor’s ledger, JSON or CSV (Accept: text/csv)',
-    method: 'GET',
     path: '/v1/regulator/vendors/{resellerId}/ledger',
-    auth: 'regulator',
-    tag: 'Regulator',
     summary: 'A vendor’s stamp movements between from and to, newest first, paginated; CSV on request',
-    tables: { main: 'read' },
     request: { params: ResellerIdPath, query: VendorLedgerQuery },
     responses: {
       200: { description: 'A page of entries (JSON), or text/csv', schema: LedgerPage },
-      ...errors(400, 401, 403, 404, 429),
+      ...errors(404, 429),
     },
-  },
-  listAlerts: {
-    ...http,
+  }),
+  listAlerts: regulatorRead({
     id: 'listAlerts',
     entry: 'functions/regulator/list-alerts.ts',
     description: 'What needs the regulator’s attention, with evidence',
-    method: 'GET',
     path: '/v1/regulator/alerts',
-    auth: 'regulator',
-    tag: 'Regulator',
     summary:
       'Caps hit and multi-storefront NIKs, idle stock, late refunds, dead letters, fee-cap attempts, tax mismatches; pages of at most 200 (`limit`, `cursor`)',
-    tables: { main: 'read' },
     inspectsDeadLetters: true,
     request: { query: AlertsQuery },
     responses: {
@@ -725,47 +673,30 @@ export const routes = {
           'A page of alerts, newest first within the page: live alerts (dead letters, idle stock), then refunds past their SLA, then stored alerts from today back',
         schema: AlertList,
       },
-      ...errors(400, 401, 403, 429),
+      ...errors(429),
     },
-  },
-  listAudit: {
-    ...http,
+  }),
+  listAudit: regulatorRead({
     id: 'listAudit',
     entry: 'functions/regulator/list-audit.ts',
     description: 'The regulator’s own actions, as recorded',
-    method: 'GET',
     path: '/v1/regulator/audit',
-    auth: 'regulator',
-    tag: 'Regulator',
     summary:
       'The audit log of one day (default today, UTC), newest first; pages of at most 200 (`limit`, `cursor`)',
-    tables: { main: 'read' },
     request: { query: AuditQuery },
-    responses: {
-      200: { description: 'A page of audit records', schema: AuditList },
-      ...errors(400, 401, 403, 429),
-    },
-  },
-  salesSeries: {
-    ...http,
+    responses: { 200: { description: 'A page of audit records', schema: AuditList }, ...errors(429) },
+  }),
+  salesSeries: regulatorRead({
     id: 'salesSeries',
     entry: 'functions/regulator/sales-series.ts',
     description: 'National sold and on-hand stamps over time, from minute snapshots',
-    method: 'GET',
     path: '/v1/regulator/sales',
-    auth: 'regulator',
-    tag: 'Regulator',
     summary:
       'Sales over time (cumulative sold and on hand, one point a minute, oldest first); pages of at most 1440 points (`limit`, `cursor`)',
-    tables: { main: 'read' },
     request: { query: SalesQuery },
-    responses: {
-      200: { description: 'A page of the series', schema: SalesSeries },
-      ...errors(400, 401, 403, 429),
-    },
-  },
-  publicAvailability: {
-    ...http,
+    responses: { 200: { description: 'A page of the series', schema: SalesSeries }, ...errors(429) },
+  }),
+  publicAvailability: route({
     id: 'publicAvailability',
     entry: 'functions/public/availability.ts',
     description: 'Open data: every storefront’s availability and price',
@@ -777,9 +708,8 @@ export const routes = {
     tables: { main: 'read' },
     request: {},
     responses: { 200: { description: 'Availability', schema: PublicAvailability }, ...errors(429) },
-  },
-  verifyStamp: {
-    ...http,
+  }),
+  verifyStamp: route({
     id: 'verifyStamp',
     entry: 'functions/public/verify-stamp.ts',
     // A serial is checked by decoding it under the serial key before any read.
@@ -794,10 +724,9 @@ export const routes = {
     // The serial names its order: one read of that order item.
     keyPrefixes: { main: ['SORDER#'] },
     request: { params: SerialPath },
-    responses: { 200: { description: 'The stamp', schema: StampStatus }, ...errors(400, 404, 429) },
-  },
-  createStamping: {
-    ...http,
+    responses: { 200: { description: 'The stamp', schema: StampStatus }, ...errors(404, 429) },
+  }),
+  createStamping: route({
     id: 'createStamping',
     entry: 'functions/public/create-stamping.ts',
     description: 'The buyer starts stamping one of their stamps onto a PDF',
@@ -813,11 +742,10 @@ export const routes = {
     request: { params: SerialPath, body: CreateStampingBody, headers: [ORDER_TOKEN] },
     responses: {
       201: { description: 'Created; upload the PDF, then submit', schema: StampingCreated },
-      ...errors(400, 404, 413, 415, 429),
+      ...errors(404, 429),
     },
-  },
-  submitStamping: {
-    ...http,
+  }),
+  submitStamping: route({
     id: 'submitStamping',
     entry: 'functions/public/submit-stamping.ts',
     description: 'The buyer submits an uploaded document for stamping',
@@ -833,11 +761,10 @@ export const routes = {
     request: { params: StampingPath, headers: [ORDER_TOKEN] },
     responses: {
       202: { description: 'Queued (or already further along)', schema: StampingView, headers: [RETRY_AFTER] },
-      ...errors(400, 404, 409, 429),
+      ...errors(404, 409, 429),
     },
-  },
-  getStamping: {
-    ...http,
+  }),
+  getStamping: route({
     id: 'getStamping',
     entry: 'functions/public/get-stamping.ts',
     description: 'The buyer follows a stamping and downloads the stamped PDF',
@@ -855,11 +782,10 @@ export const routes = {
     request: { params: StampingPath, headers: [ORDER_TOKEN] },
     responses: {
       200: { description: 'The stamping', schema: StampingView, headers: [RETRY_AFTER] },
-      ...errors(400, 404, 429),
+      ...errors(404, 429),
     },
-  },
-  createDocumentCheck: {
-    ...http,
+  }),
+  createDocumentCheck: route({
     id: 'createDocumentCheck',
     entry: 'functions/public/create-document-check.ts',
     description: 'Anyone starts checking a stamped PDF',
@@ -876,9 +802,8 @@ export const routes = {
       201: { description: 'Upload the PDF, then read the check', schema: DocumentCheckCreated },
       ...errors(429),
     },
-  },
-  getDocumentCheck: {
-    ...http,
+  }),
+  getDocumentCheck: route({
     id: 'getDocumentCheck',
     entry: 'functions/public/get-document-check.ts',
     description: 'Anyone reads the check of an uploaded PDF',
@@ -894,71 +819,46 @@ export const routes = {
     request: { params: DocumentCheckPath },
     responses: {
       200: { description: 'The check (AWAITING_UPLOAD until the PDF is there)', schema: DocumentCheckView },
-      ...errors(400, 429),
+      ...errors(429),
     },
-  },
-  regulatorPage: {
-    ...http,
+  }),
+  regulatorPage: staticPage({
     id: 'regulatorPage',
     entry: 'functions/pages/regulator.ts',
     description: 'The regulator dashboard',
-    method: 'GET',
     path: '/regulator',
-    auth: 'public',
-    tag: 'Pages',
     summary: 'Regulator dashboard (the page is public; its data needs the regulator key)',
-    tables: {},
-    request: {},
-    // 429: API Gateway's method throttle for public reads (lib/infra/edge.ts).
-    responses: { 200: { description: 'HTML page', contentType: 'text/html' }, ...errors(429) },
-  },
-  homePage: {
-    ...http,
+  }),
+  homePage: staticPage({
     id: 'homePage',
     entry: 'functions/pages/home.ts',
     description: 'The public availability page',
-    method: 'GET',
     path: '/',
-    auth: 'public',
-    tag: 'Pages',
     summary: 'Public page: where e-Meterai can be bought now, and stamp verification',
-    tables: {},
-    request: {},
-    // 429: API Gateway's method throttle for public reads (lib/infra/edge.ts).
-    responses: { 200: { description: 'HTML page', contentType: 'text/html' }, ...errors(429) },
-  },
-  chartAsset: {
-    ...http,
+  }),
+  chartAsset: pageRoute({
     id: 'chartAsset',
     entry: 'functions/pages/chart-asset.ts',
     description: 'Serves the Chart.js library for the dashboard',
-    method: 'GET',
     path: '/assets/chart.umd.min.js',
-    auth: 'public',
-    tag: 'Pages',
     summary: 'Chart.js (MIT) for the regulator dashboard',
     tables: {},
     nodeModules: ['chart.js'],
     request: {},
     responses: { 200: { description: 'JavaScript', contentType: 'text/javascript' }, ...errors(429) },
-  },
-  pdfjsAsset: {
-    ...http,
+  }),
+  pdfjsAsset: pageRoute({
     id: 'pdfjsAsset',
     entry: 'functions/pages/pdfjs-asset.ts',
     description: 'Serves PDF.js for the storefront page’s stamping preview',
-    method: 'GET',
     path: '/assets/pdfjs/{file}',
-    auth: 'public',
-    tag: 'Pages',
     summary: 'PDF.js (Apache-2.0), which renders the page preview where the buyer places a stamp',
     tables: {},
     nodeModules: ['pdfjs-dist'],
     request: { params: PdfjsAssetPath },
-    responses: { 200: { description: 'JavaScript module', contentType: 'text/javascript' }, ...errors(400) },
-  },
-  openApiDocument: {
-    ...http,
+    responses: { 200: { description: 'JavaScript module', contentType: 'text/javascript' } },
+  }),
+  openApiDocument: route({
     id: 'openApiDocument',
     entry: 'functions/public/openapi.ts',
     description: 'Serves the OpenAPI document',
@@ -973,17 +873,14 @@ export const routes = {
       200: { description: 'OpenAPI 3.1 document', contentType: 'application/json' },
       ...errors(429),
     },
-  },
-  createSale: {
-    ...http,
+  }),
+  createSale: resellerRoute({
     id: 'createSale',
     entry: 'functions/wholesale/create-sale.ts',
     description:
       'A reseller’s own channel (counter, own app) sells stamps to an applicant, paid to the reseller',
     method: 'POST',
     path: '/v1/wholesale/sales',
-    auth: 'reseller',
-    tag: 'Wholesale',
     summary:
       'Sell at the counter: the applicant’s identity (checked with the civil registry), quantity and the price charged → the stamps at once, from the same stock and national cap as the storefront',
     tables: { main: 'readwrite', sandbox: 'read' },
@@ -996,7 +893,7 @@ export const routes = {
           'Sold: the serials, and the order token that affixes them (a retried Idempotency-Key gets the same answer)',
         schema: OwnChannelSaleResult,
       },
-      ...errors(400, 401, 409, 413, 415),
+      ...errors(409),
       429: {
         description:
           'Too many sales for this NIK this minute (as at a storefront), or the store is busy: nothing sold; retry after `Retry-After`',
@@ -1018,105 +915,73 @@ export const routes = {
         headers: [RETRY_AFTER],
       },
     },
-  },
-  listWholesaleOrders: {
-    ...http,
+  }),
+  listWholesaleOrders: resellerRead({
     id: 'listWholesaleOrders',
     entry: 'functions/wholesale/list-orders.ts',
     description: 'Lists the caller’s orders (storefront and own channel), newest first',
-    method: 'GET',
     path: '/v1/wholesale/orders',
-    auth: 'reseller',
-    tag: 'Wholesale',
     summary:
       'The caller’s storefront and own-channel orders, newest first, by status and creation time, paginated (buyers as a pseudonymous reference only)',
-    tables: { main: 'read' },
     request: { query: WholesaleOrdersQuery },
-    responses: {
-      200: { description: 'A page of orders', schema: WholesaleOrderPage },
-      ...errors(400, 401, 403, 429),
-    },
-  },
-  getWholesaleOrder: {
-    ...http,
+    responses: { 200: { description: 'A page of orders', schema: WholesaleOrderPage }, ...errors(429) },
+  }),
+  getWholesaleOrder: resellerRead({
     id: 'getWholesaleOrder',
     entry: 'functions/wholesale/get-order.ts',
     description: 'Reads one of the caller’s orders',
-    method: 'GET',
     path: '/v1/wholesale/orders/{orderId}',
-    auth: 'reseller',
-    tag: 'Wholesale',
     summary: 'One of the caller’s orders (404 for another reseller’s)',
-    tables: { main: 'read' },
     request: { params: WholesaleOrderPath },
-    responses: {
-      200: { description: 'The order', schema: WholesaleOrderView },
-      ...errors(400, 401, 403, 404, 429),
-    },
-  },
-  getSettlement: {
-    ...http,
+    responses: { 200: { description: 'The order', schema: WholesaleOrderView }, ...errors(404, 429) },
+  }),
+  getSettlement: resellerRead({
     id: 'getSettlement',
     entry: 'functions/wholesale/get-settlement.ts',
     description: 'The caller’s settlement of one Asia/Jakarta day, JSON or CSV (Accept: text/csv)',
-    method: 'GET',
     path: '/v1/wholesale/settlements/{date}',
-    auth: 'reseller',
-    tag: 'Wholesale',
     summary:
       'One day (Asia/Jakarta): stamps sold by channel, gross, service fees, confirmed refunds, net and quota paid; from the ledger',
-    tables: { main: 'read' },
     request: { params: SettlementPath },
     responses: {
       200: { description: 'The settlement (JSON), or text/csv', schema: SettlementView },
-      ...errors(400, 401, 403, 429),
+      ...errors(429),
     },
-  },
-  putWebhookEndpoint: {
-    ...http,
+  }),
+  putWebhookEndpoint: resellerRoute({
     id: 'putWebhookEndpoint',
     entry: 'functions/wholesale/put-webhook-endpoint.ts',
     description: 'Sets where kuota sends the caller’s events, which ones, and rotates the signing secret',
     method: 'PUT',
     path: '/v1/wholesale/webhook-endpoints',
-    auth: 'reseller',
-    tag: 'Wholesale',
     summary:
       'Register the endpoint for signed events (order.reserved, order.fulfilled, order.refunded, stock.low, quota_order.paid, quota_order.allocated, stamping.completed); the secret is shown once; rotation keeps the old one valid 24 h',
     tables: { main: 'readwrite' },
     request: { body: WebhookEndpointBody },
     responses: {
       200: { description: 'The endpoint now (with `secret` when one was made)', schema: WebhookEndpointView },
-      ...errors(400, 401, 403, 409, 413, 415, 429),
+      ...errors(409, 429),
     },
-  },
-  listWebhookDeliveries: {
-    ...http,
+  }),
+  listWebhookDeliveries: resellerRead({
     id: 'listWebhookDeliveries',
     entry: 'functions/wholesale/list-webhook-deliveries.ts',
     description: 'The caller’s webhook events with their delivery state and attempts, newest first',
-    method: 'GET',
     path: '/v1/wholesale/webhook-deliveries',
-    auth: 'reseller',
-    tag: 'Wholesale',
     summary:
       'Delivery log: each event, its status (PENDING, FAILING, DELIVERED, DEAD_LETTERED, CANCELLED) and attempts',
-    tables: { main: 'read' },
     request: { query: WebhookDeliveriesQuery },
     responses: {
       200: { description: 'A page of deliveries', schema: WebhookDeliveryPage },
-      ...errors(400, 401, 403, 429),
+      ...errors(429),
     },
-  },
-  retryWebhookEvent: {
-    ...http,
+  }),
+  retryWebhookEvent: resellerRoute({
     id: 'retryWebhookEvent',
     entry: 'functions/wholesale/retry-webhook-event.ts',
     description: 'Delivers one of the caller’s events again now, with a fresh 24 h of retries',
     method: 'POST',
     path: '/v1/wholesale/webhook-deliveries/{eventId}/retry',
-    auth: 'reseller',
-    tag: 'Wholesale',
     summary:
       'Manual retry of an event (dead-lettered, failing, or delivered: receivers dedupe on the event id)',
     tables: { main: 'readwrite' },
@@ -1124,9 +989,9 @@ export const routes = {
     request: { params: WebhookEventPath },
     responses: {
       202: { description: 'Queued for delivery now', schema: WebhookDeliveryView },
-      ...errors(400, 401, 403, 404, 409, 429),
+      ...errors(404, 409, 429),
     },
-  },
+  }),
 } as const satisfies Record<string, RouteDefinition>;
 
 export type RouteId = keyof typeof routes;
