@@ -12,7 +12,7 @@ import {
   RateLimitedError,
   ServiceBusyError,
 } from '../domain/errors.js';
-import { sha256Hex, storefrontOrderIdFromKey } from '../domain/identifiers.js';
+import { requestFingerprint, storefrontOrderIdFromKey } from '../domain/identifiers.js';
 import { STAMP_FACE_VALUE_IDR } from '../domain/money.js';
 import { hashNik } from '../domain/nik.js';
 import { isActive } from '../domain/resellers.js';
@@ -93,7 +93,7 @@ export const sellOwnChannel = async (
   const { nikHmacKey, orderTokenKey, serialKey } = await secrets();
   const claim = claimHash(nikHmacKey, input);
   // The claim and the price are part of the body: the same key with another name or price is a 409.
-  const requestHash = sha256Hex(`own-channel:${claim}:${input.quantity}:${input.unitPriceIdr}`);
+  const requestHash = requestFingerprint(`own-channel:${claim}:${input.quantity}:${input.unitPriceIdr}`);
   const orderId = storefrontOrderIdFromKey(saleScope(input.resellerId), input.idempotencyKey);
   const existing = await retry(() => storefrontStore.getOrder(orderId));
   if (existing) return replay(existing, requestHash, orderTokenKey);

@@ -15,7 +15,7 @@ import {
   RateLimitedError,
   ServiceBusyError,
 } from '../domain/errors.js';
-import { sha256Hex, storefrontOrderIdFromKey } from '../domain/identifiers.js';
+import { requestFingerprint, storefrontOrderIdFromKey } from '../domain/identifiers.js';
 import { hashNik } from '../domain/nik.js';
 import type { Contact } from '../domain/notices.js';
 import { isActive, storefrontState } from '../domain/resellers.js';
@@ -131,7 +131,7 @@ export const placeOrder = async (
   const nikHash = hashNik(nikHmacKey, input.nik);
   const claim = claimHash(nikHmacKey, input);
   // The claim is part of the body: the same key with another name is another request (409).
-  const requestHash = sha256Hex(`${claim}:${input.quantity}`);
+  const requestHash = requestFingerprint(`${claim}:${input.quantity}`);
   const orderId = storefrontOrderIdFromKey(input.resellerId, input.idempotencyKey);
   const existing = await retry(() => storefrontStore.getOrder(orderId));
   if (existing) return replay(existing, requestHash, orderTokenKey);

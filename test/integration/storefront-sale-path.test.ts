@@ -4,6 +4,7 @@ import { clearFaults, faultCounters, setFaultPlan } from '../../lib/adapters/fau
 import { queues } from '../../lib/adapters/queues.js';
 import { StorefrontOrderView } from '../../lib/api/schemas.js';
 import { signPayload } from '../../lib/domain/webhook-signature.js';
+import { itemSize } from '../../tools/bench/capacity-meter.js';
 import { startTestCloud, type TestCloud } from '../support/cloud.js';
 import {
   ledgerReport,
@@ -229,6 +230,34 @@ describe('the sale path', () => {
     expect(misdirected.status).toBe(404);
     expect(order.body.status).toBe('RESERVED');
     expect(otherOrder.body.status).toBe('RESERVED');
+  });
+
+  it('keeps a fulfilled 3-stamp order under 1 KB (one write unit a write), its views carrying the whole payment', async () => {
+    // Arrange: the largest storefront order (3 stamps), reserved
+    const { placed } = await reservedOrder(kuota, 'R04', validNik(3_300), 3);
+    const stored = async () =>
+      (await scanMain(kuota, `SORDER#${placed.orderId}`)).find((item) => item.sk === 'ORDER') ?? {};
+
+    // Act
+    const read = await readOrder(kuota, placed);
+    const reserved = await stored();
+    const payment = read.body.payment as { paymentId: string; amountIdr: number; qris: string };
+    await payAtGateway(kuota, payment.paymentId);
+    await waitForStatus(kuota, placed, ['FULFILLED']);
+    const fulfilled = await stored();
+
+    // Assert: the payment's amount and expiry are the order's, its reference the order id, so the item
+    // stores only the gateway's id and QR; every read gives the client the whole payment back.
+    expect(read.body.payment).toEqual({
+      paymentId: expect.any(String),
+      qris: expect.any(String),
+      amountIdr: 3 * Number(read.body.unitPriceIdr),
+      expiresAt: read.body.reservedUntil,
+    });
+    expect(reserved.payment).toEqual({ paymentId: payment.paymentId, qris: payment.qris });
+    expect(itemSize(reserved as never)).toBeLessThan(1_024);
+    expect(fulfilled.status).toBe('FULFILLED');
+    expect(itemSize(fulfilled as never)).toBeLessThan(1_024);
   });
 
   it('expires a reservation once when its timer is delivered several times and out of order', async () => {

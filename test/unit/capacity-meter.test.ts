@@ -342,13 +342,14 @@ describe('request usage from real command inputs', () => {
       },
       {},
     );
-    // Transactional: 2 for the item, 2 to delete the old index entry, 2 to put the new one.
+    // Transactional: 2 for the item; the index is written after the commit, at the standard rate: 1 to
+    // delete the old entry, 1 to put the new one.
     expect(
       move.charges.map((charge) => [charge.index ?? 'table', charge.partition, charge.writeUnits]),
     ).toEqual([
       ['table', 'SORDER#9', 2],
-      ['gsi1', 'WORK#QUEUED#3', 2],
-      ['gsi1', 'WORK#RESERVED#3', 2],
+      ['gsi1', 'WORK#QUEUED#3', 1],
+      ['gsi1', 'WORK#RESERVED#3', 1],
     ]);
     const leave = dynamoDbRequestUsage(
       'UpdateItemCommand',
@@ -444,6 +445,43 @@ describe('the middleware on real clients', () => {
       partition: 'STOCK#R01#01',
       writeUnits: 2,
     });
+  });
+
+  it('bills a write whose condition failed for its table item only: no index entry was written', async () => {
+    // Arrange
+    registerMeteredTable('indexed', {
+      partitionKey: 'pk',
+      sortKey: 'sk',
+      indexes: [{ indexName: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk', projection: 'KEYS_ONLY' }],
+    });
+    const client = dynamoClient(() => ({
+      status: 400,
+      body: { __type: 'com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException', message: 'failed' },
+    }));
+
+    // Act
+    await expect(
+      client.send(
+        new PutItemCommand({
+          TableName: 'indexed',
+          Item: {
+            pk: { S: 'SORDER#X' },
+            sk: { S: 'ORDER' },
+            gsi2pk: { S: 'RORDERS#R01#1' },
+            gsi2sk: { S: 'a' },
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      ),
+    ).rejects.toThrow();
+
+    // Assert: 1 unit for the refused put; its index entry would have cost 1 more had it been written.
+    expect(capacitySnapshot().dynamodb).toMatchObject({
+      writeUnits: 1,
+      indexWriteUnits: 0,
+      conditionFailed: 1,
+    });
+    expect(partitionUsage().map((entry) => entry.index ?? 'table')).toEqual(['table']);
   });
 
   it('bills a failed condition, not a throttled request; a disabled meter counts nothing', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { QuotaOrderId } from '../../lib/api/schemas.js';
-import { idFromIdempotencyKey, newId } from '../../lib/domain/identifiers.js';
+import { idFromIdempotencyKey, newId, requestFingerprint } from '../../lib/domain/identifiers.js';
 
 describe('idFromIdempotencyKey', () => {
   it('always derives the same id from the same scope and key', () => {
@@ -112,5 +112,21 @@ describe('newId', () => {
 
     // Assert
     expect([...ids].sort()).toEqual(ids);
+  });
+});
+
+describe('requestFingerprint', () => {
+  it('names a request body in 22 base64url characters (128 bits), the same body always the same', () => {
+    // Arrange
+    const bodies = Array.from({ length: 2_000 }, (_, index) => `claim-${index}:${1 + (index % 3)}`);
+
+    // Act
+    const prints = bodies.map(requestFingerprint);
+
+    // Assert
+    for (const print of prints) expect(print).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(new Set(prints).size).toBe(bodies.length);
+    expect(requestFingerprint('claim-7:2')).toBe(prints[7]);
+    expect(requestFingerprint('claim-7:3')).not.toBe(prints[7]);
   });
 });

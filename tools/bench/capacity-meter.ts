@@ -18,9 +18,12 @@ import type { DeserializeMiddleware, MetadataBearer, Pluggable } from '@smithy/t
  * - Writes to a table with a global secondary index also write the index. Projection ALL: one write of
  *   the item's size when it enters or changes in the index, one when it leaves, two when its index key
  *   changes (delete + put). KEYS_ONLY: one small write when it enters, leaves or moves, none when only
- *   other attributes change. Register a table's indexes with `registerMeteredTable`.
+ *   other attributes change. Register a table's indexes with `registerMeteredTable`. Index entries are
+ *   propagated after the write commits, so they are standard writes even when the table write was part of
+ *   a transaction (which bills 2 per KB for its items, not for their index entries).
  * - A write whose condition fails is billed like a successful one (ConditionalCheckFailed, cancelled
- *   transactions); a throttled request is not billed and is counted apart.
+ *   transactions), less its index writes (nothing changed, so nothing propagates); a throttled request is
+ *   not billed and is counted apart.
  * - SQS: every API call is a request, and every started 64 KB of payload in it counts as one more request.
  *
  * Approximations, all documented where they are made:
@@ -284,7 +287,9 @@ const indexCharges = (
     const keysOnly = index.projection === 'KEYS_ONLY';
     // A keys-only entry is written only when the item enters, leaves or moves in the index.
     if (keysOnly && old === next) continue;
-    const units = writeUnitsFor(keysOnly ? KEYS_ONLY_ENTRY_BYTES : size, transactional);
+    // Index entries are propagated after the write commits, outside the transaction: standard writes
+    // whatever the table write was (the `transactional` flag is the table item's, not theirs).
+    const units = writeUnitsFor(keysOnly ? KEYS_ONLY_ENTRY_BYTES : size, false);
     if (old !== undefined && old !== next) {
       charges.push({ table, index: index.indexName, partition: old, writeUnits: units, readUnits: 0 });
     }
@@ -744,6 +749,7 @@ export const recordUsage = (usage: RequestUsage, outcome: Outcome = 'ok'): void 
   tally.requests += usage.requests;
   if (usage.emptyReceive) tally.emptyReceives += 1;
   for (const charge of usage.charges) {
+    if (outcome === 'condition-failed' && charge.index) continue;
     // Units land on the table the item belongs to (a transaction may span tables).
     const target =
       charge.table === usage.resource

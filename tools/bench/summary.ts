@@ -203,11 +203,33 @@ export const summarizeDesign = (
     byCommand: unitsByCommand(mine),
     functions,
     partitionClasses: sharedPartitions(design, mine, stamps),
+    writeUnitsByItemKind: writeUnitsByItemKind(mine, stamps),
     usage,
     costPerMillionStamps: costPerMillionStamps(usage, prices),
     invariantsOk: mine.every((result) => result.invariant.ok),
     invariantDetails: mine.map((result) => result.invariant.detail),
   };
+};
+
+/**
+ * Write units per stamp by the kind of item they landed on (the partition key's first segment, `SORDER`,
+ * `STOCK`, `NIKDAY`…, index partitions apart): where a stamp's writes go, largest first.
+ */
+const writeUnitsByItemKind = (mine: Runs, stamps: number): Record<string, number> => {
+  const kinds = new Map<string, number>();
+  for (const result of mine) {
+    for (const entry of result.partitions) {
+      if (entry.table.endsWith('-idempotency') && entry.writeUnits === 0) continue;
+      const kind = `${entry.index ? `${entry.index} ` : ''}${entry.partition.split('#')[0]}`;
+      kinds.set(kind, (kinds.get(kind) ?? 0) + entry.writeUnits);
+    }
+  }
+  return Object.fromEntries(
+    [...kinds.entries()]
+      .filter(([, units]) => units > 0)
+      .sort((a, b) => b[1] - a[1])
+      .map(([kind, units]) => [kind, Math.round((units / stamps) * 100) / 100]),
+  );
 };
 
 /**
