@@ -488,7 +488,8 @@ const StoredStorefrontOrder = z
     quantity: z.number().int().min(1).max(MAX_STAMPS_PER_STOREFRONT_ORDER),
     status: z.enum(STOREFRONT_ORDER_STATUSES),
     version: z.number().int().min(0),
-    requestHash: z.string().regex(/^[0-9a-f]{64}$/),
+    // 128 bits of SHA-256, base64url (`requestFingerprint`)
+    requestHash: z.string().regex(/^[A-Za-z0-9_-]{22}$/),
     createdAt: iso,
     refunds: z.record(
       z.string(),

@@ -118,12 +118,17 @@ export const reportBench = (input: {
       .join('; ');
   console.log(`  shared partitions, kuota:    ${hottest(kuota)}`);
   console.log(`  shared partitions, baseline: ${hottest(base)}`);
-  const byKind = (summary: typeof kuota) =>
-    Object.entries(summary.writeUnitsByItemKind)
+  const byKind = (
+    summary: typeof kuota,
+    units: 'writeUnitsByItemKind' | 'readUnitsByItemKind' = 'writeUnitsByItemKind',
+  ) =>
+    Object.entries(summary[units])
       .map(([kind, units]) => `${kind} ${fmt(units, 2)}`)
       .join(', ');
   console.log(`  WRU/stamp by item, kuota:    ${byKind(kuota)}`);
   console.log(`  WRU/stamp by item, baseline: ${byKind(base)}`);
+  console.log(`  RRU/stamp by item, kuota:    ${byKind(kuota, 'readUnitsByItemKind')}`);
+  console.log(`  RRU/stamp by item, baseline: ${byKind(base, 'readUnitsByItemKind')}`);
   console.log(
     `  invariants: kuota ${kuota.invariantsOk ? 'ok' : `VIOLATED (${kuota.invariantDetails.join('; ')})`}, ` +
       `baseline ${base.invariantsOk ? 'ok' : `VIOLATED (${base.invariantDetails.join('; ')})`}`,
