@@ -1,4 +1,4 @@
-import type { BucketKey, QueueKey, SecretName, TableKey } from './resources.js';
+import { type BucketKey, type QueueKey, Queues, type SecretName, type TableKey } from './resources.js';
 
 /**
  * What a Lambda function is and may touch. The CDK stack turns `access` into IAM grants (and nothing
@@ -50,12 +50,38 @@ export interface BackgroundFunctionSpec extends FunctionSpec {
   readonly trigger: BackgroundTrigger;
 }
 
-/** Authorizer result caching on API Gateway, keyed by the Authorization header. */
 /** Short, so a revoked key stops working within 10 s (API Gateway caches the authorizer's answer per key). */
 export const AUTHORIZER_CACHE_SECONDS = 10;
 
+/** A function holds no secret, sends to no queue and is deployed to every stage unless its spec says so. */
+const unprivileged: Pick<FunctionSpec, 'secrets' | 'sendsTo' | 'sandboxOnly'> = {
+  secrets: [],
+  sendsTo: [],
+  sandboxOnly: false,
+};
+
+type BackgroundSpec = Omit<FunctionSpec, keyof typeof unprivileged> & Partial<typeof unprivileged>;
+
+/**
+ * A queue's consumer. It runs as long as its queue allows (`consumerTimeoutSeconds`, which sets the
+ * queue's visibility timeout), so a message is never handed to a second consumer while the first still works.
+ */
+const queueConsumer = <const S extends Omit<BackgroundSpec, 'timeoutSeconds'>>(queue: QueueKey, spec: S) => ({
+  ...unprivileged,
+  timeoutSeconds: Queues[queue].consumerTimeoutSeconds,
+  ...spec,
+  trigger: { kind: 'queue', queue } as const,
+});
+
+const scheduledJob = <const S extends BackgroundSpec>(everySeconds: number, spec: S) => ({
+  ...unprivileged,
+  ...spec,
+  trigger: { kind: 'schedule', everySeconds } as const,
+});
+
 export const backgroundFunctions = [
   {
+    ...unprivileged,
     id: 'authorizer',
     entry: 'functions/auth/authorizer.ts',
     description: 'Resolves a Bearer API key to a reseller or the regulator',
@@ -64,12 +90,9 @@ export const backgroundFunctions = [
     tables: { main: 'read' },
     // One GetItem of the key's hash: nothing else of the table.
     keyPrefixes: { main: ['API_KEY#'] },
-    sendsTo: [],
-    secrets: [],
-    sandboxOnly: false,
     trigger: { kind: 'authorizer' },
   },
-  {
+  scheduledJob(60, {
     id: 'quotaReconciliation',
     entry: 'functions/jobs/quota-reconciliation.ts',
     description:
@@ -78,23 +101,16 @@ export const backgroundFunctions = [
     memoryMb: 512,
     tables: { main: 'readwrite', sandbox: 'read' },
     sendsTo: ['allocation', 'resellerWebhooks'],
-    secrets: [],
-    sandboxOnly: false,
-    trigger: { kind: 'schedule', everySeconds: 60 },
-  },
-  {
+  }),
+  queueConsumer('allocation', {
     id: 'allocation',
     entry: 'functions/queue/allocation.ts',
     description: 'The issuer: mints paid quota into resellers’ stock, one bounded chunk per message',
-    timeoutSeconds: 30,
     memoryMb: 1024,
     tables: { main: 'readwrite' },
     sendsTo: ['allocation', 'resellerWebhooks'],
-    secrets: [],
-    sandboxOnly: false,
-    trigger: { kind: 'queue', queue: 'allocation' },
-  },
-  {
+  }),
+  scheduledJob(120, {
     id: 'allocationSweeper',
     entry: 'functions/jobs/allocation-sweeper.ts',
     description: 'Re-enqueues paid quota orders whose allocation has stalled',
@@ -102,35 +118,26 @@ export const backgroundFunctions = [
     memoryMb: 512,
     tables: { main: 'read' },
     sendsTo: ['allocation'],
-    secrets: [],
-    sandboxOnly: false,
-    trigger: { kind: 'schedule', everySeconds: 120 },
-  },
-  {
+  }),
+  queueConsumer('storefrontOrders', {
     id: 'reservation',
     entry: 'functions/queue/reservation.ts',
     description: 'Reserves stock for queued storefront orders within the national per-NIK cap',
-    timeoutSeconds: 30,
     memoryMb: 1024,
     tables: { main: 'readwrite', sandbox: 'readwrite' },
     sendsTo: ['storefrontTimers', 'resellerWebhooks'],
     secrets: ['orderTokenKey', 'serialKey'],
-    sandboxOnly: false,
-    trigger: { kind: 'queue', queue: 'storefrontOrders' },
-  },
-  {
+  }),
+  queueConsumer('storefrontTimers', {
     id: 'storefrontTimers',
     entry: 'functions/queue/storefront-timers.ts',
     description: 'Order timers: reconciles reservations with the gateway, expires them, ends payment watches',
-    timeoutSeconds: 30,
     memoryMb: 1024,
     tables: { main: 'readwrite', sandbox: 'readwrite' },
     sendsTo: ['storefrontOrders', 'storefrontTimers', 'webhookDelivery', 'resellerWebhooks'],
     secrets: ['orderTokenKey', 'serialKey'],
-    sandboxOnly: false,
-    trigger: { kind: 'queue', queue: 'storefrontTimers' },
-  },
-  {
+  }),
+  scheduledJob(60, {
     id: 'storefrontSweeper',
     entry: 'functions/jobs/storefront-sweeper.ts',
     description:
@@ -140,10 +147,8 @@ export const backgroundFunctions = [
     tables: { main: 'readwrite', sandbox: 'readwrite' },
     sendsTo: ['webhookDelivery', 'resellerWebhooks'],
     secrets: ['orderTokenKey', 'serialKey'],
-    sandboxOnly: false,
-    trigger: { kind: 'schedule', everySeconds: 60 },
-  },
-  {
+  }),
+  scheduledJob(3600, {
     id: 'ledgerCheck',
     entry: 'functions/jobs/ledger-check.ts',
     description:
@@ -152,12 +157,8 @@ export const backgroundFunctions = [
     timeoutSeconds: 900,
     memoryMb: 1769,
     tables: { main: 'read' },
-    sendsTo: [],
-    secrets: [],
-    sandboxOnly: false,
-    trigger: { kind: 'schedule', everySeconds: 3600 },
-  },
-  {
+  }),
+  scheduledJob(60, {
     id: 'statsSnapshot',
     entry: 'functions/jobs/stats-snapshot.ts',
     description:
@@ -166,16 +167,12 @@ export const backgroundFunctions = [
     memoryMb: 512,
     tables: { main: 'readwrite' },
     sendsTo: ['resellerWebhooks'],
-    secrets: [],
-    sandboxOnly: false,
-    trigger: { kind: 'schedule', everySeconds: 60 },
-  },
-  {
+  }),
+  queueConsumer('stamping', {
     id: 'stamping',
     entry: 'functions/queue/stamping.ts',
     description:
       'Stamps uploaded PDFs: draws the e-Meterai, signs it (PAdES), binds the serial to the document',
-    timeoutSeconds: 60,
     // PDF parsing is CPU-bound: 1,769 MB is one full vCPU on Lambda.
     memoryMb: 1769,
     tables: { main: 'readwrite' },
@@ -183,46 +180,35 @@ export const backgroundFunctions = [
     buckets: { documents: 'readwrite' },
     signsDocuments: true,
     secrets: ['serialKey', 'signingCertificateChain', 'signingPrivateKey'],
-    sandboxOnly: false,
-    trigger: { kind: 'queue', queue: 'stamping' },
-  },
-  {
+  }),
+  queueConsumer('resellerWebhooks', {
     id: 'resellerWebhookSender',
     entry: 'functions/queue/reseller-webhooks.ts',
     description:
       'Signs and delivers events to resellers’ endpoints; retries with backoff for 24 h, then the DLQ',
-    timeoutSeconds: 30,
     memoryMb: 512,
     tables: { main: 'readwrite' },
     sendsTo: ['resellerWebhooks'],
     sendsToDeadLetter: ['resellerWebhooks'],
-    secrets: [],
-    sandboxOnly: false,
-    trigger: { kind: 'queue', queue: 'resellerWebhooks' },
-  },
-  {
+  }),
+  queueConsumer('webhookDelivery', {
     id: 'sandboxWebhookDelivery',
     entry: 'functions/sandbox/webhook-delivery.ts',
     description: 'Sandbox: delivers signed webhooks of the simulated tax authority and payment gateway',
-    timeoutSeconds: 10,
     memoryMb: 256,
     tables: {},
-    sendsTo: [],
     secrets: ['taxAuthorityWebhookSecret', 'paymentGatewayWebhookSecret'],
     sandboxOnly: true,
-    trigger: { kind: 'queue', queue: 'webhookDelivery' },
-  },
+  }),
 ] as const satisfies readonly BackgroundFunctionSpec[];
 
 /** Answers 404 / 405 for requests that match no route. */
 export const fallbackFunction: FunctionSpec = {
+  ...unprivileged,
   id: 'fallback',
   entry: 'functions/public/fallback.ts',
   description: 'Answers 404 and 405 for requests that match no route',
   timeoutSeconds: 3,
   memoryMb: 256,
   tables: {},
-  sendsTo: [],
-  secrets: [],
-  sandboxOnly: false,
 };

@@ -102,10 +102,15 @@ export interface IndexDefinition {
   readonly projection: 'ALL' | 'KEYS_ONLY';
 }
 
-export interface TableDefinition {
-  /** Logical name; the physical name is `<prefix>-<logicalName>`. */
+/** Every table, queue and bucket: its name, and the variable that carries it to the handlers. */
+export interface ResourceDefinition {
+  /** Logical name; the physical name is `<prefix>-<logicalName>` (`physicalName`). */
   readonly logicalName: string;
+  /** Carries the physical name (a queue's URL) to the functions that use it. */
   readonly envVar: EnvVarName;
+}
+
+export interface TableDefinition extends ResourceDefinition {
   readonly partitionKey: string;
   readonly sortKey: string;
   readonly indexes: readonly IndexDefinition[];
@@ -147,9 +152,7 @@ export const Tables = {
 } as const satisfies Record<string, TableDefinition>;
 export type TableKey = keyof typeof Tables;
 
-export interface QueueDefinition {
-  readonly logicalName: string;
-  readonly envVar: EnvVarName;
+export interface QueueDefinition extends ResourceDefinition {
   /** Carries the dead-letter queue's URL, so the regulator's alerts can report messages stuck there. */
   readonly deadLetterEnvVar: EnvVarName;
   /** Lambda timeout of the consumer; the queue's visibility timeout is six times this, as AWS advises. */
@@ -250,9 +253,7 @@ export const Queues = {
 } as const satisfies Record<string, QueueDefinition>;
 export type QueueKey = keyof typeof Queues;
 
-export interface BucketDefinition {
-  readonly logicalName: string;
-  readonly envVar: EnvVarName;
+export interface BucketDefinition extends ResourceDefinition {
   /** Objects are deleted this many days after they are written (lifecycle rule; S3 counts whole days). */
   readonly expireAfterDays: number;
 }
