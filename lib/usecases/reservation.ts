@@ -78,8 +78,13 @@ type Retry = <T>(unit: () => Promise<T>) => Promise<T>;
  * stale snapshot costs one failed attempt and a fresh read, never an oversell.
  */
 const SNAPSHOT_TTL_MS = 1_000;
-/** A snapshot this young is not read again before refusing: a sold-out flood costs one read a moment. */
-const FRESH_ENOUGH_MS = 250;
+/**
+ * A snapshot this young is not read again before refusing: a sold-out flood costs one read of the shards
+ * a second per instance, not one per order (at 32 shards a read is 16 read units; four a second per
+ * instance and sold-out storefront made stock reads half of all the sale's reads). Stock comes back only by
+ * an allocation or a lapsed reservation, so a storefront can answer sold out for at most a second after it.
+ */
+const FRESH_ENOUGH_MS = SNAPSHOT_TTL_MS;
 const snapshots = new Map<
   string,
   { at: number; shards: { shard: number; onHand: number; suspended: boolean }[] }
