@@ -5,15 +5,10 @@ import type { ApiKeyRecord } from '../domain/api-keys.js';
 import { MainKeys } from '../infra/resources.js';
 import { type AuditRecord, auditPut } from './audit-store.js';
 import { dynamo } from './aws-clients.js';
-import { ConditionFailed, storeCall } from './dynamo-errors.js';
+import { ConditionFailed, conditionalWrite, storeCall } from './dynamo-errors.js';
 import { queryPage } from './partition-query.js';
 import { transactWrite } from './transact.js';
 
-/**
- * API keys: one item per key under its hash (what the authorizer reads, one GetItem), and for a reseller's
- * keys a second item under the reseller by the key's public id (what the regulator lists and acts on). The
- * two change together, with the regulator's audit record, or not at all.
- */
 const table = () => config().mainTable;
 
 /** A reseller's key as the regulator sees it: never the key, never its hash. */
@@ -59,6 +54,11 @@ const updateBoth = (
   ];
 };
 
+/**
+ * API keys: one item per key under its hash (what the authorizer reads, one GetItem), and for a reseller's
+ * keys a second item under the reseller by the key's public id (what the regulator lists and acts on). The
+ * two change together, with the regulator's audit record, or not at all.
+ */
 export const apiKeyStore = {
   async get(apiKeyHash: string): Promise<ApiKeyRecord | undefined> {
     const result = await storeCall(() =>
@@ -160,16 +160,13 @@ export const apiKeyStore = {
     const key = await apiKeyStore.getResellerKey(resellerId, keyId);
     if (!key) return 'NOT_FOUND';
     if (key.revokedAt) return 'ALREADY_REVOKED';
-    try {
-      await transactWrite([
+    const revoked = await conditionalWrite(() =>
+      transactWrite([
         ...updateBoth(key, { revokedAt }, 'attribute_not_exists(revokedAt)'),
         auditPut(audit.record, audit.auditId),
-      ]);
-      return 'REVOKED';
-    } catch (error) {
-      if (error instanceof ConditionFailed) return 'ALREADY_REVOKED';
-      throw error;
-    }
+      ]),
+    );
+    return revoked ? 'REVOKED' : 'ALREADY_REVOKED';
   },
 
   async getResellerKey(resellerId: string, keyId: string): Promise<StoredResellerKey | undefined> {

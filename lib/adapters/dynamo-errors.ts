@@ -70,6 +70,20 @@ export const storeCall = async <T>(call: () => Promise<T>): Promise<T> => {
   }
 };
 
+/**
+ * A write whose condition may not hold: `false` when it did not (ConditionFailed), for the caller to decide
+ * what that means (another write came first, or a retry finds its own); other failures throw, as storeCall's.
+ */
+export const conditionalWrite = async (write: () => Promise<unknown>): Promise<boolean> => {
+  try {
+    await storeCall(write);
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionFailed) return false;
+    throw error;
+  }
+};
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**

@@ -1,6 +1,6 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { config } from '../config.js';
-import type { IndexDefinition } from '../infra/resources.js';
+import { Index, type IndexDefinition } from '../infra/resources.js';
 import { dynamo } from './aws-clients.js';
 import { storeCall } from './dynamo-errors.js';
 
@@ -51,6 +51,34 @@ export const queryPage = async (
 ): Promise<{ items: Record<string, unknown>[]; next?: StartKey }> => {
   const result = await storeCall(() =>
     dynamo().send(new QueryCommand({ ...input(query), Limit: limit, ExclusiveStartKey: start })),
+  );
+  return {
+    items: result.Items ?? [],
+    ...(result.LastEvaluatedKey ? { next: result.LastEvaluatedKey } : {}),
+  };
+};
+
+/**
+ * One page of a work-index partition (`Index.work`, sorted by when each entry is due): the entries due
+ * before `before`, soonest first, and the key to continue from when there are more.
+ */
+export const workDueBefore = async (
+  partition: string,
+  before: string,
+  limit: number,
+  start?: StartKey,
+): Promise<{ items: Record<string, unknown>[]; next?: StartKey }> => {
+  const result = await storeCall(() =>
+    dynamo().send(
+      new QueryCommand({
+        TableName: config().mainTable,
+        IndexName: Index.work.indexName,
+        KeyConditionExpression: `${Index.work.partitionKey} = :pk AND ${Index.work.sortKey} < :before`,
+        ExpressionAttributeValues: { ':pk': partition, ':before': before },
+        Limit: limit,
+        ExclusiveStartKey: start,
+      }),
+    ),
   );
   return {
     items: result.Items ?? [],

@@ -1,16 +1,9 @@
 import { BatchGetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { config } from '../config.js';
-import { Index } from '../infra/resources.js';
+import { Index, RESELLER_ORDER_BUCKETS } from '../infra/resources.js';
 import { dynamo } from './aws-clients.js';
 import { storeCall } from './dynamo-errors.js';
 
-/**
- * One page, newest first, of a reseller's records spread over several partitions of `Index.byReseller`
- * (sort keys `<time>#<id>`, unique): each partition is read from `before` (exclusive) downwards within
- * [lower, upper], the partitions are merged, and the page ends at `limit`. `last` is where the next page
- * starts (exclusive); absent when nothing is left. A status filter reads at most a few pages of each
- * partition per call, so a rare status answers a short (even empty) page with a cursor, not a timeout.
- */
 /** BatchGetItem reads at most 100 keys a call. */
 const BATCH_GET_KEYS = 100;
 
@@ -48,6 +41,13 @@ export const itemsOf = async (
 /** A filtered read stops after this many pages of a partition (a short page with a cursor, never a timeout). */
 const MAX_PAGES_PER_PARTITION = 3;
 
+/**
+ * One page, newest first, of a reseller's records spread over several partitions of `Index.byReseller`
+ * (sort keys `<time>#<id>`, unique): each partition is read from `before` (exclusive) downwards within
+ * [lower, upper], the partitions are merged, and the page ends at `limit`. `last` is where the next page
+ * starts (exclusive); absent when nothing is left. A status filter reads at most a few pages of each
+ * partition per call, so a rare status answers a short (even empty) page with a cursor, not a timeout.
+ */
 export const newestFirst = async (input: {
   partitions: readonly string[];
   limit: number;
@@ -108,3 +108,21 @@ export const newestFirst = async (input: {
   const last = merged.length > input.limit ? page.at(-1)?.gsi2sk : cutoff !== undefined ? cutoff : undefined;
   return { items: page, ...(last !== undefined ? { last: String(last) } : {}) };
 };
+
+/**
+ * One page, newest first, of one kind of a reseller's records, indexed over `RESELLER_ORDER_BUCKETS`
+ * partitions (`partitionOf` names each bucket's) so that a busy reseller's writes spread. An empty option
+ * is no bound at all.
+ */
+export const newestFirstOverBuckets = (
+  partitionOf: (bucket: number) => string,
+  options: { limit: number; lower?: string; upper?: string; before?: string; status?: string },
+): Promise<{ items: Record<string, unknown>[]; last?: string }> =>
+  newestFirst({
+    partitions: Array.from({ length: RESELLER_ORDER_BUCKETS }, (_, bucket) => partitionOf(bucket)),
+    limit: options.limit,
+    ...(options.lower ? { lower: options.lower } : {}),
+    ...(options.upper ? { upper: options.upper } : {}),
+    ...(options.before ? { before: options.before } : {}),
+    ...(options.status ? { status: options.status } : {}),
+  });

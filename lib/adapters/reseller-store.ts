@@ -5,10 +5,9 @@ import { RESELLER_STATUSES } from '../domain/resellers.js';
 import { MainKeys } from '../infra/resources.js';
 import { type AuditRecord, auditPut } from './audit-store.js';
 import { dynamo } from './aws-clients.js';
-import { ConditionFailed, storeCall } from './dynamo-errors.js';
+import { conditionalWrite, storeCall } from './dynamo-errors.js';
 import { transactWrite } from './transact.js';
 
-/** Resellers' profiles: status, limits, storefront settings and the regulator's running aggregates. */
 const table = () => config().mainTable;
 
 const ResellerProfileRecord = z.object({
@@ -35,6 +34,7 @@ export type ResellerProfile = Readonly<z.infer<typeof ResellerProfileRecord>>;
 /** A stored profile read back as the profile only (keys and entity tag dropped), checked on the way. */
 const toProfile = (item: Record<string, unknown>): ResellerProfile => ResellerProfileRecord.parse(item);
 
+/** Resellers' profiles: status, limits, storefront settings and the regulator's running aggregates. */
 export const resellerStore = {
   async getReseller(resellerId: string): Promise<ResellerProfile | undefined> {
     const result = await storeCall(() =>
@@ -119,23 +119,17 @@ export const resellerStore = {
   },
 
   /** A lowered fee cap binds at once: a fee above it comes down to it (one conditional write, no race). */
-  async lowerServiceFeeTo(resellerId: string, capIdr: number): Promise<boolean> {
-    try {
-      await storeCall(() =>
-        dynamo().send(
-          new UpdateCommand({
-            TableName: table(),
-            Key: MainKeys.resellerProfile(resellerId),
-            UpdateExpression: 'SET serviceFeeIdr = :cap',
-            ConditionExpression: 'attribute_exists(pk) AND serviceFeeIdr > :cap',
-            ExpressionAttributeValues: { ':cap': capIdr },
-          }),
-        ),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionFailed) return false;
-      throw error;
-    }
+  lowerServiceFeeTo(resellerId: string, capIdr: number): Promise<boolean> {
+    return conditionalWrite(() =>
+      dynamo().send(
+        new UpdateCommand({
+          TableName: table(),
+          Key: MainKeys.resellerProfile(resellerId),
+          UpdateExpression: 'SET serviceFeeIdr = :cap',
+          ConditionExpression: 'attribute_exists(pk) AND serviceFeeIdr > :cap',
+          ExpressionAttributeValues: { ':cap': capIdr },
+        }),
+      ),
+    );
   },
 };

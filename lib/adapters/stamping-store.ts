@@ -9,7 +9,7 @@ import {
 import { stampSlot } from '../domain/storefront-order.js';
 import { MainKeys } from '../infra/resources.js';
 import { dynamo } from './aws-clients.js';
-import { ConditionFailed, storeCall } from './dynamo-errors.js';
+import { ConditionFailed, conditionalWrite, storeCall } from './dynamo-errors.js';
 import { transactWrite } from './transact.js';
 
 const table = () => config().mainTable;
@@ -24,15 +24,8 @@ const WORKABLE = { ':queued': 'QUEUED', ':stamping': 'STAMPING' } as const;
  * A conditional update of a stamping: `false` when its condition no longer held (the stamping moved on,
  * or a retried call finds its own earlier write), which callers treat as done, not as an error.
  */
-const updateIfStill = async (input: ConstructorParameters<typeof UpdateCommand>[0]): Promise<boolean> => {
-  try {
-    await storeCall(() => dynamo().send(new UpdateCommand(input)));
-    return true;
-  } catch (error) {
-    if (error instanceof ConditionFailed) return false;
-    throw error;
-  }
-};
+const updateIfStill = (input: ConstructorParameters<typeof UpdateCommand>[0]): Promise<boolean> =>
+  conditionalWrite(() => dynamo().send(new UpdateCommand(input)));
 
 /** Stampings, and the one write that binds a serial to its document. */
 export const stampingStore = {
@@ -41,23 +34,19 @@ export const stampingStore = {
    * response was lost on the way back: a retry finds it and succeeds.
    */
   async create(stamping: Stamping): Promise<void> {
-    try {
-      await storeCall(() =>
-        dynamo().send(
-          new PutCommand({
-            TableName: table(),
-            Item: {
-              ...MainKeys.stamping(stamping.stampingId),
-              ...stamping,
-              purgeAt: purgeAt(stamping.createdAt),
-            },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          }),
-        ),
-      );
-    } catch (error) {
-      if (!(error instanceof ConditionFailed)) throw error;
-    }
+    await conditionalWrite(() =>
+      dynamo().send(
+        new PutCommand({
+          TableName: table(),
+          Item: {
+            ...MainKeys.stamping(stamping.stampingId),
+            ...stamping,
+            purgeAt: purgeAt(stamping.createdAt),
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      ),
+    );
   },
 
   async get(stampingId: string): Promise<Stamping | undefined> {

@@ -6,6 +6,7 @@ import {
   type LedgerEntry,
   MOVEMENTS,
   type MovementKind,
+  SALE_CHANNELS,
   type ShardCounters,
   splitAcrossShards,
 } from '../domain/stock.js';
@@ -14,7 +15,6 @@ import { dynamo } from './aws-clients.js';
 import { storeCall } from './dynamo-errors.js';
 import { transactWrite } from './transact.js';
 
-/** Stock shards, ledger entries and the issuer's capacity bucket. */
 const table = () => config().mainTable;
 
 export interface StockShard extends ShardCounters {
@@ -43,7 +43,7 @@ const shardFromItem = (shard: number, item: Record<string, unknown> | undefined)
   ...(typeof item?.lastSaleAt === 'string' ? { lastSaleAt: item.lastSaleAt } : {}),
 });
 
-/** A stored ledger entry, checked on the way out (loose: a SELL's money and channel ride along). */
+/** A stored ledger entry, checked on the way out (loose: whatever else its writer stored rides along). */
 const StoredLedgerEntry = z.looseObject({
   entryId: z.string(),
   resellerId: z.string(),
@@ -52,11 +52,17 @@ const StoredLedgerEntry = z.looseObject({
   shard: z.number().int(),
   at: z.string(),
   reference: z.string(),
-});
+  amountIdr: z.number().optional(),
+  serviceFeeIdr: z.number().optional(),
+  channel: z.enum(SALE_CHANNELS).optional(),
+}) satisfies z.ZodType<LedgerEntry>;
 
+/** Stock shards, ledger entries and the issuer's capacity bucket. */
 export const stockStore = {
-  /** All shards of one reseller, in one round trip (BatchGet of `shardCount` keys, strongly consistent). */
-  /** Every shard of a reseller; `consistent: false` for a hint (half the read units, up to ~1 s old). */
+  /**
+   * Every shard of a reseller, in one round trip (BatchGet of `shardCount` keys); `consistent: false` for a
+   * hint (half the read units, up to ~1 s old).
+   */
   async readShards(resellerId: string, options: { consistent?: boolean } = {}): Promise<StockShard[]> {
     const consistent = options.consistent ?? true;
     const count = config().stockShardCount;
@@ -215,7 +221,7 @@ export const stockStore = {
     for (const taken of merged) cursor[String(taken.shard)] = taken.sk;
     const entries = merged.map(({ item }) => {
       const { pk: _pk, sk: _sk, entity: _entity, shardParts: _parts, ...entry } = item;
-      return StoredLedgerEntry.parse(entry) as unknown as LedgerEntry;
+      return StoredLedgerEntry.parse(entry);
     });
     return exhausted ? { entries } : { entries, cursor };
   },

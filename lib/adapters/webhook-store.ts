@@ -1,4 +1,4 @@
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { config } from '../config.js';
 import {
@@ -9,13 +9,13 @@ import {
   type ResellerEventType,
 } from '../domain/reseller-webhooks.js';
 import { bucketOf } from '../domain/storefront-order.js';
-import { Index, MainKeys, RESELLER_ORDER_BUCKETS } from '../infra/resources.js';
+import { MainKeys, RESELLER_ORDER_BUCKETS } from '../infra/resources.js';
 import { dynamo } from './aws-clients.js';
-import { ConditionFailed, storeCall } from './dynamo-errors.js';
-import { newestFirst } from './reseller-index.js';
+import { conditionalWrite, storeCall } from './dynamo-errors.js';
+import { workDueBefore } from './partition-query.js';
+import { newestFirstOverBuckets } from './reseller-index.js';
 import { transactWrite } from './transact.js';
 
-/** Resellers' webhook endpoints and the outbox of events for them (with each event's delivery log). */
 const table = () => config().mainTable;
 
 /** Buckets of the work index the outbox sweeper reads (events not yet delivered or dead-lettered). */
@@ -57,7 +57,10 @@ export interface StoredEvent extends ResellerEvent {
 /** The delivery log keeps the last attempts of an event (the count keeps them all). */
 const ATTEMPTS_KEPT = 20;
 
-/** Stored events and endpoints, checked on the way out (loose: the delivery log's details ride along). */
+/**
+ * A stored event, checked on the way out. Loose: what the store keeps beside the event (the count of manual
+ * retries) rides along.
+ */
 const StoredEventRecord = z.looseObject({
   eventId: z.string(),
   resellerId: z.string(),
@@ -66,26 +69,67 @@ const StoredEventRecord = z.looseObject({
   data: z.record(z.string(), z.unknown()),
   status: z.enum(DELIVERY_STATUSES),
   attemptCount: z.number().int().nonnegative(),
-});
+  attempts: z.array(
+    z.looseObject({
+      at: z.string(),
+      durationMs: z.number(),
+      statusCode: z.number().optional(),
+      error: z.string().optional(),
+    }),
+  ),
+  windowStartsAt: z.string(),
+  nextAttemptAt: z.string().optional(),
+  deliveredAt: z.string().optional(),
+  deadLetteredAt: z.string().optional(),
+  cancelledReason: z.string().optional(),
+}) satisfies z.ZodType<StoredEvent>;
+/** A stored endpoint, checked on the way out (loose, like the event). */
 const StoredEndpointRecord = z.looseObject({
   resellerId: z.string(),
   url: z.string(),
   events: z.array(z.enum(RESELLER_EVENT_TYPES)),
   secret: z.string(),
+  previousSecret: z.string().optional(),
+  previousSecretExpiresAt: z.string().optional(),
+  secretCreatedAt: z.string(),
+  lowStockDaysOfCover: z.number().optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
-});
+}) satisfies z.ZodType<WebhookEndpoint>;
 
 const eventFromItem = (item: Record<string, unknown>): StoredEvent => {
   const { pk: _pk, sk: _sk, gsi1pk: _a, gsi1sk: _b, gsi2pk: _c, gsi2sk: _d, entity: _e, ...rest } = item;
-  return StoredEventRecord.parse(rest) as unknown as StoredEvent;
+  return StoredEventRecord.parse(rest);
 };
 
 const endpointFromItem = (item: Record<string, unknown>): WebhookEndpoint => {
   const { pk: _pk, sk: _sk, entity: _e, ...rest } = item;
-  return StoredEndpointRecord.parse(rest) as unknown as WebhookEndpoint;
+  return StoredEndpointRecord.parse(rest);
 };
 
+/**
+ * An update of an event, conditional on the attempt count read: `false` when another write changed the
+ * event first (a duplicate message, or our own write whose response was lost).
+ */
+const updateEventIfUnchanged = (
+  event: StoredEvent,
+  updateExpression: string,
+  values: Record<string, unknown>,
+): Promise<boolean> =>
+  conditionalWrite(() =>
+    dynamo().send(
+      new UpdateCommand({
+        TableName: table(),
+        Key: MainKeys.webhookEvent(event.eventId),
+        UpdateExpression: updateExpression,
+        ConditionExpression: 'attemptCount = :expected',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ...values, ':expected': event.attemptCount },
+      }),
+    ),
+  );
+
+/** Resellers' webhook endpoints and the outbox of events for them (with each event's delivery log). */
 export const webhookStore = {
   async getEndpoint(resellerId: string): Promise<WebhookEndpoint | undefined> {
     const result = await storeCall(() =>
@@ -169,8 +213,8 @@ export const webhookStore = {
     was: boolean,
     extraItems: readonly Record<string, unknown>[] = [],
   ): Promise<'MOVED' | 'STALE'> {
-    try {
-      await transactWrite([
+    const moved = await conditionalWrite(() =>
+      transactWrite([
         {
           Update: {
             TableName: table(),
@@ -187,12 +231,9 @@ export const webhookStore = {
           },
         },
         ...extraItems,
-      ]);
-      return 'MOVED';
-    } catch (error) {
-      if (error instanceof ConditionFailed) return 'STALE';
-      throw error;
-    }
+      ]),
+    );
+    return moved ? 'MOVED' : 'STALE';
   },
 
   async getEvent(eventId: string): Promise<StoredEvent | undefined> {
@@ -220,7 +261,6 @@ export const webhookStore = {
     const set: string[] = ['#status = :status', 'attemptCount = :next'];
     const values: Record<string, unknown> = {
       ':status': next.status,
-      ':expected': event.attemptCount,
       ':next': event.attemptCount + (attempt ? 1 : 0),
     };
     if (attempt) {
@@ -246,90 +286,46 @@ export const webhookStore = {
         values[':reason'] = next.reason;
       }
     }
-    try {
-      await storeCall(() =>
-        dynamo().send(
-          new UpdateCommand({
-            TableName: table(),
-            Key: MainKeys.webhookEvent(event.eventId),
-            UpdateExpression: `SET ${set.join(', ')}${remove}`,
-            ConditionExpression: 'attemptCount = :expected',
-            ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: values,
-          }),
-        ),
-      );
-      return 'RECORDED';
-    } catch (error) {
-      if (!(error instanceof ConditionFailed)) throw error;
-      // Our own write whose response was lost (its retry then fails the condition) is ours all the same.
-      const current = await this.getEvent(event.eventId);
-      const ours =
-        current?.status === next.status &&
-        current.attemptCount === event.attemptCount + (attempt ? 1 : 0) &&
-        (!attempt || current.attempts?.at(-1)?.at === attempt.at);
-      return ours ? 'RECORDED' : 'STALE';
-    }
+    if (await updateEventIfUnchanged(event, `SET ${set.join(', ')}${remove}`, values)) return 'RECORDED';
+    // Our own write whose response was lost (its retry then fails the condition) is ours all the same.
+    const current = await this.getEvent(event.eventId);
+    const ours =
+      current?.status === next.status &&
+      current.attemptCount === event.attemptCount + (attempt ? 1 : 0) &&
+      (!attempt || current.attempts?.at(-1)?.at === attempt.at);
+    return ours ? 'RECORDED' : 'STALE';
   },
 
   /** The reseller's manual retry: a fresh 24 h window from now, back on the sweeper's work index. */
   async reopen(event: StoredEvent, at: string): Promise<'REOPENED' | 'STALE'> {
-    try {
-      await storeCall(() =>
-        dynamo().send(
-          new UpdateCommand({
-            TableName: table(),
-            Key: MainKeys.webhookEvent(event.eventId),
-            UpdateExpression:
-              'SET #status = :pending, windowStartsAt = :at, nextAttemptAt = :at, gsi1pk = :work, gsi1sk = :at, manualRetries = if_not_exists(manualRetries, :zero) + :one',
-            ConditionExpression: 'attemptCount = :expected',
-            ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: {
-              ':pending': 'PENDING',
-              ':at': at,
-              ':work': MainKeys.webhookWork(bucketOf(event.eventId, WEBHOOK_WORK_BUCKETS)),
-              ':expected': event.attemptCount,
-              ':zero': 0,
-              ':one': 1,
-            },
-          }),
-        ),
-      );
-      return 'REOPENED';
-    } catch (error) {
-      if (error instanceof ConditionFailed) return 'STALE';
-      throw error;
-    }
+    const reopened = await updateEventIfUnchanged(
+      event,
+      'SET #status = :pending, windowStartsAt = :at, nextAttemptAt = :at, gsi1pk = :work, gsi1sk = :at, manualRetries = if_not_exists(manualRetries, :zero) + :one',
+      {
+        ':pending': 'PENDING',
+        ':at': at,
+        ':work': MainKeys.webhookWork(bucketOf(event.eventId, WEBHOOK_WORK_BUCKETS)),
+        ':zero': 0,
+        ':one': 1,
+      },
+    );
+    return reopened ? 'REOPENED' : 'STALE';
   },
 
   async listEventsOfReseller(
     resellerId: string,
     options: { limit: number; before?: string; status?: DeliveryStatus },
   ): Promise<{ events: StoredEvent[]; last?: string }> {
-    const page = await newestFirst({
-      partitions: Array.from({ length: RESELLER_ORDER_BUCKETS }, (_, bucket) =>
-        MainKeys.resellerWebhookEvents(resellerId, bucket),
-      ),
-      limit: options.limit,
-      ...(options.before ? { before: options.before } : {}),
-      ...(options.status ? { status: options.status } : {}),
-    });
+    const page = await newestFirstOverBuckets(
+      (bucket) => MainKeys.resellerWebhookEvents(resellerId, bucket),
+      options,
+    );
     return { events: page.items.map(eventFromItem), ...(page.last ? { last: page.last } : {}) };
   },
 
   /** Events of one work bucket whose next attempt was due before `before` (their message may be lost). */
   async listOverdue(bucket: number, before: string, limit: number): Promise<StoredEvent[]> {
-    const result = await storeCall(() =>
-      dynamo().send(
-        new QueryCommand({
-          TableName: table(),
-          IndexName: Index.work.indexName,
-          KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk < :before',
-          ExpressionAttributeValues: { ':pk': MainKeys.webhookWork(bucket), ':before': before },
-          Limit: limit,
-        }),
-      ),
-    );
-    return (result.Items ?? []).map(eventFromItem);
+    const page = await workDueBefore(MainKeys.webhookWork(bucket), before, limit);
+    return page.items.map(eventFromItem);
   },
 };
