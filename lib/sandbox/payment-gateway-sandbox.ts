@@ -6,7 +6,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../adapters/aws-clients.js';
-import { ConditionFailed, storeCall } from '../adapters/dynamo-errors.js';
+import { ConditionFailed, conditionalWrite, storeCall } from '../adapters/dynamo-errors.js';
 import { queues } from '../adapters/queues.js';
 import { config } from '../config.js';
 import { NotFoundError } from '../domain/errors.js';
@@ -19,13 +19,9 @@ import type {
 } from '../domain/payment-gateway.js';
 import { qrisPayload } from '../domain/qris.js';
 import { planDeliveries, readFaults } from './faults.js';
+import { putWithReference, recordOfReference } from './references.js';
 import { WEBHOOK_PATHS, type WebhookDeliveryMessage } from './webhook-delivery.js';
 
-/**
- * A stand-in QRIS payment gateway: dynamic QR payments for an exact amount, captures when the buyer pays
- * (as often as the buyer pays, on time or late), refunds confirmed by webhook. Webhooks go through the
- * same fault plan as the tax authority's (duplicates, drops, delays, reordering).
- */
 const table = () => config().sandboxTable;
 const paymentKey = (paymentId: string) => ({ pk: `PG_PAYMENT#${paymentId}`, sk: 'PAYMENT' });
 const referenceKey = (reference: string) => ({ pk: `PG_REFERENCE#${reference}`, sk: 'REFERENCE' });
@@ -63,17 +59,15 @@ const scheduleWebhook = async (
   return delays.length;
 };
 
+/**
+ * A stand-in QRIS payment gateway: dynamic QR payments for an exact amount, captures when the buyer pays
+ * (as often as the buyer pays, on time or late), refunds confirmed by webhook. Webhooks go through the
+ * same fault plan as the tax authority's (duplicates, drops, delays, reordering).
+ */
 export const sandboxPaymentGateway: PaymentGateway = {
   async createPayment({ reference, amountIdr, expiresAt, merchantName }) {
-    const existing = await storeCall(() =>
-      dynamo().send(
-        new GetCommand({ TableName: table(), Key: referenceKey(reference), ConsistentRead: true }),
-      ),
-    );
-    if (existing.Item) {
-      const payment = await readPayment(String(existing.Item.paymentId));
-      if (payment) return payment;
-    }
+    const existing = await recordOfReference(referenceKey(reference), 'paymentId', readPayment);
+    if (existing) return existing;
     const paymentId = newId('PAY');
     const payment: GatewayPayment = {
       paymentId,
@@ -83,33 +77,16 @@ export const sandboxPaymentGateway: PaymentGateway = {
       expiresAt: expiresAt.toISOString(),
     };
     try {
-      await storeCall(() =>
-        dynamo().send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                Put: {
-                  TableName: table(),
-                  Item: { ...referenceKey(reference), paymentId },
-                  ConditionExpression: 'attribute_not_exists(pk)',
-                },
-              },
-              { Put: { TableName: table(), Item: { ...paymentKey(paymentId), ...payment } } },
-            ],
-          }),
-        ),
+      await putWithReference(
+        { ...referenceKey(reference), paymentId },
+        { Item: { ...paymentKey(paymentId), ...payment } },
       );
       return payment;
     } catch (error) {
       if (!(error instanceof ConditionFailed)) throw error;
-      const winner = await storeCall(() =>
-        dynamo().send(
-          new GetCommand({ TableName: table(), Key: referenceKey(reference), ConsistentRead: true }),
-        ),
-      );
-      const payment = winner.Item ? await readPayment(String(winner.Item.paymentId)) : undefined;
-      if (!payment) throw error;
-      return payment;
+      const winner = await recordOfReference(referenceKey(reference), 'paymentId', readPayment);
+      if (!winner) throw error;
+      return winner;
     }
   },
 
@@ -137,27 +114,22 @@ export const sandboxPaymentGateway: PaymentGateway = {
     const payment = await readPayment(paymentId);
     if (!payment) throw new NotFoundError('payment');
     const refund: GatewayRefund = { refundId, status: 'COMPLETED', amountIdr };
-    try {
-      await storeCall(() =>
-        dynamo().send(
-          new PutCommand({
-            TableName: table(),
-            Item: {
-              ...refundKey(refundId),
-              ...refund,
-              paymentId,
-              captureEventId,
-              requestedAt: new Date().toISOString(),
-            },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          }),
-        ),
-      );
-    } catch (error) {
-      if (error instanceof ConditionFailed)
-        return (await sandboxPaymentGateway.getRefund(refundId)) ?? refund;
-      throw error;
-    }
+    const requested = await conditionalWrite(() =>
+      dynamo().send(
+        new PutCommand({
+          TableName: table(),
+          Item: {
+            ...refundKey(refundId),
+            ...refund,
+            paymentId,
+            captureEventId,
+            requestedAt: new Date().toISOString(),
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      ),
+    );
+    if (!requested) return (await sandboxPaymentGateway.getRefund(refundId)) ?? refund;
     await scheduleWebhook(payment.webhookBaseUrl, {
       eventId: newId('EV'),
       paymentId,

@@ -1,23 +1,32 @@
-import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
 import { dynamo } from '../adapters/aws-clients.js';
-import { ConditionFailed, storeCall } from '../adapters/dynamo-errors.js';
+import { ConditionFailed, conditionalWrite, storeCall } from '../adapters/dynamo-errors.js';
 import { config } from '../config.js';
 import { DomainError, NotFoundError } from '../domain/errors.js';
 import { randomAlphanumeric, randomDigits } from '../domain/identifiers.js';
 import type { Rupiah } from '../domain/money.js';
 import type { TaxAuthority, TaxBilling } from '../domain/tax-authority.js';
 import { SandboxKeys } from '../infra/resources.js';
+import { putWithReference, recordOfReference } from './references.js';
 
-/**
- * A stand-in for the tax authority's billing system (DJP e-Billing + the state treasury): issues 15-digit
- * billing codes, accepts payment of them and issues 16-character NTPNs. Its state lives in the sandbox
- * table, apart from kuota's own records, as an external party's would.
- */
 const table = () => config().sandboxTable;
 
 interface StoredBilling extends TaxBilling {
   readonly reference: string;
 }
+
+/** A stored billing, checked on the way out; its item's keys are dropped. */
+const StoredBillingRecord = z.object({
+  billingCode: z.string(),
+  amountIdr: z.number(),
+  expiresAt: z.string(),
+  status: z.enum(['UNPAID', 'PAID', 'EXPIRED']),
+  ntpn: z.string().optional(),
+  paidAmountIdr: z.number().optional(),
+  paidAt: z.string().optional(),
+  reference: z.string(),
+}) satisfies z.ZodType<StoredBilling>;
 
 const readBilling = async (billingCode: string): Promise<StoredBilling | undefined> => {
   const result = await storeCall(() =>
@@ -25,32 +34,30 @@ const readBilling = async (billingCode: string): Promise<StoredBilling | undefin
       new GetCommand({ TableName: table(), Key: SandboxKeys.taxBilling(billingCode), ConsistentRead: true }),
     ),
   );
-  return result.Item as StoredBilling | undefined;
+  return result.Item ? StoredBillingRecord.parse(result.Item) : undefined;
 };
 
+/** The billing as the tax authority answers it: an unpaid billing past its expiry is EXPIRED. */
 const withExpiry = (billing: StoredBilling, now: Date): TaxBilling => {
-  const { reference: _reference, ...rest } = billing;
-  const view = Object.fromEntries(Object.entries(rest).filter(([key]) => key !== 'pk' && key !== 'sk'));
+  const { reference: _reference, ...view } = billing;
   const lapsed = billing.status === 'UNPAID' && Date.parse(billing.expiresAt) <= now.getTime();
-  return { ...(view as unknown as TaxBilling), status: lapsed ? 'EXPIRED' : billing.status };
+  return { ...view, status: lapsed ? 'EXPIRED' : billing.status };
 };
 
+/**
+ * A stand-in for the tax authority's billing system (DJP e-Billing + the state treasury): issues 15-digit
+ * billing codes, accepts payment of them and issues 16-character NTPNs. Its state lives in the sandbox
+ * table, apart from kuota's own records, as an external party's would.
+ */
 export const sandboxTaxAuthority: TaxAuthority = {
   async createBilling({ reference, amountIdr, expiresAt }) {
     for (let attempt = 0; attempt < 5; attempt += 1) {
-      const existing = await storeCall(() =>
-        dynamo().send(
-          new GetCommand({
-            TableName: table(),
-            Key: SandboxKeys.taxBillingReference(reference),
-            ConsistentRead: true,
-          }),
-        ),
+      const existing = await recordOfReference(
+        SandboxKeys.taxBillingReference(reference),
+        'billingCode',
+        readBilling,
       );
-      if (existing.Item) {
-        const billing = await readBilling(String(existing.Item.billingCode));
-        if (billing) return withExpiry(billing, new Date());
-      }
+      if (existing) return withExpiry(existing, new Date());
       const billing: StoredBilling = {
         billingCode: randomDigits(15),
         amountIdr,
@@ -59,27 +66,12 @@ export const sandboxTaxAuthority: TaxAuthority = {
         reference,
       };
       try {
-        await storeCall(() =>
-          dynamo().send(
-            new TransactWriteCommand({
-              TransactItems: [
-                {
-                  Put: {
-                    TableName: table(),
-                    Item: { ...SandboxKeys.taxBillingReference(reference), billingCode: billing.billingCode },
-                    ConditionExpression: 'attribute_not_exists(pk)',
-                  },
-                },
-                {
-                  Put: {
-                    TableName: table(),
-                    Item: { ...SandboxKeys.taxBilling(billing.billingCode), ...billing },
-                    ConditionExpression: 'attribute_not_exists(pk)',
-                  },
-                },
-              ],
-            }),
-          ),
+        await putWithReference(
+          { ...SandboxKeys.taxBillingReference(reference), billingCode: billing.billingCode },
+          {
+            Item: { ...SandboxKeys.taxBilling(billing.billingCode), ...billing },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
         );
         return withExpiry(billing, new Date());
       } catch (error) {
@@ -112,30 +104,24 @@ export const payBilling = async (
   }
   const ntpn = randomAlphanumeric(16);
   const paidAt = now.toISOString();
-  try {
-    await storeCall(() =>
-      dynamo().send(
-        new UpdateCommand({
-          TableName: table(),
-          Key: SandboxKeys.taxBilling(billingCode),
-          UpdateExpression: 'SET #status = :paid, ntpn = :ntpn, paidAt = :paidAt, paidAmountIdr = :amount',
-          ConditionExpression: '#status = :unpaid',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':paid': 'PAID',
-            ':unpaid': 'UNPAID',
-            ':ntpn': ntpn,
-            ':paidAt': paidAt,
-            ':amount': paidAmountIdr,
-          },
-        }),
-      ),
-    );
-  } catch (error) {
-    if (error instanceof ConditionFailed) {
-      throw new DomainError('BILLING_NOT_PAYABLE', 'this billing code has already been paid');
-    }
-    throw error;
-  }
+  const paid = await conditionalWrite(() =>
+    dynamo().send(
+      new UpdateCommand({
+        TableName: table(),
+        Key: SandboxKeys.taxBilling(billingCode),
+        UpdateExpression: 'SET #status = :paid, ntpn = :ntpn, paidAt = :paidAt, paidAmountIdr = :amount',
+        ConditionExpression: '#status = :unpaid',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':paid': 'PAID',
+          ':unpaid': 'UNPAID',
+          ':ntpn': ntpn,
+          ':paidAt': paidAt,
+          ':amount': paidAmountIdr,
+        },
+      }),
+    ),
+  );
+  if (!paid) throw new DomainError('BILLING_NOT_PAYABLE', 'this billing code has already been paid');
   return { billingCode, ntpn, paidAt, paidAmountIdr };
 };
