@@ -40,16 +40,26 @@ export type ResellerWebhookMessage = z.infer<typeof ResellerWebhookMessage>;
 /** SQS delays a message by at most 15 minutes; a later timer takes several hops. */
 export const MAX_DELAY_SECONDS = 900;
 
+/** A delay SQS takes: whole seconds, none in the past, at most MAX_DELAY_SECONDS. */
+const sqsDelay = (seconds: number): number => Math.max(0, Math.min(MAX_DELAY_SECONDS, Math.ceil(seconds)));
+
+/**
+ * Sends a message when it comes due, or as close to it as SQS delays reach: its consumer sends a message that
+ * arrives early on again.
+ */
+const sendWhenDue = async (queueUrl: string, message: { dueAt: string }, now: number): Promise<void> => {
+  await sqs().send(
+    new SendMessageCommand({
+      QueueUrl: queueUrl,
+      MessageBody: JSON.stringify(message),
+      DelaySeconds: sqsDelay((Date.parse(message.dueAt) - now) / 1000),
+    }),
+  );
+};
+
 export const queues = {
   async armOrderTimer(message: OrderTimerMessage, now = Date.now()): Promise<void> {
-    const delaySeconds = Math.ceil((Date.parse(message.dueAt) - now) / 1000);
-    await sqs().send(
-      new SendMessageCommand({
-        QueueUrl: config().storefrontTimerQueueUrl,
-        MessageBody: JSON.stringify(message),
-        DelaySeconds: Math.max(0, Math.min(MAX_DELAY_SECONDS, delaySeconds)),
-      }),
-    );
+    await sendWhenDue(config().storefrontTimerQueueUrl, message, now);
   },
 
   async requestStamping(message: StampingMessage): Promise<void> {
@@ -59,14 +69,7 @@ export const queues = {
   },
 
   async sendResellerWebhook(message: ResellerWebhookMessage, now = Date.now()): Promise<void> {
-    const delaySeconds = Math.ceil((Date.parse(message.dueAt) - now) / 1000);
-    await sqs().send(
-      new SendMessageCommand({
-        QueueUrl: config().resellerWebhookQueueUrl,
-        MessageBody: JSON.stringify(message),
-        DelaySeconds: Math.max(0, Math.min(MAX_DELAY_SECONDS, delaySeconds)),
-      }),
-    );
+    await sendWhenDue(config().resellerWebhookQueueUrl, message, now);
   },
 
   /** An event whose retries ran out: its DLQ (watched by an alarm and the regulator's alerts). */
@@ -98,7 +101,7 @@ export const queues = {
       new SendMessageCommand({
         QueueUrl: config().allocationQueueUrl,
         MessageBody: JSON.stringify(message),
-        DelaySeconds: Math.max(0, Math.min(900, Math.ceil(delaySeconds))),
+        DelaySeconds: sqsDelay(delaySeconds),
       }),
     );
   },
