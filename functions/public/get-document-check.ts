@@ -1,5 +1,5 @@
 import { routes } from '../../lib/api/routes.js';
-import { httpHandler } from '../../lib/http/handler.js';
+import { httpHandler, retryAfterHeader } from '../../lib/http/handler.js';
 import { readDocumentCheck } from '../../lib/usecases/stamping.js';
 
 export const handler = httpHandler(routes.getDocumentCheck, async ({ params }) => {
@@ -7,6 +7,6 @@ export const handler = httpHandler(routes.getDocumentCheck, async ({ params }) =
   return {
     statusCode: 200,
     body: check,
-    headers: check.status === 'AWAITING_UPLOAD' ? { 'retry-after': '2' } : undefined,
+    headers: retryAfterHeader(check.status === 'AWAITING_UPLOAD' ? 2 : undefined),
   };
 });

@@ -1,14 +1,13 @@
 import { routes } from '../../lib/api/routes.js';
-import { httpHandler } from '../../lib/http/handler.js';
+import { httpHandler, retryAfterHeader } from '../../lib/http/handler.js';
 import { requestHeader } from '../../lib/http/middleware.js';
 import { stampingRetryAfter, stampingView, submitStamping } from '../../lib/usecases/stamping.js';
 
 export const handler = httpHandler(routes.submitStamping, async ({ params, event }) => {
   const stamping = await submitStamping(params.stampingId, requestHeader(event, 'order-token'), new Date());
-  const retryAfter = stampingRetryAfter(stamping);
   return {
     statusCode: 202,
     body: await stampingView(stamping),
-    headers: retryAfter ? { 'retry-after': String(retryAfter) } : undefined,
+    headers: retryAfterHeader(stampingRetryAfter(stamping)),
   };
 });

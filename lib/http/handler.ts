@@ -42,6 +42,10 @@ export interface HttpResult {
   readonly rawBody?: string;
 }
 
+/** `Retry-After` on a result worth asking for again in `seconds`; none when there is nothing to wait for. */
+export const retryAfterHeader = (seconds: number | undefined): Record<string, string> | undefined =>
+  seconds ? { 'retry-after': String(seconds) } : undefined;
+
 /**
  * Builds a thin Lambda handler for a route: the middleware chain does logging, body limits, JSON parsing,
  * authorization, signature checks and zod validation; `run` calls one use case and shapes the response.
