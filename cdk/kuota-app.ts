@@ -29,10 +29,14 @@ export const createKuotaApp = (options: KuotaAppOptions = {}): { app: App; stack
   const stage = parseStage(app.node.tryGetContext('stage'));
   const webAclArn = optionalString(app, 'webAclArn');
   const alarmTopicArn = optionalString(app, 'alarmTopicArn');
+  const accountConcurrency = optionalString(app, 'accountConcurrency');
+  if (accountConcurrency !== undefined && !/^[1-9][0-9]*$/.test(accountConcurrency))
+    throw new Error('context "accountConcurrency" must be a whole number (the Lambda concurrency quota)');
   const stack = new KuotaStack(app, `kuota-${stage}`, {
     stage,
     ...(webAclArn ? { webAclArn } : {}),
     ...(alarmTopicArn ? { alarmTopicArn } : {}),
+    ...(accountConcurrency ? { accountConcurrency: Number(accountConcurrency) } : {}),
   });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return { app, stack };

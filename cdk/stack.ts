@@ -17,8 +17,10 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import type { FunctionSpec } from '../lib/infra/functions.js';
 import {
+  ACCOUNT_CONCURRENCY,
   type BucketKey,
   Buckets,
+  consumerMaxConcurrency,
   EnvVar,
   type QueueDefinition,
   Queues,
@@ -78,6 +80,11 @@ export interface KuotaStackProps extends StackProps {
   readonly webAclArn?: string;
   /** An SNS topic the DLQ alarms notify. */
   readonly alarmTopicArn?: string;
+  /**
+   * The account's Lambda concurrency quota in the target Region (default 1,000): the queue consumers'
+   * maximum concurrency scales with it (`consumerMaxConcurrency`). Set it only once the quota is raised.
+   */
+  readonly accountConcurrency?: number;
 }
 
 /**
@@ -105,7 +112,14 @@ export class KuotaStack extends Stack {
   readonly operations: KuotaOperations;
 
   constructor(scope: Construct, id: string, props: KuotaStackProps) {
-    const { stage, repoRoot = REPO_ROOT, webAclArn, alarmTopicArn, ...stackProps } = props;
+    const {
+      stage,
+      repoRoot = REPO_ROOT,
+      webAclArn,
+      alarmTopicArn,
+      accountConcurrency = ACCOUNT_CONCURRENCY,
+      ...stackProps
+    } = props;
     super(scope, id, { description: `kuota (${stage}): serverless e-Meterai distribution`, ...stackProps });
     const prefix = `kuota-${stage}`;
     this.stage = stage;
@@ -174,7 +188,7 @@ export class KuotaStack extends Stack {
               ? { maxBatchingWindow: Duration.seconds(queue.maxBatchingWindowSeconds) }
               : {}),
             reportBatchItemFailures: true,
-            maxConcurrency: queue.maxConcurrency,
+            maxConcurrency: consumerMaxConcurrency(queue, accountConcurrency),
           }),
         );
       } else if (trigger.kind === 'schedule') {

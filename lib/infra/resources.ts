@@ -170,6 +170,24 @@ export interface QueueDefinition extends ResourceDefinition {
 /** Lambda's default account concurrency (soft); the queues' consumers together stay well below it. */
 export const ACCOUNT_CONCURRENCY = 1_000;
 
+/** Lambda's range for an SQS event source's maximum concurrency. */
+const EVENT_SOURCE_MAX_CONCURRENCY = 1_000;
+
+/**
+ * A queue consumer's maximum concurrency in an account whose Lambda concurrency quota is
+ * `accountConcurrency` (context `accountConcurrency`, once Service Quotas raised it for a deadline): each
+ * queue keeps its share of the default account (`maxConcurrency` of 1,000), so together the consumers keep
+ * to the same fifth and the API keeps the rest, at any quota. Lambda caps a mapping at 1,000.
+ */
+export const consumerMaxConcurrency = (
+  queue: Pick<QueueDefinition, 'maxConcurrency'>,
+  accountConcurrency: number = ACCOUNT_CONCURRENCY,
+): number =>
+  Math.min(
+    EVENT_SOURCE_MAX_CONCURRENCY,
+    Math.max(2, Math.floor((queue.maxConcurrency * accountConcurrency) / ACCOUNT_CONCURRENCY)),
+  );
+
 export const VISIBILITY_TIMEOUT_FACTOR = 6;
 export const DLQ_RETENTION_DAYS = 14;
 

@@ -22,6 +22,7 @@ import { METRICS_NAMESPACE, OperationsMetric, ReconciliationMetric } from '../..
 import {
   ACCOUNT_CONCURRENCY,
   Buckets,
+  consumerMaxConcurrency,
   DLQ_RETENTION_DAYS,
   EnvVar,
   LOCAL_ONLY_SECRETS,
@@ -1086,5 +1087,42 @@ describe('kuota stack, production', () => {
     expect(expected.length).toBeGreaterThan(0);
     expect(warned.sort()).toEqual(expected.sort());
     expect(JSON.stringify(statements)).not.toMatch(/sandbox|webhook-?delivery/i);
+  });
+});
+
+describe('kuota stack, production, deployed for a deadline with the Lambda quota raised', () => {
+  const RAISED = 10_000;
+  let resources: Resources;
+
+  beforeAll(() => {
+    resources = synthesizeStage('production', { accountConcurrency: String(RAISED) }).resources;
+  });
+
+  it('scales every queue consumer with the account, keeping the consumers to a fifth and the API the rest', () => {
+    // Arrange: each deployed queue with a consumer, and what its mapping should allow
+    const consumed = backgroundFunctions
+      .filter((spec) => !spec.sandboxOnly && spec.trigger.kind === 'queue')
+      .map((spec) => (spec.trigger as { queue: QueueKey }).queue);
+    const expected = consumed.map((key) => consumerMaxConcurrency(Queues[key], RAISED)).sort((a, b) => a - b);
+
+    // Act
+    const maxima = ofType(resources, 'AWS::Lambda::EventSourceMapping')
+      .map(([, m]) => (propsOf(m).ScalingConfig as { MaximumConcurrency: number }).MaximumConcurrency)
+      .sort((a, b) => a - b);
+
+    // Assert: ten times the default account's share each (Lambda caps a mapping at 1,000)
+    expect(maxima).toEqual(expected);
+    for (const key of consumed)
+      expect(consumerMaxConcurrency(Queues[key], RAISED)).toBe(
+        Math.min(1_000, Queues[key].maxConcurrency * (RAISED / ACCOUNT_CONCURRENCY)),
+      );
+    expect(maxima.reduce((sum, maximum) => sum + maximum, 0)).toBeLessThanOrEqual(RAISED / 5);
+    expect(Math.max(...maxima)).toBeGreaterThan(
+      Math.max(...consumed.map((key) => Queues[key].maxConcurrency)),
+    );
+  });
+
+  it('refuses an account concurrency that is not a whole number, naming the context key', () => {
+    expect(() => synthesizeStage('production', { accountConcurrency: 'lots' })).toThrow(/accountConcurrency/);
   });
 });

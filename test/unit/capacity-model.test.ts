@@ -120,6 +120,35 @@ describe('capacity', () => {
     expect(result.national.binding.name).toBe('API Gateway account throttle');
   });
 
+  it('raises a queue consumer’s bound with the account concurrency the stack is deployed for', () => {
+    // Arrange: a consumer with the default account's share of 50; 0.1 × 0.2 s = 0.02 batches per stamp/s
+    const bounded = design({
+      functions: [
+        {
+          id: 'consumer',
+          trigger: 'queue',
+          invocationsPerStamp: 0.1,
+          meanDurationMs: 200,
+          memoryMb: 1024,
+          maxConcurrency: 50,
+        },
+      ],
+    });
+    const sourceOf = (accountConcurrency: number) =>
+      capacity(bounded, {
+        ...options,
+        limits: { ...AWS_DEFAULT_LIMITS, lambdaAccountConcurrency: accountConcurrency },
+      }).national.limits.find((limit) => limit.name === 'SQS event source: consumer');
+
+    // Act
+    const atDefault = sourceOf(1_000);
+    const raised = sourceOf(10_000);
+
+    // Assert: 50 ÷ 0.02 = 2,500; deployed for 10,000 the mapping allows 500: 25,000
+    expect(atDefault?.stampsPerSecond).toBeCloseTo(2_500, 6);
+    expect(raised?.stampsPerSecond).toBeCloseTo(25_000, 6);
+  });
+
   it('estimates the warm-up of the queue consumer from 5 batches at +300 a minute', () => {
     const result = capacity(design({ tables: [], partitionClasses: [] }), options);
     // National rate 5,000 (API); consumer needs 0.1 × 5,000 × 0.2 s = 100 concurrent: (100 − 5) ÷ 300 min.

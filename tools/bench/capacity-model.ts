@@ -1,3 +1,5 @@
+import { consumerMaxConcurrency } from '../../lib/infra/resources.js';
+
 /**
  * From what one stamp costs in requests and capacity units (measured by `npm run bench`) and AWS's
  * documented limits, how many stamps per second one reseller and the whole country can sell, and which
@@ -65,7 +67,8 @@ export const DEADLINE_QUOTAS: readonly {
   {
     limit: 'lambdaAccountConcurrency',
     value: 10_000,
-    quota: 'Lambda: concurrent executions per Region (1,000)',
+    // Deployed with `-c accountConcurrency=10000`, so the queue consumers scale with it (cdk/stack.ts).
+    quota: 'Lambda: concurrent executions per Region (1,000); deploy with -c accountConcurrency=10000',
     source: 'AWS Lambda Developer Guide, "Lambda quotas"',
   },
   {
@@ -239,11 +242,17 @@ export const capacity = (design: DesignMeasurements, options: ModelOptions): Cap
   });
   for (const fn of design.functions.filter((entry) => entry.trigger === 'queue')) {
     const perStamp = concurrencyPerStampPerSecond([fn], options.durationScale);
-    const bound = Math.min(limits.sqsPollerMaxConcurrency, fn.maxConcurrency ?? Infinity);
+    // The stack scales each consumer with the account's quota (`consumerMaxConcurrency`, context
+    // `accountConcurrency`), so a raised quota deployed as such raises the consumers' bounds with it.
+    const deployed =
+      fn.maxConcurrency === undefined
+        ? Infinity
+        : consumerMaxConcurrency({ maxConcurrency: fn.maxConcurrency }, limits.lambdaAccountConcurrency);
+    const bound = Math.min(limits.sqsPollerMaxConcurrency, deployed);
     national.push({
       name: `SQS event source: ${fn.id}`,
       stampsPerSecond: perSecond(bound, perStamp),
-      detail: `${fmt(bound, 0)} concurrent batches (its maximum concurrency) ÷ ${fmt(perStamp, 4)} per stamp/s`,
+      detail: `${fmt(bound, 0)} concurrent batches (its maximum concurrency at an account concurrency of ${fmt(limits.lambdaAccountConcurrency, 0)}) ÷ ${fmt(perStamp, 4)} per stamp/s`,
     });
   }
   const activeResellers = Math.max(1, options.activeResellers);
