@@ -31,23 +31,42 @@ import {
   physicalName,
   type QueueKey,
   Queues,
+  type ResourceDefinition,
   type TableKey,
   Tables,
   visibilityTimeoutSeconds,
 } from '../infra/resources.js';
 
-/**
- * Creates the local tables and queues from the same definitions the CDK stack deploys. Idempotent: a
- * restart over persisted data leaves existing tables alone.
- */
-export const provisionTables = async (
-  client: DynamoDBClient,
+/** Creates each definition's resource under its physical name (`create`), and answers the names by key. */
+const createEach = async <K extends string, D extends ResourceDefinition>(
+  definitions: Record<K, D>,
   prefix: string,
-): Promise<Record<TableKey, string>> => {
-  const names = {} as Record<TableKey, string>;
-  for (const [key, table] of Object.entries(Tables) as [TableKey, (typeof Tables)[TableKey]][]) {
-    const name = physicalName(prefix, table.logicalName);
-    names[key] = name;
+  create: (name: string, definition: D) => Promise<void>,
+): Promise<Record<K, string>> => {
+  const names = {} as Record<K, string>;
+  for (const [key, definition] of Object.entries(definitions) as [K, D][]) {
+    names[key] = physicalName(prefix, definition.logicalName);
+    await create(names[key], definition);
+  }
+  return names;
+};
+
+/** A global secondary index as DynamoDB takes it, on table creation and when added to a kept table. */
+const globalIndex = (index: IndexDefinition) => ({
+  IndexName: index.indexName,
+  KeySchema: [
+    { AttributeName: index.partitionKey, KeyType: 'HASH' as const },
+    { AttributeName: index.sortKey, KeyType: 'RANGE' as const },
+  ],
+  Projection: { ProjectionType: index.projection },
+});
+
+/**
+ * Creates the local tables from the same definitions the CDK stack deploys. Idempotent: a restart over
+ * persisted data leaves existing tables alone.
+ */
+export const provisionTables = (client: DynamoDBClient, prefix: string): Promise<Record<TableKey, string>> =>
+  createEach(Tables, prefix, async (name, table) => {
     const attributes = new Map<string, AttributeDefinition>();
     const addAttribute = (attributeName: string) =>
       attributes.set(attributeName, { AttributeName: attributeName, AttributeType: 'S' });
@@ -67,18 +86,7 @@ export const provisionTables = async (
             { AttributeName: table.partitionKey, KeyType: 'HASH' },
             { AttributeName: table.sortKey, KeyType: 'RANGE' },
           ],
-          ...(table.indexes.length > 0
-            ? {
-                GlobalSecondaryIndexes: table.indexes.map((index) => ({
-                  IndexName: index.indexName,
-                  KeySchema: [
-                    { AttributeName: index.partitionKey, KeyType: 'HASH' },
-                    { AttributeName: index.sortKey, KeyType: 'RANGE' },
-                  ],
-                  Projection: { ProjectionType: index.projection },
-                })),
-              }
-            : {}),
+          ...(table.indexes.length > 0 ? { GlobalSecondaryIndexes: table.indexes.map(globalIndex) } : {}),
         }),
       );
       if (table.timeToLiveAttribute) {
@@ -93,9 +101,7 @@ export const provisionTables = async (
       if (!(error instanceof ResourceInUseException)) throw error;
     }
     await addMissingIndexes(client, name, table.indexes);
-  }
-  return names;
-};
+  });
 
 /**
  * A table kept from an older version (`npm start` persists DynamoDB Local's data) gets the indexes added
@@ -117,18 +123,7 @@ const addMissingIndexes = async (
           { AttributeName: index.partitionKey, AttributeType: 'S' },
           { AttributeName: index.sortKey, AttributeType: 'S' },
         ],
-        GlobalSecondaryIndexUpdates: [
-          {
-            Create: {
-              IndexName: index.indexName,
-              KeySchema: [
-                { AttributeName: index.partitionKey, KeyType: 'HASH' },
-                { AttributeName: index.sortKey, KeyType: 'RANGE' },
-              ],
-              Projection: { ProjectionType: index.projection },
-            },
-          },
-        ],
+        GlobalSecondaryIndexUpdates: [{ Create: globalIndex(index) }],
       }),
     );
   }
@@ -198,14 +193,8 @@ export const provisionQueues = async (
 /**
  * Creates the local buckets (fauxqs's S3) with the lifecycle rule the stack deploys. Idempotent.
  */
-export const provisionBuckets = async (
-  client: S3Client,
-  prefix: string,
-): Promise<Record<BucketKey, string>> => {
-  const names = {} as Record<BucketKey, string>;
-  for (const [key, bucket] of Object.entries(Buckets) as [BucketKey, (typeof Buckets)[BucketKey]][]) {
-    const name = physicalName(prefix, bucket.logicalName);
-    names[key] = name;
+export const provisionBuckets = (client: S3Client, prefix: string): Promise<Record<BucketKey, string>> =>
+  createEach(Buckets, prefix, async (name, bucket) => {
     try {
       await client.send(new CreateBucketCommand({ Bucket: name }));
     } catch (error) {
@@ -226,6 +215,4 @@ export const provisionBuckets = async (
         },
       }),
     );
-  }
-  return names;
-};
+  });
