@@ -177,19 +177,22 @@ const errorsImpliedBy = ({ auth, request }: Pick<RouteDefinition, 'auth' | 'requ
   );
 
 /** What every HTTP function has unless its route says otherwise. */
-const http: Pick<FunctionSpec, 'timeoutSeconds' | 'memoryMb' | 'secrets' | 'sandboxOnly' | 'sendsTo'> = {
+const http = {
   timeoutSeconds: 10,
   memoryMb: 1024,
   secrets: [],
   sandboxOnly: false,
   sendsTo: [],
-};
+} as const;
 
 /** A route as written below: what is its own (the `http` defaults it changes, the errors of its own). */
-type RouteSpec = Omit<RouteDefinition, keyof typeof http> & Partial<typeof http>;
+type RouteSpec = Omit<RouteDefinition, keyof typeof http> & Partial<Pick<FunctionSpec, keyof typeof http>>;
 
-/** The whole route: the `http` defaults it keeps, and the errors its shape implies before its own. */
-const route = <const R extends RouteSpec>(spec: R) => ({
+/** A whole route: its own fields over the `http` defaults, its answers over the errors its shape implies. */
+type Route<R extends RouteSpec> = Omit<typeof http, keyof R> &
+  Omit<R, 'responses'> & { readonly responses: Readonly<Record<number, ResponseSpec>> & R['responses'] };
+
+const route = <const R extends RouteSpec>(spec: R): Route<R> => ({
   ...http,
   ...spec,
   responses: { ...errorsImpliedBy(spec), ...spec.responses },
