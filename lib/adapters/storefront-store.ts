@@ -7,6 +7,7 @@ import {
   bucketOf,
   capRoom,
   channelOf,
+  expiredFrom,
   holdOpen,
   jakartaDay,
   lapseBlocks,
@@ -629,11 +630,15 @@ export const storefrontStore = {
     }
   },
 
-  /** Not paid in time: stock back on sale, the buyer's cap back, RELEASE in the ledger. */
-  async expire(order: StorefrontOrder, at: string): Promise<void> {
+  /**
+   * Not paid in time: stock back on sale, the buyer's cap back, RELEASE in the ledger. Answers the order as
+   * it now is (`expiredFrom`), so the caller needs no read-back. ConditionFailed: the order changed.
+   */
+  async expire(order: StorefrontOrder, at: string): Promise<StorefrontOrder> {
     const parts = order.shardParts ?? [];
+    const expired = expiredFrom(order, at);
     await transactWrite([
-      orderUpdate(order, { status: 'EXPIRED', expiredAt: at }, [], 'RESERVED'),
+      orderUpdate(order, { status: expired.status, expiredAt: at }, [], 'RESERVED'),
       ...parts.map((part) => shardMove(order.resellerId, part, 'reserved', 'onHand', false)),
       {
         Update: {
@@ -670,6 +675,7 @@ export const storefrontStore = {
           ]
         : []),
     ]);
+    return expired;
   },
 
   /**

@@ -396,3 +396,11 @@ export const soldAtCounterFrom = (
   stamps: [...terms.serials],
   affixed: {},
 });
+
+/** RESERVED → EXPIRED: not paid in time; its stock and the buyer's cap go back (`reservationLapsed`). */
+export const expiredFrom = (order: StorefrontOrder, at: string): StorefrontOrder => ({
+  ...order,
+  status: 'EXPIRED',
+  version: order.version + 1,
+  expiredAt: at,
+});

@@ -97,17 +97,19 @@ const fireOrderTimer = async (
     // The gateway first: a reservation paid in time is fulfilled, never expired.
     processed = await reconcileOrderPayments(order, settings.payments);
     outcome = 'RECONCILED';
-    order = await withStoreRetries(() => storefrontStore.getOrder(message.orderId));
+    // Only a capture processed just now changed the order; otherwise the read above stands (a change by
+    // anyone else makes the expiry's version condition fail, and the order is read again then).
+    if (processed > 0) order = await withStoreRetries(() => storefrontStore.getOrder(message.orderId));
     if (order && reservationLapsed(order, now)) {
       const lapsed = order;
-      const expired = await withStoreRetries(() => storefrontStore.expire(lapsed, now.toISOString()))
-        .then(() => true)
-        .catch((error) => {
+      const expired = await withStoreRetries(() => storefrontStore.expire(lapsed, now.toISOString())).catch(
+        (error) => {
           if (!(error instanceof ConditionFailed)) throw error;
-          return false;
-        });
+          return undefined;
+        },
+      );
       if (expired) outcome = 'EXPIRED';
-      order = await withStoreRetries(() => storefrontStore.getOrder(message.orderId));
+      order = expired ?? (await withStoreRetries(() => storefrontStore.getOrder(message.orderId)));
     }
   } else if (order.payment && paymentWatchEnds(order, settings.paymentWatchSeconds) <= now) {
     // Last look at the gateway: a second or late payment whose webhook was lost is refunded now.

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
+  expiredFrom,
+  nextOrderCheck,
   refundSummary,
   reservedFrom,
   type StorefrontOrder,
@@ -49,6 +51,20 @@ describe('storefront order transitions', () => {
       payment,
     });
     expect(order.stamps).toBeUndefined();
+  });
+
+  it('expires an unpaid reservation: EXPIRED at the next version, its payment kept for the watch', () => {
+    // Arrange
+    const reserved = reservedFrom(queued, { ...terms, expiresAt: payment.expiresAt, payment });
+    const at = '2026-12-01T10:11:01.000Z';
+
+    // Act
+    const expired = expiredFrom(reserved, at);
+
+    // Assert: only the state, the time and the version change; its timer next looks at the watch's end
+    expect(expired).toEqual({ ...reserved, status: 'EXPIRED', expiredAt: at, version: reserved.version + 1 });
+    const settings = { reconcileAfterSeconds: 30, paymentWatchSeconds: 3_600 };
+    expect(nextOrderCheck(expired, new Date(at), settings)?.toISOString()).toBe('2026-12-01T11:11:00.000Z');
   });
 
   it('sells at the counter in one step: paid and fulfilled at once, serials issued, none affixed', () => {
