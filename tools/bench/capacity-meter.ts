@@ -278,7 +278,6 @@ const indexCharges = (
   before: Record<string, string>,
   after: Record<string, string>,
   size: number,
-  transactional: boolean,
 ): UnitCharge[] => {
   const charges: UnitCharge[] = [];
   for (const index of tables.get(table)?.indexes ?? []) {
@@ -288,7 +287,7 @@ const indexCharges = (
     // A keys-only entry is written only when the item enters, leaves or moves in the index.
     if (keysOnly && old === next) continue;
     // Index entries are propagated after the write commits, outside the transaction: standard writes
-    // whatever the table write was (the `transactional` flag is the table item's, not theirs).
+    // whatever the table write was.
     const units = writeUnitsFor(keysOnly ? KEYS_ONLY_ENTRY_BYTES : size, false);
     if (old !== undefined && old !== next) {
       charges.push({ table, index: index.indexName, partition: old, writeUnits: units, readUnits: 0 });
@@ -382,7 +381,7 @@ const writeCharges = (
     remember(id, { attributes, indexes });
     return [
       { table, partition, writeUnits: writeUnitsFor(Math.max(before, after), transactional), readUnits: 0 },
-      ...indexCharges(table, known?.indexes ?? {}, indexes, after, transactional),
+      ...indexCharges(table, known?.indexes ?? {}, indexes, after),
     ];
   }
   if (kind === 'Delete') {
@@ -390,7 +389,7 @@ const writeCharges = (
     remember(id, undefined);
     return [
       { table, partition, writeUnits: writeUnitsFor(size, transactional), readUnits: 0 },
-      ...indexCharges(table, known?.indexes ?? {}, {}, size, transactional),
+      ...indexCharges(table, known?.indexes ?? {}, {}, size),
     ];
   }
   // Update: billed on the larger of the item before and after, estimated as described at the top.
@@ -427,7 +426,7 @@ const writeCharges = (
   // An item that stays in an index under the same key is still rewritten there (projection ALL).
   return [
     { table, partition, writeUnits: writeUnitsFor(size, transactional), readUnits: 0 },
-    ...indexCharges(table, known?.indexes ?? {}, indexes, size, transactional),
+    ...indexCharges(table, known?.indexes ?? {}, indexes, size),
   ];
 };
 
