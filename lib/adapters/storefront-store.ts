@@ -24,8 +24,8 @@ import {
 import { Index, MainKeys, RESELLER_ORDER_BUCKETS, STOREFRONT_WORK_BUCKETS } from '../infra/resources.js';
 import { dynamo } from './aws-clients.js';
 import { ConditionFailed, storeCall } from './dynamo-errors.js';
-import { queryAll } from './partition-query.js';
-import { itemsOf, newestFirst } from './reseller-index.js';
+import { queryAll, workDueBefore } from './partition-query.js';
+import { itemsOf, newestFirstOverBuckets } from './reseller-index.js';
 import { transactWrite } from './transact.js';
 
 /**
@@ -248,6 +248,39 @@ const shardMove = (resellerId: string, part: ShardPart, from: string, to: string
   },
 });
 
+/** What a sale that takes stock writes with it (a reservation, a counter sale). */
+interface StockTaking {
+  readonly parts: ShardPart[];
+  readonly day: string;
+  /** The national cap (stamps per NIK and day), expressed as the counter's condition (`capRoom`). */
+  readonly cap: number;
+  readonly unitPriceIdr: number;
+  readonly at: string;
+  /**
+   * The identity claim the civil registry just confirmed (its keyed hash), remembered on the person's
+   * counter in this same write, so a second order today needs no registry call.
+   */
+  readonly verifiedClaim?: string;
+  /** The reseller's webhook events, recorded in this same write (`eventsFor`). */
+  readonly extraItems?: readonly Record<string, unknown>[];
+}
+
+/** The cap as the buyer's day counter's condition: an order larger than the whole cap never fits. */
+const capClause = (quantity: number, cap: number): string =>
+  quantity <= cap ? 'attribute_not_exists(#count) OR #count <= :room' : '#count <= :room';
+
+/** Stock sold from a shard (from `onHand` or `reserved`), stamping its sale times for the regulator's view. */
+const shardSale = (resellerId: string, part: ShardPart, from: 'onHand' | 'reserved', at: string) => {
+  const move = shardMove(resellerId, part, from, 'sold', from === 'onHand');
+  return {
+    Update: {
+      ...move.Update,
+      UpdateExpression: `${move.Update.UpdateExpression} SET lastSaleAt = :at, firstSaleAt = if_not_exists(firstSaleAt, :at)`,
+      ExpressionAttributeValues: { ...move.Update.ExpressionAttributeValues, ':at': at },
+    },
+  };
+};
+
 /**
  * Commits a transaction; when conditions refuse it, answers the positions of the items that refused (the
  * store turns them into named outcomes), and rethrows anything else.
@@ -290,13 +323,8 @@ export const storefrontStore = {
    */
   async reserve(
     order: StorefrontOrder,
-    input: {
-      parts: ShardPart[];
-      day: string;
-      cap: number;
-      unitPriceIdr: number;
+    input: StockTaking & {
       expiresAt: string;
-      at: string;
       payment: GatewayPayment;
       /** A new order, written RESERVED (or not at all), rather than a QUEUED one moving on. */
       create: boolean;
@@ -304,13 +332,6 @@ export const storefrontStore = {
       onePerPerson: boolean;
       /** The person's last hold, seen settled: it may be replaced while its window is still open. */
       settledHold?: string;
-      /**
-       * The identity claim the civil registry just confirmed (its keyed hash), remembered on the person's
-       * counter in this same write, so a second order today needs no registry call.
-       */
-      verifiedClaim?: string;
-      /** The reseller's webhook events, recorded in this same write (`eventsFor`). */
-      extraItems?: readonly Record<string, unknown>[];
     },
   ): Promise<ReserveOutcome> {
     const isNew = input.create;
@@ -359,9 +380,7 @@ export const storefrontStore = {
           // order was seen settled and the check below proves it still is); and no new hold for this person
           // by a client that just let one lapse (`lapseBlocks`).
           ConditionExpression: [
-            order.quantity <= input.cap
-              ? 'attribute_not_exists(#count) OR #count <= :room'
-              : '#count <= :room',
+            capClause(order.quantity, input.cap),
             ...(input.onePerPerson
               ? [
                   `attribute_not_exists(holdUntil) OR holdUntil <= :now${input.settledHold ? ' OR holdOrder = :settled' : ''}`,
@@ -438,16 +457,7 @@ export const storefrontStore = {
    */
   async sellDirect(
     order: StorefrontOrder,
-    input: {
-      parts: ShardPart[];
-      day: string;
-      cap: number;
-      unitPriceIdr: number;
-      serials: string[];
-      at: string;
-      verifiedClaim?: string;
-      extraItems?: readonly Record<string, unknown>[];
-    },
+    input: StockTaking & { serials: string[] },
   ): Promise<DirectSaleOutcome> {
     const sold = soldAtCounterFrom(order, {
       unitPriceIdr: input.unitPriceIdr,
@@ -458,25 +468,13 @@ export const storefrontStore = {
     });
     const items = [
       { Put: { TableName: table(), Item: orderItem(sold), ConditionExpression: 'attribute_not_exists(pk)' } },
-      ...input.parts.map((part) => {
-        const move = shardMove(order.resellerId, part, 'onHand', 'sold', true);
-        return {
-          Update: {
-            ...move.Update,
-            UpdateExpression: `${move.Update.UpdateExpression} SET lastSaleAt = :at, firstSaleAt = if_not_exists(firstSaleAt, :at)`,
-            ExpressionAttributeValues: { ...move.Update.ExpressionAttributeValues, ':at': input.at },
-          },
-        };
-      }),
+      ...input.parts.map((part) => shardSale(order.resellerId, part, 'onHand', input.at)),
       {
         Update: {
           TableName: table(),
           Key: MainKeys.nikDay(order.nikHash, input.day),
           UpdateExpression: `ADD #count :quantity SET purgeAt = if_not_exists(purgeAt, :purgeAt), orders = list_append(if_not_exists(orders, :noOrders), :thisOrder)${input.verifiedClaim ? ', verifiedClaim = :claim' : ''}`,
-          ConditionExpression:
-            order.quantity <= input.cap
-              ? 'attribute_not_exists(#count) OR #count <= :room'
-              : '#count <= :room',
+          ConditionExpression: capClause(order.quantity, input.cap),
           ExpressionAttributeNames: { '#count': 'count' },
           ExpressionAttributeValues: {
             ':quantity': order.quantity,
@@ -504,10 +502,7 @@ export const storefrontStore = {
     resellerId: string,
     options: { limit: number; from?: string; to?: string; before?: string; status?: StorefrontOrderStatus },
   ): Promise<{ orders: StorefrontOrder[]; last?: string }> {
-    const page = await newestFirst({
-      partitions: Array.from({ length: RESELLER_ORDER_BUCKETS }, (_, bucket) =>
-        MainKeys.resellerOrders(resellerId, bucket),
-      ),
+    const page = await newestFirstOverBuckets((bucket) => MainKeys.resellerOrders(resellerId, bucket), {
       limit: options.limit,
       ...(options.from ? { lower: options.from } : {}),
       ...(options.to ? { upper: options.to } : {}),
@@ -607,27 +602,11 @@ export const storefrontStore = {
         [],
         'RESERVED',
       ),
-      ...parts.map((part) => {
-        // The sale also stamps the shard's sale times, for the regulator's view (no extra write).
-        const move = shardMove(order.resellerId, part, 'reserved', 'sold', false);
-        return {
-          Update: {
-            ...move.Update,
-            UpdateExpression: `${move.Update.UpdateExpression} SET lastSaleAt = :at, firstSaleAt = if_not_exists(firstSaleAt, :at)`,
-            ExpressionAttributeValues: { ...move.Update.ExpressionAttributeValues, ':at': at },
-          },
-        };
-      }),
+      ...parts.map((part) => shardSale(order.resellerId, part, 'reserved', at)),
       ledgerPut(ledgerEntry(order, 'SELL', at, parts)),
       ...extraItems,
     ];
-    try {
-      await transactWrite(items);
-      return 'FULFILLED';
-    } catch (error) {
-      if (!(error instanceof ConditionFailed)) throw error;
-      return 'ORDER_CHANGED';
-    }
+    return (await commitOrRefusals(items)) ? 'ORDER_CHANGED' : 'FULFILLED';
   },
 
   /**
@@ -793,19 +772,8 @@ export const storefrontStore = {
     limit: number,
     cursor?: Record<string, unknown>,
   ) {
-    const result = await storeCall(() =>
-      dynamo().send(
-        new QueryCommand({
-          TableName: table(),
-          IndexName: Index.work.indexName,
-          KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk < :before',
-          ExpressionAttributeValues: { ':pk': MainKeys.storefrontWork(state, bucket), ':before': before },
-          Limit: limit,
-          ExclusiveStartKey: cursor,
-        }),
-      ),
-    );
-    return { items: result.Items ?? [], cursor: result.LastEvaluatedKey };
+    const page = await workDueBefore(MainKeys.storefrontWork(state, bucket), before, limit, cursor);
+    return { items: page.items, cursor: page.next };
   },
 
   /**

@@ -214,6 +214,29 @@ const attemptWithReplans = async <O extends { readonly outcome: string }>(
   return { plan, result };
 };
 
+/**
+ * The two refusals a sale meets before any payment or write, in the order a buyer should hear them: over
+ * the national cap (reported to the regulator), then sold out or suspended by the snapshot; else the plan.
+ */
+const planWithinCap = async (
+  order: StorefrontOrder,
+  boughtToday: number,
+  snapshot: Parameters<typeof planFromSnapshot>[0],
+  context: {
+    readonly settings: Pick<ReservationSettings, 'nikDailyCap'>;
+    readonly now: Date;
+    readonly retry: Retry;
+    readonly random: () => number;
+  },
+): Promise<Planned | { readonly outcome: 'BUYER_CAP_EXCEEDED' }> => {
+  const { settings, now, retry, random } = context;
+  if (!fitsNationalCap(boughtToday, order.quantity, settings.nikDailyCap)) {
+    await reportCapReached(order, now, settings.nikDailyCap, order.resellerId);
+    return { outcome: 'BUYER_CAP_EXCEEDED' };
+  }
+  return planFromSnapshot(snapshot, order.resellerId, order.quantity, retry, random);
+};
+
 /** The reseller's own reasons to refuse, from the cached profile (a suspension is confirmed fresh). */
 const resellerRefusal = async (resellerId: string) => {
   let reseller = await cachedReseller(resellerId);
@@ -274,11 +297,7 @@ export const attemptReservation = async (
   }
   if (settings.onePerPerson && lapseBlocks(counter, order.clientHash, now))
     return { outcome: 'LAPSED_RECENTLY' };
-  if (!fitsNationalCap(counter.count, order.quantity, settings.nikDailyCap)) {
-    await reportCapReached(order, now, settings.nikDailyCap, order.resellerId);
-    return { outcome: 'BUYER_CAP_EXCEEDED' };
-  }
-  const planned = await planFromSnapshot(snapshot, order.resellerId, order.quantity, retry, random);
+  const planned = await planWithinCap(order, counter.count, snapshot, { settings, now, retry, random });
   if (!('plan' in planned)) return planned;
   let { plan } = planned;
 
@@ -389,11 +408,7 @@ export const attemptDirectSale = async (
   const day = jakartaDay(now);
   const { retry } = options;
   const [counter, snapshot] = await options.prefetched;
-  if (!fitsNationalCap(counter.count, order.quantity, settings.nikDailyCap)) {
-    await reportCapReached(order, now, settings.nikDailyCap, order.resellerId);
-    return { outcome: 'BUYER_CAP_EXCEEDED' };
-  }
-  const planned = await planFromSnapshot(snapshot, order.resellerId, order.quantity, retry, random);
+  const planned = await planWithinCap(order, counter.count, snapshot, { settings, now, retry, random });
   if (!('plan' in planned)) return planned;
   let { plan } = planned;
   const sell = (parts: ShardPart[]): Promise<DirectSaleOutcome> =>
