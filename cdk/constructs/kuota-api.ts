@@ -341,33 +341,60 @@ export class KuotaApi extends Construct {
     const json = (message: string, code: string) => ({
       'application/json': errorTemplate(quoted(code), quoted(message)),
     });
-    this.api.addGatewayResponse('Unauthorized', {
-      type: ResponseType.UNAUTHORIZED,
-      statusCode: '401',
-      responseHeaders: { 'WWW-Authenticate': "'Bearer'" },
-      templates: json('Missing or invalid API key; send Authorization: Bearer <apiKey>', 'UNAUTHENTICATED'),
-    });
-    this.api.addGatewayResponse('AccessDenied', {
-      type: ResponseType.ACCESS_DENIED,
-      statusCode: '403',
-      templates: json('This API key may not call this route', 'FORBIDDEN'),
-    });
-    this.api.addGatewayResponse('MissingAuthenticationToken', {
-      type: ResponseType.MISSING_AUTHENTICATION_TOKEN,
-      statusCode: '404',
-      templates: json('No such route', 'NOT_FOUND'),
-    });
-    this.api.addGatewayResponse('Throttled', {
-      type: ResponseType.THROTTLED,
-      statusCode: '429',
-      responseHeaders: { 'Retry-After': "'1'" },
-      templates: json('Too many requests; retry after the Retry-After seconds', 'SERVICE_BUSY'),
-    });
-    this.api.addGatewayResponse('RequestTooLarge', {
-      type: ResponseType.REQUEST_TOO_LARGE,
-      statusCode: '413',
-      templates: json('Body larger than the limit', 'PAYLOAD_TOO_LARGE'),
-    });
+    const fixed: readonly {
+      id: string;
+      type: ResponseType;
+      statusCode: string;
+      code: string;
+      message: string;
+      headers?: Record<string, string>;
+    }[] = [
+      {
+        id: 'Unauthorized',
+        type: ResponseType.UNAUTHORIZED,
+        statusCode: '401',
+        code: 'UNAUTHENTICATED',
+        message: 'Missing or invalid API key; send Authorization: Bearer <apiKey>',
+        headers: { 'WWW-Authenticate': "'Bearer'" },
+      },
+      {
+        id: 'AccessDenied',
+        type: ResponseType.ACCESS_DENIED,
+        statusCode: '403',
+        code: 'FORBIDDEN',
+        message: 'This API key may not call this route',
+      },
+      {
+        id: 'MissingAuthenticationToken',
+        type: ResponseType.MISSING_AUTHENTICATION_TOKEN,
+        statusCode: '404',
+        code: 'NOT_FOUND',
+        message: 'No such route',
+      },
+      {
+        id: 'Throttled',
+        type: ResponseType.THROTTLED,
+        statusCode: '429',
+        code: 'SERVICE_BUSY',
+        message: 'Too many requests; retry after the Retry-After seconds',
+        headers: { 'Retry-After': "'1'" },
+      },
+      {
+        id: 'RequestTooLarge',
+        type: ResponseType.REQUEST_TOO_LARGE,
+        statusCode: '413',
+        code: 'PAYLOAD_TOO_LARGE',
+        message: 'Body larger than the limit',
+      },
+    ];
+    for (const response of fixed) {
+      this.api.addGatewayResponse(response.id, {
+        type: response.type,
+        statusCode: response.statusCode,
+        ...(response.headers ? { responseHeaders: response.headers } : {}),
+        templates: json(response.message, response.code),
+      });
+    }
     this.api.addGatewayResponse('Default4xx', {
       type: ResponseType.DEFAULT_4XX,
       templates: {

@@ -7,6 +7,14 @@ export interface GatewayPayment {
   readonly expiresAt: string;
 }
 
+/** What a buyer needs to pay a reservation: the QR, its amount and until when (not the reference). */
+export const paymentView = (payment: GatewayPayment) => ({
+  paymentId: payment.paymentId,
+  amountIdr: payment.amountIdr,
+  qris: payment.qris,
+  expiresAt: payment.expiresAt,
+});
+
 export interface GatewayCapture {
   readonly eventId: string;
   readonly amountIdr: number;

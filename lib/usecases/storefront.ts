@@ -18,6 +18,7 @@ import {
 import { requestFingerprint, storefrontOrderIdFromKey } from '../domain/identifiers.js';
 import { hashNik } from '../domain/nik.js';
 import type { Contact } from '../domain/notices.js';
+import { paymentView } from '../domain/payment-gateway.js';
 import { isActive, storefrontState } from '../domain/resellers.js';
 import { sumShards } from '../domain/stock.js';
 import {
@@ -402,16 +403,7 @@ export const orderStatusView = async (order: StorefrontOrder) => {
     ...(order.reason ? { reason: order.reason } : {}),
     ...(order.unitPriceIdr !== undefined ? { unitPriceIdr: order.unitPriceIdr } : {}),
     ...(order.expiresAt ? { reservedUntil: order.expiresAt } : {}),
-    ...(order.payment && order.status === 'RESERVED'
-      ? {
-          payment: {
-            paymentId: order.payment.paymentId,
-            amountIdr: order.payment.amountIdr,
-            qris: order.payment.qris,
-            expiresAt: order.payment.expiresAt,
-          },
-        }
-      : {}),
+    ...(order.payment && order.status === 'RESERVED' ? { payment: paymentView(order.payment) } : {}),
     ...(order.stamps ? { stamps: order.stamps.map((serial) => ({ serial })) } : {}),
     ...(refund ? { refund } : {}),
     ...(order.status === 'QUEUED' ? { queue: await queueView() } : {}),

@@ -6,7 +6,7 @@ import {
 } from '@aws-lambda-powertools/idempotency';
 import { DomainError, NotFoundError } from '../../lib/domain/errors.js';
 import { storefrontOrderIdOf } from '../../lib/domain/identifiers.js';
-import type { GatewayCapture, PaymentGateway } from '../../lib/domain/payment-gateway.js';
+import { type GatewayCapture, type PaymentGateway, paymentView } from '../../lib/domain/payment-gateway.js';
 import { jakartaDay } from '../../lib/domain/storefront-order.js';
 import { logger } from '../../lib/logger.js';
 import { idempotencyConfig, idempotencyPersistence } from './idempotency.js';
@@ -104,12 +104,7 @@ const reserveNow = async (
         quantity,
         unitPriceIdr,
         reservedUntil: order.expiresAt,
-        payment: {
-          paymentId: payment.paymentId,
-          amountIdr: payment.amountIdr,
-          qris: payment.qris,
-          expiresAt: payment.expiresAt,
-        },
+        payment: paymentView(payment),
       },
     };
   } catch (error) {
@@ -227,12 +222,7 @@ export const baselineOrderView = async (resellerId: string, orderId: string) => 
     ...(order.status === 'RESERVED'
       ? {
           reservedUntil: order.expiresAt,
-          payment: {
-            paymentId: order.payment.paymentId,
-            amountIdr: order.payment.amountIdr,
-            qris: order.payment.qris,
-            expiresAt: order.payment.expiresAt,
-          },
+          payment: paymentView(order.payment),
         }
       : {}),
     ...(order.stamps ? { stamps: order.stamps.map((serial) => ({ serial })) } : {}),
