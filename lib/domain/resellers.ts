@@ -1,3 +1,5 @@
+import { DomainError } from './errors.js';
+
 /** The 26 licensed resellers' ids, R01..R26. */
 export const RESELLER_COUNT = 26;
 export const RESELLER_IDS: readonly string[] = Array.from(
@@ -21,6 +23,14 @@ export const statusAfter = (action: RegulatorAction): ResellerStatus =>
 /** May buy quota and sell (at the storefront, if open, and at its own counter). */
 export const isActive = (reseller: { readonly status: ResellerStatus }): boolean =>
   reseller.status === 'ACTIVE';
+
+/** A sale refused because the regulator suspended the reseller (403, nothing stored). */
+export const resellerSuspendedError = (): DomainError =>
+  new DomainError('RESELLER_SUSPENDED', 'this reseller is suspended and cannot sell');
+
+export const assertMaySell = (reseller: { readonly status: ResellerStatus }): void => {
+  if (!isActive(reseller)) throw resellerSuspendedError();
+};
 
 /** What a buyer sees of a storefront: open, closed by its reseller, or suspended by the regulator. */
 export const storefrontState = (reseller: {

@@ -15,7 +15,7 @@ import {
 import { requestFingerprint, storefrontOrderIdFromKey } from '../domain/identifiers.js';
 import { STAMP_FACE_VALUE_IDR } from '../domain/money.js';
 import { hashNik } from '../domain/nik.js';
-import { isActive } from '../domain/resellers.js';
+import { assertMaySell, resellerSuspendedError } from '../domain/resellers.js';
 import { serialsOf } from '../domain/serials.js';
 import {
   jakartaDay,
@@ -101,8 +101,7 @@ export const sellOwnChannel = async (
   // Fresh, not cached: a suspension or a lowered fee cap applies to the very next sale.
   const reseller = await retry(() => resellerStore.getReseller(input.resellerId));
   if (!reseller) throw new NotFoundError('reseller');
-  if (!isActive(reseller))
-    throw new DomainError('RESELLER_SUSPENDED', 'this reseller is suspended and cannot sell');
+  assertMaySell(reseller);
   if (ownChannelPriceViolation(input.unitPriceIdr, reseller.serviceFeeCapIdr) === 'ABOVE_FEE_CAP') {
     const maximum = STAMP_FACE_VALUE_IDR + reseller.serviceFeeCapIdr;
     const at = now().toISOString();
@@ -191,8 +190,8 @@ export const sellOwnChannel = async (
     await dispatchEvents(recorded);
     return answerFor(result.order, orderTokenKey);
   }
-  if (result.outcome === 'RESELLER_SUSPENDED')
-    throw new DomainError('RESELLER_SUSPENDED', 'this reseller is suspended and cannot sell');
+  // The shards said so: a suspension newer than the cached profile.
+  if (result.outcome === 'RESELLER_SUSPENDED') throw resellerSuspendedError();
   if (result.outcome === 'ORDER_CHANGED') {
     const winner = await retry(() => storefrontStore.getOrder(orderId));
     if (winner) return replay(winner, requestHash, orderTokenKey);

@@ -19,7 +19,7 @@ import { requestFingerprint, storefrontOrderIdFromKey } from '../domain/identifi
 import { hashNik } from '../domain/nik.js';
 import type { Contact } from '../domain/notices.js';
 import { paymentView } from '../domain/payment-gateway.js';
-import { isActive, storefrontState } from '../domain/resellers.js';
+import { assertMaySell, storefrontState } from '../domain/resellers.js';
 import { sumShards } from '../domain/stock.js';
 import {
   buyerReference,
@@ -123,9 +123,7 @@ export const placeOrder = async (
     withStoreRetries(unit, { budgetMs: Math.max(0, deadline - Date.now()) });
   const reseller = await cachedReseller(input.resellerId);
   if (!reseller) throw new NotFoundError('storefront');
-  if (!isActive(reseller)) {
-    throw new DomainError('RESELLER_SUSPENDED', 'this reseller is suspended and cannot sell');
-  }
+  assertMaySell(reseller);
   if (!reseller.storefrontOpen) throw new DomainError('STOREFRONT_CLOSED', 'this storefront is closed');
 
   const { nikHmacKey, orderTokenKey } = await secrets();
