@@ -85,10 +85,16 @@ const SNAPSHOT_TTL_MS = 1_000;
  * an allocation or a lapsed reservation, so a storefront can answer sold out for at most a second after it.
  */
 const FRESH_ENOUGH_MS = SNAPSHOT_TTL_MS;
-const snapshots = new Map<
-  string,
-  { at: number; shards: { shard: number; onHand: number; suspended: boolean }[] }
->();
+interface ShardSnapshot {
+  readonly at: number;
+  readonly shards: { shard: number; onHand: number; suspended: boolean }[];
+  /**
+   * Some counts were lowered by a refused attempt (`noteDry`): bounds, not reads. A plan may come from
+   * them; a refusal may not (it needs a read).
+   */
+  bounded?: boolean;
+}
+const snapshots = new Map<string, ShardSnapshot>();
 
 const freshShards = async (resellerId: string, retry: Retry) => {
   // A hint, not the truth (the reservation's condition is): an eventually consistent read is enough.
@@ -97,10 +103,25 @@ const freshShards = async (resellerId: string, retry: Retry) => {
   return shards;
 };
 
-const snapshotShards = async (resellerId: string, retry: Retry) => {
+const snapshotShards = async (resellerId: string, retry: Retry): Promise<ShardSnapshot> => {
   const hit = snapshots.get(resellerId);
-  if (hit && Date.now() - hit.at < SNAPSHOT_TTL_MS) return { shards: hit.shards, at: hit.at };
-  return { shards: await freshShards(resellerId, retry), at: Date.now() };
+  if (hit && Date.now() - hit.at < SNAPSHOT_TTL_MS) return hit;
+  await freshShards(resellerId, retry);
+  return snapshots.get(resellerId) as ShardSnapshot;
+};
+
+/**
+ * What a refused attempt taught: each planned shard held less than its part (or is suspended), so the next
+ * plan looks elsewhere without reading all the shards again; only a plan that finds nothing reads them.
+ */
+const noteDry = (resellerId: string, parts: readonly ShardPart[]) => {
+  const hit = snapshots.get(resellerId);
+  if (!hit) return;
+  for (const part of parts) {
+    const shard = hit.shards.find((entry) => entry.shard === part.shard);
+    if (shard) shard.onHand = Math.max(0, Math.min(shard.onHand, part.quantity - 1));
+  }
+  hit.bounded = true;
 };
 
 /** What this instance just took, so its next plan does not aim at stock it already used. */
@@ -176,25 +197,24 @@ const planFresh = async (
  * too little is believed: a sold-out flood costs one read a moment.
  */
 const planFromSnapshot = async (
-  snapshot: {
-    readonly at: number;
-    readonly shards: readonly { shard: number; onHand: number; suspended?: boolean }[];
-  },
+  snapshot: ShardSnapshot,
   resellerId: string,
   quantity: number,
   retry: Retry,
   random: () => number,
 ): Promise<Planned> => {
   const plan = planOrder(snapshot.shards, quantity, random);
-  if (!plan && Date.now() - snapshot.at < FRESH_ENOUGH_MS) return { outcome: 'SOLD_OUT' };
+  if (!plan && !snapshot.bounded && Date.now() - snapshot.at < FRESH_ENOUGH_MS)
+    return { outcome: 'SOLD_OUT' };
   if (plan && !snapshot.shards.some((shard) => shard.suspended)) return { plan };
   return planFresh(resellerId, quantity, retry, random);
 };
 
 /**
  * Tries `plan`; when its shard ran dry (a stale snapshot, or others took the planned shard first near a
- * sell-out), reads every shard now and plans again, a few times, until the attempt lands or the storefront
- * is sold out (or suspended), which is answered as the plan's refusal.
+ * sell-out), plans again on the snapshot with that shard marked down (`noteDry`), reading every shard only
+ * when that finds nothing, a few times, until the attempt lands or the storefront is sold out (or
+ * suspended), which is answered as the plan's refusal.
  */
 const attemptWithReplans = async <O extends { readonly outcome: string }>(
   order: { readonly resellerId: string; readonly quantity: number },
@@ -206,7 +226,11 @@ const attemptWithReplans = async <O extends { readonly outcome: string }>(
   let plan = firstPlan;
   let result = await attempt(plan);
   for (let replan = 0; result.outcome === 'SHARD_DRY' && replan < SHARD_REPLANS; replan += 1) {
-    const replanned = await planFresh(order.resellerId, order.quantity, retry, random);
+    noteDry(order.resellerId, plan);
+    const marked = snapshots.get(order.resellerId);
+    const replanned = marked
+      ? await planFromSnapshot(marked, order.resellerId, order.quantity, retry, random)
+      : await planFresh(order.resellerId, order.quantity, retry, random);
     if (!('plan' in replanned)) return replanned;
     plan = replanned.plan;
     result = await attempt(plan);
@@ -221,7 +245,7 @@ const attemptWithReplans = async <O extends { readonly outcome: string }>(
 const planWithinCap = async (
   order: StorefrontOrder,
   boughtToday: number,
-  snapshot: Parameters<typeof planFromSnapshot>[0],
+  snapshot: ShardSnapshot,
   context: {
     readonly settings: Pick<ReservationSettings, 'nikDailyCap'>;
     readonly now: Date;

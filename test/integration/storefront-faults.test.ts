@@ -87,12 +87,13 @@ describe('throttling and transaction conflicts during a burst', () => {
     const webhookStatuses: number[] = [];
     const reservedOrders = settled.filter((order) => order.status === 'RESERVED');
     await mapLimit(reservedOrders, 10, async (order) => {
-      const payment = order.payment as { paymentId: string; amountIdr: number };
+      // The stored payment keeps the gateway's id and QR; its amount is the order's (`compactPayment`).
+      const payment = order.payment as { paymentId: string; amountIdr?: number };
       const event = {
         eventId: `EV_CAPTURE_${String(order.orderId)}`,
         paymentId: payment.paymentId,
         type: 'PAYMENT_CAPTURED' as const,
-        amountIdr: payment.amountIdr,
+        amountIdr: payment.amountIdr ?? Number(order.amountIdr),
         occurredAt: new Date().toISOString(),
       };
       await Promise.all([reportCapture(event, webhookStatuses), reportCapture(event, webhookStatuses)]);
