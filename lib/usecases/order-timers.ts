@@ -1,16 +1,14 @@
 import { ConditionFailed, withStoreRetries } from '../adapters/dynamo-errors.js';
 import { queues } from '../adapters/queues.js';
 import { storefrontStore } from '../adapters/storefront-store.js';
-import { ServiceBusyError } from '../domain/errors.js';
 import {
   nextOrderCheck,
   type OrderCheckSettings,
   paymentWatchEnds,
   reservationLapsed,
 } from '../domain/storefront-order.js';
-import { logger } from '../logger.js';
+import { sqsOrderTimers } from './order-timer-queue.js';
 import { type PaymentSettings, reconcileOrderPayments } from './payments.js';
-import type { OrderTimers } from './reservation.js';
 
 /**
  * The storefront's clock, one durable message per order (DynamoDB TTL can lag by days, and a scan of an
@@ -37,21 +35,6 @@ export const MAX_REQUEUES = 5;
 export interface OrderTimerSettings extends OrderCheckSettings {
   readonly payments: PaymentSettings;
 }
-
-/**
- * Timers on the storefront-timers queue. A timer that cannot be armed stops the step that needed it (no
- * reservation without its timer), answered as "busy, retry" (429 with Retry-After), never as a 5xx.
- */
-export const sqsOrderTimers: OrderTimers = {
-  arm: async (orderId, at, hop) => {
-    try {
-      await queues.armOrderTimer({ orderId, dueAt: at.toISOString(), hop });
-    } catch (error) {
-      logger.warn('could not arm an order timer', { orderId, error: String(error) });
-      throw new ServiceBusyError(1);
-    }
-  },
-};
 
 type OutcomeListener = (outcome: { outcome: OrderTimerOutcome; processed: number }) => void;
 const listeners = new Set<OutcomeListener>();
