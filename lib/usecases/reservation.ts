@@ -80,11 +80,11 @@ type Retry = <T>(unit: () => Promise<T>) => Promise<T>;
 const SNAPSHOT_TTL_MS = 1_000;
 /**
  * A snapshot this young is not read again before refusing: a sold-out flood costs one read of the shards
- * a second per instance, not one per order (at 32 shards a read is 16 read units; four a second per
- * instance and sold-out storefront made stock reads half of all the sale's reads). Stock comes back only by
- * an allocation or a lapsed reservation, so a storefront can answer sold out for at most a second after it.
+ * a moment per instance, not one per order. Kept short: a storefront restocked by an allocation (or given
+ * stock back by a lapse) sells again within a quarter of a second; a second here made a sale right after a
+ * restock answer sold out.
  */
-const FRESH_ENOUGH_MS = SNAPSHOT_TTL_MS;
+const FRESH_ENOUGH_MS = 250;
 interface ShardSnapshot {
   readonly at: number;
   readonly shards: { shard: number; onHand: number; suspended: boolean }[];

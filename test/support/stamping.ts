@@ -143,12 +143,21 @@ export const pdfsig = (pdf: Uint8Array): PdfsigSignature[] => {
   try {
     const file = join(directory, 'document.pdf');
     writeFileSync(file, pdf);
-    let output: string;
-    try {
-      output = execFileSync('pdfsig', [file], { encoding: 'utf8' });
-    } catch (error) {
-      // pdfsig exits non-zero when a signature is invalid; its report is still on stdout.
-      output = String((error as { stdout?: string }).stdout ?? '');
+    const run = (): string => {
+      try {
+        return execFileSync('pdfsig', [file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      } catch (error) {
+        // pdfsig exits non-zero when a signature is invalid; its report is still on stdout.
+        return String((error as { stdout?: string }).stdout ?? '');
+      }
+    };
+    let output = run();
+    // When NSS fails to start (seen under load in CI, while another process creates an NSS store), pdfsig
+    // parses no certificate at all: every signature reads "Signing Hash Algorithm: unknown" with no signer.
+    // That is pdfsig not running, not a verdict on the document: ask it again, a few times.
+    for (let attempt = 0; attempt < 5 && nssDidNotStart(output); attempt += 1) {
+      execFileSync('sleep', ['0.2']);
+      output = run();
     }
     return output
       .split(/^Signature #\d+:$/m)
@@ -163,6 +172,12 @@ export const pdfsig = (pdf: Uint8Array): PdfsigSignature[] => {
     rmSync(directory, { recursive: true, force: true });
   }
 };
+
+/** pdfsig's report when NSS did not initialise: signatures listed, none with a signer or a hash algorithm. */
+const nssDidNotStart = (output: string): boolean =>
+  /Signature #1:/.test(output) &&
+  /Signing Hash Algorithm: unknown/.test(output) &&
+  /Signer full Distinguished Name: \(null\)/.test(output);
 
 /** Where each e-Meterai widget sits: [page number, x1, y1, x2, y2] in PDF points, read with pdf-lib. */
 export const stampRectangles = async (
