@@ -31,6 +31,22 @@ export const checkIdentity = async (registry: CivilRegistry, claim: IdentityClai
   if (verdict !== 'MATCH') throw new IdentityNotVerifiedError(verdict);
 };
 
+/**
+ * The check as every sale asks it: not again for a claim the person's day counter already holds confirmed.
+ * Answers the claim the registry just confirmed (for the sale's write to remember), or undefined.
+ */
+export const checkIdentityOncePerDay = async (
+  registry: CivilRegistry,
+  claim: IdentityClaim,
+  claimHash: string,
+  counter: { readonly verifiedClaim?: string },
+  deadline: number,
+): Promise<string | undefined> => {
+  if (counter.verifiedClaim === claimHash) return undefined;
+  await checkIdentity(registry, claim, deadline);
+  return claimHash;
+};
+
 /** How long the civil registry may take to answer before it counts as down. */
 const REGISTRY_TIMEOUT_MS = 2_000;
 /** Less intake budget than this left: the check is not started (the intake answers 429). */

@@ -23,10 +23,9 @@ import {
   ownChannelPriceViolation,
   type RejectionReason,
 } from '../domain/storefront-order.js';
-import { logger } from '../logger.js';
 import { secrets } from '../secrets.js';
 import { civilRegistry } from './deps.js';
-import { checkIdentity } from './identity.js';
+import { checkIdentityOncePerDay } from './identity.js';
 import { wholesaleOrderView } from './reseller-orders.js';
 import { dispatchEvents, eventsFor, fulfilledEvent } from './reseller-webhooks.js';
 import { attemptDirectSale, prefetchReservation } from './reservation.js';
@@ -147,13 +146,9 @@ export const sellOwnChannel = async (
     throw new RateLimitedError('too many sales for this NIK; retry later', retryAfter);
   }
   if (intake.firstAtThisStorefront)
-    await reportMultiStorefront(nikHash, day, intake.storefronts, at.toISOString()).catch((error: unknown) =>
-      logger.warn('could not report a multi-storefront NIK', { error: String(error) }),
-    );
+    await reportMultiStorefront(nikHash, day, intake.storefronts, at.toISOString());
   const [counter] = await prefetched;
-  // The registry is asked once per person per day, as at a storefront.
-  const newlyVerified = counter.verifiedClaim === claim ? undefined : claim;
-  if (newlyVerified) await checkIdentity(registry, input, deadline);
+  const newlyVerified = await checkIdentityOncePerDay(registry, input, claim, counter, deadline);
 
   const draft: StorefrontOrder = {
     orderId,

@@ -37,7 +37,7 @@ import { SaleMetric } from '../infra/metrics.js';
 import { logger } from '../logger.js';
 import { secrets } from '../secrets.js';
 import { civilRegistry, reservationSettings } from './deps.js';
-import { checkIdentity } from './identity.js';
+import { checkIdentityOncePerDay } from './identity.js';
 import { notifyOrder } from './notices.js';
 import { cachedReseller, forgetReseller } from './reseller-cache.js';
 import { attemptReservation, prefetchReservation, type ReservationSettings } from './reservation.js';
@@ -171,14 +171,9 @@ export const placeOrder = async (
   // Asked once per person per day: a confirmed claim is remembered on the person's counter by the
   // reservation's own write (read here with the reservation's first reads, at no extra request).
   const [counter] = await prefetched;
-  const newlyVerified = counter.verifiedClaim === claim ? undefined : claim;
-  if (newlyVerified) await checkIdentity(registry, input, deadline);
-  if (intake.firstAtThisStorefront) {
-    // Scalper evidence for the regulator; a failure never loses the order.
-    await reportMultiStorefront(nikHash, jakartaDay(at), intake.storefronts, at.toISOString()).catch(
-      (error: unknown) => logger.warn('could not report a multi-storefront NIK', { error: String(error) }),
-    );
-  }
+  const newlyVerified = await checkIdentityOncePerDay(registry, input, claim, counter, deadline);
+  if (intake.firstAtThisStorefront)
+    await reportMultiStorefront(nikHash, jakartaDay(at), intake.storefronts, at.toISOString());
 
   const draft: StorefrontOrder = {
     orderId,
@@ -306,7 +301,10 @@ export const MULTI_STOREFRONT_ALERT_THRESHOLD = 3;
 
 export { buyerReference } from '../domain/storefront-order.js';
 
-/** A NIK at this many storefronts in one day is reported (once a day, with the storefronts). */
+/**
+ * A NIK at this many storefronts in one day is reported (once a day, with the storefronts): scalper evidence
+ * for the regulator. A failure to record it is logged and never loses the sale.
+ */
 export const reportMultiStorefront = async (
   nikHash: string,
   day: string,
@@ -314,11 +312,15 @@ export const reportMultiStorefront = async (
   at: string,
 ) => {
   if (storefronts.length < MULTI_STOREFRONT_ALERT_THRESHOLD) return;
-  await alertStore.recordAlert(alertIdOf('NIK_MULTI_STOREFRONT', nikHash, day), {
-    kind: 'NIK_MULTI_STOREFRONT',
-    at,
-    evidence: { buyer: buyerReference(nikHash), day, storefronts: [...storefronts].sort() },
-  });
+  await alertStore
+    .recordAlert(alertIdOf('NIK_MULTI_STOREFRONT', nikHash, day), {
+      kind: 'NIK_MULTI_STOREFRONT',
+      at,
+      evidence: { buyer: buyerReference(nikHash), day, storefronts: [...storefronts].sort() },
+    })
+    .catch((error: unknown) =>
+      logger.warn('could not report a multi-storefront NIK', { error: String(error) }),
+    );
 };
 
 let queueDepthCache: { at: number; depth: number } | undefined;
