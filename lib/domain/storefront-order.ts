@@ -404,3 +404,15 @@ export const expiredFrom = (order: StorefrontOrder, at: string): StorefrontOrder
   version: order.version + 1,
   expiredAt: at,
 });
+
+/**
+ * An order as intake first knows it, before any stock is taken: QUEUED at version 0 (a reservation or a
+ * counter sale moves it on, or it is written as it stands when it must wait), no refunds yet.
+ */
+export const orderDraft = (
+  order: Pick<
+    StorefrontOrder,
+    'orderId' | 'resellerId' | 'nikHash' | 'quantity' | 'requestHash' | 'createdAt'
+  > &
+    Partial<Pick<StorefrontOrder, 'channel' | 'clientHash' | 'contact'>>,
+): StorefrontOrder => ({ ...order, status: 'QUEUED', version: 0, refunds: {} });

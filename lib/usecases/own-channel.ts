@@ -19,6 +19,7 @@ import { assertMaySell, resellerSuspendedError } from '../domain/resellers.js';
 import { serialsOf } from '../domain/serials.js';
 import {
   jakartaDay,
+  orderDraft,
   orderToken,
   ownChannelPriceViolation,
   type RejectionReason,
@@ -150,18 +151,15 @@ export const sellOwnChannel = async (
   const [counter] = await prefetched;
   const newlyVerified = await checkIdentityOncePerDay(registry, input, claim, counter, deadline);
 
-  const draft: StorefrontOrder = {
+  const draft = orderDraft({
     orderId,
     resellerId: input.resellerId,
     channel: 'OWN_CHANNEL',
     nikHash,
     quantity: input.quantity,
-    status: 'QUEUED',
-    version: 0,
     requestHash,
     createdAt: at.toISOString(),
-    refunds: {},
-  };
+  });
   const serials = serialsOf(serialKey, orderId, input.quantity);
   // The reseller's webhook event rides in the sale's own write.
   const recorded = await eventsFor(

@@ -26,6 +26,7 @@ import {
   clientReference,
   jakartaDay,
   lapseSlowdown,
+  orderDraft,
   orderToken,
   orderTokenMatches,
   type RejectionReason,
@@ -175,19 +176,16 @@ export const placeOrder = async (
   if (intake.firstAtThisStorefront)
     await reportMultiStorefront(nikHash, jakartaDay(at), intake.storefronts, at.toISOString());
 
-  const draft: StorefrontOrder = {
+  const draft = orderDraft({
     orderId,
     resellerId: input.resellerId,
     nikHash,
     quantity: input.quantity,
-    status: 'QUEUED',
-    version: 0,
     requestHash,
     createdAt: at.toISOString(),
     clientHash,
     ...(input.contact ? { contact: input.contact } : {}),
-    refunds: {},
-  };
+  });
   if (backlog === 0) {
     try {
       const result = await attemptReservation(draft, settings, {

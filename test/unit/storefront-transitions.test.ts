@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   expiredFrom,
+  orderDraft,
   nextOrderCheck,
   refundSummary,
   reservedFrom,
@@ -35,6 +36,22 @@ const payment = {
 };
 
 describe('storefront order transitions', () => {
+  it('starts every order QUEUED at version 0 with no refunds, keeping what intake knew', () => {
+    // Act
+    const draft = orderDraft({
+      orderId: queued.orderId,
+      resellerId: 'R01',
+      nikHash: queued.nikHash,
+      quantity: 2,
+      requestHash: queued.requestHash,
+      createdAt: queued.createdAt,
+    });
+
+    // Assert
+    expect(draft).toEqual({ ...queued, version: 0 });
+    expect(orderDraft({ ...draft, channel: 'OWN_CHANNEL' }).channel).toBe('OWN_CHANNEL');
+  });
+
   it('reserves: the price times the quantity, the shards, the payment window, the next version', () => {
     // Act
     const order = reservedFrom(queued, { ...terms, expiresAt: payment.expiresAt, payment });
