@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   expiredFrom,
-  orderDraft,
   nextOrderCheck,
+  orderDraft,
   refundSummary,
   reservedFrom,
   type StorefrontOrder,
