@@ -148,7 +148,16 @@ export const pdfsig = (pdf: Uint8Array): PdfsigSignature[] => {
         return execFileSync('pdfsig', [file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
       } catch (error) {
         // pdfsig exits non-zero when a signature is invalid; its report is still on stdout.
-        return String((error as { stdout?: string }).stdout ?? '');
+        const failed = error as { stdout?: string; stderr?: string; status?: number };
+        // What pdfsig said beside its verdict, for a failure that is pdfsig's own (seen only in CI).
+        if (/Unknown Validation Failure/.test(String(failed.stdout)))
+          console.error(
+            'pdfsig',
+            failed.status,
+            String(failed.stderr ?? '').slice(0, 500),
+            String(failed.stdout),
+          );
+        return String(failed.stdout ?? '');
       }
     };
     let output = run();
