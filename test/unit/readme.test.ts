@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { allRoutes } from '../../lib/api/routes.js';
 import { configurationVariables, type VariableDoc } from '../../lib/config.js';
@@ -121,5 +121,22 @@ describe("the README's Configuration table", () => {
     // Assert
     expect(named.length).toBeGreaterThan(configurationVariables().length);
     expect(unknown).toEqual([]);
+  });
+});
+
+describe('the README layout table ("Where things live")', () => {
+  it('names only paths that exist in the tree', () => {
+    // Arrange
+    const start = readme.indexOf('### Where things live');
+    const table = readme.slice(start, readme.indexOf('\n\n*', start));
+
+    // Act: every code-quoted path in it (patterns such as `<feature>` stand for many and are left out)
+    const paths = [...table.matchAll(/`([a-z][\w./-]*\/[\w./-]*)`/g)].map((match) => match[1] as string);
+    const missing = paths.filter((path) => !existsSync(path.replace(/\/$/, '')));
+
+    // Assert
+    expect(start).toBeGreaterThan(0);
+    expect(paths.length).toBeGreaterThan(15);
+    expect(missing).toEqual([]);
   });
 });
