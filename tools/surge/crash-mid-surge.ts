@@ -59,12 +59,14 @@ export const midSurgeCrash = (
   const report = (records: readonly OrderRecord[], surgeStart: number): CrashReport | null => {
     if (!plan) return null;
     const killStart = crash.killStartedAt;
+    // The kill takes a moment (the runtime, then DynamoDB Local after one more write): an answer the old
+    // stack sent before it died may reach its client during it. Such an order was settled by the old stack,
+    // so it was not open at the crash; only one still unsettled once every process is dead is.
+    const dead = crash.killedAt ?? killStart;
     const before =
       killStart === undefined ? [] : records.filter((r) => (r.acceptedAt ?? Infinity) <= killStart);
     const open =
-      killStart === undefined
-        ? []
-        : before.filter((r) => r.settledAt === undefined || r.settledAt >= killStart);
+      dead === undefined ? [] : before.filter((r) => r.settledAt === undefined || r.settledAt >= dead);
     return {
       afterAccepted: plan.afterAccepted,
       happened: crash.killedAt !== undefined && crash.restartedAt !== undefined,
