@@ -11,6 +11,7 @@ import {
 import { alertIdOf } from '../domain/alerts.js';
 import type { PaymentGateway } from '../domain/payment-gateway.js';
 import { isActive } from '../domain/resellers.js';
+import { onHandAfterRefusal, onHandAfterTaking, planOrder, refusalBelievable } from '../domain/shard-plan.js';
 import {
   buyerReference,
   firstOrderCheck,
@@ -119,7 +120,7 @@ const noteDry = (resellerId: string, parts: readonly ShardPart[]) => {
   if (!hit) return;
   for (const part of parts) {
     const shard = hit.shards.find((entry) => entry.shard === part.shard);
-    if (shard) shard.onHand = Math.max(0, Math.min(shard.onHand, part.quantity - 1));
+    if (shard) shard.onHand = onHandAfterRefusal(shard.onHand, part.quantity);
   }
   hit.bounded = true;
 };
@@ -130,7 +131,7 @@ const noteTaken = (resellerId: string, parts: readonly ShardPart[]) => {
   if (!hit) return;
   for (const part of parts) {
     const shard = hit.shards.find((entry) => entry.shard === part.shard);
-    if (shard) shard.onHand = Math.max(0, shard.onHand - part.quantity);
+    if (shard) shard.onHand = onHandAfterTaking(shard.onHand, part.quantity);
   }
 };
 
@@ -140,43 +141,8 @@ const SHARD_REPLANS = 3;
 /** A queued order's attempts before its message is retried (each reads the order afresh). */
 const PLANNED_ATTEMPTS = 5;
 
-/** One shard that holds the whole order, picked at random among those that do (spreads the writes). */
-const planOnOneShard = (
-  shards: readonly { shard: number; onHand: number }[],
-  quantity: number,
-  random: () => number,
-): ShardPart[] | undefined => {
-  const able = shards.filter((shard) => shard.onHand >= quantity);
-  const chosen = able[Math.floor(random() * able.length)];
-  return chosen ? [{ shard: chosen.shard, quantity }] : undefined;
-};
-
-/** Largest shards first, so an order spans as few shards (transaction items) as possible. */
-export const planFromShards = (
-  shards: readonly { shard: number; onHand: number }[],
-  quantity: number,
-): ShardPart[] | undefined => {
-  const parts: ShardPart[] = [];
-  let missing = quantity;
-  for (const shard of [...shards].sort((a, b) => b.onHand - a.onHand)) {
-    if (missing === 0) break;
-    const take = Math.min(shard.onHand, missing);
-    if (take > 0) {
-      parts.push({ shard: shard.shard, quantity: take });
-      missing -= take;
-    }
-  }
-  return missing === 0 ? parts : undefined;
-};
-
 /** A plan for the order's shards, or why there is none. */
 type Planned = { readonly plan: ShardPart[] } | { readonly outcome: 'SOLD_OUT' | 'RESELLER_SUSPENDED' };
-
-const planOrder = (
-  shards: readonly { shard: number; onHand: number }[],
-  quantity: number,
-  random: () => number,
-) => planOnOneShard(shards, quantity, random) ?? planFromShards(shards, quantity);
 
 /** Plans on every shard read now (after a stale snapshot, or when the planned shard ran dry). */
 const planFresh = async (
@@ -204,8 +170,7 @@ const planFromSnapshot = async (
   random: () => number,
 ): Promise<Planned> => {
   const plan = planOrder(snapshot.shards, quantity, random);
-  if (!plan && !snapshot.bounded && Date.now() - snapshot.at < FRESH_ENOUGH_MS)
-    return { outcome: 'SOLD_OUT' };
+  if (!plan && refusalBelievable(snapshot, Date.now(), FRESH_ENOUGH_MS)) return { outcome: 'SOLD_OUT' };
   if (plan && !snapshot.shards.some((shard) => shard.suspended)) return { plan };
   return planFresh(resellerId, quantity, retry, random);
 };

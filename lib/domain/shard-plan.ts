@@ -1,0 +1,61 @@
+import type { ShardPart } from './storefront-order.js';
+
+/**
+ * Where a sale takes its stock, planned on a snapshot of the reseller's shards. The plan is a guess: the
+ * store's condition (`onHand >= part`) is the truth, so a stale snapshot costs a refused attempt, never an
+ * oversell. What these rules must never do is refuse a sale that stock could still serve.
+ */
+export interface ShardCount {
+  readonly shard: number;
+  readonly onHand: number;
+}
+
+/** One shard that holds the whole order, picked at random among those that do (spreads the writes). */
+export const planOnOneShard = (
+  shards: readonly ShardCount[],
+  quantity: number,
+  random: () => number,
+): ShardPart[] | undefined => {
+  const able = shards.filter((shard) => shard.onHand >= quantity);
+  const chosen = able[Math.floor(random() * able.length)];
+  return chosen ? [{ shard: chosen.shard, quantity }] : undefined;
+};
+
+/** Largest shards first, so an order spans as few shards (transaction items) as possible. */
+export const planFromShards = (shards: readonly ShardCount[], quantity: number): ShardPart[] | undefined => {
+  const parts: ShardPart[] = [];
+  let missing = quantity;
+  for (const shard of [...shards].sort((a, b) => b.onHand - a.onHand)) {
+    if (missing === 0) break;
+    const take = Math.min(shard.onHand, missing);
+    if (take > 0) {
+      parts.push({ shard: shard.shard, quantity: take });
+      missing -= take;
+    }
+  }
+  return missing === 0 ? parts : undefined;
+};
+
+/** One shard if one holds it all, else as few as can: undefined only when the shards hold too little. */
+export const planOrder = (shards: readonly ShardCount[], quantity: number, random: () => number) =>
+  planOnOneShard(shards, quantity, random) ?? planFromShards(shards, quantity);
+
+/** A shard's count once this instance took `part` from it (its own write: exact). */
+export const onHandAfterTaking = (onHand: number, part: number): number => Math.max(0, onHand - part);
+
+/**
+ * A shard's count once an attempt asking it for `part` was refused: it held less than `part` (or was
+ * suspended), so at most `part - 1`. A bound, not a read.
+ */
+export const onHandAfterRefusal = (onHand: number, part: number): number =>
+  Math.max(0, Math.min(onHand, part - 1));
+
+/**
+ * May a snapshot that finds no plan answer "sold out"? Only one read less than `freshForMs` ago whose counts
+ * are all reads: a count lowered by a refusal (`onHandAfterRefusal`) is a bound, and a refusal needs a read.
+ */
+export const refusalBelievable = (
+  snapshot: { readonly at: number; readonly bounded?: boolean },
+  nowMs: number,
+  freshForMs: number,
+): boolean => !snapshot.bounded && nowMs - snapshot.at < freshForMs;

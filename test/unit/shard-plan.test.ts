@@ -1,0 +1,78 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  onHandAfterRefusal,
+  onHandAfterTaking,
+  planOrder,
+  refusalBelievable,
+} from '../../lib/domain/shard-plan.js';
+
+/** The plan a sale takes its stock by, and what a snapshot may still say after a refused attempt. */
+const shardsArbitrary = fc
+  .array(fc.integer({ min: 0, max: 6 }), { minLength: 1, maxLength: 32 })
+  .map((counts) => counts.map((onHand, shard) => ({ shard, onHand })));
+
+describe('planning a sale on the shards', () => {
+  it('plans exactly the quantity on shards that hold it, and refuses only when all of them together hold less', () => {
+    fc.assert(
+      fc.property(
+        shardsArbitrary,
+        fc.integer({ min: 1, max: 5 }),
+        fc.double({ min: 0, max: 0.999 }),
+        (shards, quantity, draw) => {
+          // Act
+          const plan = planOrder(shards, quantity, () => draw);
+
+          // Assert
+          const total = shards.reduce((sum, shard) => sum + shard.onHand, 0);
+          if (total < quantity) {
+            expect(plan).toBeUndefined();
+            return;
+          }
+          expect(plan).toBeDefined();
+          const parts = plan ?? [];
+          expect(parts.reduce((sum, part) => sum + part.quantity, 0)).toBe(quantity);
+          expect(new Set(parts.map((part) => part.shard)).size).toBe(parts.length);
+          for (const part of parts) {
+            expect(part.quantity).toBeGreaterThan(0);
+            expect(part.quantity).toBeLessThanOrEqual(shards[part.shard]?.onHand ?? 0);
+          }
+          // One shard whenever one shard holds it all.
+          if (shards.some((shard) => shard.onHand >= quantity)) expect(parts).toHaveLength(1);
+        },
+      ),
+    );
+  });
+
+  it('lowers a refused shard to a bound that never hides stock it still held', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 10 }),
+        fc.integer({ min: 0, max: 10 }),
+        fc.integer({ min: 1, max: 5 }),
+        (truth, extra, part) => {
+          // Arrange: the refusal says the shard held less than the part; the snapshot said at least the truth.
+          fc.pre(truth < part);
+          const snapshot = truth + extra;
+
+          // Act
+          const bound = onHandAfterRefusal(snapshot, part);
+
+          // Assert: still at least the truth, below the part, never above what the snapshot said
+          expect(bound).toBeGreaterThanOrEqual(truth);
+          expect(bound).toBeLessThan(part);
+          expect(bound).toBeLessThanOrEqual(snapshot);
+        },
+      ),
+    );
+    expect(onHandAfterTaking(3, 2)).toBe(1);
+    expect(onHandAfterTaking(1, 2)).toBe(0);
+  });
+
+  it('believes "sold out" only from a young snapshot of reads, never from one lowered by a refusal', () => {
+    const at = 1_000_000;
+    expect(refusalBelievable({ at }, at + 100, 250)).toBe(true);
+    expect(refusalBelievable({ at }, at + 250, 250)).toBe(false);
+    expect(refusalBelievable({ at, bounded: true }, at + 1, 250)).toBe(false);
+  });
+});
