@@ -362,7 +362,7 @@ export const storefrontStore = {
             expiresAt: reserved.expiresAt,
             day: reserved.day,
             shardParts: reserved.shardParts,
-            payment: compactPayment(reserved, reserved.payment as GatewayPayment),
+            payment: compactPayment(reserved, input.payment),
           },
           [],
           'QUEUED',
