@@ -60,13 +60,17 @@ const StoredLedgerEntry = z.looseObject({
 /** Stock shards, ledger entries and the issuer's capacity bucket. */
 export const stockStore = {
   /**
-   * Every shard of a reseller, in one round trip (BatchGet of `shardCount` keys); `consistent: false` for a
-   * hint (half the read units, up to ~1 s old).
+   * Every shard of a reseller (or `only` these), in one round trip (BatchGet of `shardCount` keys);
+   * `consistent: false` for a hint (half the read units, up to ~1 s old).
    */
-  async readShards(resellerId: string, options: { consistent?: boolean } = {}): Promise<StockShard[]> {
+  async readShards(
+    resellerId: string,
+    options: { consistent?: boolean; only?: readonly number[] } = {},
+  ): Promise<StockShard[]> {
     const consistent = options.consistent ?? true;
     const count = config().stockShardCount;
-    const keys = Array.from({ length: count }, (_, shard) => MainKeys.stockShard(resellerId, shard));
+    const numbers = options.only ?? Array.from({ length: count }, (_, shard) => shard);
+    const keys = numbers.map((shard) => MainKeys.stockShard(resellerId, shard));
     const found = new Map<string, Record<string, unknown>>();
     for (let start = 0; start < keys.length; start += 100) {
       let request: Record<string, { Keys: Record<string, string>[]; ConsistentRead: boolean }> | undefined = {
@@ -79,7 +83,7 @@ export const stockStore = {
         request = result.UnprocessedKeys as typeof request;
       }
     }
-    return keys.map((key, shard) => shardFromItem(shard, found.get(key.pk)));
+    return keys.map((key, place) => shardFromItem(numbers[place] as number, found.get(key.pk)));
   },
 
   /**

@@ -51,11 +51,35 @@ export const onHandAfterRefusal = (onHand: number, part: number): number =>
   Math.max(0, Math.min(onHand, part - 1));
 
 /**
- * May a snapshot that finds no plan answer "sold out"? Only one read less than `freshForMs` ago whose counts
- * are all reads: a count lowered by a refusal (`onHandAfterRefusal`) is a bound, and a refusal needs a read.
+ * May a snapshot that finds no plan answer "sold out"? Only one read less than `freshForMs` ago of every
+ * shard, whose counts are all reads: a count lowered by a refusal (`onHandAfterRefusal`) is a bound, a
+ * sample (`sampleShards`) leaves shards unread, and a refusal needs a read of them all.
  */
 export const refusalBelievable = (
-  snapshot: { readonly at: number; readonly bounded?: boolean },
+  snapshot: { readonly at: number; readonly bounded?: boolean; readonly sampled?: boolean },
   nowMs: number,
   freshForMs: number,
-): boolean => !snapshot.bounded && nowMs - snapshot.at < freshForMs;
+): boolean => !snapshot.bounded && !snapshot.sampled && nowMs - snapshot.at < freshForMs;
+
+/**
+ * `size` distinct shards of `count`, drawn at random: what a snapshot reads while stock is plentiful. Each
+ * instance draws its own, so together they still spread the writes over every shard, and a snapshot costs
+ * `size` item reads instead of `count` (32 by default). Sorted, so a read names its keys in a stable order.
+ */
+export const sampleShards = (count: number, size: number, random: () => number): number[] => {
+  const pool = Array.from({ length: count }, (_, shard) => shard);
+  const taken = Math.max(0, Math.min(count, size));
+  // A partial Fisher-Yates shuffle: the first `taken` places are a uniform sample without repeats.
+  for (let place = 0; place < taken; place += 1) {
+    const pick = place + Math.floor(random() * (count - place));
+    [pool[place], pool[pick]] = [pool[pick] as number, pool[place] as number];
+  }
+  return pool.slice(0, taken).sort((a, b) => a - b);
+};
+
+/**
+ * The plan a sample may give: one shard that holds the whole order. An order no sampled shard holds alone
+ * is planned on a read of every shard instead, so a sample never splits an order that one unread shard
+ * could take whole (fewer transaction items).
+ */
+export const planOnSample = planOnOneShard;

@@ -3,8 +3,10 @@ import { describe, expect, it } from 'vitest';
 import {
   onHandAfterRefusal,
   onHandAfterTaking,
+  planOnSample,
   planOrder,
   refusalBelievable,
+  sampleShards,
 } from '../../lib/domain/shard-plan.js';
 
 /** The plan a sale takes its stock by, and what a snapshot may still say after a refused attempt. */
@@ -74,5 +76,67 @@ describe('planning a sale on the shards', () => {
     expect(refusalBelievable({ at }, at + 100, 250)).toBe(true);
     expect(refusalBelievable({ at }, at + 250, 250)).toBe(false);
     expect(refusalBelievable({ at, bounded: true }, at + 1, 250)).toBe(false);
+    expect(refusalBelievable({ at, sampled: true }, at + 1, 250)).toBe(false);
+  });
+});
+
+describe('sampling the shards a snapshot reads', () => {
+  it('draws the asked number of distinct shards, all of them real, in order', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 128 }),
+        fc.integer({ min: 0, max: 140 }),
+        fc.array(fc.double({ min: 0, max: 0.999 }), { minLength: 1, maxLength: 20 }),
+        (count, size, draws) => {
+          // Arrange
+          let next = 0;
+          const random = () => draws[next++ % draws.length] as number;
+
+          // Act
+          const sample = sampleShards(count, size, random);
+
+          // Assert
+          expect(sample).toHaveLength(Math.min(count, size));
+          expect(new Set(sample).size).toBe(sample.length);
+          expect(sample.every((shard) => Number.isInteger(shard) && shard >= 0 && shard < count)).toBe(true);
+          expect(sample).toEqual([...sample].sort((a, b) => a - b));
+        },
+      ),
+    );
+  });
+
+  it('reaches every shard over many draws (the writes of all instances together still spread)', () => {
+    // Arrange
+    const seen = new Set<number>();
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 48_271) % 2_147_483_647;
+      return seed / 2_147_483_647;
+    };
+
+    // Act
+    for (let draw = 0; draw < 200; draw += 1)
+      for (const shard of sampleShards(32, 4, random)) seen.add(shard);
+
+    // Assert
+    expect(seen.size).toBe(32);
+  });
+
+  it('plans a sample only on one shard that holds the whole order (never split while another might hold it)', () => {
+    // Arrange
+    const sample = [
+      { shard: 3, onHand: 1 },
+      { shard: 9, onHand: 1 },
+    ];
+
+    // Act / Assert
+    expect(planOnSample(sample, 2, () => 0)).toBeUndefined();
+    expect(planOrder(sample, 2, () => 0)).toEqual([
+      { shard: 3, quantity: 1 },
+      { shard: 9, quantity: 1 },
+    ]);
+    expect(planOnSample([{ shard: 5, onHand: 2 }, ...sample], 2, () => 0)).toEqual([
+      { shard: 5, quantity: 2 },
+    ]);
   });
 });
