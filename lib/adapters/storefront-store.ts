@@ -39,6 +39,28 @@ export type { RefundState, ShardPart, StorefrontOrder } from '../domain/storefro
 /** The queue's drain counter is spread over this many items, so no one key takes every settled order. */
 const QUEUE_DRAIN_SHARDS = 10;
 
+/** The buyer's national day counter, as the sale path reads it. */
+export interface NikDayCounter {
+  readonly count: number;
+  readonly holdUntil?: string;
+  readonly holdOrder?: string;
+  readonly lapsedClient?: string;
+  readonly lapsedUntil?: string;
+  readonly verifiedClaim?: string;
+}
+
+const counterFromItem = (item: Record<string, unknown> | undefined): NikDayCounter => {
+  const { holdUntil, holdOrder, lapsedUntil, lapsedClient, verifiedClaim } = item ?? {};
+  return {
+    count: Number(item?.count ?? 0),
+    ...(typeof holdUntil === 'number' ? { holdUntil: new Date(holdUntil).toISOString() } : {}),
+    ...(typeof lapsedUntil === 'number' ? { lapsedUntil: new Date(lapsedUntil).toISOString() } : {}),
+    ...(typeof lapsedClient === 'string' ? { lapsedClient } : {}),
+    ...(typeof holdOrder === 'string' ? { holdOrder } : {}),
+    ...(typeof verifiedClaim === 'string' ? { verifiedClaim } : {}),
+  };
+};
+
 /** What a reservation attempt came to, in the domain's words (never a position in a transaction). */
 export type ReserveOutcome =
   | { readonly outcome: 'RESERVED'; readonly order: StorefrontOrder }
@@ -880,14 +902,7 @@ export const storefrontStore = {
     nikHash: string,
     day: string,
     options: { consistent?: boolean } = {},
-  ): Promise<{
-    count: number;
-    holdUntil?: string;
-    holdOrder?: string;
-    lapsedClient?: string;
-    lapsedUntil?: string;
-    verifiedClaim?: string;
-  }> {
+  ): Promise<NikDayCounter> {
     const result = await storeCall(() =>
       dynamo().send(
         new GetCommand({
@@ -897,14 +912,40 @@ export const storefrontStore = {
         }),
       ),
     );
-    const { holdUntil, holdOrder, lapsedUntil, lapsedClient, verifiedClaim } = result.Item ?? {};
+    return counterFromItem(result.Item);
+  },
+
+  /**
+   * What intake reads before it counts anything, in one request (a strongly consistent BatchGet of three
+   * keys): the order under this Idempotency-Key (a replay), the buyer's day counter and the client's lapses
+   * this hour. Three reads in one round trip instead of three.
+   */
+  async readIntake(input: {
+    orderId: string;
+    nikHash: string;
+    day: string;
+    clientHash: string;
+    at: Date;
+  }): Promise<{ existing?: StorefrontOrder; counter: NikDayCounter; clientLapses: number }> {
+    const orderKey = MainKeys.storefrontOrder(input.orderId);
+    const counterKey = MainKeys.nikDay(input.nikHash, input.day);
+    const lapsesKey = MainKeys.clientLapses(input.clientHash, input.at.toISOString().slice(0, 13));
+    const found = new Map<string, Record<string, unknown>>();
+    let request: Record<string, { Keys: Record<string, unknown>[]; ConsistentRead: boolean }> | undefined = {
+      [table()]: { Keys: [orderKey, counterKey, lapsesKey], ConsistentRead: true },
+    };
+    while (request && Object.keys(request).length > 0) {
+      const batch = request;
+      const result = await storeCall(() => dynamo().send(new BatchGetCommand({ RequestItems: batch })));
+      for (const item of result.Responses?.[table()] ?? []) found.set(`${item.pk}|${item.sk}`, item);
+      request = result.UnprocessedKeys as typeof request;
+    }
+    const itemAt = (key: { pk: string; sk: string }) => found.get(`${key.pk}|${key.sk}`);
+    const order = itemAt(orderKey);
     return {
-      count: Number(result.Item?.count ?? 0),
-      ...(typeof holdUntil === 'number' ? { holdUntil: new Date(holdUntil).toISOString() } : {}),
-      ...(typeof lapsedUntil === 'number' ? { lapsedUntil: new Date(lapsedUntil).toISOString() } : {}),
-      ...(typeof lapsedClient === 'string' ? { lapsedClient } : {}),
-      ...(typeof holdOrder === 'string' ? { holdOrder } : {}),
-      ...(typeof verifiedClaim === 'string' ? { verifiedClaim } : {}),
+      ...(order ? { existing: strip(order) } : {}),
+      counter: counterFromItem(itemAt(counterKey)),
+      clientLapses: Number(itemAt(lapsesKey)?.lapses ?? 0),
     };
   },
 
@@ -916,19 +957,6 @@ export const storefrontStore = {
     );
     const items = result.Responses?.[table()] ?? [];
     return [...new Set(items.flatMap((item) => (Array.isArray(item.orders) ? item.orders.map(String) : [])))];
-  },
-
-  /** Unpaid reservations of a client that lapsed in the hour of `at`. */
-  async readClientLapses(clientHash: string, at: Date): Promise<number> {
-    const result = await storeCall(() =>
-      dynamo().send(
-        new GetCommand({
-          TableName: table(),
-          Key: MainKeys.clientLapses(clientHash, at.toISOString().slice(0, 13)),
-        }),
-      ),
-    );
-    return Number(result.Item?.lapses ?? 0);
   },
 
   async readNikDay(nikHash: string, day: string): Promise<{ count: number; storefronts: string[] }> {

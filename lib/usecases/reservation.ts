@@ -5,6 +5,7 @@ import { publishCounts } from '../adapters/metrics.js';
 import { stockStore } from '../adapters/stock-store.js';
 import {
   type DirectSaleOutcome,
+  type NikDayCounter,
   type ReserveOutcome,
   storefrontStore,
 } from '../adapters/storefront-store.js';
@@ -276,9 +277,16 @@ const resellerRefusal = async (resellerId: string) => {
  * The reads an attempt starts with (the buyer's count today, the stock snapshot), started early so that
  * intake can overlap them with its own checks.
  */
-export const prefetchReservation = (resellerId: string, nikHash: string, day: string, retry: Retry) =>
+export const prefetchReservation = (
+  resellerId: string,
+  nikHash: string,
+  day: string,
+  retry: Retry,
+  /** The buyer's counter, when the caller read it already (intake's `readIntake`). */
+  counter?: NikDayCounter,
+) =>
   Promise.all([
-    retry(() => storefrontStore.readNikDayCounter(nikHash, day)),
+    counter ?? retry(() => storefrontStore.readNikDayCounter(nikHash, day)),
     snapshotShards(resellerId, retry),
   ]);
 

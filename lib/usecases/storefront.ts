@@ -133,22 +133,33 @@ export const placeOrder = async (
   // The claim is part of the body: the same key with another name is another request (409).
   const requestHash = requestFingerprint(`${claim}:${input.quantity}`);
   const orderId = storefrontOrderIdFromKey(input.resellerId, input.idempotencyKey);
-  const existing = await retry(() => storefrontStore.getOrder(orderId));
-  if (existing) return replay(existing, requestHash, orderTokenKey);
-
+  const clientHash = clientReference(nikHmacKey, input.clientId);
   const at = now();
+  // A replay is answered before anything is counted; the buyer's counter and the client's lapses come
+  // with it, in the same request.
+  const read = await retry(() =>
+    storefrontStore.readIntake({ orderId, nikHash, day: jakartaDay(at), clientHash, at }),
+  );
+  if (read.existing) return replay(read.existing, requestHash, orderTokenKey);
+
   const window = minuteWindow(at);
   const limits = config();
   const reserveDeadline = Date.now() + limits.intakeReserveBudgetMs;
   const reserveRetry = <T>(unit: () => Promise<T>) =>
     withStoreRetries(unit, { budgetMs: Math.max(0, reserveDeadline - Date.now()) });
-  // The reservation's first reads overlap the intake's own checks (one round trip instead of two).
-  const prefetched = prefetchReservation(input.resellerId, nikHash, jakartaDay(at), reserveRetry);
+  // The reservation's stock snapshot overlaps the intake's own checks (one round trip instead of two).
+  const prefetched = prefetchReservation(
+    input.resellerId,
+    nikHash,
+    jakartaDay(at),
+    reserveRetry,
+    read.counter,
+  );
   prefetched.catch(() => undefined);
   // The NIK's intake note (its per-minute count and today's storefronts, one write) beside the queue's
   // depth. The per-client limit is the edge's (WAF; see lib/infra/edge.ts): it costs no write here.
-  const clientHash = clientReference(nikHmacKey, input.clientId);
-  const [intake, backlog, lapses] = await Promise.all([
+  const lapses = read.clientLapses;
+  const [intake, backlog] = await Promise.all([
     retry(() =>
       storefrontStore.noteNikIntake({
         nikHash,
@@ -160,7 +171,6 @@ export const placeOrder = async (
       }),
     ),
     queueDepth(),
-    retry(() => storefrontStore.readClientLapses(clientHash, at)),
   ]);
   const slowdown = lapseSlowdown(lapses, limits.clientLapsesPerHour, at);
   if (slowdown !== undefined) {
