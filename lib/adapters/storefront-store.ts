@@ -1,4 +1,4 @@
-import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { config } from '../config.js';
 import type { GatewayCapture, GatewayPayment } from '../domain/payment-gateway.js';
@@ -42,6 +42,10 @@ const QUEUE_DRAIN_SHARDS = 10;
 /** The buyer's national day counter, as the sale path reads it. */
 export interface NikDayCounter {
   readonly count: number;
+  /** Orders taken at intake per minute (`YYYY-MM-DDTHH:MM`), for the per-NIK intake limit. */
+  readonly intake: Readonly<Record<string, number>>;
+  /** The storefronts the person ordered from today (scalper evidence). */
+  readonly storefronts: readonly string[];
   readonly holdUntil?: string;
   readonly holdOrder?: string;
   readonly lapsedClient?: string;
@@ -49,10 +53,39 @@ export interface NikDayCounter {
   readonly verifiedClaim?: string;
 }
 
+/** Intake's count of a minute lives on the day counter as its own attribute: `intake@2026-12-01T22:17`. */
+const INTAKE_PREFIX = 'intake@';
+
+/** One order counted at intake, on the person's day counter, refused once the minute holds `limit`. */
+export interface IntakeNote {
+  readonly window: string;
+  readonly limit: number;
+  readonly storefront: string;
+}
+
+/** The intake note as parts of the day counter's update (the limit as its condition). */
+const intakeNoteOf = (note: IntakeNote) => ({
+  set: '#intakeMinute = if_not_exists(#intakeMinute, :zero) + :one',
+  add: 'storefronts :storefront',
+  condition: 'attribute_not_exists(#intakeMinute) OR #intakeMinute < :intakeLimit',
+  names: { '#intakeMinute': `${INTAKE_PREFIX}${note.window}` },
+  values: {
+    ':zero': 0,
+    ':one': 1,
+    ':intakeLimit': note.limit,
+    ':storefront': new Set([note.storefront]),
+  },
+});
+
 const counterFromItem = (item: Record<string, unknown> | undefined): NikDayCounter => {
-  const { holdUntil, holdOrder, lapsedUntil, lapsedClient, verifiedClaim } = item ?? {};
+  const { holdUntil, holdOrder, lapsedUntil, lapsedClient, verifiedClaim, storefronts } = item ?? {};
+  const intake: Record<string, number> = {};
+  for (const [attribute, value] of Object.entries(item ?? {}))
+    if (attribute.startsWith(INTAKE_PREFIX)) intake[attribute.slice(INTAKE_PREFIX.length)] = Number(value);
   return {
     count: Number(item?.count ?? 0),
+    intake,
+    storefronts: storefronts instanceof Set ? [...storefronts].map(String) : [],
     ...(typeof holdUntil === 'number' ? { holdUntil: new Date(holdUntil).toISOString() } : {}),
     ...(typeof lapsedUntil === 'number' ? { lapsedUntil: new Date(lapsedUntil).toISOString() } : {}),
     ...(typeof lapsedClient === 'string' ? { lapsedClient } : {}),
@@ -73,7 +106,9 @@ export type ReserveOutcome =
   /** This client let the buyer's last reservation lapse, within a window (`lapseBlocks`). */
   | { readonly outcome: 'LAPSED_RECENTLY' }
   /** The order is not what the attempt read: it exists already (a replay won) or left QUEUED. */
-  | { readonly outcome: 'ORDER_CHANGED' };
+  | { readonly outcome: 'ORDER_CHANGED' }
+  /** The NIK's intake this minute is at its limit (`intakeNote`): nothing was written. */
+  | { readonly outcome: 'INTAKE_LIMITED' };
 
 /** What an own-channel sale came to (`sellDirect`). */
 export type DirectSaleOutcome =
@@ -354,8 +389,11 @@ export const storefrontStore = {
       onePerPerson: boolean;
       /** The person's last hold, seen settled: it may be replaced while its window is still open. */
       settledHold?: string;
+      /** Intake's count of this order (the per-NIK limit), taken in this same write of the day counter. */
+      intakeNote?: IntakeNote;
     },
   ): Promise<ReserveOutcome> {
+    const note = input.intakeNote ? intakeNoteOf(input.intakeNote) : undefined;
     const isNew = input.create;
     // What the order becomes; returned so the caller needs no read-back on the hot path.
     const reserved = reservedFrom(order, {
@@ -396,7 +434,7 @@ export const storefrontStore = {
         Update: {
           TableName: table(),
           Key: MainKeys.nikDay(order.nikHash, input.day),
-          UpdateExpression: `ADD #count :quantity SET purgeAt = if_not_exists(purgeAt, :purgeAt), holdUntil = :holdUntil, holdOrder = :orderId, orders = list_append(if_not_exists(orders, :noOrders), :thisOrder)${input.verifiedClaim ? ', verifiedClaim = :claim' : ''}`,
+          UpdateExpression: `ADD #count :quantity${note ? `, ${note.add}` : ''} SET purgeAt = if_not_exists(purgeAt, :purgeAt), holdUntil = :holdUntil, holdOrder = :orderId, orders = list_append(if_not_exists(orders, :noOrders), :thisOrder)${input.verifiedClaim ? ', verifiedClaim = :claim' : ''}${note ? `, ${note.set}` : ''}`,
           // The cap (an order larger than the whole cap never fits, not even on a NIK's first order of the
           // day); one unpaid reservation per person (`holdOpen`: the last hold's window has passed, or its
           // order was seen settled and the check below proves it still is); and no new hold for this person
@@ -411,11 +449,13 @@ export const storefrontStore = {
             ...(input.onePerPerson
               ? ['attribute_not_exists(lapsedUntil) OR lapsedUntil <= :now OR lapsedClient <> :client']
               : []),
+            ...(note ? [note.condition] : []),
           ]
             .map((clause) => `(${clause})`)
             .join(' AND '),
-          ExpressionAttributeNames: { '#count': 'count' },
+          ExpressionAttributeNames: { '#count': 'count', ...note?.names },
           ExpressionAttributeValues: {
+            ...note?.values,
             ':quantity': order.quantity,
             ':room': capRoom(input.cap, order.quantity),
             ':purgeAt': Math.floor(Date.parse(input.at) / 1000) + 3 * 86_400,
@@ -454,8 +494,10 @@ export const storefrontStore = {
     if (failed.has(0)) return { outcome: 'ORDER_CHANGED' };
     if (failed.has(input.parts.length + 3)) return { outcome: 'HOLD_PENDING' };
     if (failed.has(input.parts.length + 1)) {
-      // Two rules on one item: its current state says which one refused.
+      // Several rules on one item: its current state says which one refused.
       const counter = await this.readNikDayCounter(order.nikHash, input.day, { consistent: true });
+      if (input.intakeNote && (counter.intake[input.intakeNote.window] ?? 0) >= input.intakeNote.limit)
+        return { outcome: 'INTAKE_LIMITED' };
       if (
         input.onePerPerson &&
         holdOpen(counter.holdUntil, new Date(input.at)) &&
@@ -799,10 +841,10 @@ export const storefrontStore = {
   },
 
   /**
-   * Counts one order of a NIK in the current minute (refused, with no write applied, once the NIK is at
-   * `limit`) and notes the storefront among those it ordered from today. One write in the usual case
-   * (the NIK's first order this minute); a second order in the same minute costs a failed conditional
-   * write before the counting one.
+   * Counts one order of a NIK in the current minute on the person's day counter (refused, with no write
+   * applied, once the NIK is at `limit` this minute: `intakeClause`) and notes the storefront among those
+   * it ordered from today. One write. Intake's reservation counts its order in its own write instead
+   * (`reserve`'s `intakeNote`); this is for every order that does not reserve at once.
    */
   async noteNikIntake(input: {
     nikHash: string;
@@ -812,57 +854,35 @@ export const storefrontStore = {
     limit: number;
     at: string;
   }): Promise<{ allowed: false } | { allowed: true; storefronts: string[]; firstAtThisStorefront: boolean }> {
-    const key = MainKeys.nikIntake(input.nikHash, input.day);
-    const common = {
-      ':at': input.at,
-      ':storefront': new Set([input.resellerId]),
-    };
-    const attempt = async (set: string, add: string, condition: string, values: Record<string, unknown>) => {
-      try {
-        const result = await storeCall(() =>
-          dynamo().send(
-            new UpdateCommand({
-              TableName: table(),
-              Key: key,
-              UpdateExpression: `SET ${set} ADD storefronts :storefront${add}`,
-              ConditionExpression: condition,
-              ExpressionAttributeNames: { '#window': 'window', '#count': 'windowCount' },
-              ExpressionAttributeValues: { ...common, ...values },
-              ReturnValues: 'UPDATED_OLD',
-            }),
-          ),
-        );
-        const before = result.Attributes?.storefronts;
-        const earlier = before instanceof Set ? [...before].map(String) : [];
-        return {
-          allowed: true as const,
-          storefronts: [...new Set([...earlier, input.resellerId])],
-          firstAtThisStorefront: !earlier.includes(input.resellerId),
-        };
-      } catch (error) {
-        if (error instanceof ConditionFailed) return undefined;
-        throw error;
-      }
-    };
-    const inNewWindow = await attempt(
-      '#window = :window, #count = :one, lastAt = :at, entity = :entity, purgeAt = if_not_exists(purgeAt, :purgeAt)',
-      '',
-      'attribute_not_exists(#window) OR #window <> :window',
-      {
-        ':window': input.window,
-        ':one': 1,
-        ':entity': 'NikIntake',
-        ':purgeAt': Math.floor(Date.parse(input.at) / 1000) + 3 * 86_400,
-      },
-    );
-    if (inNewWindow) return inNewWindow;
-    const inThisWindow = await attempt(
-      'lastAt = :at',
-      ', #count :one',
-      '#window = :window AND #count < :limit',
-      { ':window': input.window, ':one': 1, ':limit': input.limit },
-    );
-    return inThisWindow ?? { allowed: false };
+    const note = intakeNoteOf({ window: input.window, limit: input.limit, storefront: input.resellerId });
+    try {
+      const result = await storeCall(() =>
+        dynamo().send(
+          new UpdateCommand({
+            TableName: table(),
+            Key: MainKeys.nikDay(input.nikHash, input.day),
+            UpdateExpression: `SET ${note.set}, purgeAt = if_not_exists(purgeAt, :purgeAt) ADD ${note.add}`,
+            ConditionExpression: note.condition,
+            ExpressionAttributeNames: note.names,
+            ExpressionAttributeValues: {
+              ...note.values,
+              ':purgeAt': Math.floor(Date.parse(input.at) / 1000) + 3 * 86_400,
+            },
+            ReturnValues: 'UPDATED_OLD',
+          }),
+        ),
+      );
+      const before = result.Attributes?.storefronts;
+      const earlier = before instanceof Set ? [...before].map(String) : [];
+      return {
+        allowed: true,
+        storefronts: [...new Set([...earlier, input.resellerId])],
+        firstAtThisStorefront: !earlier.includes(input.resellerId),
+      };
+    } catch (error) {
+      if (error instanceof ConditionFailed) return { allowed: false };
+      throw error;
+    }
   },
 
   /** One more order settled by the reservation queue in this minute (on one of its counter's shards). */
@@ -960,23 +980,7 @@ export const storefrontStore = {
   },
 
   async readNikDay(nikHash: string, day: string): Promise<{ count: number; storefronts: string[] }> {
-    const result = await storeCall(() =>
-      dynamo().send(
-        new QueryCommand({
-          TableName: table(),
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': MainKeys.nikDay(nikHash, day).pk },
-          ConsistentRead: true,
-        }),
-      ),
-    );
-    let count = 0;
-    let storefronts: string[] = [];
-    for (const item of result.Items ?? []) {
-      if (item.sk === 'COUNTER') count = Number(item.count ?? 0);
-      if (item.sk === 'INTAKE' && item.storefronts instanceof Set)
-        storefronts = [...item.storefronts].map(String);
-    }
-    return { count, storefronts };
+    const counter = await this.readNikDayCounter(nikHash, day, { consistent: true });
+    return { count: counter.count, storefronts: [...counter.storefronts] };
   },
 };

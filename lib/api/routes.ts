@@ -554,12 +554,14 @@ export const routes = {
     id: 'getStorefrontOrder',
     entry: 'functions/storefront/get-order.ts',
     description: 'An applicant reads their order with its Order-Token',
+    // A read may hold up to MAX_ORDER_WAIT_SECONDS (20) for the order to move on; API Gateway allows 29 s.
+    timeoutSeconds: 25,
     method: 'GET',
     path: '/v1/storefronts/{resellerId}/orders/{orderId}',
     auth: 'public',
     tag: 'Storefront',
     summary:
-      'Order status, QRIS payment, serials, refund (needs the Order-Token header; `Prefer: wait=N` holds up to 8 s for a change)',
+      'Order status, QRIS payment, serials, refund (needs the Order-Token header; `Prefer: wait=N` holds up to 20 s for a change)',
     // Light: a read, or a read that waits; most of its time is spent waiting.
     memoryMb: 256,
     tables: { main: 'read' },
@@ -574,7 +576,7 @@ export const routes = {
         {
           name: 'Prefer',
           description:
-            '`wait=N` (RFC 7240): hold the read up to N seconds (at most 8) until a queued or reserved order moves on; answered with `Preference-Applied`',
+            '`wait=N` (RFC 7240): hold the read up to N seconds (at most 20) until a queued or reserved order moves on; answered with `Preference-Applied`',
         },
       ],
     },

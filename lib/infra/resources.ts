@@ -381,7 +381,6 @@ export const MainKeys = {
    * One NIK's intake today: its per-minute order count (the per-NIK limit) and the storefronts it ordered
    * from (scalper evidence for the regulator), in one item so an order costs one write for both.
    */
-  nikIntake: (nikHash: string, day: string) => ({ pk: `NIKDAY#${nikHash}#${day}`, sk: 'INTAKE' }),
   /** A client's unpaid reservations that lapsed in one hour (`YYYY-MM-DDTHH`): its slowdown. */
   clientLapses: (clientHash: string, hour: string) => ({ pk: `LAPSES#${clientHash}#${hour}`, sk: 'CLIENT' }),
   /**

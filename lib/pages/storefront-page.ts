@@ -133,7 +133,7 @@ function schedule(res) {
 
 async function poll() {
   if (!current) return;
-  const res = await api(current.statusUrl, { headers: { 'Order-Token': current.orderToken, 'Prefer': 'wait=8' } });
+  const res = await api(current.statusUrl, { headers: { 'Order-Token': current.orderToken, 'Prefer': 'wait=20' } });
   if (res.status === 200) render(res.body);
   schedule(res);
 }

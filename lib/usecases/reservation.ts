@@ -5,6 +5,7 @@ import { publishCounts } from '../adapters/metrics.js';
 import { stockStore } from '../adapters/stock-store.js';
 import {
   type DirectSaleOutcome,
+  type IntakeNote,
   type NikDayCounter,
   type ReserveOutcome,
   storefrontStore,
@@ -74,7 +75,9 @@ export type ReservationResult =
   | { readonly outcome: 'RESERVED'; readonly order: StorefrontOrder }
   | { readonly outcome: RejectionReason }
   /** The order is not the one this attempt started from: it exists already, or it left QUEUED. */
-  | { readonly outcome: 'ORDER_CHANGED' };
+  | { readonly outcome: 'ORDER_CHANGED' }
+  /** Intake only: the NIK's orders this minute reached the limit since intake read them (`intakeNote`). */
+  | { readonly outcome: 'INTAKE_LIMITED' };
 
 export type ReservationOutcome = 'RESERVED' | RejectionReason | 'ALREADY_DONE' | 'NOT_FOUND';
 
@@ -304,6 +307,8 @@ export const attemptReservation = async (
     prefetched?: ReturnType<typeof prefetchReservation>;
     /** The claim the registry confirmed at intake, to remember with the reservation. */
     verifiedClaim?: string;
+    /** Intake's count of this order, taken by the reservation's own write of the day counter. */
+    intakeNote?: IntakeNote;
   },
 ): Promise<ReservationResult> => {
   const retry: Retry = options.retry ?? ((unit) => withStoreRetries(unit));
@@ -380,6 +385,7 @@ export const attemptReservation = async (
         onePerPerson: settings.onePerPerson,
         ...(options.verifiedClaim ? { verifiedClaim: options.verifiedClaim } : {}),
         ...(settledHold ? { settledHold } : {}),
+        ...(options.intakeNote ? { intakeNote: options.intakeNote } : {}),
         extraItems: recorded.items,
       }),
     );
@@ -403,6 +409,8 @@ export const attemptReservation = async (
       return { outcome: 'LAPSED_RECENTLY' };
     case 'ORDER_CHANGED':
       return { outcome: 'ORDER_CHANGED' };
+    case 'INTAKE_LIMITED':
+      return { outcome: 'INTAKE_LIMITED' };
     case 'SHARD_DRY':
       // The planned shards emptied under us again: another attempt (the queue's) reads them again.
       return { outcome: 'ORDER_CHANGED' };
@@ -508,7 +516,9 @@ export const reserveOrder = async (
       await notifyOrder(result.order, 'RESERVED', { amountIdr: result.order.amountIdr });
       return 'RESERVED';
     }
-    if (result.outcome !== 'ORDER_CHANGED') return recordRejection(order, result.outcome, settings.now());
+    // (INTAKE_LIMITED is intake's alone: a queued order was counted when it was taken in.)
+    if (result.outcome !== 'ORDER_CHANGED' && result.outcome !== 'INTAKE_LIMITED')
+      return recordRejection(order, result.outcome, settings.now());
     // A concurrent delivery moved it, or a shard emptied under us: look again.
   }
   logger.warn('reservation did not settle; the message will be retried', { orderId });

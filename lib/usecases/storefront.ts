@@ -156,11 +156,25 @@ export const placeOrder = async (
     read.counter,
   );
   prefetched.catch(() => undefined);
-  // The NIK's intake note (its per-minute count and today's storefronts, one write) beside the queue's
-  // depth. The per-client limit is the edge's (WAF; see lib/infra/edge.ts): it costs no write here.
-  const lapses = read.clientLapses;
-  const [intake, backlog] = await Promise.all([
-    retry(() =>
+  // The per-client limit is the edge's (WAF; see lib/infra/edge.ts): it costs no write here.
+  const backlog = await queueDepth();
+  const slowdown = lapseSlowdown(read.clientLapses, limits.clientLapsesPerHour, at);
+  if (slowdown !== undefined) {
+    throw new RateLimitedError('too many unpaid reservations from this client lapsed; retry later', slowdown);
+  }
+  const nikLimited = () =>
+    new RateLimitedError('too many orders for this NIK; retry later', window.retryAfterSeconds);
+  // The NIK's orders this minute, as read: over the limit, refused before the registry is asked. The count
+  // itself is taken by the write that settles the order at intake (the reservation's, or `noteIntake`'s),
+  // whose condition holds the limit exactly under concurrent orders.
+  const intakeNote = {
+    window: window.start,
+    limit: limits.nikIntakePerMinute,
+    storefront: input.resellerId,
+  };
+  if ((read.counter.intake[window.start] ?? 0) >= intakeNote.limit) throw nikLimited();
+  const noteIntake = async () => {
+    const noted = await retry(() =>
       storefrontStore.noteNikIntake({
         nikHash,
         day: jakartaDay(at),
@@ -169,22 +183,25 @@ export const placeOrder = async (
         limit: limits.nikIntakePerMinute,
         at: at.toISOString(),
       }),
-    ),
-    queueDepth(),
-  ]);
-  const slowdown = lapseSlowdown(lapses, limits.clientLapsesPerHour, at);
-  if (slowdown !== undefined) {
-    throw new RateLimitedError('too many unpaid reservations from this client lapsed; retry later', slowdown);
-  }
-  if (!intake.allowed) {
-    throw new RateLimitedError('too many orders for this NIK; retry later', window.retryAfterSeconds);
-  }
+    );
+    if (!noted.allowed) throw nikLimited();
+  };
   // Asked once per person per day: a confirmed claim is remembered on the person's counter by the
-  // reservation's own write (read here with the reservation's first reads, at no extra request).
-  const [counter] = await prefetched;
-  const newlyVerified = await checkIdentityOncePerDay(registry, input, claim, counter, deadline);
-  if (intake.firstAtThisStorefront)
-    await reportMultiStorefront(nikHash, jakartaDay(at), intake.storefronts, at.toISOString());
+  // reservation's own write (read here with the reservation's first reads, at no extra request). A refused
+  // identity counts as an order of the minute, so a NIK cannot probe the registry at will.
+  const newlyVerified = await checkIdentityOncePerDay(registry, input, claim, read.counter, deadline).catch(
+    async (error: unknown) => {
+      await noteIntake();
+      throw error;
+    },
+  );
+  if (!read.counter.storefronts.includes(input.resellerId))
+    await reportMultiStorefront(
+      nikHash,
+      jakartaDay(at),
+      [...read.counter.storefronts, input.resellerId],
+      at.toISOString(),
+    );
 
   const draft = orderDraft({
     orderId,
@@ -202,6 +219,7 @@ export const placeOrder = async (
         create: true,
         retry: reserveRetry,
         prefetched,
+        intakeNote,
         ...(newlyVerified ? { verifiedClaim: newlyVerified } : {}),
       });
       if (result.outcome === 'RESERVED') {
@@ -209,8 +227,11 @@ export const placeOrder = async (
         await notifyOrder(result.order, 'RESERVED', { amountIdr: result.order.amountIdr });
         return placed(result.order, orderTokenKey);
       }
-      if (result.outcome !== 'ORDER_CHANGED')
+      if (result.outcome === 'INTAKE_LIMITED') throw nikLimited();
+      if (result.outcome !== 'ORDER_CHANGED') {
+        await noteIntake();
         return rejectAtIntake(draft, result.outcome, orderTokenKey, retry);
+      }
       // A concurrent request with the same key won, or the shards moved under us.
       const winner = await retry(() => storefrontStore.getOrder(orderId));
       if (winner) return replay(winner, requestHash, orderTokenKey);
@@ -219,6 +240,7 @@ export const placeOrder = async (
       if (!(error instanceof ServiceBusyError)) throw error;
     }
   }
+  await noteIntake();
   return queueOrder(draft, orderTokenKey, retry, settings);
 };
 
@@ -418,8 +440,12 @@ export const orderStatusView = async (order: StorefrontOrder) => {
   };
 };
 
-/** The longest a buyer's read may wait for its order to change (`Prefer: wait=N`), inside the timeout. */
-export const MAX_ORDER_WAIT_SECONDS = 8;
+/**
+ * The longest a buyer's read may wait for its order to change (`Prefer: wait=N`), inside the function's
+ * timeout (25 s) and API Gateway's (29 s). Long enough that under a surge one read usually spans the whole
+ * wait from the payment to the stamps: a wait that ends first costs the page a second request.
+ */
+export const MAX_ORDER_WAIT_SECONDS = 20;
 /** The waiting read looks again after 400 ms, then at doubling intervals: a quick change is seen at once, a slow one costs few reads. */
 const ORDER_WAIT_FIRST_POLL_MS = 400;
 

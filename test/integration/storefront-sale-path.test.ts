@@ -84,9 +84,10 @@ describe('the sale path', () => {
     const nik = validNik(2_001);
     const first = await placeOrder(kuota, 'R02', nik, 1, key);
     const counters = async () =>
+      // Intake's per-minute counts live on the day counters, one attribute per minute (`intake@<minute>`).
       (await scanMain(kuota, 'NIKDAY#'))
-        .filter((item) => item.sk === 'INTAKE')
-        .reduce((sum, item) => sum + Number(item.windowCount ?? 0), 0);
+        .flatMap((item) => Object.entries(item).filter(([attribute]) => attribute.startsWith('intake@')))
+        .reduce((sum, [, count]) => sum + Number(count), 0);
     const countersBefore = await counters();
     const reservation = vi.spyOn(queues, 'requestReservation');
     const timers = vi.spyOn(queues, 'armOrderTimer');

@@ -101,7 +101,7 @@ const pollOrder = async (
     await sleep(wait);
     // kuota's page asks the server to hold the read until the order moves on (Prefer: wait).
     const answer = await call(url, 'GET', {
-      headers: run.design === 'kuota' ? { ...headers, prefer: 'wait=8' } : headers,
+      headers: run.design === 'kuota' ? { ...headers, prefer: 'wait=20' } : headers,
     });
     run.statusTally.add('status', answer.status);
     if (answer.status === 200 && wanted(answer.body)) return answer.body;
