@@ -1,5 +1,6 @@
 import { routes } from '../../lib/api/routes.js';
 import { httpHandler } from '../../lib/http/handler.js';
+import { versionEtag, versionFromEtag } from '../../lib/http/headers.js';
 import { requestHeader } from '../../lib/http/middleware.js';
 import { getOrderForBuyer, MAX_ORDER_WAIT_SECONDS, retryAfterFor } from '../../lib/usecases/storefront.js';
 
@@ -11,19 +12,21 @@ const preferredWait = (prefer: string | undefined): number => {
 
 export const handler = httpHandler(routes.getStorefrontOrder, async ({ params, event }) => {
   const wait = preferredWait(requestHeader(event, 'prefer'));
-  const order = await getOrderForBuyer(
+  const seen = versionFromEtag(requestHeader(event, 'if-none-match'));
+  const { view, version } = await getOrderForBuyer(
     params.resellerId,
     params.orderId,
     requestHeader(event, 'order-token'),
     wait,
+    seen,
   );
-  const retryAfter = retryAfterFor(order, order.queue?.etaSeconds);
-  return {
-    statusCode: 200,
-    body: order,
-    headers: {
-      ...(retryAfter ? { 'retry-after': String(retryAfter) } : {}),
-      ...(wait > 0 ? { 'preference-applied': `wait=${wait}` } : {}),
-    },
+  const retryAfter = retryAfterFor(view, view.queue?.etaSeconds);
+  const headers = {
+    etag: versionEtag(version),
+    ...(retryAfter ? { 'retry-after': String(retryAfter) } : {}),
+    ...(wait > 0 ? { 'preference-applied': `wait=${wait}` } : {}),
   };
+  // The reader has this version already (the wait ended with no change): RFC 9110 304, no body.
+  if (seen === version) return { statusCode: 304, headers };
+  return { statusCode: 200, body: view, headers };
 });

@@ -1,5 +1,6 @@
 import { routes } from '../../lib/api/routes.js';
 import { httpHandler } from '../../lib/http/handler.js';
+import { versionEtag } from '../../lib/http/headers.js';
 import { placeOrder } from '../../lib/usecases/storefront.js';
 
 export const handler = httpHandler(routes.placeOrder, async ({ params, body, idempotencyKey, event }) => {
@@ -19,6 +20,9 @@ export const handler = httpHandler(routes.placeOrder, async ({ params, body, ide
   return {
     statusCode: placed.statusCode,
     body: placed.body,
-    ...(placed.retryAfterSeconds ? { headers: { 'retry-after': String(placed.retryAfterSeconds) } } : {}),
+    headers: {
+      etag: versionEtag(placed.version),
+      ...(placed.retryAfterSeconds ? { 'retry-after': String(placed.retryAfterSeconds) } : {}),
+    },
   };
 });

@@ -127,6 +127,12 @@ const RETRY_AFTER: HeaderSpec = {
   description: 'Seconds until the order is worth reading again (absent once it has ended)',
 };
 
+const ORDER_ETAG: HeaderSpec = {
+  name: 'ETag',
+  description:
+    'The order’s version (weak entity tag); sent back as `If-None-Match`, a waiting read holds until the order is newer',
+};
+
 export interface RouteDefinition extends FunctionSpec {
   readonly method: HttpMethod;
   readonly path: string;
@@ -529,13 +535,13 @@ export const routes = {
         description:
           'Reserved: the body carries the QRIS payment to pay before `reservedUntil` (a retried Idempotency-Key gets the order as it stands now)',
         schema: OrderAccepted,
-        headers: [RETRY_AFTER],
+        headers: [RETRY_AFTER, ORDER_ETAG],
       },
       202: {
         description:
           'Queued: the reservation path is saturated or others are waiting; `queue` gives the position and ETA, Retry-After when to look',
         schema: OrderAccepted,
-        headers: [RETRY_AFTER],
+        headers: [RETRY_AFTER, ORDER_ETAG],
       },
       ...errors(403, 404, 409, 429),
       422: {
@@ -578,10 +584,19 @@ export const routes = {
           description:
             '`wait=N` (RFC 7240): hold the read up to N seconds (at most 20) until a queued or reserved order moves on; answered with `Preference-Applied`',
         },
+        {
+          name: 'If-None-Match',
+          description:
+            'The `ETag` of the order as last read: a waiting read holds only while the order is still that version (the page waiting for its QR gets it the moment it exists), and is answered 304 if the wait ends with no change',
+        },
       ],
     },
     responses: {
-      200: { description: 'The order', schema: StorefrontOrderView, headers: [RETRY_AFTER] },
+      200: { description: 'The order', schema: StorefrontOrderView, headers: [RETRY_AFTER, ORDER_ETAG] },
+      304: {
+        description: 'Still the version `If-None-Match` named (the wait ended with no change); no body',
+        headers: [RETRY_AFTER, ORDER_ETAG],
+      },
       ...errors(404, 429),
     },
   }),

@@ -12,3 +12,15 @@ export const headerValue = (
   }
   return undefined;
 };
+
+/**
+ * A resource's entity tag from its version (RFC 9110 weak validator: every change raises the version, and
+ * two answers of one version are the same resource state).
+ */
+export const versionEtag = (version: number): string => `W/"${version}"`;
+
+/** The version an `If-None-Match` names (its first entity tag; `*` or a malformed value names none). */
+export const versionFromEtag = (header: string | undefined): number | undefined => {
+  const match = /^\s*(?:W\/)?"(\d+)"/.exec(header ?? '');
+  return match ? Number(match[1]) : undefined;
+};

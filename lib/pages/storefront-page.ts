@@ -86,7 +86,7 @@ ${stampingPanelHtml}
 const resellerId = ${JSON.stringify(resellerId)};
 ${languageScript(STOREFRONT_TEXTS)}
 const base = new URL('..', location.href).href;
-const api = (path, init) => fetch(base + path.replace(/^\\//, ''), init).then(async (r) => ({ status: r.status, retryAfter: Number(r.headers.get('retry-after')), waited: r.headers.has('preference-applied'), body: await r.json().catch(() => ({})) }));
+const api = (path, init) => fetch(base + path.replace(/^\\//, ''), init).then(async (r) => ({ status: r.status, retryAfter: Number(r.headers.get('retry-after')), waited: r.headers.has('preference-applied'), etag: r.headers.get('etag') || undefined, body: await r.json().catch(() => ({})) }));
 const $ = (id) => document.getElementById(id);
 const rupiah = (n) => 'Rp' + Number(n).toLocaleString('id-ID');
 let current;
@@ -131,9 +131,15 @@ function schedule(res) {
   setTimeout(poll, seconds * 1000);
 }
 
+// The version of the order this page shows (its ETag): the next read waits until the order is newer, and
+// a 304 means it is not yet (the page keeps what it shows). A page that shows nothing yet (resumed after a
+// reload) reads at once.
+let seen;
 async function poll() {
   if (!current) return;
-  const res = await api(current.statusUrl, { headers: { 'Order-Token': current.orderToken, 'Prefer': 'wait=20' } });
+  const headers = { 'Order-Token': current.orderToken, ...(seen ? { 'Prefer': 'wait=20', 'If-None-Match': seen } : {}) };
+  const res = await api(current.statusUrl, { headers });
+  if (res.etag) seen = res.etag;
   if (res.status === 200) render(res.body);
   schedule(res);
 }
@@ -191,6 +197,7 @@ $('order').addEventListener('submit', async (event) => {
     return;
   }
   current = keepOrder(res.body);
+  seen = res.etag;
   render(res.body);
   schedule(res);
 });

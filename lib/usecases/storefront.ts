@@ -70,11 +70,14 @@ export interface PlacedOrder {
   readonly statusCode: 201 | 202;
   readonly body: Awaited<ReturnType<typeof orderStatusView>> & ReturnType<typeof orderLinks>;
   readonly retryAfterSeconds?: number;
+  /** The order's version as answered (its entity tag: the page's next read waits for a newer one). */
+  readonly version: number;
 }
 
 const placed = async (order: StorefrontOrder, tokenKey: string): Promise<PlacedOrder> => {
   const view = await orderStatusView(order);
   return {
+    version: order.version,
     // Settled at intake (reserved or refused): 201; accepted into the queue: 202, now and on every replay.
     statusCode: order.queuedAt ? 202 : 201,
     body: { ...view, ...orderLinks(order, tokenKey) },
@@ -449,35 +452,46 @@ export const MAX_ORDER_WAIT_SECONDS = 20;
 /** The waiting read looks again after 400 ms, then at doubling intervals: a quick change is seen at once, a slow one costs few reads. */
 const ORDER_WAIT_FIRST_POLL_MS = 400;
 
+/** Statuses a buyer's read may hold on: the order is waiting for something (a reservation, a payment). */
+const HELD_STATUSES: readonly StorefrontOrder['status'][] = ['QUEUED', 'RESERVED', 'PAID'];
+
 /**
- * The buyer's view of an order; without the right token the answer is 404, exactly as for an order that
- * does not exist. With `waitSeconds` (RFC 7240 `Prefer: wait`), a read of an order that is
- * waiting for something (queued, reserved) holds until the order moves on or the wait ends, so a page
- * that has just paid learns of its stamps in one request instead of several.
+ * The buyer's view of an order and its version; without the right token the answer is 404, exactly as for
+ * an order that does not exist. With `waitSeconds` (RFC 7240 `Prefer: wait`), a read of an order that is
+ * waiting for something (queued, reserved) holds until the order moves on or the wait ends, so a page that
+ * has just paid learns of its stamps in one request instead of several. `seenVersion` (the page's
+ * `If-None-Match`) says what the reader already has: the read holds only while the order is still that
+ * version, so a page waiting for its QR gets the reservation the moment it exists, and one waiting for its
+ * stamps is not answered with the reservation it already holds. A reservation is never held past its
+ * payment window.
  */
 export const getOrderForBuyer = async (
   resellerId: string,
   orderId: string,
   token: string | undefined,
   waitSeconds = 0,
+  seenVersion?: number,
 ) => {
   const { orderTokenKey } = await secrets();
   if (!orderTokenMatches(orderTokenKey, orderId, token)) throw new NotFoundError('order');
   let order = await withStoreRetries(() => storefrontStore.getOrder(orderId));
   if (!order || order.resellerId !== resellerId) throw new NotFoundError('order');
-  const until = Date.now() + Math.min(MAX_ORDER_WAIT_SECONDS, Math.max(0, waitSeconds)) * 1000;
-  const first = order.status;
+  const first = order;
+  const holds = (current: StorefrontOrder) =>
+    HELD_STATUSES.includes(current.status) &&
+    (seenVersion === undefined ? current.status === first.status : current.version === seenVersion);
+  let until = Date.now() + Math.min(MAX_ORDER_WAIT_SECONDS, Math.max(0, waitSeconds)) * 1000;
+  if (order.status === 'RESERVED' && order.expiresAt) until = Math.min(until, Date.parse(order.expiresAt));
   let pause = ORDER_WAIT_FIRST_POLL_MS;
-  while ((first === 'QUEUED' || first === 'RESERVED' || first === 'PAID') && Date.now() + 100 < until) {
+  while (holds(order) && Date.now() + 100 < until) {
     await new Promise((resolve) => setTimeout(resolve, Math.min(pause, until - Date.now())));
     pause *= 2;
     // While waiting, a read a moment stale is as good as a fresh one, at half the read units.
     const next = await withStoreRetries(() => storefrontStore.getOrder(orderId, { consistent: false }));
     if (!next) break;
     order = next;
-    if (order.status !== first) break;
   }
-  return orderStatusView(order);
+  return { view: await orderStatusView(order), version: order.version };
 };
 
 export const updateStorefront = async (

@@ -2,6 +2,7 @@ import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { clearFaults, faultCounters, setFaultPlan } from '../../lib/adapters/fault-injection.js';
 import { queues } from '../../lib/adapters/queues.js';
+import { storefrontStore } from '../../lib/adapters/storefront-store.js';
 import { StorefrontOrderView } from '../../lib/api/schemas.js';
 import { signPayload } from '../../lib/domain/webhook-signature.js';
 import { itemSize } from '../../tools/bench/capacity-meter.js';
@@ -190,6 +191,44 @@ describe('the sale path', () => {
     expect(answer.status).toBe(200);
     expect(answer.headers.get('preference-applied')).toBe('wait=8');
     expect(answer.body).toMatchObject({ status: 'FULFILLED', stamps: [{ serial: expect.any(String) }] });
+  });
+
+  it('holds a read only while the order is the version the page has (ETag): the QR at once, 304 when unchanged, the stamps once paid', async () => {
+    // Arrange: a queued order (its 202 carries the version the page has), reserved since.
+    const queued = await placeQueuedOrder(kuota, 'R03', validNik(6_101), 1);
+    const queuedTag = queued.headers.get('etag');
+    await waitForStatus(kuota, queued.body, ['RESERVED']);
+    const headers = { 'order-token': queued.body.orderToken };
+    const reads = vi.spyOn(storefrontStore, 'getOrder');
+
+    // Act
+    const reservedAnswer = await kuota.api.get(queued.body.statusUrl, {
+      headers: { ...headers, prefer: 'wait=20', 'if-none-match': String(queuedTag) },
+    });
+    const readsForTheQr = reads.mock.calls.length;
+    reads.mockRestore();
+    const reservedTag = reservedAnswer.headers.get('etag');
+    const unchanged = await kuota.api.get(queued.body.statusUrl, {
+      headers: { ...headers, prefer: 'wait=1', 'if-none-match': String(reservedTag) },
+    });
+    const waiting = kuota.api.get(queued.body.statusUrl, {
+      headers: { ...headers, prefer: 'wait=8', 'if-none-match': String(reservedTag) },
+    });
+    await sleep(300);
+    await payAtGateway(kuota, String((reservedAnswer.body.payment as { paymentId: string }).paymentId));
+    const fulfilled = await waiting;
+
+    // Assert: the reader waiting for its QR is answered from its first read, not held on the reservation.
+    expect(queuedTag).toMatch(/^W\/"\d+"$/);
+    expect(reservedAnswer.status).toBe(200);
+    expect(reservedAnswer.body).toMatchObject({ status: 'RESERVED', payment: { qris: expect.any(String) } });
+    expect(reservedTag).not.toBe(queuedTag);
+    expect(readsForTheQr).toBe(1);
+    expect(unchanged.status).toBe(304);
+    expect(unchanged.headers.get('etag')).toBe(reservedTag);
+    expect(unchanged.text).toBe('');
+    expect(fulfilled.status).toBe(200);
+    expect(fulfilled.body).toMatchObject({ status: 'FULFILLED', stamps: [{ serial: expect.any(String) }] });
   });
 
   it('refuses a capture webhook without its merchant reference (400, naming the field) or with another order’s (404), changing nothing', async () => {

@@ -84,9 +84,14 @@ interface LiveRun {
   lastFulfilledAt: number;
 }
 
+/** Statuses after which the order never moves again: the page stops looking (its `TERMINAL`). */
+const TERMINAL_STATUSES = new Set(['FULFILLED', 'REJECTED', 'EXPIRED', 'REFUNDED']);
+
 /**
- * Looks at the order until `wanted`. kuota's page waits for the Retry-After each answer carries (the
- * first wait is the one the POST's answer gave); the baseline's client polls every `pollMs`.
+ * Looks at the order until `wanted` (or until it ended otherwise). kuota's page waits for the Retry-After
+ * each answer carries (the first wait is the one the POST's answer gave), asks the server to hold the read
+ * until the order is newer than the version it has (Prefer: wait, If-None-Match: a 304 means not yet);
+ * the baseline's client polls every `pollMs`. Answers the last body and the version it had.
  */
 const pollOrder = async (
   run: LiveRun,
@@ -94,17 +99,23 @@ const pollOrder = async (
   headers: Record<string, string>,
   wanted: (body: Record<string, unknown>) => boolean,
   firstWaitMs = run.pollMs,
-) => {
+  seen?: string,
+): Promise<{ body: Record<string, unknown>; etag?: string } | undefined> => {
   let wait = firstWaitMs;
+  let etag = seen;
   for (;;) {
     if (Date.now() - run.started > settings.runTimeoutSeconds * 1000) return undefined;
     await sleep(wait);
-    // kuota's page asks the server to hold the read until the order moves on (Prefer: wait).
     const answer = await call(url, 'GET', {
-      headers: run.design === 'kuota' ? { ...headers, prefer: 'wait=20' } : headers,
+      headers:
+        run.design === 'kuota'
+          ? { ...headers, prefer: 'wait=20', ...(etag ? { 'if-none-match': etag } : {}) }
+          : headers,
     });
     run.statusTally.add('status', answer.status);
-    if (answer.status === 200 && wanted(answer.body)) return answer.body;
+    if (answer.etag) etag = answer.etag;
+    if (answer.status === 200 && (wanted(answer.body) || TERMINAL_STATUSES.has(String(answer.body.status))))
+      return { body: answer.body, ...(etag ? { etag } : {}) };
     wait = run.design === 'kuota' ? (answer.waited ? 100 : (answer.retryAfterMs ?? run.pollMs)) : run.pollMs;
   }
 };
@@ -145,18 +156,20 @@ const payThenAwaitOutcome = async (
     headers: Record<string, string>;
     settled: (body: Record<string, unknown>) => boolean;
     firstWaitMs?: number;
+    /** The version of the order the client holds (kuota: the reserved order's ETag). */
+    seen?: string;
   },
 ) => {
   journey.payableAt = Date.now();
   const { paymentId } = payment as { paymentId: string };
   if (!(await payOrder(run, paymentId))) return finishJourney(run, journey, 'ERROR', 'payment failed');
-  const done = await pollOrder(run, look.url, look.headers, look.settled, look.firstWaitMs);
+  const done = await pollOrder(run, look.url, look.headers, look.settled, look.firstWaitMs, look.seen);
   if (!done) return finishJourney(run, journey, 'TIMEOUT');
   return finishJourney(
     run,
     journey,
-    done.status === 'FULFILLED' ? 'FULFILLED' : 'ERROR',
-    String(done.status),
+    done.body.status === 'FULFILLED' ? 'FULFILLED' : 'ERROR',
+    String(done.body.status),
   );
 };
 
@@ -170,16 +183,19 @@ const continueKuotaJourney = async (run: LiveRun, journey: Journey, accepted: Ht
   const payable = (body: Record<string, unknown>) =>
     body.status === 'REJECTED' || (body.status === 'RESERVED' && body.payment !== undefined);
   const reserved = payable(accepted.body)
-    ? accepted.body
-    : await pollOrder(run, statusUrl, headers, payable, accepted.retryAfterMs ?? run.pollMs);
+    ? { body: accepted.body, ...(accepted.etag ? { etag: accepted.etag } : {}) }
+    : await pollOrder(run, statusUrl, headers, payable, accepted.retryAfterMs ?? run.pollMs, accepted.etag);
   if (!reserved) return finishJourney(run, journey, 'TIMEOUT');
-  if (reserved.status === 'REJECTED') return finishJourney(run, journey, 'REJECTED', String(reserved.reason));
+  const { body } = reserved;
+  if (body.status === 'REJECTED') return finishJourney(run, journey, 'REJECTED', String(body.reason));
+  if (!payable(body)) return finishJourney(run, journey, 'ERROR', String(body.status));
   // Once paid, look at once, and let the server hold the read until the stamps are there.
-  return payThenAwaitOutcome(run, journey, reserved.payment, {
+  return payThenAwaitOutcome(run, journey, body.payment, {
     url: statusUrl,
     headers,
-    settled: (body) => body.status !== 'RESERVED' && body.status !== 'PAID',
+    settled: (answer) => answer.status !== 'RESERVED' && answer.status !== 'PAID',
     firstWaitMs: 0,
+    ...(reserved.etag ? { seen: reserved.etag } : {}),
   });
 };
 

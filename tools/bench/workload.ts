@@ -71,6 +71,8 @@ export interface HttpAnswer {
   readonly retryAfterMs?: number;
   /** The server held the read until the order moved on or its wait ended (Prefer: wait). */
   readonly waited?: boolean;
+  /** The order's version as answered (ETag), sent back as If-None-Match by kuota's page. */
+  readonly etag?: string;
 }
 
 /** A request of a simulated applicant: a network error or a timeout answers status 0, never throws. */
@@ -89,6 +91,7 @@ export const call = async (
       ms: answer.ms,
       ...(retryAfter > 0 ? { retryAfterMs: retryAfter * 1000 } : {}),
       ...(answer.headers.has('preference-applied') ? { waited: true } : {}),
+      ...(answer.headers.get('etag') ? { etag: answer.headers.get('etag') as string } : {}),
     };
   } catch {
     return { status: 0, body: {}, ms: performance.now() - started };
