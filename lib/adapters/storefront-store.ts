@@ -885,17 +885,20 @@ export const storefrontStore = {
     }
   },
 
-  /** One more order settled by the reservation queue in this minute (on one of its counter's shards). */
-  async countDrained(at: Date): Promise<void> {
+  /** `orders` more settled by the reservation queue in this minute (on one of its counter's shards). */
+  async countDrained(at: Date, orders = 1): Promise<void> {
     const shard = Math.floor(Math.random() * QUEUE_DRAIN_SHARDS);
     await storeCall(() =>
       dynamo().send(
         new UpdateCommand({
           TableName: table(),
           Key: MainKeys.queueDrain(at.toISOString().slice(0, 16), shard),
-          UpdateExpression: 'ADD #count :one SET purgeAt = if_not_exists(purgeAt, :purgeAt)',
+          UpdateExpression: 'ADD #count :orders SET purgeAt = if_not_exists(purgeAt, :purgeAt)',
           ExpressionAttributeNames: { '#count': 'count' },
-          ExpressionAttributeValues: { ':one': 1, ':purgeAt': Math.floor(at.getTime() / 1000) + 3_600 },
+          ExpressionAttributeValues: {
+            ':orders': orders,
+            ':purgeAt': Math.floor(at.getTime() / 1000) + 3_600,
+          },
         }),
       ),
     );

@@ -34,15 +34,22 @@ const silent = { debug: () => undefined, warn: () => undefined, error: () => und
  * so the event source mapping treats it exactly like a partial failure.
  * Bodies are never logged (they may hold personal data); only message ids and error names.
  */
-export const sqsConsumer = <S extends z.ZodType>(
+export const sqsConsumer = <S extends z.ZodType, R = void>(
   name: string,
   schema: S,
-  processRecord: (message: z.output<S>, record: SQSRecord) => Promise<void>,
+  processRecord: (message: z.output<S>, record: SQSRecord) => Promise<R>,
+  options: {
+    /**
+     * Runs once per batch with what its processed records answered (failed records left out), e.g. to
+     * count them in one write instead of one per record. A failure here is logged; the records stand.
+     */
+    afterBatch?: (results: R[]) => Promise<void>;
+  } = {},
 ) => {
   config();
-  const recordHandler = async (record: SQSRecord): Promise<void> => {
+  const recordHandler = async (record: SQSRecord, results: R[]): Promise<void> => {
     try {
-      await processRecord(parseBody(schema, record), record);
+      results.push(await processRecord(parseBody(schema, record), record));
     } catch (error) {
       logger.warn('message failed; it will be retried', {
         consumer: name,
@@ -55,13 +62,21 @@ export const sqsConsumer = <S extends z.ZodType>(
   };
   return middy<SQSEvent, SQSBatchResponse>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
-    .handler(
-      async (event, context: Context) =>
-        // A processor holds the batch it is working on: one per invocation, because the local runtime (unlike
-        // Lambda) runs several invocations of one function in the same process at once.
-        processPartialResponse(event, recordHandler, new BatchProcessor(EventType.SQS, { logger: silent }), {
-          context,
-          throwOnFullBatchFailure: false,
-        }) as Promise<SQSBatchResponse>,
-    );
+    .handler(async (event, context: Context) => {
+      // A processor holds the batch it is working on: one per invocation, because the local runtime (unlike
+      // Lambda) runs several invocations of one function in the same process at once.
+      const results: R[] = [];
+      const response = (await processPartialResponse(
+        event,
+        (record: SQSRecord) => recordHandler(record, results),
+        new BatchProcessor(EventType.SQS, { logger: silent }),
+        { context, throwOnFullBatchFailure: false },
+      )) as SQSBatchResponse;
+      await options
+        .afterBatch?.(results)
+        .catch((error: unknown) =>
+          logger.warn('after-batch step failed', { consumer: name, error: String(error) }),
+        );
+      return response;
+    });
 };

@@ -506,10 +506,6 @@ export const reserveOrder = async (
     if (!order) return 'NOT_FOUND';
     if (order.status !== 'QUEUED') return 'ALREADY_DONE';
     const result = await attemptReservation(order, settings, { create: false });
-    if (result.outcome !== 'ORDER_CHANGED') {
-      // The queue's measured drain rate, for the ETA queued buyers see.
-      await withStoreRetries(() => storefrontStore.countDrained(settings.now())).catch(() => undefined);
-    }
     if (result.outcome === 'RESERVED') {
       const waited = order.queuedAt ? (settings.now().getTime() - Date.parse(order.queuedAt)) / 1000 : 0;
       publishCounts({ [SaleMetric.reserved]: 1 }, { [SaleMetric.queueWaitSeconds]: Math.max(0, waited) });
@@ -523,6 +519,19 @@ export const reserveOrder = async (
   }
   logger.warn('reservation did not settle; the message will be retried', { orderId });
   throw new Error('reservation did not settle');
+};
+
+/** What the reservation consumer settles: a queued order reserved or refused (its drain, for the ETA). */
+export const settledFromQueue = (outcome: ReservationOutcome): boolean =>
+  outcome !== 'ALREADY_DONE' && outcome !== 'NOT_FOUND';
+
+/**
+ * The queue's measured drain rate, for the ETA queued buyers see: the orders one batch of the reservation
+ * consumer settled, counted in one write (not one per order).
+ */
+export const countDrainedOrders = async (outcomes: readonly ReservationOutcome[], now: Date) => {
+  const settled = outcomes.filter(settledFromQueue).length;
+  if (settled > 0) await withStoreRetries(() => storefrontStore.countDrained(now, settled));
 };
 
 /** One alert per NIK per day, with the storefronts it tried: the scalper's footprint, pseudonymously. */

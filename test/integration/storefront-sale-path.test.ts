@@ -6,7 +6,7 @@ import { storefrontStore } from '../../lib/adapters/storefront-store.js';
 import { StorefrontOrderView } from '../../lib/api/schemas.js';
 import { signPayload } from '../../lib/domain/webhook-signature.js';
 import { itemSize } from '../../tools/bench/capacity-meter.js';
-import { startTestCloud, type TestCloud } from '../support/cloud.js';
+import { eventually, startTestCloud, type TestCloud } from '../support/cloud.js';
 import {
   ledgerReport,
   mapLimit,
@@ -229,6 +229,25 @@ describe('the sale path', () => {
     expect(unchanged.text).toBe('');
     expect(fulfilled.status).toBe(200);
     expect(fulfilled.body).toMatchObject({ status: 'FULFILLED', stamps: [{ serial: expect.any(String) }] });
+  });
+
+  it('counts each queued order it settles exactly once in the queue drain (the ETA), batch by batch', async () => {
+    // Arrange
+    const drained = async () =>
+      (await scanMain(kuota, 'QUEUE_DRAIN#')).reduce((sum, item) => sum + Number(item.count ?? 0), 0);
+    const before = await drained();
+    const queued = [];
+    for (let index = 0; index < 6; index += 1)
+      queued.push(await placeQueuedOrder(kuota, 'R01', validNik(6_201 + index), 1));
+
+    // Act
+    for (const order of queued) await waitForStatus(kuota, order.body, ['RESERVED']);
+    const after = await eventually(async () =>
+      (await drained()) - before >= queued.length ? drained() : undefined,
+    );
+
+    // Assert
+    expect(after - before).toBe(queued.length);
   });
 
   it('refuses a capture webhook without its merchant reference (400, naming the field) or with another order’s (404), changing nothing', async () => {

@@ -126,6 +126,11 @@ export const surgeReport = (input: {
       intakeAccepted: summarize(run.acceptedLatencies),
       intakeToAccepted: summarize(accepted.map((record) => record.acceptMs ?? 0)),
       acceptedToReserved: summarize(run.reserveTimes),
+      timeToPayable: summarize(
+        accepted
+          .filter((record) => record.payment !== undefined)
+          .map((record) => (record.acceptMs ?? 0) + (record.reserveMs ?? 0)),
+      ),
       histogram: histogram(run.intakeLatencies, [5, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000]),
     },
     throughput: {

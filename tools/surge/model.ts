@@ -194,6 +194,11 @@ export interface SurgeReport {
     intakeToAccepted: LatencySummary;
     /** 202 to RESERVED with a QRIS payment, as the polling client saw it. */
     acceptedToReserved: LatencySummary;
+    /**
+     * First POST to the QRIS payment in the applicant's hands (in the 201, or the first read that shows it),
+     * retries after 429 included: every order that became payable.
+     */
+    timeToPayable: LatencySummary;
     histogram: { bounds: number[]; counts: number[]; over: number };
   };
   readonly throughput: {

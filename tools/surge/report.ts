@@ -188,6 +188,7 @@ export const formatSummary = (report: SurgeReport): string => {
     `payments          ${report.payments.captures} captured (${report.payments.uncertainCaptures} uncertain attempts), Rp${report.payments.paidIdr.toLocaleString('en-US')} paid, Rp${report.payments.refundedIdr.toLocaleString('en-US')} refunded`,
     `intake latency    p50 ${l.intakeRequests.p50} ms, p95 ${l.intakeRequests.p95} ms, p99 ${l.intakeRequests.p99} ms (${l.intakeRequests.count} POSTs; 202 only: p95 ${l.intakeAccepted.p95} ms)`,
     `to reserved       p50 ${l.acceptedToReserved.p50} ms, p95 ${l.acceptedToReserved.p95} ms, p99 ${l.acceptedToReserved.p99} ms after the 202`,
+    `to payable        p50 ${l.timeToPayable.p50} ms, p95 ${l.timeToPayable.p95} ms, p99 ${l.timeToPayable.p99} ms from the first POST to the QR in hand (${l.timeToPayable.count} orders)`,
     `throughput        ${report.throughput.requests} requests (${report.throughput.requestsPerSecond}/s), accepted peak ${report.throughput.peakAcceptedPerSecond}/s, mean ${report.throughput.meanAcceptedPerSecond}/s`,
     `queue             max depth ${report.queue.maxDepth}; every order out of the queue ${report.queue.ordersOutOfQueueSecondsAfterArrivals ?? '-'} s after the arrivals ended; SQS empty ${report.queue.drainSecondsAfterArrivals ?? '-'} s after (${report.queue.drainSecondsAfterLastAccept ?? '-'} s after the last 202)`,
     `errors            ${Object.entries(report.errors.byStatus)
