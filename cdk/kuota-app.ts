@@ -32,8 +32,12 @@ export const createKuotaApp = (options: KuotaAppOptions = {}): { app: App; stack
   const accountConcurrency = optionalString(app, 'accountConcurrency');
   if (accountConcurrency !== undefined && !/^[1-9][0-9]*$/.test(accountConcurrency))
     throw new Error('context "accountConcurrency" must be a whole number (the Lambda concurrency quota)');
+  const stockShards = optionalString(app, 'stockShards');
+  if (stockShards !== undefined && !(/^[1-9][0-9]*$/.test(stockShards) && Number(stockShards) <= 90))
+    throw new Error('context "stockShards" must be a whole number from 1 to 90 (stock shards per reseller)');
   const stack = new KuotaStack(app, `kuota-${stage}`, {
     stage,
+    ...(stockShards ? { stockShards: Number(stockShards) } : {}),
     ...(webAclArn ? { webAclArn } : {}),
     ...(alarmTopicArn ? { alarmTopicArn } : {}),
     ...(accountConcurrency ? { accountConcurrency: Number(accountConcurrency) } : {}),

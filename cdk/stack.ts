@@ -85,6 +85,12 @@ export interface KuotaStackProps extends StackProps {
    * maximum concurrency scales with it (`consumerMaxConcurrency`). Set it only once the quota is raised.
    */
   readonly accountConcurrency?: number;
+  /**
+   * Stock shards per reseller (KUOTA_STOCK_SHARDS, default 32): one reseller sells at about 78 stamps/s per
+   * shard (README, "Capacity on AWS"). Raise it, never lower it, on a live table: stock on a shard past the
+   * count would no longer be sold.
+   */
+  readonly stockShards?: number;
 }
 
 /**
@@ -118,6 +124,7 @@ export class KuotaStack extends Stack {
       webAclArn,
       alarmTopicArn,
       accountConcurrency = ACCOUNT_CONCURRENCY,
+      stockShards,
       ...stackProps
     } = props;
     super(scope, id, { description: `kuota (${stage}): serverless e-Meterai distribution`, ...stackProps });
@@ -142,6 +149,7 @@ export class KuotaStack extends Stack {
       [EnvVar.stage]: stage,
       AWS_NODEJS_CONNECTION_REUSE_ENABLED: '1',
       [EnvVar.signingKmsKeyId]: this.signingKey.key.keyArn,
+      ...(stockShards ? { [EnvVar.stockShardCount]: String(stockShards) } : {}),
     };
     for (const [key, bucket] of this.buckets.byKey) environment[Buckets[key].envVar] = bucket.bucketName;
     // Only what the stage deploys: lib/config.ts requires the sandbox's table and queue only where the

@@ -1126,3 +1126,20 @@ describe('kuota stack, production, deployed for a deadline with the Lambda quota
     expect(() => synthesizeStage('production', { accountConcurrency: 'lots' })).toThrow(/accountConcurrency/);
   });
 });
+
+describe('kuota stack, production, deployed with more stock shards for a hot reseller', () => {
+  it('gives every function the shard count, and refuses one outside 1–90, naming the context key', () => {
+    // Act
+    const { resources } = synthesizeStage('production', { stockShards: '72' });
+    const shardCounts = ofType(resources, 'AWS::Lambda::Function').map(
+      ([, fn]) =>
+        (propsOf(fn).Environment as { Variables: Record<string, unknown> }).Variables.KUOTA_STOCK_SHARDS,
+    );
+
+    // Assert
+    expect(shardCounts.length).toBeGreaterThan(10);
+    expect(new Set(shardCounts)).toEqual(new Set(['72']));
+    expect(() => synthesizeStage('production', { stockShards: '91' })).toThrow(/stockShards/);
+    expect(() => synthesizeStage('production', { stockShards: 'many' })).toThrow(/stockShards/);
+  });
+});
