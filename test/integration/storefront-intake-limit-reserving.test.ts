@@ -3,6 +3,7 @@ import { startTestCloud, type TestCloud } from '../support/cloud.js';
 import {
   nikDayCount,
   placeOrder,
+  startInsideAWindow,
   stockReseller,
   stockShards,
   stockTotals,
@@ -37,9 +38,8 @@ afterAll(async () => {
 
 describe('the per-NIK intake limit on orders that reserve at once', () => {
   it('reserves exactly the limit of 12 concurrent orders of one NIK and answers the rest 429', async () => {
-    // Arrange: well inside a minute, so the window does not turn mid-test.
-    const left = 60_000 - (Date.now() % 60_000);
-    if (left < 15_000) await new Promise((resolve) => setTimeout(resolve, left + 100));
+    // Arrange
+    await startInsideAWindow();
     const nik = validNik(4_242);
 
     // Act

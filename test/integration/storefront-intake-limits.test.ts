@@ -6,6 +6,7 @@ import {
   nikDayCount,
   placeOrder,
   postFrom,
+  startInsideAWindow,
   stockReseller,
   storefrontOrderItems,
   validNik,
@@ -37,12 +38,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await kuota?.stop();
 });
-
-/** Waits for the next minute if fewer than 15 s of the current one remain. */
-const startInsideAWindow = async () => {
-  const left = 60_000 - (Date.now() % 60_000);
-  if (left < 15_000) await new Promise((resolve) => setTimeout(resolve, left + 100));
-};
 
 describe('intake limits', () => {
   it('answers 429 with Retry-After to a NIK over its per-minute limit, and queues nothing for it', async () => {

@@ -505,3 +505,12 @@ export const postFrom = (kuota: TestCloud, localAddress: string, path: string, b
     request.on('error', reject);
     request.end(payload);
   });
+
+/**
+ * Waits for the next minute if fewer than 15 s of the current one remain: the intake limits count fixed
+ * one-minute windows, and a window turning mid-test would reset them.
+ */
+export const startInsideAWindow = async () => {
+  const left = 60_000 - (Date.now() % 60_000);
+  if (left < 15_000) await new Promise((resolve) => setTimeout(resolve, left + 100));
+};
