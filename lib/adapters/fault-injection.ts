@@ -17,6 +17,11 @@ export interface FaultPlan {
   readonly transactionConflictRate: number;
   /** Probability that a write reaches the table and commits, but the caller sees a network error. */
   readonly lostResponseRate: number;
+  /**
+   * Probability that each key of a BatchGetItem comes back unprocessed (as DynamoDB does when throttled):
+   * read, but answered in `UnprocessedKeys` instead of `Responses`.
+   */
+  readonly unprocessedKeyRate?: number;
   /** Restrict the faults to these operations (e.g. ['TransactWriteItemsCommand']); all when empty. */
   readonly commands?: readonly string[];
 }
@@ -25,7 +30,7 @@ export const NO_FAULTS: FaultPlan = { throttleRate: 0, transactionConflictRate: 
 
 let plan: FaultPlan = NO_FAULTS;
 let random: () => number = Math.random;
-const counters = { throttled: 0, conflicted: 0, responsesLost: 0 };
+const counters = { throttled: 0, conflicted: 0, responsesLost: 0, keysLeftUnprocessed: 0 };
 
 export const setFaultPlan = (next: FaultPlan, rng: () => number = Math.random): void => {
   plan = next;
@@ -69,6 +74,26 @@ const targetsSandbox = (input: unknown): boolean => {
   return false;
 };
 
+interface BatchGetOutput {
+  Responses?: Record<string, Record<string, unknown>[]>;
+  UnprocessedKeys?: Record<string, { Keys?: Record<string, unknown>[] }>;
+}
+
+/** Moves items of a BatchGetItem's answer, at `rate`, to its UnprocessedKeys (their keys only). */
+const leaveKeysUnprocessed = (output: BatchGetOutput, rate: number) => {
+  for (const [table, items] of Object.entries(output.Responses ?? {})) {
+    const kept: Record<string, unknown>[] = [];
+    const left: Record<string, unknown>[] = [];
+    for (const item of items) (random() < rate ? left : kept).push(item);
+    if (left.length === 0) continue;
+    counters.keysLeftUnprocessed += left.length;
+    output.Responses = { ...output.Responses, [table]: kept };
+    const keys = left.map((item) => ({ pk: item.pk, sk: item.sk }));
+    const earlier = output.UnprocessedKeys?.[table]?.Keys ?? [];
+    output.UnprocessedKeys = { ...output.UnprocessedKeys, [table]: { Keys: [...earlier, ...keys] } };
+  }
+};
+
 const faultMiddleware: DeserializeMiddleware<object, MetadataBearer> = (next, context) => async (args) => {
   const command = String((context as { commandName?: string }).commandName ?? '');
   const applies =
@@ -95,6 +120,8 @@ const faultMiddleware: DeserializeMiddleware<object, MetadataBearer> = (next, co
     });
   }
   const result = await next(args);
+  if (applies && command === 'BatchGetItemCommand' && (plan.unprocessedKeyRate ?? 0) > 0)
+    leaveKeysUnprocessed(result.output as unknown as BatchGetOutput, plan.unprocessedKeyRate ?? 0);
   if (
     applies &&
     WRITE_COMMANDS.has(command) &&

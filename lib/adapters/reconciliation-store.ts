@@ -1,8 +1,9 @@
-import { BatchGetCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { config } from '../config.js';
 import type { QuotaOrder } from '../domain/quota-order.js';
 import { Index, MainKeys } from '../infra/resources.js';
 import { dynamo } from './aws-clients.js';
+import { batchGetItems } from './batch-get.js';
 import { storeCall } from './dynamo-errors.js';
 import { queryPage } from './partition-query.js';
 import { quotaOrderOf } from './quota-order-store.js';
@@ -56,24 +57,14 @@ export const reconciliationStore = {
 
   /** Σ of the resellers' counts of quota orders awaiting payment (kept in the profile by each transition). */
   async awaitingTotal(resellerIds: readonly string[]): Promise<number> {
-    let total = 0;
-    for (let start = 0; start < resellerIds.length; start += 100) {
-      let request:
-        | Record<string, { Keys: Record<string, string>[]; ProjectionExpression: string }>
-        | undefined = {
-        [table()]: {
-          Keys: resellerIds.slice(start, start + 100).map((id) => MainKeys.resellerProfile(id)),
-          ProjectionExpression: 'awaitingPaymentOrders',
-        },
-      };
-      while (request && Object.keys(request).length > 0) {
-        const batch = request;
-        const result = await storeCall(() => dynamo().send(new BatchGetCommand({ RequestItems: batch })));
-        for (const item of result.Responses?.[table()] ?? [])
-          total += Math.max(0, Number(item.awaitingPaymentOrders ?? 0));
-        request = result.UnprocessedKeys as typeof request;
-      }
-    }
+    const profiles = await batchGetItems(
+      resellerIds.map((id) => MainKeys.resellerProfile(id)),
+      { projection: 'awaitingPaymentOrders' },
+    );
+    const total = profiles.reduce(
+      (sum, item) => sum + Math.max(0, Number(item?.awaitingPaymentOrders ?? 0)),
+      0,
+    );
     return total;
   },
 };

@@ -1,42 +1,18 @@
-import { BatchGetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { config } from '../config.js';
 import { Index, RESELLER_ORDER_BUCKETS } from '../infra/resources.js';
 import { dynamo } from './aws-clients.js';
+import { batchGetItems } from './batch-get.js';
 import { storeCall } from './dynamo-errors.js';
-
-/** BatchGetItem reads at most 100 keys a call. */
-const BATCH_GET_KEYS = 100;
 
 /**
  * The items behind index entries of `Index.byReseller` (a keys-only index), in the entries' order; an item
- * gone since (e.g. expired by TTL) is left out. Keys DynamoDB leaves unprocessed are asked for again.
+ * gone since (e.g. expired by TTL) is left out.
  */
 export const itemsOf = async (
   entries: readonly Record<string, unknown>[],
-): Promise<Record<string, unknown>[]> => {
-  const keyOf = (entry: Record<string, unknown>) => `${String(entry.pk)}\u0000${String(entry.sk)}`;
-  const found = new Map<string, Record<string, unknown>>();
-  for (let start = 0; start < entries.length; start += BATCH_GET_KEYS) {
-    let keys: Record<string, unknown>[] = entries
-      .slice(start, start + BATCH_GET_KEYS)
-      .map((entry) => ({ pk: entry.pk, sk: entry.sk }));
-    for (let attempt = 0; keys.length > 0; attempt += 1) {
-      if (attempt > 0)
-        await new Promise((resolve) => setTimeout(resolve, Math.min(1_000, 50 * 2 ** attempt)));
-      const table = config().mainTable;
-      const result = await storeCall(() =>
-        dynamo().send(new BatchGetCommand({ RequestItems: { [table]: { Keys: keys } } })),
-      );
-      for (const item of result.Responses?.[table] ?? []) found.set(keyOf(item), item);
-      keys = (result.UnprocessedKeys?.[table]?.Keys ?? []) as Record<string, unknown>[];
-      if (attempt > 8 && keys.length > 0) throw new Error('BatchGetItem left keys unprocessed 9 times');
-    }
-  }
-  return entries.flatMap((entry) => {
-    const item = found.get(keyOf(entry));
-    return item ? [item] : [];
-  });
-};
+): Promise<Record<string, unknown>[]> =>
+  (await batchGetItems(entries)).filter((item): item is Record<string, unknown> => item !== undefined);
 
 /** A filtered read stops after this many pages of a partition (a short page with a cursor, never a timeout). */
 const MAX_PAGES_PER_PARTITION = 3;

@@ -1,4 +1,4 @@
-import { BatchGetCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { config } from '../config.js';
 import type { QuotaOrder } from '../domain/quota-order.js';
@@ -12,6 +12,7 @@ import {
 } from '../domain/stock.js';
 import { MainKeys } from '../infra/resources.js';
 import { dynamo } from './aws-clients.js';
+import { batchGetItems } from './batch-get.js';
 import { storeCall } from './dynamo-errors.js';
 import { transactWrite } from './transact.js';
 
@@ -70,20 +71,11 @@ export const stockStore = {
     const consistent = options.consistent ?? true;
     const count = config().stockShardCount;
     const numbers = options.only ?? Array.from({ length: count }, (_, shard) => shard);
-    const keys = numbers.map((shard) => MainKeys.stockShard(resellerId, shard));
-    const found = new Map<string, Record<string, unknown>>();
-    for (let start = 0; start < keys.length; start += 100) {
-      let request: Record<string, { Keys: Record<string, string>[]; ConsistentRead: boolean }> | undefined = {
-        [table()]: { Keys: keys.slice(start, start + 100), ConsistentRead: consistent },
-      };
-      while (request && Object.keys(request).length > 0) {
-        const batch = request;
-        const result = await storeCall(() => dynamo().send(new BatchGetCommand({ RequestItems: batch })));
-        for (const item of result.Responses?.[table()] ?? []) found.set(String(item.pk), item);
-        request = result.UnprocessedKeys as typeof request;
-      }
-    }
-    return keys.map((key, place) => shardFromItem(numbers[place] as number, found.get(key.pk)));
+    const items = await batchGetItems(
+      numbers.map((shard) => MainKeys.stockShard(resellerId, shard)),
+      { consistent },
+    );
+    return numbers.map((shard, place) => shardFromItem(shard, items[place]));
   },
 
   /**

@@ -1,4 +1,4 @@
-import { BatchGetCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { config } from '../config.js';
 import type { GatewayCapture, GatewayPayment } from '../domain/payment-gateway.js';
@@ -23,6 +23,7 @@ import {
 } from '../domain/storefront-order.js';
 import { Index, MainKeys, RESELLER_ORDER_BUCKETS, STOREFRONT_WORK_BUCKETS } from '../infra/resources.js';
 import { dynamo } from './aws-clients.js';
+import { batchGetItems } from './batch-get.js';
 import { ConditionFailed, storeCall } from './dynamo-errors.js';
 import { queryAll, workDueBefore } from './partition-query.js';
 import { itemsOf, newestFirstOverBuckets } from './reseller-index.js';
@@ -910,11 +911,8 @@ export const storefrontStore = {
     const keys = Array.from({ length: QUEUE_DRAIN_SHARDS }, (_, shard) =>
       MainKeys.queueDrain(previous, shard),
     );
-    const result = await storeCall(() =>
-      dynamo().send(new BatchGetCommand({ RequestItems: { [table()]: { Keys: keys } } })),
-    );
-    const items = result.Responses?.[table()] ?? [];
-    return items.reduce((sum, item) => sum + Number(item.count ?? 0), 0) / 60;
+    const items = await batchGetItems(keys);
+    return items.reduce((sum, item) => sum + Number(item?.count ?? 0), 0) / 60;
   },
 
   /**
@@ -953,33 +951,22 @@ export const storefrontStore = {
     const orderKey = MainKeys.storefrontOrder(input.orderId);
     const counterKey = MainKeys.nikDay(input.nikHash, input.day);
     const lapsesKey = MainKeys.clientLapses(input.clientHash, input.at.toISOString().slice(0, 13));
-    const found = new Map<string, Record<string, unknown>>();
-    let request: Record<string, { Keys: Record<string, unknown>[]; ConsistentRead: boolean }> | undefined = {
-      [table()]: { Keys: [orderKey, counterKey, lapsesKey], ConsistentRead: true },
-    };
-    while (request && Object.keys(request).length > 0) {
-      const batch = request;
-      const result = await storeCall(() => dynamo().send(new BatchGetCommand({ RequestItems: batch })));
-      for (const item of result.Responses?.[table()] ?? []) found.set(`${item.pk}|${item.sk}`, item);
-      request = result.UnprocessedKeys as typeof request;
-    }
-    const itemAt = (key: { pk: string; sk: string }) => found.get(`${key.pk}|${key.sk}`);
-    const order = itemAt(orderKey);
+    const [order, counter, lapses] = await batchGetItems([orderKey, counterKey, lapsesKey], {
+      consistent: true,
+    });
     return {
       ...(order ? { existing: strip(order) } : {}),
-      counter: counterFromItem(itemAt(counterKey)),
-      clientLapses: Number(itemAt(lapsesKey)?.lapses ?? 0),
+      counter: counterFromItem(counter),
+      clientLapses: Number(lapses?.lapses ?? 0),
     };
   },
 
   /** The orders a person reserved on these days (from their day counters, one BatchGet of up to 100). */
   async ordersOfPerson(nikHash: string, days: readonly string[]): Promise<string[]> {
-    const keys = days.slice(0, 100).map((day) => MainKeys.nikDay(nikHash, day));
-    const result = await storeCall(() =>
-      dynamo().send(new BatchGetCommand({ RequestItems: { [table()]: { Keys: keys } } })),
-    );
-    const items = result.Responses?.[table()] ?? [];
-    return [...new Set(items.flatMap((item) => (Array.isArray(item.orders) ? item.orders.map(String) : [])))];
+    const items = await batchGetItems(days.slice(0, 100).map((day) => MainKeys.nikDay(nikHash, day)));
+    return [
+      ...new Set(items.flatMap((item) => (Array.isArray(item?.orders) ? item.orders.map(String) : []))),
+    ];
   },
 
   async readNikDay(nikHash: string, day: string): Promise<{ count: number; storefronts: string[] }> {
