@@ -486,10 +486,11 @@ export const getOrderForBuyer = async (
   while (holds(order) && Date.now() + 100 < until) {
     await new Promise((resolve) => setTimeout(resolve, Math.min(pause, until - Date.now())));
     pause *= 2;
-    // While waiting, a read a moment stale is as good as a fresh one, at half the read units.
+    // While waiting, a read a moment stale is as good as a fresh one, at half the read units; one older than
+    // what was already read (a replica behind) is no change, never an answer that goes back in time.
     const next = await withStoreRetries(() => storefrontStore.getOrder(orderId, { consistent: false }));
     if (!next) break;
-    order = next;
+    if (next.version > order.version) order = next;
   }
   return { view: await orderStatusView(order), version: order.version };
 };

@@ -231,6 +231,40 @@ describe('the sale path', () => {
     expect(fulfilled.body).toMatchObject({ status: 'FULFILLED', stamps: [{ serial: expect.any(String) }] });
   });
 
+  it('never answers a waiting read with an order older than it read (a replica a moment behind is no change)', async () => {
+    // Arrange: a reserved order, and eventually consistent reads that answer it as it was when queued.
+    const { placed } = await reservedOrder(kuota, 'R02', validNik(6_301), 1);
+    const current = await kuota.api.get(placed.statusUrl, { headers: { 'order-token': placed.orderToken } });
+    const currentTag = String(current.headers.get('etag'));
+    const fresh = storefrontStore.getOrder.bind(storefrontStore);
+    const behind = vi.spyOn(storefrontStore, 'getOrder').mockImplementation(async (orderId, options) => {
+      const order = await fresh(orderId, options);
+      return order && options?.consistent === false
+        ? { ...order, status: 'QUEUED', version: order.version - 1 }
+        : order;
+    });
+
+    // Act
+    const withTag = await kuota.api.get(placed.statusUrl, {
+      headers: { 'order-token': placed.orderToken, prefer: 'wait=1', 'if-none-match': currentTag },
+    });
+    const withoutTag = await kuota.api.get(placed.statusUrl, {
+      headers: { 'order-token': placed.orderToken, prefer: 'wait=1' },
+    });
+    const staleReads = behind.mock.calls.filter(([, options]) => options?.consistent === false).length;
+    behind.mockRestore();
+
+    // Assert: the version answered is never older than the one read first (the short reservation may
+    // have expired meanwhile, which is newer).
+    const versionOf = (tag: string | null) => Number(/"(\d+)"/.exec(tag ?? '')?.[1] ?? -1);
+    expect(staleReads).toBeGreaterThan(0);
+    expect([200, 304]).toContain(withTag.status);
+    expect(versionOf(withTag.headers.get('etag'))).toBeGreaterThanOrEqual(versionOf(currentTag));
+    expect(withoutTag.status).toBe(200);
+    expect(withoutTag.body.status).not.toBe('QUEUED');
+    expect(versionOf(withoutTag.headers.get('etag'))).toBeGreaterThanOrEqual(versionOf(currentTag));
+  });
+
   it('counts each queued order it settles exactly once in the queue drain (the ETA), batch by batch', async () => {
     // Arrange
     const drained = async () =>
