@@ -190,8 +190,8 @@ export const placeOrder = async (
     if (!noted.allowed) throw nikLimited();
   };
   // Asked once per person per day: a confirmed claim is remembered on the person's counter by the
-  // reservation's own write (read here with the reservation's first reads, at no extra request). A refused
-  // identity counts as an order of the minute, so a NIK cannot probe the registry at will.
+  // reservation's own write (read here with the replay check, at no extra request). A refused identity
+  // counts as an order of the minute, so a NIK cannot probe the registry at will.
   const newlyVerified = await checkIdentityOncePerDay(registry, input, claim, read.counter, deadline).catch(
     async (error: unknown) => {
       await noteIntake();
