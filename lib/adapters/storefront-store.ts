@@ -11,6 +11,7 @@ import {
   holdOpen,
   jakartaDay,
   lapseBlocks,
+  nikIntakeFull,
   type RefundState,
   type RejectionReason,
   reservedFrom,
@@ -54,7 +55,11 @@ export interface NikDayCounter {
   readonly verifiedClaim?: string;
 }
 
-/** Intake's count of a minute lives on the day counter as its own attribute: `intake@2026-12-01T22:17`. */
+/**
+ * Intake's count of a minute lives on the day counter as its own attribute: `intake@2026-12-01T22:17`. At
+ * most one per minute with an order, 1,440 a day (about 37 KB for a NIK that ordered every minute; the item
+ * expires with its day), so the usual counter stays under 1 KB.
+ */
 const INTAKE_PREFIX = 'intake@';
 
 /** One order counted at intake, on the person's day counter, refused once the minute holds `limit`. */
@@ -64,7 +69,7 @@ export interface IntakeNote {
   readonly storefront: string;
 }
 
-/** The intake note as parts of the day counter's update (the limit as its condition). */
+/** The intake note as parts of the day counter's update (the limit, `nikIntakeFull`, as its condition). */
 const intakeNoteOf = (note: IntakeNote) => ({
   set: '#intakeMinute = if_not_exists(#intakeMinute, :zero) + :one',
   add: 'storefronts :storefront',
@@ -497,7 +502,7 @@ export const storefrontStore = {
     if (failed.has(input.parts.length + 1)) {
       // Several rules on one item: its current state says which one refused.
       const counter = await this.readNikDayCounter(order.nikHash, input.day, { consistent: true });
-      if (input.intakeNote && (counter.intake[input.intakeNote.window] ?? 0) >= input.intakeNote.limit)
+      if (input.intakeNote && nikIntakeFull(counter.intake[input.intakeNote.window], input.intakeNote.limit))
         return { outcome: 'INTAKE_LIMITED' };
       if (
         input.onePerPerson &&
@@ -843,7 +848,7 @@ export const storefrontStore = {
 
   /**
    * Counts one order of a NIK in the current minute on the person's day counter (refused, with no write
-   * applied, once the NIK is at `limit` this minute: `intakeClause`) and notes the storefront among those
+   * applied, once the NIK is at `limit` this minute: `intakeNoteOf`'s condition) and notes the storefront among those
    * it ordered from today. One write. Intake's reservation counts its order in its own write instead
    * (`reserve`'s `intakeNote`); this is for every order that does not reserve at once.
    */

@@ -189,6 +189,14 @@ export const fitsNationalCap = (alreadyToday: number, quantity: number, cap: num
   quantity <= cap && alreadyToday <= capRoom(cap, quantity);
 
 /**
+ * Intake's per-NIK limit: a NIK places at most `limit` orders in one clock minute, at every storefront
+ * together. The store counts the minute on the NIK's day counter and adds one only while the count is below
+ * `limit`; a count of `limit` refuses the next order (429).
+ */
+export const nikIntakeFull = (ordersThisMinute: number | undefined, limit: number): boolean =>
+  (ordersThisMinute ?? 0) >= limit;
+
+/**
  * Holding without paying is bounded: a person has at most one unpaid reservation. A reservation sets the
  * person's `holdUntil` to its expiry (and `holdOrder` to itself); another may be made once that instant has
  * passed, or once that order is settled (paid or released), which the new reservation's transaction checks,

@@ -118,31 +118,38 @@ const snapshots = new Map<string, ShardSnapshot>();
  */
 const SNAPSHOT_SAMPLE = 4;
 
-const sampledShards = async (resellerId: string, retry: Retry): Promise<ShardSnapshot> => {
-  const count = config().stockShardCount;
-  const only = sampleShards(count, SNAPSHOT_SAMPLE, Math.random);
-  // A hint, not the truth (the reservation's condition is): an eventually consistent read is enough.
-  const shards = await retry(() => stockStore.readShards(resellerId, { consistent: false, only }));
+/**
+ * Reads the reseller's shards (`only` these, or all of them) into its snapshot. A hint, not the truth (the
+ * reservation's condition is): an eventually consistent read is enough.
+ */
+const readSnapshot = async (
+  resellerId: string,
+  retry: Retry,
+  only?: readonly number[],
+): Promise<ShardSnapshot> => {
+  const shards = await retry(() =>
+    stockStore.readShards(resellerId, { consistent: false, ...(only ? { only } : {}) }),
+  );
   const snapshot: ShardSnapshot = {
     at: Date.now(),
     shards: shards.map((shard) => ({ ...shard })),
-    sampled: only.length < count,
+    ...(only && only.length < config().stockShardCount ? { sampled: true } : {}),
   };
   snapshots.set(resellerId, snapshot);
   return snapshot;
 };
 
-const freshShards = async (resellerId: string, retry: Retry) => {
-  // A hint, not the truth (the reservation's condition is): an eventually consistent read is enough.
-  const shards = await retry(() => stockStore.readShards(resellerId, { consistent: false }));
-  snapshots.set(resellerId, { at: Date.now(), shards: shards.map((shard) => ({ ...shard })) });
-  return shards;
-};
+const freshShards = async (resellerId: string, retry: Retry) =>
+  (await readSnapshot(resellerId, retry)).shards;
 
 const snapshotShards = async (resellerId: string, retry: Retry): Promise<ShardSnapshot> => {
   const hit = snapshots.get(resellerId);
   if (hit && Date.now() - hit.at < SNAPSHOT_TTL_MS) return hit;
-  return sampledShards(resellerId, retry);
+  return readSnapshot(
+    resellerId,
+    retry,
+    sampleShards(config().stockShardCount, SNAPSHOT_SAMPLE, Math.random),
+  );
 };
 
 /**

@@ -26,6 +26,7 @@ import {
   clientReference,
   jakartaDay,
   lapseSlowdown,
+  nikIntakeFull,
   orderDraft,
   orderToken,
   orderTokenMatches,
@@ -159,8 +160,10 @@ export const placeOrder = async (
     read.counter,
   );
   prefetched.catch(() => undefined);
+  // The queue's depth (cached per instance) is asked beside the identity check, not before it.
+  const backlog = queueDepth();
+  backlog.catch(() => undefined);
   // The per-client limit is the edge's (WAF; see lib/infra/edge.ts): it costs no write here.
-  const backlog = await queueDepth();
   const slowdown = lapseSlowdown(read.clientLapses, limits.clientLapsesPerHour, at);
   if (slowdown !== undefined) {
     throw new RateLimitedError('too many unpaid reservations from this client lapsed; retry later', slowdown);
@@ -175,7 +178,7 @@ export const placeOrder = async (
     limit: limits.nikIntakePerMinute,
     storefront: input.resellerId,
   };
-  if ((read.counter.intake[window.start] ?? 0) >= intakeNote.limit) throw nikLimited();
+  if (nikIntakeFull(read.counter.intake[window.start], intakeNote.limit)) throw nikLimited();
   const noteIntake = async () => {
     const noted = await retry(() =>
       storefrontStore.noteNikIntake({
@@ -216,7 +219,7 @@ export const placeOrder = async (
     clientHash,
     ...(input.contact ? { contact: input.contact } : {}),
   });
-  if (backlog === 0) {
+  if ((await backlog) === 0) {
     try {
       const result = await attemptReservation(draft, settings, {
         create: true,

@@ -6,6 +6,7 @@ import {
   firstOrderCheck,
   fitsNationalCap,
   nextOrderCheck,
+  nikIntakeFull,
   ORDER_TOKEN_DAYS,
   orderToken,
   orderTokenMatches,
@@ -64,6 +65,14 @@ describe('the national cap', () => {
     // Act / Assert
     expect(fitsNationalCap(0, 6, 5)).toBe(false);
     expect(fitsNationalCap(0, 5, 5)).toBe(true);
+  });
+
+  it('takes a NIK’s orders of a minute up to the intake limit and refuses the next one', () => {
+    // Act / Assert
+    expect(nikIntakeFull(undefined, 3)).toBe(false);
+    expect(nikIntakeFull(2, 3)).toBe(false);
+    expect(nikIntakeFull(3, 3)).toBe(true);
+    expect(nikIntakeFull(4, 3)).toBe(true);
   });
 });
 
