@@ -7,7 +7,8 @@ export interface LedgerCheckSource {
 }
 
 /**
- * Every stock shard, ledger entry and reseller partition item (profile, quota orders) of the main table:
+ * Every stock shard, ledger entry, storefront order and reseller partition item (profile, quota orders) of
+ * the main table:
  * one paginated, strongly consistent Scan. The audit compares them; it is a full read by design (it is
  * the independent check of everything the running figures say), so it runs as a job or a script, never
  * on a request path.
@@ -20,8 +21,15 @@ export const scanLedgerSources = async (source: LedgerCheckSource): Promise<Reco
       new ScanCommand({
         TableName: source.mainTable,
         ConsistentRead: true,
-        FilterExpression: 'begins_with(pk, :stock) OR begins_with(pk, :ledger) OR begins_with(pk, :reseller)',
-        ExpressionAttributeValues: { ':stock': 'STOCK#', ':ledger': 'LEDGER#', ':reseller': 'RESELLER#' },
+        FilterExpression:
+          'begins_with(pk, :stock) OR begins_with(pk, :ledger) OR begins_with(pk, :reseller) OR (begins_with(pk, :order) AND entity = :storefrontOrder)',
+        ExpressionAttributeValues: {
+          ':stock': 'STOCK#',
+          ':ledger': 'LEDGER#',
+          ':reseller': 'RESELLER#',
+          ':order': 'SORDER#',
+          ':storefrontOrder': 'StorefrontOrder',
+        },
         ExclusiveStartKey: cursor,
       }),
     );

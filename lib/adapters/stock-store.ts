@@ -203,16 +203,17 @@ export const stockStore = {
             }),
           ),
         );
+        // A shard read that stopped at its limit may have more below it.
+        const truncated = result.LastEvaluatedKey !== undefined;
         return (result.Items ?? [])
           .filter((item) => item.sk !== before)
-          .map((item) => ({ shard, sk: String(item.sk), item }));
+          .map((item) => ({ shard, sk: String(item.sk), item, truncated }));
       }),
     );
-    const merged = pages
-      .flat()
-      .sort((a, b) => (a.sk < b.sk ? 1 : a.sk > b.sk ? -1 : 0))
-      .slice(0, options.limit);
-    const exhausted = pages.every((page) => page.length === 0) || merged.length < options.limit;
+    const read = pages.flat();
+    const merged = read.sort((a, b) => (a.sk < b.sk ? 1 : a.sk > b.sk ? -1 : 0)).slice(0, options.limit);
+    // The last page is the one after which nothing is left: a full last page carries no cursor to an empty one.
+    const exhausted = merged.length === read.length && read.every((entry) => !entry.truncated);
     const cursor: Record<string, string> = { ...(options.cursor ?? {}) };
     for (const taken of merged) cursor[String(taken.shard)] = taken.sk;
     const entries = merged.map(({ item }) => {

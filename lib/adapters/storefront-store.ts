@@ -381,8 +381,8 @@ export const storefrontStore = {
    * The reservation, in one transaction: the order becomes RESERVED with its QRIS payment (a new order is
    * created in that state; a QUEUED one moves to it), stock is taken from the planned shard(s) (each
    * conditional on enough stock and no suspension), the buyer's national day counter is raised (conditional
-   * on the cap, the domain's `capRoom`), and the RESERVE ledger entry is written. A RESERVED order therefore
-   * always carries its payment.
+   * on the cap, the domain's `capRoom`). A hold writes no ledger entry (see `lib/domain/stock.ts`). A
+   * RESERVED order therefore always carries its payment.
    */
   async reserve(
     order: StorefrontOrder,
@@ -477,7 +477,6 @@ export const storefrontStore = {
           },
         },
       },
-      ledgerPut(ledgerEntry(order, 'RESERVE', input.at, input.parts)),
       // The person's previous hold is settled (paid or released), so it no longer blocks a new one.
       ...(input.onePerPerson && input.settledHold
         ? [
@@ -496,9 +495,10 @@ export const storefrontStore = {
     ];
     const failed = await commitOrRefusals(items);
     if (!failed) return { outcome: 'RESERVED', order: reserved };
-    // Positions stay inside the store: 0 the order, 1..n the shards, n+1 the buyer's counter.
+    // Positions stay inside the store: 0 the order, 1..n the shards, n+1 the buyer's counter, n+2 the
+    // settled hold.
     if (failed.has(0)) return { outcome: 'ORDER_CHANGED' };
-    if (failed.has(input.parts.length + 3)) return { outcome: 'HOLD_PENDING' };
+    if (failed.has(input.parts.length + 2)) return { outcome: 'HOLD_PENDING' };
     if (failed.has(input.parts.length + 1)) {
       // Several rules on one item: its current state says which one refused.
       const counter = await this.readNikDayCounter(order.nikHash, input.day, { consistent: true });
@@ -521,8 +521,8 @@ export const storefrontStore = {
    * An own-channel sale (a reseller's counter or app, paid to the reseller), in one transaction: the order is
    * written FULFILLED with its serials (only if it does not exist: the Idempotency-Key's order id), stock
    * moves onHand -> sold on the planned shard(s) (conditional on stock and no suspension, as a reservation),
-   * the buyer's national day counter is raised (conditional on the cap, `capRoom`), and the RESERVE and
-   * SELL ledger entries are written: the same figures a storefront sale leaves, without the unpaid hold.
+   * the buyer's national day counter is raised (conditional on the cap, `capRoom`), and the SELL ledger
+   * entry is written: the same figures a storefront sale leaves, without the unpaid hold.
    * `extraItems` ride in the same transaction (the reseller's webhook events).
    */
   async sellDirect(
@@ -556,7 +556,6 @@ export const storefrontStore = {
           },
         },
       },
-      ledgerPut(ledgerEntry(sold, 'RESERVE', input.at, input.parts)),
       ledgerPut(ledgerEntry(sold, 'SELL', input.at, input.parts)),
       ...(input.extraItems ?? []),
     ];
@@ -680,7 +679,8 @@ export const storefrontStore = {
   },
 
   /**
-   * Not paid in time: stock back on sale, the buyer's cap back, RELEASE in the ledger. Answers the order as
+   * Not paid in time: stock back on sale and the buyer's cap back (the hold ends; the ledger never saw
+   * it). Answers the order as
    * it now is (`expiredFrom`), so the caller needs no read-back. ConditionFailed: the order changed.
    */
   async expire(order: StorefrontOrder, at: string): Promise<StorefrontOrder> {
@@ -706,7 +706,6 @@ export const storefrontStore = {
           },
         },
       },
-      ledgerPut(ledgerEntry(order, 'RELEASE', at, parts)),
       // An unpaid lapse counts against the client that made the reservation (see `lapseSlowdown`).
       ...(order.clientHash
         ? [

@@ -5,7 +5,7 @@ import { NIK_RULE_MESSAGES, nikViolation } from '../domain/nik.js';
 import { MAX_STAMPS_PER_QUOTA_ORDER, QUOTA_ORDER_STATUSES } from '../domain/quota-order.js';
 import { DELIVERY_STATUSES, RESELLER_EVENT_TYPES } from '../domain/reseller-webhooks.js';
 import { STAMPING_FAILURES, STAMPING_STATUSES } from '../domain/stamping.js';
-import { SALE_CHANNELS } from '../domain/stock.js';
+import { MOVEMENTS, type MovementKind, SALE_CHANNELS } from '../domain/stock.js';
 import {
   MAX_STAMPS_PER_STOREFRONT_ORDER,
   REJECTION_REASONS,
@@ -221,7 +221,7 @@ export const LedgerQuery = z.strictObject({
 export const LedgerEntryView = z
   .object({
     entryId: z.string(),
-    kind: z.enum(['MINT', 'RESERVE', 'SELL', 'RELEASE', 'RETURN']),
+    kind: z.enum(Object.keys(MOVEMENTS) as [MovementKind, ...MovementKind[]]),
     quantity: z.number().int(),
     at: IsoTimestamp,
     reference: z.string(),

@@ -3,27 +3,32 @@
  *
  * Every stamp is always in exactly one account. A movement takes `quantity` stamps from one account to
  * another; the issuer's MINTED account is the only one allowed below zero (it is the source of all stamps).
- * For each reseller, at every quiet moment: allocated = onHand + reserved + sold + returned.
+ * For each reseller, at every quiet moment: allocated = onHand + reserved + sold + returned (the shards),
+ * and the ledger's ON_HAND = the shards' onHand + reserved (`ledgerAccountsOfShards`).
+ *
+ * A storefront reservation is a hold, not a movement: the stamps stay the reseller's, unsold, while the
+ * buyer pays. The hold is recorded where it is decided and undone: the order (RESERVED, with its shard
+ * parts) and the shard's `reserved` counter, taken in the one transaction that guards against oversell.
+ * The ledger records only what changes whose stamps they are (minted to a reseller, sold to a buyer,
+ * returned), so a reservation and its lapse write no entry (two write units each, in a transaction, on
+ * every hold; most holds of a surge lapse or sell within minutes). The audit ties the holds to the orders
+ * instead: the shards' `reserved` must equal the quantities of the RESERVED orders (`npm run ledger:check`).
  */
-export const ACCOUNTS = ['MINTED', 'ON_HAND', 'RESERVED', 'SOLD', 'RETURNED'] as const;
+export const ACCOUNTS = ['MINTED', 'ON_HAND', 'SOLD', 'RETURNED'] as const;
 export type Account = (typeof ACCOUNTS)[number];
 
 export const MOVEMENTS = {
   /** The issuer mints stamps into a reseller's stock (allocation of a paid quota order). */
   MINT: { from: 'MINTED', to: 'ON_HAND' },
-  /** A storefront order holds stamps while the buyer pays. */
-  RESERVE: { from: 'ON_HAND', to: 'RESERVED' },
-  /** The buyer paid: the stamps are sold and get their serials. */
-  SELL: { from: 'RESERVED', to: 'SOLD' },
-  /** The reservation lapsed unpaid: the stamps go back on sale. */
-  RELEASE: { from: 'RESERVED', to: 'ON_HAND' },
+  /** A buyer paid (at the storefront, or at the reseller's own channel): the stamps are sold, with serials. */
+  SELL: { from: 'ON_HAND', to: 'SOLD' },
   /** A sold stamp was refunded before it was affixed. */
   RETURN: { from: 'SOLD', to: 'RETURNED' },
 } as const satisfies Record<string, { from: Account; to: Account }>;
 export type MovementKind = keyof typeof MOVEMENTS;
 
 export interface LedgerEntry {
-  /** Deterministic from the business event (e.g. `MINT#QO_x#3`, `RESERVE#SO_y`): a retry names the same entry. */
+  /** Deterministic from the business event (e.g. `MINT#QO_x#3`, `SELL#SO_y`): a retry names the same entry. */
   readonly entryId: string;
   readonly resellerId: string;
   readonly kind: MovementKind;
@@ -47,7 +52,7 @@ export type SaleChannel = (typeof SALE_CHANNELS)[number];
 
 export type Balances = Record<Account, number>;
 
-export const emptyBalances = (): Balances => ({ MINTED: 0, ON_HAND: 0, RESERVED: 0, SOLD: 0, RETURNED: 0 });
+export const emptyBalances = (): Balances => ({ MINTED: 0, ON_HAND: 0, SOLD: 0, RETURNED: 0 });
 
 export class InsufficientStockError extends Error {
   override readonly name = 'InsufficientStockError';
@@ -77,7 +82,7 @@ export const balancesFromEntries = (entries: Iterable<Pick<LedgerEntry, 'kind' |
 /** Double entry: the sum over all accounts is zero, and what was minted equals what resellers hold. */
 export const isBalanced = (balances: Balances): boolean =>
   ACCOUNTS.reduce((sum, account) => sum + balances[account], 0) === 0 &&
-  -balances.MINTED === balances.ON_HAND + balances.RESERVED + balances.SOLD + balances.RETURNED &&
+  -balances.MINTED === balances.ON_HAND + balances.SOLD + balances.RETURNED &&
   ACCOUNTS.every((account) => account === 'MINTED' || balances[account] >= 0);
 
 /** Per-shard counters stored on each stock shard item. */
@@ -100,6 +105,18 @@ export const sumShards = (shards: Iterable<ShardCounters>): ShardCounters => {
   }
   return total;
 };
+
+/**
+ * What the ledger's accounts must hold, given the shard counters: a hold (`reserved`) is still the
+ * reseller's unsold stock, so the ledger's ON_HAND counts it.
+ */
+export const ledgerAccountsOfShards = (
+  shards: ShardCounters,
+): Record<Exclude<Account, 'MINTED'>, number> => ({
+  ON_HAND: shards.onHand + shards.reserved,
+  SOLD: shards.sold,
+  RETURNED: shards.returned,
+});
 
 /**
  * Splits `quantity` over `shardCount` shards as evenly as possible, starting at `offset` so successive

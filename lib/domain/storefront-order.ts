@@ -405,6 +405,13 @@ export const soldAtCounterFrom = (
   affixed: {},
 });
 
+/**
+ * Whether an order in this state holds stock: taken from the shards' onHand at reservation, not yet sold or
+ * given back. The shards' `reserved` is the sum of these holds (the ledger audit checks it).
+ */
+export const holdsStock = (status: StorefrontOrderStatus): boolean =>
+  status === 'RESERVED' || status === 'PAID';
+
 /** RESERVED → EXPIRED: not paid in time; its stock and the buyer's cap go back (`reservationLapsed`). */
 export const expiredFrom = (order: StorefrontOrder, at: string): StorefrontOrder => ({
   ...order,

@@ -5,19 +5,25 @@ import {
   balancesFromEntries,
   isBalanced,
   type LedgerEntry,
+  ledgerAccountsOfShards,
   MOVEMENTS,
   type MovementKind,
   type ShardCounters,
 } from '../domain/stock.js';
+import { holdsStock, type StorefrontOrderStatus } from '../domain/storefront-order.js';
 
 /**
  * The offline audit behind `npm run ledger:check`: reads every stock shard, every ledger entry, every
- * reseller profile and every quota order of the main table (one paginated, strongly consistent Scan) and
- * checks, per reseller and nationally, that the stored numbers agree with each other:
+ * reseller profile, every quota order and every storefront order of the main table (one paginated,
+ * strongly consistent Scan) and checks, per reseller and nationally, that the stored numbers agree with
+ * each other:
  *
  *   Σ MINT entries = Σ shards' allocated = Σ quota orders' allocatedQuantity
  *   shards' allocated = onHand + reserved + sold + returned
- *   ledger balances (replayed entries) = shard counters, account by account, and are double-entry balanced
+ *   ledger balances (replayed entries) = shard counters, account by account (`ledgerAccountsOfShards`:
+ *   the ledger's ON_HAND is the shards' onHand + reserved), and are double-entry balanced
+ *   shards' reserved = Σ quantity of the orders that hold stock (RESERVED): a hold is no ledger entry
+ *   per sold order: one SELL entry of its quantity; no SELL entry without its sold order
  *   per order: its MINT entries sum to its allocatedQuantity; per shard: MINT shard parts = allocated
  *   pipeline = awaiting-payment quantity + paid-but-unallocated quantity
  *   nationally minted = Σ allocated; no entry id twice; no counter below zero
@@ -65,6 +71,7 @@ export interface LedgerCheckReport {
     readonly stockShards: number;
     readonly ledgerEntries: number;
     readonly quotaOrders: number;
+    readonly storefrontOrders: number;
     readonly resellers: number;
   };
 }
@@ -77,13 +84,12 @@ const COUNTERS = [
   'returned',
 ] as const satisfies readonly (keyof ShardCounters)[];
 
-/** Which shard counter holds each ledger account. */
-const COUNTER_OF_ACCOUNT = {
-  ON_HAND: 'onHand',
-  RESERVED: 'reserved',
+/** How the audit's report names the shard counters each ledger account is compared with. */
+const SHARD_COUNTERS_OF_ACCOUNT: Record<string, string> = {
+  ON_HAND: 'onHand + reserved',
   SOLD: 'sold',
   RETURNED: 'returned',
-} as const satisfies Record<Exclude<(typeof ACCOUNTS)[number], 'MINTED'>, keyof ShardCounters>;
+};
 
 type Item = Record<string, unknown>;
 
@@ -93,6 +99,10 @@ interface ResellerData {
     shardParts?: number[];
   })[];
   readonly orders: { id: string; status: string; quantity: number; allocatedQuantity: number }[];
+  /** Σ quantity of the storefront orders holding stock (RESERVED). */
+  held: number;
+  /** The storefront orders sold (at the storefront or the reseller's own channel): id → quantity. */
+  readonly sold: Map<string, number>;
   pipeline: number | undefined;
 }
 
@@ -113,12 +123,12 @@ export const checkLedger = async (
   const dataOf = (resellerId: string): ResellerData => {
     let data = byReseller.get(resellerId);
     if (!data) {
-      data = { shards: new Map(), entries: [], orders: [], pipeline: undefined };
+      data = { shards: new Map(), entries: [], orders: [], held: 0, sold: new Map(), pipeline: undefined };
       byReseller.set(resellerId, data);
     }
     return data;
   };
-  const scanned = { stockShards: 0, ledgerEntries: 0, quotaOrders: 0, resellers: 0 };
+  const scanned = { stockShards: 0, ledgerEntries: 0, quotaOrders: 0, storefrontOrders: 0, resellers: 0 };
   const entryIdCounts = new Map<string, number>();
 
   for (const item of items) {
@@ -146,6 +156,11 @@ export const checkLedger = async (
         reference: String(item.reference ?? ''),
         ...(Array.isArray(item.shardParts) ? { shardParts: item.shardParts.map(num) } : {}),
       });
+    } else if (pk.startsWith('SORDER#') && item.entity === 'StorefrontOrder') {
+      scanned.storefrontOrders += 1;
+      const data = dataOf(String(item.resellerId));
+      if (holdsStock(String(item.status) as StorefrontOrderStatus)) data.held += num(item.quantity);
+      if (item.fulfilledAt !== undefined) data.sold.set(pk.slice('SORDER#'.length), num(item.quantity));
     } else if (pk.startsWith('RESELLER#')) {
       const resellerId = pk.slice('RESELLER#'.length);
       if (sk === 'PROFILE') {
@@ -207,13 +222,27 @@ export const checkLedger = async (
       diff.push(
         `shards' allocated ${shards.allocated} ≠ onHand + reserved + sold + returned ${held} (${shards.onHand} + ${shards.reserved} + ${shards.sold} + ${shards.returned})`,
       );
-    for (const [account, counter] of Object.entries(COUNTER_OF_ACCOUNT) as [
-      keyof typeof COUNTER_OF_ACCOUNT,
-      keyof ShardCounters,
-    ][]) {
-      if (ledger[account] !== shards[counter])
-        diff.push(`ledger ${account} ${ledger[account]} ≠ shards' ${counter} ${shards[counter]}`);
+    for (const [account, expected] of Object.entries(ledgerAccountsOfShards(shards))) {
+      const held = ledger[account as keyof typeof ledger];
+      if (held !== expected)
+        diff.push(`ledger ${account} ${held} ≠ shards' ${SHARD_COUNTERS_OF_ACCOUNT[account]} ${expected}`);
     }
+    if (shards.reserved !== data.held)
+      diff.push(`shards' reserved ${shards.reserved} ≠ Σ quantity of the orders holding stock ${data.held}`);
+    const soldPerOrder = new Map<string, number>();
+    for (const entry of known)
+      if (entry.kind === 'SELL')
+        soldPerOrder.set(entry.reference, (soldPerOrder.get(entry.reference) ?? 0) + entry.quantity);
+    for (const [orderId, quantity] of data.sold) {
+      const fromLedger = soldPerOrder.get(orderId) ?? 0;
+      soldPerOrder.delete(orderId);
+      if (fromLedger !== quantity)
+        diff.push(`order ${orderId}: SELL entries ${fromLedger} ≠ its quantity ${quantity}`);
+    }
+    for (const [reference, quantity] of soldPerOrder)
+      diff.push(
+        `SELL entries of ${quantity} reference ${reference}, which is no sold order of ${resellerId}`,
+      );
     if (!isBalanced(ledger))
       diff.push(`ledger not double-entry balanced: ${ACCOUNTS.map((a) => `${a} ${ledger[a]}`).join(', ')}`);
     if (data.pipeline !== undefined && data.pipeline !== expectedPipeline)
@@ -339,7 +368,7 @@ export const formatLedgerReport = (report: LedgerCheckReport): string => {
   }
   out.push('');
   out.push(
-    `scanned ${report.scanned.resellers} resellers, ${report.scanned.stockShards} stock shards, ${report.scanned.ledgerEntries} ledger entries, ${report.scanned.quotaOrders} quota orders`,
+    `scanned ${report.scanned.resellers} resellers, ${report.scanned.stockShards} stock shards, ${report.scanned.ledgerEntries} ledger entries, ${report.scanned.quotaOrders} quota orders, ${report.scanned.storefrontOrders} storefront orders`,
   );
   out.push(
     `nationally minted ${fmt(report.nationallyMinted)} = Σ allocated ${fmt(report.totalAllocated)}${report.nationallyMinted === report.totalAllocated ? '' : '  <-- DIFFERENT'}`,

@@ -1,13 +1,16 @@
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { clearFaults, faultCounters, setFaultPlan } from '../../lib/adapters/fault-injection.js';
 import { queues } from '../../lib/adapters/queues.js';
 import { storefrontStore } from '../../lib/adapters/storefront-store.js';
 import { StorefrontOrderView } from '../../lib/api/schemas.js';
 import { signPayload } from '../../lib/domain/webhook-signature.js';
+import { MainKeys } from '../../lib/infra/resources.js';
 import { itemSize } from '../../tools/bench/capacity-meter.js';
 import { eventually, startTestCloud, type TestCloud } from '../support/cloud.js';
 import {
+  documents,
   ledgerReport,
   mapLimit,
   nikDayCount,
@@ -43,6 +46,9 @@ beforeAll(async () => {
       KUOTA_RESERVATION_TTL_SECONDS: String(TTL_SECONDS),
       KUOTA_RECONCILE_AFTER_SECONDS: String(TTL_SECONDS),
       KUOTA_NIK_INTAKE_PER_MINUTE: '1000',
+      // Every order here comes from one address (the runner's) and many lapse on purpose: the per-client
+      // slowdown after lapses has its own tests (storefront-holding).
+      KUOTA_CLIENT_LAPSES_PER_HOUR: '100000',
     },
   });
   await stockResellers(kuota, [0, 1, 2, 3], 200);
@@ -374,8 +380,8 @@ describe('the sale path', () => {
     const second = await runSweeper(kuota);
     const order = await readOrder(kuota, placed);
     const after = stockTotals(await stockShards(kuota, 'R04'));
-    const releases = (await scanMain(kuota, 'LEDGER#R04#')).filter(
-      (item) => item.kind === 'RELEASE' && item.reference === placed.orderId,
+    const entriesOfOrder = (await scanMain(kuota, 'LEDGER#R04#')).filter(
+      (item) => item.reference === placed.orderId,
     );
 
     // Assert
@@ -383,9 +389,55 @@ describe('the sale path', () => {
     expect(first.expired).toBeGreaterThanOrEqual(1);
     expect(second.expired).toBe(0);
     expect(order.body.status).toBe('EXPIRED');
-    expect(releases).toHaveLength(1);
+    // A hold and its lapse are no ledger movements: the stamps never stopped being the reseller's.
+    expect(entriesOfOrder).toEqual([]);
     expect(after).toEqual(before);
     expect(await nikDayCount(kuota, nik)).toBe(0);
+    expect((await ledgerReport(kuota)).differences).toEqual([]);
+  });
+  it('writes a SELL entry for a sale and none for a hold, and the ledger check ties both to the orders', async () => {
+    // Arrange: one order held unpaid, one paid (R03, shards 0 and 1)
+    const held = await reservedOrder(kuota, 'R03', validNik(7_101), 2);
+    const sold = await reservedOrder(kuota, 'R03', validNik(7_102), 2);
+    await payAtGateway(kuota, sold.payment.paymentId);
+    await waitForStatus(kuota, sold.placed, ['FULFILLED']);
+    const client = documents(kuota);
+    const entriesOf = async (orderId: string) =>
+      (await scanMain(kuota, 'LEDGER#R03#')).filter((item) => item.reference === orderId);
+    const [sale] = await entriesOf(sold.placed.orderId);
+    const shardOfHold = Number((await storefrontStore.getOrder(held.placed.orderId))?.shardParts?.[0]?.shard);
+    const nudgeHold = (by: number) =>
+      client.send(
+        new UpdateCommand({
+          TableName: kuota.cloud.tables.main,
+          Key: MainKeys.stockShard('R03', shardOfHold),
+          UpdateExpression: 'ADD reserved :by, onHand :back',
+          ExpressionAttributeValues: { ':by': by, ':back': -by },
+        }),
+      );
+
+    // Act: the stored ledger as it is; a sale's entry removed; a hold that no order accounts for
+    const healthy = await ledgerReport(kuota);
+    await client.send(
+      new DeleteCommand({ TableName: kuota.cloud.tables.main, Key: { pk: sale?.pk, sk: sale?.sk } }),
+    );
+    const saleMissing = await ledgerReport(kuota);
+    await client.send(new PutCommand({ TableName: kuota.cloud.tables.main, Item: sale }));
+    await nudgeHold(1);
+    const holdUnaccounted = await ledgerReport(kuota);
+    await nudgeHold(-1);
+
+    // Assert
+    expect(await entriesOf(held.placed.orderId)).toEqual([]);
+    expect(sale).toMatchObject({ kind: 'SELL', quantity: 2, reference: sold.placed.orderId });
+    expect(healthy.differences).toEqual([]);
+    expect(saleMissing.differences).toEqual(
+      expect.arrayContaining([`R03: order ${sold.placed.orderId}: SELL entries 0 ≠ its quantity 2`]),
+    );
+    // The shard's counters still add up (onHand + reserved + sold): only the orders show the hold is not one.
+    expect(holdUnaccounted.differences).toEqual([
+      expect.stringMatching(/^R03: shards' reserved \d+ ≠ Σ quantity of the orders holding stock \d+$/),
+    ]);
     expect((await ledgerReport(kuota)).differences).toEqual([]);
   });
 });
