@@ -10,10 +10,12 @@ import {
   type ShardCounters,
   splitAcrossShards,
 } from '../domain/stock.js';
-import { MainKeys } from '../infra/resources.js';
+import { saleEntryOf } from '../domain/storefront-order.js';
+import { Index, MainKeys } from '../infra/resources.js';
 import { dynamo } from './aws-clients.js';
 import { batchGetItems } from './batch-get.js';
 import { storeCall } from './dynamo-errors.js';
+import { orderOfItem } from './storefront-store.js';
 import { transactWrite } from './transact.js';
 
 const table = () => config().mainTable;
@@ -164,6 +166,7 @@ export const stockStore = {
           Item: {
             pk: MainKeys.ledgerPartition(order.resellerId, entry.shard),
             sk: MainKeys.ledgerEntrySortKey(at, entry.entryId),
+            ...MainKeys.ledgerPlace(entry),
             entity: 'LedgerEntry',
             ...entry,
             shardParts: parts,
@@ -176,7 +179,11 @@ export const stockStore = {
     return { complete };
   },
 
-  /** One page of a reseller's ledger, newest first, merged across the ledger shards. */
+  /**
+   * One page of a reseller's ledger, newest first, merged across the ledger shards of its index
+   * (`Index.ledger`): MINT entry items, and sold orders, each its own SELL entry (`saleEntryOf`). The index
+   * holds keys only; the page's items are read by key.
+   */
   async listLedger(
     resellerId: string,
     options: { limit: number; cursor?: Record<string, string>; fromIso?: string; toIso?: string },
@@ -196,7 +203,9 @@ export const stockStore = {
           dynamo().send(
             new QueryCommand({
               TableName: table(),
-              KeyConditionExpression: 'pk = :pk AND sk BETWEEN :lower AND :upper',
+              IndexName: Index.ledger.indexName,
+              KeyConditionExpression: '#place = :pk AND #at BETWEEN :lower AND :upper',
+              ExpressionAttributeNames: { '#place': Index.ledger.partitionKey, '#at': Index.ledger.sortKey },
               ExpressionAttributeValues: { ':pk': partition, ':lower': lower, ':upper': upper },
               ScanIndexForward: false,
               Limit: options.limit + 1,
@@ -206,8 +215,8 @@ export const stockStore = {
         // A shard read that stopped at its limit may have more below it.
         const truncated = result.LastEvaluatedKey !== undefined;
         return (result.Items ?? [])
-          .filter((item) => item.sk !== before)
-          .map((item) => ({ shard, sk: String(item.sk), item, truncated }));
+          .map((item) => ({ shard, sk: String(item[Index.ledger.sortKey]), item, truncated }))
+          .filter((entry) => entry.sk !== before);
       }),
     );
     const read = pages.flat();
@@ -216,9 +225,25 @@ export const stockStore = {
     const exhausted = merged.length === read.length && read.every((entry) => !entry.truncated);
     const cursor: Record<string, string> = { ...(options.cursor ?? {}) };
     for (const taken of merged) cursor[String(taken.shard)] = taken.sk;
-    const entries = merged.map(({ item }) => {
-      const { pk: _pk, sk: _sk, entity: _entity, shardParts: _parts, ...entry } = item;
-      return StoredLedgerEntry.parse(entry);
+    const items = await batchGetItems(
+      merged.map(({ item }) => ({ pk: String(item.pk), sk: String(item.sk) })),
+    );
+    const entries = items.flatMap((item) => {
+      if (!item) return [];
+      if (item.entity === 'StorefrontOrder') {
+        const sale = saleEntryOf(orderOfItem(item));
+        return sale ? [sale] : [];
+      }
+      const {
+        pk: _pk,
+        sk: _sk,
+        entity: _entity,
+        shardParts: _parts,
+        gsi3pk: _l1,
+        gsi3sk: _l2,
+        ...entry
+      } = item;
+      return [StoredLedgerEntry.parse(entry)];
     });
     return exhausted ? { entries } : { entries, cursor };
   },

@@ -2,16 +2,15 @@ import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { config } from '../config.js';
 import type { GatewayCapture, GatewayPayment } from '../domain/payment-gateway.js';
-import type { LedgerEntry, MovementKind } from '../domain/stock.js';
 import {
   bucketOf,
   capRoom,
-  channelOf,
   expiredFrom,
   holdOpen,
   jakartaDay,
   lapseBlocks,
   nikIntakeFull,
+  type OrderPayment,
   type RefundState,
   type RejectionReason,
   reservedFrom,
@@ -19,7 +18,7 @@ import {
   STOREFRONT_ORDER_STATUSES,
   type StorefrontOrder,
   type StorefrontOrderStatus,
-  serviceFeeOf,
+  saleEntryOf,
   soldAtCounterFrom,
 } from '../domain/storefront-order.js';
 import { Index, MainKeys, RESELLER_ORDER_BUCKETS, STOREFRONT_WORK_BUCKETS } from '../infra/resources.js';
@@ -153,7 +152,7 @@ const StoredStorefrontOrder = z.looseObject({
   amountIdr: z.number().int().optional(),
   stamps: z.array(z.string()).optional(),
   // Stored compact (`compactPayment`): the gateway's id and QR, the rest only where the order's differ.
-  payment: z.looseObject({ paymentId: z.string(), qris: z.string() }).optional(),
+  payment: z.looseObject({ paymentId: z.string(), qris: z.string().optional() }).optional(),
   refunds: z
     .record(
       z.string(),
@@ -162,7 +161,8 @@ const StoredStorefrontOrder = z.looseObject({
     .optional(),
 });
 
-const strip = (item: Record<string, unknown>): StorefrontOrder => {
+/** A stored order item as the domain's order: keys and index keys off, checked against its schema. */
+export const orderOfItem = (item: Record<string, unknown>): StorefrontOrder => {
   const {
     pk: _pk,
     sk: _sk,
@@ -170,6 +170,8 @@ const strip = (item: Record<string, unknown>): StorefrontOrder => {
     gsi1sk: _g2,
     gsi2pk: _r1,
     gsi2sk: _r2,
+    gsi3pk: _l1,
+    gsi3sk: _l2,
     entity: _entity,
     ...order
   } = item;
@@ -183,18 +185,18 @@ const strip = (item: Record<string, unknown>): StorefrontOrder => {
  * kept, unless an idempotent gateway handed back a payment that differs. It keeps a fulfilled order item
  * under 1 KB: one write unit per write of it instead of two.
  */
-const compactPayment = (order: StorefrontOrder, payment: GatewayPayment): Partial<GatewayPayment> => ({
+const compactPayment = (order: StorefrontOrder, payment: OrderPayment): Partial<GatewayPayment> => ({
   paymentId: payment.paymentId,
-  qris: payment.qris,
+  ...(payment.qris !== undefined ? { qris: payment.qris } : {}),
   ...(payment.reference !== order.orderId ? { reference: payment.reference } : {}),
   ...(payment.amountIdr !== order.amountIdr ? { amountIdr: payment.amountIdr } : {}),
   ...(payment.expiresAt !== order.expiresAt ? { expiresAt: payment.expiresAt } : {}),
 });
 
 /** The stored payment made whole again from its order (`StoredStorefrontOrder` checked its id and QR). */
-const expandedPayment = (order: StorefrontOrder, stored: Partial<GatewayPayment>): GatewayPayment => ({
+const expandedPayment = (order: StorefrontOrder, stored: Partial<GatewayPayment>): OrderPayment => ({
   paymentId: stored.paymentId as string,
-  qris: stored.qris as string,
+  ...(stored.qris !== undefined ? { qris: stored.qris } : {}),
   reference: stored.reference ?? order.orderId,
   amountIdr: stored.amountIdr ?? order.amountIdr ?? 0,
   expiresAt: stored.expiresAt ?? order.expiresAt ?? '',
@@ -216,41 +218,12 @@ const orderItem = (order: StorefrontOrder, extra: Record<string, unknown> = {}) 
   ...extra,
 });
 
-const ledgerPut = (entry: LedgerEntry) => ({
-  Put: {
-    TableName: table(),
-    Item: {
-      pk: MainKeys.ledgerPartition(entry.resellerId, entry.shard),
-      sk: MainKeys.ledgerEntrySortKey(entry.at, entry.entryId),
-      entity: 'LedgerEntry',
-      ...entry,
-    },
-    ConditionExpression: 'attribute_not_exists(pk)',
-  },
-});
-
-const ledgerEntry = (
-  order: StorefrontOrder,
-  kind: MovementKind,
-  at: string,
-  parts: readonly ShardPart[],
-): LedgerEntry => ({
-  entryId: `${kind}#${order.orderId}`,
-  resellerId: order.resellerId,
-  kind,
-  quantity: order.quantity,
-  shard: parts[0]?.shard ?? 0,
-  at,
-  reference: order.orderId,
-  // A sale carries its money, so a day's settlement is the ledger's SELL entries of that day.
-  ...(kind === 'SELL'
-    ? {
-        amountIdr: order.amountIdr ?? 0,
-        serviceFeeIdr: serviceFeeOf(order),
-        channel: channelOf(order),
-      }
-    : {}),
-});
+/** A sold order's place in its reseller's ledger (`Index.ledger`): it is its own SELL entry. */
+const ledgerPlaceOf = (sold: StorefrontOrder) => {
+  const entry = saleEntryOf(sold);
+  if (!entry) throw new Error(`order ${sold.orderId} is not sold: it has no place in the ledger`);
+  return MainKeys.ledgerPlace(entry);
+};
 
 /** The order item's own update, guarded by its version (and optionally by its status). */
 const orderUpdate = (
@@ -374,7 +347,7 @@ export const storefrontStore = {
         }),
       ),
     );
-    return result.Item ? strip(result.Item) : undefined;
+    return result.Item ? orderOfItem(result.Item) : undefined;
   },
 
   /**
@@ -521,8 +494,9 @@ export const storefrontStore = {
    * An own-channel sale (a reseller's counter or app, paid to the reseller), in one transaction: the order is
    * written FULFILLED with its serials (only if it does not exist: the Idempotency-Key's order id), stock
    * moves onHand -> sold on the planned shard(s) (conditional on stock and no suspension, as a reservation),
-   * the buyer's national day counter is raised (conditional on the cap, `capRoom`), and the SELL ledger
-   * entry is written: the same figures a storefront sale leaves, without the unpaid hold.
+   * the buyer's national day counter is raised (conditional on the cap, `capRoom`), and the order is its
+   * own SELL ledger entry (`Index.ledger`): the same figures a storefront sale leaves, without the unpaid
+   * hold.
    * `extraItems` ride in the same transaction (the reseller's webhook events).
    */
   async sellDirect(
@@ -537,7 +511,13 @@ export const storefrontStore = {
       serials: input.serials,
     });
     const items = [
-      { Put: { TableName: table(), Item: orderItem(sold), ConditionExpression: 'attribute_not_exists(pk)' } },
+      {
+        Put: {
+          TableName: table(),
+          Item: orderItem(sold, ledgerPlaceOf(sold)),
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
       ...input.parts.map((part) => shardSale(order.resellerId, part, 'onHand', input.at)),
       {
         Update: {
@@ -556,7 +536,6 @@ export const storefrontStore = {
           },
         },
       },
-      ledgerPut(ledgerEntry(sold, 'SELL', input.at, input.parts)),
       ...(input.extraItems ?? []),
     ];
     const failed = await commitOrRefusals(items);
@@ -578,7 +557,7 @@ export const storefrontStore = {
       ...(options.before ? { before: options.before } : {}),
       ...(options.status ? { status: options.status } : {}),
     });
-    return { orders: page.items.map(strip), ...(page.last ? { last: page.last } : {}) };
+    return { orders: page.items.map(orderOfItem), ...(page.last ? { last: page.last } : {}) };
   },
 
   /** A reseller's refunds completed on one Asia/Jakarta day (the gateway confirmed them in full). */
@@ -646,8 +625,8 @@ export const storefrontStore = {
 
   /**
    * Paid in time: the order becomes FULFILLED with its serials (unique by construction: no item per
-   * serial) and the capture that bought it, the stock moves reserved -> sold and the SELL ledger entry is
-   * written. All or nothing. ORDER_CHANGED: the order is not what was read.
+   * serial) and the capture that bought it, placed in the ledger as its SELL entry (`Index.ledger`), and
+   * the stock moves reserved -> sold. All or nothing. ORDER_CHANGED: the order is not what was read.
    */
   async fulfil(
     order: StorefrontOrder,
@@ -667,12 +646,14 @@ export const storefrontStore = {
           fulfilledAt: at,
           captureEventId: capture.eventId,
           affixed: {},
+          ...ledgerPlaceOf({ ...order, fulfilledAt: at }),
+          // Paid: the QR has done its work (see `StorefrontOrder.payment`).
+          ...(order.payment ? { payment: compactPayment(order, { ...order.payment, qris: undefined }) } : {}),
         },
         [],
         'RESERVED',
       ),
       ...parts.map((part) => shardSale(order.resellerId, part, 'reserved', at)),
-      ledgerPut(ledgerEntry(order, 'SELL', at, parts)),
       ...extraItems,
     ];
     return (await commitOrRefusals(items)) ? 'ORDER_CHANGED' : 'FULFILLED';
@@ -959,7 +940,7 @@ export const storefrontStore = {
       consistent: true,
     });
     return {
-      ...(order ? { existing: strip(order) } : {}),
+      ...(order ? { existing: orderOfItem(order) } : {}),
       counter: counterFromItem(counter),
       clientLapses: Number(lapses?.lapses ?? 0),
     };

@@ -2,7 +2,10 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { STAMP_FACE_VALUE_IDR } from './money.js';
 import type { Contact } from './notices.js';
 import type { GatewayCapture, GatewayPayment } from './payment-gateway.js';
-import type { SaleChannel } from './stock.js';
+import type { LedgerEntry, SaleChannel } from './stock.js';
+
+/** A payment as an order keeps it: the QR only while it can still pay the order. */
+export type OrderPayment = Omit<GatewayPayment, 'qris'> & { readonly qris?: string };
 
 /**
  * An applicant's order at a reseller's storefront.
@@ -90,7 +93,12 @@ export interface StorefrontOrder {
   readonly expiresAt?: string;
   readonly day?: string;
   readonly shardParts?: ShardPart[];
-  readonly payment?: GatewayPayment;
+  /**
+   * The payment it was reserved with. Its QR is kept only while the order can be paid with it: once sold,
+   * the order keeps the payment's id (refunds, the payment watch) and drops the QR, which keeps a sold
+   * 3-stamp order under 1 KB (one write unit for each later write: stamping, refunds).
+   */
+  readonly payment?: OrderPayment;
   readonly stamps?: string[];
   readonly paidAt?: string;
   readonly fulfilledAt?: string;
@@ -281,6 +289,27 @@ export const channelOf = (order: Pick<StorefrontOrder, 'channel'>): SaleChannel 
 /** The service fee a sale earned: what the buyer paid above face value, for all its stamps. */
 export const serviceFeeOf = (order: Pick<StorefrontOrder, 'unitPriceIdr' | 'quantity'>): number =>
   Math.max(0, (order.unitPriceIdr ?? STAMP_FACE_VALUE_IDR) - STAMP_FACE_VALUE_IDR) * order.quantity;
+
+/**
+ * A sold order is its own SELL ledger entry (placed in the ledger index by the write that sells it): its
+ * stamps leave the reseller's unsold stock when it is paid, with the money of the sale and its channel, so
+ * a day's settlement is read from the ledger alone. No entry before it is sold.
+ */
+export const saleEntryOf = (order: StorefrontOrder): LedgerEntry | undefined =>
+  order.fulfilledAt === undefined
+    ? undefined
+    : {
+        entryId: `SELL#${order.orderId}`,
+        resellerId: order.resellerId,
+        kind: 'SELL',
+        quantity: order.quantity,
+        shard: order.shardParts?.[0]?.shard ?? 0,
+        at: order.fulfilledAt,
+        reference: order.orderId,
+        amountIdr: order.amountIdr ?? 0,
+        serviceFeeIdr: serviceFeeOf(order),
+        channel: channelOf(order),
+      };
 
 /**
  * An own-channel sale's price per stamp: at least the face value (the duty is owed in full) and at most the

@@ -129,6 +129,15 @@ export const Index = {
    * updates should be written to the index again; listings read the items by key (one BatchGet a page).
    */
   byReseller: { indexName: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk', projection: 'KEYS_ONLY' },
+  /**
+   * A reseller's ledger by time, sharded like its stock (`MainKeys.ledgerPartition`): each MINT entry item,
+   * and each sold order, which is its own SELL entry (`saleEntryOf`). The sale's index entry comes with the
+   * order's own write: the fulfilment's transaction writes no second item for the ledger, and an index
+   * write is billed as a standard write, outside the transaction's double rate. Keys only: a sold order is
+   * updated again (stamping, refunds), and none of that should be written to the index; the listing reads
+   * the items by key.
+   */
+  ledger: { indexName: 'gsi3', partitionKey: 'gsi3pk', sortKey: 'gsi3sk', projection: 'KEYS_ONLY' },
 } as const satisfies Record<string, IndexDefinition>;
 
 export const Tables = {
@@ -137,7 +146,7 @@ export const Tables = {
     envVar: EnvVar.mainTable,
     partitionKey: 'pk',
     sortKey: 'sk',
-    indexes: [Index.work, Index.byReseller],
+    indexes: [Index.work, Index.byReseller, Index.ledger],
     timeToLiveAttribute: 'purgeAt',
   },
   /** State of the simulated external parties (tax authority, payment gateway). Never deployed to production. */
@@ -362,6 +371,11 @@ export const MainKeys = {
   ledgerPartition: (resellerId: string, shard: number) =>
     `LEDGER#${resellerId}#${String(shard).padStart(2, '0')}`,
   ledgerEntrySortKey: (at: string, entryId: string) => `${at}#${entryId}`,
+  /** An item's place in its reseller's ledger (`Index.ledger`): a MINT entry's, or a sold order's. */
+  ledgerPlace: (entry: { resellerId: string; shard: number; at: string; entryId: string }) => ({
+    gsi3pk: MainKeys.ledgerPartition(entry.resellerId, entry.shard),
+    gsi3sk: MainKeys.ledgerEntrySortKey(entry.at, entry.entryId),
+  }),
   issuerCapacity: { pk: 'ISSUER', sk: 'CAPACITY' },
   storefrontOrder: (orderId: string) => ({ pk: `SORDER#${orderId}`, sk: 'ORDER' }),
   storefrontCapture: (orderId: string, eventId: string) => ({

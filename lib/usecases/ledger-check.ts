@@ -11,6 +11,7 @@ import {
   type ShardCounters,
 } from '../domain/stock.js';
 import { holdsStock, type StorefrontOrderStatus } from '../domain/storefront-order.js';
+import { Index } from '../infra/resources.js';
 
 /**
  * The offline audit behind `npm run ledger:check`: reads every stock shard, every ledger entry, every
@@ -23,7 +24,8 @@ import { holdsStock, type StorefrontOrderStatus } from '../domain/storefront-ord
  *   ledger balances (replayed entries) = shard counters, account by account (`ledgerAccountsOfShards`:
  *   the ledger's ON_HAND is the shards' onHand + reserved), and are double-entry balanced
  *   shards' reserved = Σ quantity of the orders that hold stock (RESERVED): a hold is no ledger entry
- *   per sold order: one SELL entry of its quantity; no SELL entry without its sold order
+ *   per sold order: one SELL entry of its quantity (the order itself, placed in its reseller's ledger
+ *   index); no SELL entry without its sold order
  *   per order: its MINT entries sum to its allocatedQuantity; per shard: MINT shard parts = allocated
  *   pipeline = awaiting-payment quantity + paid-but-unallocated quantity
  *   nationally minted = Σ allocated; no entry id twice; no counter below zero
@@ -158,9 +160,23 @@ export const checkLedger = async (
       });
     } else if (pk.startsWith('SORDER#') && item.entity === 'StorefrontOrder') {
       scanned.storefrontOrders += 1;
+      const orderId = pk.slice('SORDER#'.length);
       const data = dataOf(String(item.resellerId));
       if (holdsStock(String(item.status) as StorefrontOrderStatus)) data.held += num(item.quantity);
-      if (item.fulfilledAt !== undefined) data.sold.set(pk.slice('SORDER#'.length), num(item.quantity));
+      if (item.fulfilledAt !== undefined) data.sold.set(orderId, num(item.quantity));
+      // A sold order is its own SELL entry, where the ledger index places it.
+      const place = item[Index.ledger.partitionKey];
+      if (place !== undefined) {
+        scanned.ledgerEntries += 1;
+        const entryId = `SELL#${orderId}`;
+        entryIdCounts.set(entryId, (entryIdCounts.get(entryId) ?? 0) + 1);
+        dataOf(keyParts(String(place)).resellerId).entries.push({
+          entryId,
+          kind: 'SELL',
+          quantity: num(item.quantity),
+          reference: orderId,
+        });
+      }
     } else if (pk.startsWith('RESELLER#')) {
       const resellerId = pk.slice('RESELLER#'.length);
       if (sk === 'PROFILE') {

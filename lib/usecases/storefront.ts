@@ -439,7 +439,9 @@ export const orderStatusView = async (order: StorefrontOrder) => {
     ...(order.reason ? { reason: order.reason } : {}),
     ...(order.unitPriceIdr !== undefined ? { unitPriceIdr: order.unitPriceIdr } : {}),
     ...(order.expiresAt ? { reservedUntil: order.expiresAt } : {}),
-    ...(order.payment && order.status === 'RESERVED' ? { payment: paymentView(order.payment) } : {}),
+    ...(order.status === 'RESERVED' && order.payment?.qris
+      ? { payment: paymentView({ ...order.payment, qris: order.payment.qris }) }
+      : {}),
     ...(order.stamps ? { stamps: order.stamps.map((serial) => ({ serial })) } : {}),
     ...(refund ? { refund } : {}),
     ...(order.status === 'QUEUED' ? { queue: await queueView() } : {}),

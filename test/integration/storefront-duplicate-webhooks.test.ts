@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { eventually, startTestCloud, type TestCloud } from '../support/cloud.js';
 import {
+  ledgerOf,
   payAtGateway,
   queueBacklog,
   readOrder,
@@ -57,7 +58,7 @@ describe('duplicate PAYMENT_CAPTURED webhooks', () => {
     const captures = (await scanMain(kuota, `SORDER#${placed.orderId}`)).filter((item) =>
       String(item.sk).startsWith('CAPTURE#'),
     );
-    const sells = (await scanMain(kuota, 'LEDGER#R01#')).filter(
+    const sells = (await ledgerOf(kuota, 'R01')).filter(
       (item) => item.kind === 'SELL' && item.reference === placed.orderId,
     );
     const orderItem = (await scanMain(kuota, `SORDER#${placed.orderId}`)).find((item) => item.sk === 'ORDER');

@@ -1,5 +1,5 @@
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { clearFaults, faultCounters, setFaultPlan } from '../../lib/adapters/fault-injection.js';
 import { queues } from '../../lib/adapters/queues.js';
@@ -11,6 +11,7 @@ import { itemSize } from '../../tools/bench/capacity-meter.js';
 import { eventually, startTestCloud, type TestCloud } from '../support/cloud.js';
 import {
   documents,
+  ledgerOf,
   ledgerReport,
   mapLimit,
   nikDayCount,
@@ -380,9 +381,7 @@ describe('the sale path', () => {
     const second = await runSweeper(kuota);
     const order = await readOrder(kuota, placed);
     const after = stockTotals(await stockShards(kuota, 'R04'));
-    const entriesOfOrder = (await scanMain(kuota, 'LEDGER#R04#')).filter(
-      (item) => item.reference === placed.orderId,
-    );
+    const entriesOfOrder = (await ledgerOf(kuota, 'R04')).filter((item) => item.reference === placed.orderId);
 
     // Assert
     // (Other tests' unpaid reservations in this cloud expire in the same sweep: count this order's releases.)
@@ -395,7 +394,7 @@ describe('the sale path', () => {
     expect(await nikDayCount(kuota, nik)).toBe(0);
     expect((await ledgerReport(kuota)).differences).toEqual([]);
   });
-  it('writes a SELL entry for a sale and none for a hold, and the ledger check ties both to the orders', async () => {
+  it('lists a sale as its SELL entry and a hold as none, and the ledger check ties both to the orders', async () => {
     // Arrange: one order held unpaid, one paid (R03, shards 0 and 1)
     const held = await reservedOrder(kuota, 'R03', validNik(7_101), 2);
     const sold = await reservedOrder(kuota, 'R03', validNik(7_102), 2);
@@ -403,8 +402,12 @@ describe('the sale path', () => {
     await waitForStatus(kuota, sold.placed, ['FULFILLED']);
     const client = documents(kuota);
     const entriesOf = async (orderId: string) =>
-      (await scanMain(kuota, 'LEDGER#R03#')).filter((item) => item.reference === orderId);
+      (await ledgerOf(kuota, 'R03')).filter((entry) => entry.reference === orderId);
     const [sale] = await entriesOf(sold.placed.orderId);
+    const soldOrderKey = MainKeys.storefrontOrder(sold.placed.orderId);
+    const soldItem = (await scanMain(kuota, `SORDER#${sold.placed.orderId}`)).find(
+      (item) => item.sk === 'ORDER',
+    );
     const shardOfHold = Number((await storefrontStore.getOrder(held.placed.orderId))?.shardParts?.[0]?.shard);
     const nudgeHold = (by: number) =>
       client.send(
@@ -416,13 +419,25 @@ describe('the sale path', () => {
         }),
       );
 
-    // Act: the stored ledger as it is; a sale's entry removed; a hold that no order accounts for
+    // Act: the stored ledger as it is; a sale taken out of the ledger; a hold that no order accounts for
     const healthy = await ledgerReport(kuota);
     await client.send(
-      new DeleteCommand({ TableName: kuota.cloud.tables.main, Key: { pk: sale?.pk, sk: sale?.sk } }),
+      new UpdateCommand({
+        TableName: kuota.cloud.tables.main,
+        Key: soldOrderKey,
+        UpdateExpression: 'REMOVE gsi3pk, gsi3sk',
+      }),
     );
     const saleMissing = await ledgerReport(kuota);
-    await client.send(new PutCommand({ TableName: kuota.cloud.tables.main, Item: sale }));
+    const listedWithoutIt = await entriesOf(sold.placed.orderId);
+    await client.send(
+      new UpdateCommand({
+        TableName: kuota.cloud.tables.main,
+        Key: soldOrderKey,
+        UpdateExpression: 'SET gsi3pk = :place, gsi3sk = :at',
+        ExpressionAttributeValues: { ':place': soldItem?.gsi3pk, ':at': soldItem?.gsi3sk },
+      }),
+    );
     await nudgeHold(1);
     const holdUnaccounted = await ledgerReport(kuota);
     await nudgeHold(-1);
@@ -430,6 +445,8 @@ describe('the sale path', () => {
     // Assert
     expect(await entriesOf(held.placed.orderId)).toEqual([]);
     expect(sale).toMatchObject({ kind: 'SELL', quantity: 2, reference: sold.placed.orderId });
+    expect(listedWithoutIt).toEqual([]);
+    expect(await entriesOf(sold.placed.orderId)).toEqual([sale]);
     expect(healthy.differences).toEqual([]);
     expect(saleMissing.differences).toEqual(
       expect.arrayContaining([`R03: order ${sold.placed.orderId}: SELL entries 0 ≠ its quantity 2`]),

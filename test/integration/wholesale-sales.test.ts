@@ -4,11 +4,11 @@ import { SERIAL_PATTERN } from '../../lib/domain/serials.js';
 import { startTestCloud, type TestCloud } from '../support/cloud.js';
 import {
   claimOf,
+  ledgerOf,
   ledgerReport,
   mapLimit,
   nikDayCount,
   placeOrder,
-  scanMain,
   stockByReseller,
   stockResellers,
   uniqueKey,
@@ -235,7 +235,7 @@ describe('an own-channel sale', () => {
     expect(after?.sold).toBe((before?.sold ?? 0) + 2);
     expect(after?.onHand).toBe((before?.onHand ?? 0) - 2);
     expect(await nikDayCount(kuota, nik)).toBe(2);
-    const entries = (await scanMain(kuota, 'LEDGER#R05#')).filter((entry) => entry.reference === orderId);
+    const entries = (await ledgerOf(kuota, 'R05')).filter((entry) => entry.reference === orderId);
     expect(entries.map((entry) => entry.kind)).toEqual(['SELL']);
     expect(otherBody.status).toBe(409);
     expect(otherBody.body).toMatchObject({ error: { code: 'IDEMPOTENCY_KEY_REUSED' } });

@@ -414,6 +414,37 @@ export const serialsOfAllOrders = async (kuota: TestCloud): Promise<string[]> =>
   (await storefrontOrderItems(kuota)).flatMap((order) => (order.stamps as string[] | undefined) ?? []);
 
 /** `npm run ledger:check` over this test's table: shards, ledger entries and quota orders must agree. */
+/** A reseller's whole ledger as it reads it (`GET /v1/wholesale/ledger`, every page), newest first. */
+export const ledgerOf = async (
+  kuota: TestCloud,
+  resellerId: string,
+): Promise<
+  { entryId: string; kind: string; quantity: number; reference: string; at: string; shard: number }[]
+> => {
+  const reseller = kuota.credentials.resellers.find((candidate) => candidate.id === resellerId);
+  if (!reseller) throw new Error(`no reseller ${resellerId} seeded`);
+  const entries = [];
+  let cursor: string | undefined;
+  do {
+    const query = new URLSearchParams({ limit: '200', ...(cursor ? { cursor } : {}) });
+    const page = await kuota.api.get<{
+      entries: {
+        entryId: string;
+        kind: string;
+        quantity: number;
+        reference: string;
+        at: string;
+        shard: number;
+      }[];
+      nextCursor?: string;
+    }>(`/v1/wholesale/ledger?${query}`, { apiKey: reseller.apiKey });
+    if (page.status !== 200) throw new Error(`ledger of ${resellerId}: ${page.status} ${page.text}`);
+    entries.push(...page.body.entries);
+    cursor = page.body.nextCursor;
+  } while (cursor);
+  return entries;
+};
+
 export const ledgerReport = (kuota: TestCloud) => {
   const mainTable = kuota.cloud.tables.main;
   if (!mainTable) throw new Error('the test cloud has no main table');
