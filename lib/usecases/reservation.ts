@@ -15,6 +15,7 @@ import { alertIdOf } from '../domain/alerts.js';
 import type { PaymentGateway } from '../domain/payment-gateway.js';
 import { isActive } from '../domain/resellers.js';
 import {
+  mayReplanOn,
   onHandAfterRefusal,
   onHandAfterTaking,
   planOnSample,
@@ -221,9 +222,9 @@ const planFromSnapshot = async (
 
 /**
  * Tries `plan`; when its shard ran dry (a stale snapshot, or others took the planned shard first near a
- * sell-out), plans again on the snapshot with that shard marked down (`noteDry`), reading every shard only
- * when that finds nothing, a few times, until the attempt lands or the storefront is sold out (or
- * suspended), which is answered as the plan's refusal.
+ * sell-out), plans again: on the snapshot with that shard marked down (`noteDry`) when it is a young read
+ * of every shard (`mayReplanOn`), otherwise on a read of every shard now; a few times, until the attempt
+ * lands or the storefront is sold out (or suspended), which is answered as the plan's refusal.
  */
 const attemptWithReplans = async <O extends { readonly outcome: string }>(
   order: { readonly resellerId: string; readonly quantity: number },
@@ -237,9 +238,10 @@ const attemptWithReplans = async <O extends { readonly outcome: string }>(
   for (let replan = 0; result.outcome === 'SHARD_DRY' && replan < SHARD_REPLANS; replan += 1) {
     noteDry(order.resellerId, plan);
     const marked = snapshots.get(order.resellerId);
-    const replanned = marked
-      ? await planFromSnapshot(marked, order.resellerId, order.quantity, retry, random)
-      : await planFresh(order.resellerId, order.quantity, retry, random);
+    const replanned =
+      marked && mayReplanOn(marked, Date.now(), FRESH_ENOUGH_MS)
+        ? await planFromSnapshot(marked, order.resellerId, order.quantity, retry, random)
+        : await planFresh(order.resellerId, order.quantity, retry, random);
     if (!('plan' in replanned)) return replanned;
     plan = replanned.plan;
     result = await attempt(plan);

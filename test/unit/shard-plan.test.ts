@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  mayReplanOn,
   onHandAfterRefusal,
   onHandAfterTaking,
   planOnSample,
@@ -77,6 +78,17 @@ describe('planning a sale on the shards', () => {
     expect(refusalBelievable({ at }, at + 250, 250)).toBe(false);
     expect(refusalBelievable({ at, bounded: true }, at + 1, 250)).toBe(false);
     expect(refusalBelievable({ at, sampled: true }, at + 1, 250)).toBe(false);
+  });
+
+  it('replans on a marked-down snapshot only when it is a young read of every shard; else reads them all', () => {
+    // Arrange
+    const at = 1_000_000;
+
+    // Act + Assert: a young full read (marked down by the refusal) is worth planning on again
+    expect(mayReplanOn({ at }, at + 100, 250)).toBe(true);
+    // a sample, or an older read, is what sent the attempt to a dry shard
+    expect(mayReplanOn({ at, sampled: true }, at + 1, 250)).toBe(false);
+    expect(mayReplanOn({ at }, at + 250, 250)).toBe(false);
   });
 });
 
