@@ -208,21 +208,21 @@ export const stockStore = {
               ExpressionAttributeNames: { '#place': Index.ledger.partitionKey, '#at': Index.ledger.sortKey },
               ExpressionAttributeValues: { ':pk': partition, ':lower': lower, ':upper': upper },
               ScanIndexForward: false,
-              Limit: options.limit + 1,
+              // One more than a page can take, besides the cursor's own entry (the bound is inclusive): a
+              // shard that may have more below gives more than the page takes.
+              Limit: options.limit + (before === undefined ? 1 : 2),
             }),
           ),
         );
-        // A shard read that stopped at its limit may have more below it.
-        const truncated = result.LastEvaluatedKey !== undefined;
         return (result.Items ?? [])
-          .map((item) => ({ shard, sk: String(item[Index.ledger.sortKey]), item, truncated }))
+          .map((item) => ({ shard, sk: String(item[Index.ledger.sortKey]), item }))
           .filter((entry) => entry.sk !== before);
       }),
     );
     const read = pages.flat();
     const merged = read.sort((a, b) => (a.sk < b.sk ? 1 : a.sk > b.sk ? -1 : 0)).slice(0, options.limit);
-    // The last page is the one after which nothing is left: a full last page carries no cursor to an empty one.
-    const exhausted = merged.length === read.length && read.every((entry) => !entry.truncated);
+    // The last page is the one that takes everything read: a full last page carries no cursor to an empty one.
+    const exhausted = merged.length === read.length;
     const cursor: Record<string, string> = { ...(options.cursor ?? {}) };
     for (const taken of merged) cursor[String(taken.shard)] = taken.sk;
     const items = await batchGetItems(

@@ -126,6 +126,20 @@ const addMissingIndexes = async (
         GlobalSecondaryIndexUpdates: [{ Create: globalIndex(index) }],
       }),
     );
+    // DynamoDB builds one new index of a table at a time: the next waits until this one is ACTIVE.
+    await indexActive(client, name, index.indexName);
+  }
+};
+
+/** Waits (up to a minute: DynamoDB Local backfills a kept table's items) until the index is ACTIVE. */
+const indexActive = async (client: DynamoDBClient, name: string, indexName: string): Promise<void> => {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const described = await client.send(new DescribeTableCommand({ TableName: name }));
+    const index = described.Table?.GlobalSecondaryIndexes?.find((found) => found.IndexName === indexName);
+    if (index?.IndexStatus === 'ACTIVE' && described.Table?.TableStatus === 'ACTIVE') return;
+    if (Date.now() > deadline) throw new Error(`index ${indexName} of ${name} is still ${index?.IndexStatus}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
   }
 };
 
