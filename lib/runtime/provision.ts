@@ -138,7 +138,8 @@ const indexActive = async (client: DynamoDBClient, name: string, indexName: stri
     const described = await client.send(new DescribeTableCommand({ TableName: name }));
     const index = described.Table?.GlobalSecondaryIndexes?.find((found) => found.IndexName === indexName);
     if (index?.IndexStatus === 'ACTIVE' && described.Table?.TableStatus === 'ACTIVE') return;
-    if (Date.now() > deadline) throw new Error(`index ${indexName} of ${name} is still ${index?.IndexStatus}`);
+    if (Date.now() > deadline)
+      throw new Error(`index ${indexName} of ${name} is still ${index?.IndexStatus}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 };
