@@ -131,9 +131,12 @@ const addMissingIndexes = async (
   }
 };
 
-/** Waits (up to a minute: DynamoDB Local backfills a kept table's items) until the index is ACTIVE. */
+/**
+ * Waits until the index is ACTIVE: about a second on an idle DynamoDB Local, over half a minute on a busy
+ * one (seen in CI); two minutes at most.
+ */
 const indexActive = async (client: DynamoDBClient, name: string, indexName: string): Promise<void> => {
-  const deadline = Date.now() + 60_000;
+  const deadline = Date.now() + 120_000;
   for (;;) {
     const described = await client.send(new DescribeTableCommand({ TableName: name }));
     const index = described.Table?.GlobalSecondaryIndexes?.find((found) => found.IndexName === indexName);
