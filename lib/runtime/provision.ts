@@ -27,6 +27,7 @@ import {
   Buckets,
   DLQ_RETENTION_DAYS,
   deadLetterName,
+  Index,
   type IndexDefinition,
   physicalName,
   type QueueKey,
@@ -36,6 +37,7 @@ import {
   Tables,
   visibilityTimeoutSeconds,
 } from '../infra/resources.js';
+import { migrateLedgerToIndex } from './ledger-migration.js';
 
 /** Creates each definition's resource under its physical name (`create`), and answers the names by key. */
 const createEach = async <K extends string, D extends ResourceDefinition>(
@@ -100,22 +102,28 @@ export const provisionTables = (client: DynamoDBClient, prefix: string): Promise
     } catch (error) {
       if (!(error instanceof ResourceInUseException)) throw error;
     }
-    await addMissingIndexes(client, name, table.indexes);
+    const added = await addMissingIndexes(client, name, table.indexes);
+    // A kept main table from before the ledger index holds the ledger as it was then.
+    if (table === Tables.main && added.includes(Index.ledger.indexName))
+      await migrateLedgerToIndex(client, name);
   });
 
 /**
  * A table kept from an older version (`npm start` persists DynamoDB Local's data) gets the indexes added
- * since, one at a time, as UpdateTable allows; reads of a missing index would fail otherwise.
+ * since, one at a time, as UpdateTable allows; reads of a missing index would fail otherwise. Answers the
+ * indexes it added.
  */
 const addMissingIndexes = async (
   client: DynamoDBClient,
   name: string,
   indexes: readonly IndexDefinition[],
-): Promise<void> => {
+): Promise<string[]> => {
+  const added: string[] = [];
   for (const index of indexes) {
     const described = await client.send(new DescribeTableCommand({ TableName: name }));
     const present = new Set((described.Table?.GlobalSecondaryIndexes ?? []).map((found) => found.IndexName));
     if (present.has(index.indexName)) continue;
+    added.push(index.indexName);
     await client.send(
       new UpdateTableCommand({
         TableName: name,
@@ -129,6 +137,7 @@ const addMissingIndexes = async (
     // DynamoDB builds one new index of a table at a time: the next waits until this one is ACTIVE.
     await indexActive(client, name, index.indexName);
   }
+  return added;
 };
 
 /**

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, PutCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { physicalName, Tables } from '../../lib/infra/resources.js';
+import { Index, type IndexDefinition, MainKeys, physicalName, Tables } from '../../lib/infra/resources.js';
+import { migrateLedgerToIndex } from '../../lib/runtime/ledger-migration.js';
 import { provisionTables } from '../../lib/runtime/provision.js';
 
 /** `npm start` keeps DynamoDB Local's data: a table from an older version gets the indexes added since. */
@@ -12,37 +14,38 @@ const client = new DynamoDBClient({
 });
 afterAll(() => client.destroy());
 
+/** The main table as an older version created it: its keys and only the indexes it had then. */
+const createKeptMainTable = (name: string, indexes: readonly IndexDefinition[]) =>
+  client.send(
+    new CreateTableCommand({
+      TableName: name,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [
+        'pk',
+        'sk',
+        ...indexes.flatMap((index) => [index.partitionKey, index.sortKey]),
+      ].map((attribute) => ({ AttributeName: attribute, AttributeType: 'S' })),
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      GlobalSecondaryIndexes: indexes.map((index) => ({
+        IndexName: index.indexName,
+        KeySchema: [
+          { AttributeName: index.partitionKey, KeyType: 'HASH' },
+          { AttributeName: index.sortKey, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: index.projection },
+      })),
+    }),
+  );
+
 describe('provisioning the local tables', () => {
   it('adds the indexes a kept table lacks, with their projections', async () => {
     // Arrange: the main table as an older version made it, with the work index only.
     const prefix = `p${randomBytes(4).toString('hex')}`;
     const name = physicalName(prefix, Tables.main.logicalName);
-    const [work] = Tables.main.indexes;
-    if (!work) throw new Error('the main table has no index');
-    await client.send(
-      new CreateTableCommand({
-        TableName: name,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: ['pk', 'sk', work.partitionKey, work.sortKey].map((attribute) => ({
-          AttributeName: attribute,
-          AttributeType: 'S',
-        })),
-        KeySchema: [
-          { AttributeName: 'pk', KeyType: 'HASH' },
-          { AttributeName: 'sk', KeyType: 'RANGE' },
-        ],
-        GlobalSecondaryIndexes: [
-          {
-            IndexName: work.indexName,
-            KeySchema: [
-              { AttributeName: work.partitionKey, KeyType: 'HASH' },
-              { AttributeName: work.sortKey, KeyType: 'RANGE' },
-            ],
-            Projection: { ProjectionType: 'ALL' },
-          },
-        ],
-      }),
-    );
+    await createKeptMainTable(name, [Index.work]);
 
     // Act
     await provisionTables(client, prefix);
@@ -58,5 +61,77 @@ describe('provisioning the local tables', () => {
     );
     // DynamoDB Local builds an index in about a second alone, and took over a minute for two while the rest
     // of the suite kept it busy (CI): this test waits as `npm start` would.
+  }, 240_000);
+
+  it('moves a kept table’s old ledger into the ledger index: MINT entries and sold orders placed, hold and sale entry items gone', async () => {
+    // Arrange: the main table as the version before the ledger index made it, and its ledger then
+    const prefix = `p${randomBytes(4).toString('hex')}`;
+    const name = physicalName(prefix, Tables.main.logicalName);
+    await createKeptMainTable(name, [Index.work, Index.byReseller]);
+    const documents = DynamoDBDocumentClient.from(client);
+    const entry = (kind: string, reference: string, shard: number, at: string) => ({
+      pk: MainKeys.ledgerPartition('R01', shard),
+      sk: MainKeys.ledgerEntrySortKey(at, `${kind}#${reference}`),
+      entity: 'LedgerEntry',
+      entryId: `${kind}#${reference}`,
+      resellerId: 'R01',
+      kind,
+      quantity: 2,
+      shard,
+      at,
+      reference,
+    });
+    const mint = entry('MINT', 'QO_1#0', 0, '2026-12-01T10:00:00.000Z');
+    const sold = {
+      ...MainKeys.storefrontOrder('SO_1'),
+      entity: 'StorefrontOrder',
+      orderId: 'SO_1',
+      resellerId: 'R01',
+      quantity: 2,
+      status: 'FULFILLED',
+      fulfilledAt: '2026-12-01T10:05:00.000Z',
+      shardParts: [{ shard: 1, quantity: 2 }],
+    };
+    for (const item of [
+      mint,
+      entry('RESERVE', 'SO_1', 1, '2026-12-01T10:04:00.000Z'),
+      entry('SELL', 'SO_1', 1, sold.fulfilledAt),
+      entry('RESERVE', 'SO_2', 0, '2026-12-01T10:06:00.000Z'),
+      entry('RELEASE', 'SO_2', 0, '2026-12-01T10:21:00.000Z'),
+      sold,
+    ])
+      await documents.send(new PutCommand({ TableName: name, Item: item }));
+    const placedIn = async (shard: number) =>
+      (
+        await documents.send(
+          new QueryCommand({
+            TableName: name,
+            IndexName: Index.ledger.indexName,
+            KeyConditionExpression: `${Index.ledger.partitionKey} = :place`,
+            ExpressionAttributeValues: { ':place': MainKeys.ledgerPartition('R01', shard) },
+          }),
+        )
+      ).Items?.map((item) => [item.pk, item[Index.ledger.sortKey]]);
+
+    // Act
+    await provisionTables(client, prefix);
+    const again = await migrateLedgerToIndex(client, name);
+    const ledgerItems = (
+      await documents.send(
+        new ScanCommand({
+          TableName: name,
+          FilterExpression: 'begins_with(pk, :ledger)',
+          ExpressionAttributeValues: { ':ledger': 'LEDGER#' },
+        }),
+      )
+    ).Items?.map((item) => item.entryId);
+
+    // Assert
+    expect(await placedIn(0)).toEqual([[mint.pk, mint.sk]]);
+    expect(await placedIn(1)).toEqual([
+      [sold.pk, MainKeys.ledgerEntrySortKey(sold.fulfilledAt, 'SELL#SO_1')],
+    ]);
+    expect(ledgerItems).toEqual([mint.entryId]);
+    expect(again).toEqual({ placed: 0, removed: 0 });
   }, 240_000);
 });
