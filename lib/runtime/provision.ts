@@ -141,8 +141,8 @@ const addMissingIndexes = async (
 };
 
 /**
- * Waits until the index is ACTIVE: about a second on an idle DynamoDB Local, over half a minute on a busy
- * one (seen in CI); two minutes at most.
+ * Waits until the index is ACTIVE: about a second for a kept state directory's DynamoDB Local; two minutes
+ * at most (an emulator shared by many busy stacks was seen to take longer).
  */
 const indexActive = async (client: DynamoDBClient, name: string, indexName: string): Promise<void> => {
   const deadline = Date.now() + 120_000;
