@@ -193,7 +193,7 @@ const compactPayment = (order: StorefrontOrder, payment: OrderPayment): Partial<
   ...(payment.expiresAt !== order.expiresAt ? { expiresAt: payment.expiresAt } : {}),
 });
 
-/** The stored payment made whole again from its order (`StoredStorefrontOrder` checked its id and QR). */
+/** The stored payment made whole again from its order (`StoredStorefrontOrder` checked its id, and its QR while it keeps one). */
 const expandedPayment = (order: StorefrontOrder, stored: Partial<GatewayPayment>): OrderPayment => ({
   paymentId: stored.paymentId as string,
   ...(stored.qris !== undefined ? { qris: stored.qris } : {}),
