@@ -8,6 +8,7 @@ import {
   partitionLimit,
 } from '../../tools/bench/capacity-model.js';
 import { costPerMillionStamps, PRICES } from '../../tools/bench/prices.js';
+import { shardedLikeStock } from '../../tools/bench/summary.js';
 
 /** The capacity model's arithmetic, checked by hand on round numbers. */
 const options: ModelOptions = {
@@ -187,5 +188,15 @@ describe('cost per million stamps', () => {
         cost.apiGateway,
       10,
     );
+  });
+});
+
+describe('the partition classes the bench hands the model', () => {
+  it('scales the stock shards and the ledger with the shard count, never the order index’s fixed buckets', () => {
+    // Act + Assert
+    expect(shardedLikeStock('STOCK#<hot>#<n>')).toBe(true);
+    expect(shardedLikeStock('LEDGER#<hot>#<n>')).toBe(true);
+    expect(shardedLikeStock('RORDERS#<hot>#<n>')).toBe(false);
+    expect(shardedLikeStock('RESELLER#<hot>')).toBe(false);
   });
 });

@@ -252,6 +252,13 @@ const unitsByItemKind = (
 };
 
 /**
+ * Whether a hot reseller's partition class spreads over `KUOTA_STOCK_SHARDS` keys (the capacity model then
+ * scales it with `--shards`): the stock shards and the ledger's partitions. The reseller order index has
+ * buckets of its own (`RESELLER_ORDER_BUCKETS`), which the shard count does not change.
+ */
+export const shardedLikeStock = (generic: string): boolean => /^(STOCK|LEDGER)#<hot>#<n>$/.test(generic);
+
+/**
  * Shared partition keys (not one buyer's or one order's), grouped by shape, the hot reseller's apart: the
  * 12 that take the most write units per key, per stamp sold, as the capacity model reads them.
  */
@@ -285,7 +292,7 @@ const sharedPartitions = (design: Design, mine: Runs, stamps: number) => {
         ...(entry.index ? { index: entry.index } : {}),
         writeUnits: 0,
         readUnits: 0,
-        sharded: scope === 'reseller' && generic.endsWith('#<n>'),
+        sharded: scope === 'reseller' && shardedLikeStock(generic),
       };
       current.keys.add(`${result.round}:${entry.partition}`);
       current.writeUnits += entry.writeUnits;
