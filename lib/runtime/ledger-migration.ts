@@ -6,6 +6,8 @@ import {
   ScanCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { orderOfItem } from '../adapters/storefront-store.js';
+import { saleEntryOf } from '../domain/storefront-order.js';
 import { Index, MainKeys } from '../infra/resources.js';
 
 /**
@@ -80,17 +82,12 @@ const placeInLedger = (
 /** The sold order an old SELL entry names becomes its own entry (1), unless it is gone or not sold (0). */
 const placeSoldOrder = async (documents: DynamoDBDocumentClient, table: string, orderId: string) => {
   const key = MainKeys.storefrontOrder(orderId);
-  const { Item: order } = await documents.send(
+  const { Item: item } = await documents.send(
     new GetCommand({ TableName: table, Key: key, ConsistentRead: true }),
   );
-  if (!order || typeof order.fulfilledAt !== 'string' || order[Index.ledger.partitionKey] !== undefined)
-    return 0;
-  const parts = Array.isArray(order.shardParts) ? (order.shardParts as { shard?: number }[]) : [];
-  await placeInLedger(documents, table, key, {
-    resellerId: String(order.resellerId),
-    shard: Number(parts[0]?.shard ?? 0),
-    at: order.fulfilledAt,
-    entryId: `SELL#${orderId}`,
-  });
+  if (!item || item[Index.ledger.partitionKey] !== undefined) return 0;
+  const sale = saleEntryOf(orderOfItem(item));
+  if (!sale) return 0;
+  await placeInLedger(documents, table, key, sale);
   return 1;
 };
