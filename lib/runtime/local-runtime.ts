@@ -126,6 +126,16 @@ const gatewayError = (
   body: JSON.stringify({ error: { code, message, requestId } }),
 });
 
+/**
+ * Sockets listening on the API's one port (SO_REUSEPORT; the kernel spreads new connections over them).
+ * Node takes about one new connection per listening socket per turn of its event loop, so while this one
+ * process was busy running the handlers it took new connections at about 25 a second: in `npm run bench`,
+ * new applicants' POSTs waited 6 to 7 s in the kernel's accept queue before any handler saw them, most of
+ * both designs' intake p99. API Gateway's front end has no such limit. One socket where the platform has no
+ * SO_REUSEPORT (macOS).
+ */
+const API_LISTENERS = 16;
+
 export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<LocalRuntime> => {
   const routes = (options.routes ?? allRoutes).filter(
     (route) => options.includeSandbox || !route.sandboxOnly,
@@ -328,15 +338,37 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
     }
   };
 
-  const server: Server = createServer((request, response) => {
+  const serve = (request: IncomingMessage, response: ServerResponse) => {
     handleHttp(request, response).catch(() => {
       if (!response.headersSent) response.writeHead(502, { 'content-type': 'application/json' });
       response.end(gatewayError(502, 'INTERNAL', 'Internal server error').body);
     });
-  });
-  server.keepAliveTimeout = 65_000;
-  await new Promise<void>((resolveListen) => server.listen(options.port, '127.0.0.1', resolveListen));
-  const address = server.address();
+  };
+  const listen = (server: Server, port: number, reusePort: boolean) =>
+    new Promise<void>((resolveListen, rejectListen) => {
+      server.once('error', rejectListen);
+      server.listen({ port, host: '127.0.0.1', backlog: 4_096, reusePort }, () => {
+        server.off('error', rejectListen);
+        resolveListen();
+      });
+    });
+  const reusePort = API_LISTENERS > 1 && process.platform === 'linux';
+  if (reusePort && options.port !== 0) {
+    // Sockets that all ask for SO_REUSEPORT share a port: make sure no other process holds it first, so a
+    // second `npm start` fails on its port as it would without them.
+    const probe = createServer();
+    await listen(probe, options.port, false);
+    await new Promise<void>((resolveClose) => probe.close(() => resolveClose()));
+  }
+  const servers: Server[] = [];
+  for (let listener = 0; listener < (reusePort ? API_LISTENERS : 1); listener += 1) {
+    const server = createServer(serve);
+    server.keepAliveTimeout = 65_000;
+    const first = servers[0]?.address();
+    await listen(server, typeof first === 'object' && first ? first.port : options.port, reusePort);
+    servers.push(server);
+  }
+  const address = servers[0]?.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   ownDomain = () => `127.0.0.1:${port}`;
 
@@ -480,8 +512,12 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
     stop: async () => {
       running = false;
       for (const timer of timers) clearInterval(timer);
-      server.closeAllConnections();
-      await new Promise<void>((resolveClose) => server.close(() => resolveClose()));
+      await Promise.all(
+        servers.map((server) => {
+          server.closeAllConnections();
+          return new Promise<void>((resolveClose) => server.close(() => resolveClose()));
+        }),
+      );
       await Promise.allSettled(loops);
       await Promise.allSettled([...jobRuns.values()]);
     },
