@@ -92,17 +92,6 @@ export const sampleShards = (count: number, size: number, random: () => number):
 };
 
 /**
- * How many shards a snapshot samples: `perSale` for each sale being planned on it at once, up to all of
- * them. One instance on Lambda plans one sale at a time, so it reads `perSale`, and the instances' own
- * samples spread their sales over every shard. Where many sales share one snapshot (the local runtime runs
- * every invocation in one process), a sample of `perSale` would send all of them to the same few shards:
- * measured by the bench, 200 orders in flight at once met a dry shard on 228 of 808 attempts, each a whole
- * transaction billed.
- */
-export const snapshotSampleSize = (shardCount: number, salesInFlight: number, perSale: number): number =>
-  Math.min(shardCount, perSale * Math.max(1, salesInFlight));
-
-/**
  * The plan a sample may give: one shard that holds the whole order. An order no sampled shard holds alone
  * is planned on a read of every shard instead, so a sample never splits an order that one unread shard
  * could take whole (fewer transaction items).

@@ -29,7 +29,7 @@ import { civilRegistry } from './deps.js';
 import { checkIdentityOncePerDay } from './identity.js';
 import { wholesaleOrderView } from './reseller-orders.js';
 import { dispatchEvents, eventsFor, fulfilledEvent } from './reseller-webhooks.js';
-import { attemptDirectSale, planningSale, prefetchReservation } from './reservation.js';
+import { attemptDirectSale, prefetchReservation } from './reservation.js';
 import { reportMultiStorefront } from './storefront.js';
 
 /**
@@ -82,9 +82,7 @@ const replay = (existing: StorefrontOrder, requestHash: string, tokenKey: string
   return answerFor(existing, tokenKey);
 };
 
-export const sellOwnChannel = (...sale: Parameters<typeof sellNow>) => planningSale(() => sellNow(...sale));
-
-const sellNow = async (
+export const sellOwnChannel = async (
   input: OwnChannelSaleInput,
   now: () => Date,
   registry: CivilRegistry = civilRegistry(),

@@ -22,7 +22,6 @@ import {
   planOrder,
   refusalBelievable,
   sampleShards,
-  snapshotSampleSize,
 } from '../domain/shard-plan.js';
 import {
   buyerReference,
@@ -120,22 +119,6 @@ const snapshots = new Map<string, ShardSnapshot>();
  */
 const SNAPSHOT_SAMPLE = 4;
 
-/** Sales this instance is planning now (`planningSale`): they share its snapshot. */
-let salesInFlight = 0;
-
-/**
- * Runs one sale (an intake, a queued order's reservation, a counter sale) as planned in this instance, so
- * the snapshot it reads samples enough shards for every sale sharing it (`snapshotSampleSize`).
- */
-export const planningSale = async <T>(sale: () => Promise<T>): Promise<T> => {
-  salesInFlight += 1;
-  try {
-    return await sale();
-  } finally {
-    salesInFlight -= 1;
-  }
-};
-
 /**
  * Reads the reseller's shards (`only` these, or all of them) into its snapshot. A hint, not the truth (the
  * reservation's condition is): an eventually consistent read is enough.
@@ -166,11 +149,7 @@ const snapshotShards = async (resellerId: string, retry: Retry): Promise<ShardSn
   return readSnapshot(
     resellerId,
     retry,
-    sampleShards(
-      config().stockShardCount,
-      snapshotSampleSize(config().stockShardCount, salesInFlight, SNAPSHOT_SAMPLE),
-      Math.random,
-    ),
+    sampleShards(config().stockShardCount, SNAPSHOT_SAMPLE, Math.random),
   );
 };
 
@@ -527,10 +506,7 @@ const recordRejection = async (order: StorefrontOrder, reason: RejectionReason, 
  * The reservation consumer's use case for a QUEUED order. Idempotent on the order: a duplicate delivery
  * finds it past QUEUED and does nothing.
  */
-export const reserveOrder = (orderId: string, settings: ReservationSettings): Promise<ReservationOutcome> =>
-  planningSale(() => reserveQueuedOrder(orderId, settings));
-
-const reserveQueuedOrder = async (
+export const reserveOrder = async (
   orderId: string,
   settings: ReservationSettings,
 ): Promise<ReservationOutcome> => {

@@ -42,12 +42,7 @@ import { civilRegistry, reservationSettings } from './deps.js';
 import { checkIdentityOncePerDay } from './identity.js';
 import { notifyOrder } from './notices.js';
 import { cachedReseller, forgetReseller } from './reseller-cache.js';
-import {
-  attemptReservation,
-  planningSale,
-  prefetchReservation,
-  type ReservationSettings,
-} from './reservation.js';
+import { attemptReservation, prefetchReservation, type ReservationSettings } from './reservation.js';
 
 /** Intake, status and offer of the 26 storefronts. */
 
@@ -110,10 +105,7 @@ const replay = (existing: StorefrontOrder, requestHash: string, tokenKey: string
  * waiting in the queue (so no later arrival overtakes them) is the order recorded as QUEUED and answered
  * 202 with its place and an ETA; the reservation consumer takes it from there.
  */
-export const placeOrder = (...order: Parameters<typeof placeNewOrder>): Promise<PlacedOrder> =>
-  planningSale(() => placeNewOrder(...order));
-
-const placeNewOrder = async (
+export const placeOrder = async (
   input: {
     resellerId: string;
     nik: string;

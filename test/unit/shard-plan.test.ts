@@ -8,7 +8,6 @@ import {
   planOrder,
   refusalBelievable,
   sampleShards,
-  snapshotSampleSize,
 } from '../../lib/domain/shard-plan.js';
 
 /** The plan a sale takes its stock by, and what a snapshot may still say after a refused attempt. */
@@ -151,13 +150,5 @@ describe('sampling the shards a snapshot reads', () => {
     expect(planOnSample([{ shard: 5, onHand: 2 }, ...sample], 2, () => 0)).toEqual([
       { shard: 5, quantity: 2 },
     ]);
-  });
-
-  it('samples four shards for each sale sharing the snapshot, and never more than there are', () => {
-    // Act
-    const sizes = [0, 1, 2, 7, 8, 200].map((inFlight) => snapshotSampleSize(32, inFlight, 4));
-
-    // Assert: one sale (a Lambda instance) reads 4; eight or more sales at once read all 32.
-    expect(sizes).toEqual([4, 4, 8, 28, 32, 32]);
   });
 });
