@@ -4,6 +4,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import type { z } from 'zod';
 import { needsApiKey, type RouteDefinition } from '../api/routes.js';
 import { config } from '../config.js';
+import { ServiceBusyError } from '../domain/errors.js';
 import type { Principal } from '../domain/principal.js';
 import { logger } from '../logger.js';
 import { secrets } from '../secrets.js';
@@ -47,6 +48,17 @@ export const retryAfterHeader = (seconds: number | undefined): Record<string, st
   seconds ? { 'retry-after': String(seconds) } : undefined;
 
 /**
+ * The answer of a request that runs out of time (middy stops the handler just before Lambda would): busy,
+ * look again (429 with Retry-After), never a 5xx. What committed before it stopped is what the client's
+ * retry with the same Idempotency-Key finds; a webhook's sender retries a 429 as it retries any other
+ * refusal. Seen in `npm run bench` once the local gateway took every connection at once: an intake and a
+ * payment webhook each outlasted their function's timeout and were answered 500.
+ */
+const outOfTime = (): never => {
+  throw new ServiceBusyError(1);
+};
+
+/**
  * Builds a thin Lambda handler for a route: the middleware chain does logging, body limits, JSON parsing,
  * authorization, signature checks and zod validation; `run` calls one use case and shapes the response.
  */
@@ -56,7 +68,9 @@ export const httpHandler = <R extends RouteDefinition>(
 ) => {
   // Cold start: fail now, loudly, if configuration is missing.
   config();
-  const chain = middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, KuotaContext & Context>()
+  const chain = middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, KuotaContext & Context>({
+    timeoutEarlyResponse: outOfTime,
+  })
     // Powertools' Lambda context on every log line (function name and version, cold start, request id).
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(errorResponses())

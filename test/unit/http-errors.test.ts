@@ -60,3 +60,32 @@ describe('an unhandled error', () => {
     errors.mockRestore();
   });
 });
+
+describe('a request that runs out of time', () => {
+  it('answers 429 with Retry-After (never a 5xx) when the handler outlasts its remaining time', async () => {
+    // Arrange: a function with half a second left and a use case that needs longer.
+    const slow = httpHandler(routes.openApiDocument, async () => {
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      return { statusCode: 200, body: {} };
+    });
+    const context = { ...lambdaContext('openApiDocument', 3, 256), getRemainingTimeInMillis: () => 500 };
+    const event = {
+      httpMethod: 'GET',
+      path: '/openapi.json',
+      headers: {},
+      queryStringParameters: null,
+      pathParameters: null,
+      body: null,
+      isBase64Encoded: false,
+      requestContext: { requestId: 'gateway-request', path: '/openapi.json' },
+    } as unknown as APIGatewayProxyEvent;
+
+    // Act
+    const response = await slow(event, context);
+
+    // Assert
+    expect(response.statusCode).toBe(429);
+    expect(response.headers?.['retry-after']).toBe('1');
+    expect(JSON.parse(response.body)).toMatchObject({ error: { code: 'SERVICE_BUSY' } });
+  });
+});
