@@ -23,6 +23,19 @@ afterAll(() => {
   resetConfigForTests();
 });
 
+/** A GET of the OpenAPI document as API Gateway hands it to the function. */
+const openApiRequest = () =>
+  ({
+    httpMethod: 'GET',
+    path: '/openapi.json',
+    headers: {},
+    queryStringParameters: null,
+    pathParameters: null,
+    body: null,
+    isBase64Encoded: false,
+    requestContext: { requestId: 'gateway-request', path: '/openapi.json' },
+  }) as unknown as APIGatewayProxyEvent;
+
 describe('an unhandled error', () => {
   it('answers 500 with a requestId that the error log line carries too', async () => {
     // Arrange
@@ -31,16 +44,7 @@ describe('an unhandled error', () => {
     });
     const errors = vi.spyOn(logger, 'error').mockImplementation(() => undefined);
     const context = lambdaContext('openApiDocument', 3, 256);
-    const event = {
-      httpMethod: 'GET',
-      path: '/openapi.json',
-      headers: {},
-      queryStringParameters: null,
-      pathParameters: null,
-      body: null,
-      isBase64Encoded: false,
-      requestContext: { requestId: 'gateway-request', path: '/openapi.json' },
-    } as unknown as APIGatewayProxyEvent;
+    const event = openApiRequest();
 
     // Act
     const response = await failing(event, context);
@@ -69,16 +73,7 @@ describe('a request that runs out of time', () => {
       return { statusCode: 200, body: {} };
     });
     const context = { ...lambdaContext('openApiDocument', 3, 256), getRemainingTimeInMillis: () => 500 };
-    const event = {
-      httpMethod: 'GET',
-      path: '/openapi.json',
-      headers: {},
-      queryStringParameters: null,
-      pathParameters: null,
-      body: null,
-      isBase64Encoded: false,
-      requestContext: { requestId: 'gateway-request', path: '/openapi.json' },
-    } as unknown as APIGatewayProxyEvent;
+    const event = openApiRequest();
 
     // Act
     const response = await slow(event, context);
