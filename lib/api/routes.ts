@@ -172,7 +172,8 @@ const errors = (...codes: number[]): Record<number, ResponseSpec> => {
 /**
  * The errors a route answers by its shape, before its use case runs (lib/http/handler.ts): 400 when it
  * validates input, 401 when it checks a key or a signature, 403 when it checks a key's role, 413 and 415
- * when it takes a JSON body. A route declares only the errors of its own.
+ * when it takes a JSON body, and 429 on every route: when its store stays busy past its retries, or when it
+ * runs out of time (`outOfTime`). A route declares only the errors of its own.
  */
 const errorsImpliedBy = ({ auth, request }: Pick<RouteDefinition, 'auth' | 'request'>) =>
   errors(
@@ -180,6 +181,7 @@ const errorsImpliedBy = ({ auth, request }: Pick<RouteDefinition, 'auth' | 'requ
     ...(auth === 'public' ? [] : [401]),
     ...(needsApiKey(auth) ? [403] : []),
     ...(request.body ? [413, 415] : []),
+    429,
   );
 
 /** What every HTTP function has unless its route says otherwise. */

@@ -129,7 +129,7 @@ const gatewayError = (
 /**
  * Sockets listening on the API's one port (SO_REUSEPORT; the kernel spreads new connections over them).
  * Node takes about one new connection per listening socket per turn of its event loop, so while this one
- * process was busy running the handlers it took new connections at about 25 a second: in `npm run bench`,
+ * process was busy running the handlers it took new connections at 14 to 26 a second: in `npm run bench`,
  * new applicants' POSTs waited 6 to 7 s in the kernel's accept queue before any handler saw them, most of
  * both designs' intake p99. API Gateway's front end has no such limit. One socket where the platform has no
  * SO_REUSEPORT (macOS).
@@ -375,7 +375,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
   // SQS event source mappings, scaled as Lambda scales them (approximately): each consumer starts with
   // `pollers.concurrency` pollers and adds one whenever a poll brings a full batch, up to its queue's maximum
   // concurrency, and retires one whenever a poll comes back empty. With a fixed two, a queue of a thousand
-  // orders drained two batches at a time: queued buyers of `npm run surge` waited 14 s (p50) for their QR.
+  // orders drained two batches at a time, where Lambda runs up to the queue's maximum concurrency.
   let running = true;
   const loops = new Set<Promise<void>>();
   const pollOnce = async (
