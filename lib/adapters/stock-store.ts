@@ -1,4 +1,4 @@
-import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { config } from '../config.js';
 import type { QuotaOrder } from '../domain/quota-order.js';
@@ -8,13 +8,14 @@ import {
   type MovementKind,
   SALE_CHANNELS,
   type ShardCounters,
+  settleShard,
   splitAcrossShards,
 } from '../domain/stock.js';
 import { saleEntryOf } from '../domain/storefront-order.js';
 import { Index, MainKeys } from '../infra/resources.js';
 import { dynamo } from './aws-clients.js';
 import { batchGetItems } from './batch-get.js';
-import { storeCall } from './dynamo-errors.js';
+import { conditionalWrite, storeCall } from './dynamo-errors.js';
 import { orderOfItem } from './storefront-store.js';
 import { transactWrite } from './transact.js';
 
@@ -29,7 +30,24 @@ export interface StockShard extends ShardCounters {
   readonly refundedIdr: number;
   readonly firstSaleAt?: string;
   readonly lastSaleAt?: string;
+  /** The ledger index's sort key up to which this shard's sales are folded into `sold` (`foldSales`). */
+  readonly foldedThrough?: string;
 }
+
+/** Sales of a shard past its fold mark, as the ledger index and the orders show them. */
+interface UnfoldedSales {
+  /** Stamps sold from the shard's holds and not yet folded (`foldShard` orders). */
+  readonly quantity: number;
+  /** The last index entry read (a sale or a MINT entry): where a fold may set its mark. */
+  readonly lastSortKey?: string;
+  readonly firstSaleAt?: string;
+  readonly lastSaleAt?: string;
+  /** Whether the index holds more past `lastSortKey` than this read took (`FOLD_PAGE`). */
+  readonly more: boolean;
+}
+
+/** Index entries one fold write takes at most: its BatchGet of the orders stays a few calls. */
+const FOLD_PAGE = 500;
 
 const shardFromItem = (shard: number, item: Record<string, unknown> | undefined): StockShard => ({
   shard,
@@ -44,7 +62,70 @@ const shardFromItem = (shard: number, item: Record<string, unknown> | undefined)
   refundedIdr: Number(item?.refundedIdr ?? 0),
   ...(typeof item?.firstSaleAt === 'string' ? { firstSaleAt: item.firstSaleAt } : {}),
   ...(typeof item?.lastSaleAt === 'string' ? { lastSaleAt: item.lastSaleAt } : {}),
+  ...(typeof item?.foldedThrough === 'string' ? { foldedThrough: item.foldedThrough } : {}),
 });
+
+const earlier = (a: string | undefined, b: string | undefined) =>
+  a === undefined || (b !== undefined && b < a) ? b : a;
+const later = (a: string | undefined, b: string | undefined) =>
+  a === undefined || (b !== undefined && b > a) ? b : a;
+
+/**
+ * The sales in a shard's ledger partition after `after` (up to `through`, inclusive, when given): the index
+ * holds keys only, so the orders are read by key, consistently (an order's `foldShard` is written with its
+ * sale, and an older copy of the item would hide it).
+ */
+const salesPastMark = async (
+  resellerId: string,
+  shard: number,
+  after: string | undefined,
+  through?: string,
+): Promise<UnfoldedSales> => {
+  const lower = after ?? '0';
+  const upper = through ?? '9999~';
+  if (upper < lower) return { quantity: 0, more: false };
+  const result = await storeCall(() =>
+    dynamo().send(
+      new QueryCommand({
+        TableName: table(),
+        IndexName: Index.ledger.indexName,
+        KeyConditionExpression: '#place = :pk AND #at BETWEEN :lower AND :upper',
+        ExpressionAttributeNames: { '#place': Index.ledger.partitionKey, '#at': Index.ledger.sortKey },
+        ExpressionAttributeValues: {
+          ':pk': MainKeys.ledgerPartition(resellerId, shard),
+          ':lower': lower,
+          ':upper': upper,
+        },
+        // The mark's own entry comes back too (BETWEEN is inclusive): one more than a page.
+        Limit: FOLD_PAGE + 1,
+      }),
+    ),
+  );
+  const entries = (result.Items ?? []).filter((item) => String(item[Index.ledger.sortKey]) !== after);
+  const page = entries.slice(0, FOLD_PAGE);
+  const sales = page.filter((item) => String(item.pk).startsWith('SORDER#'));
+  const orders = await batchGetItems(
+    sales.map((item) => ({ pk: String(item.pk), sk: String(item.sk) })),
+    { consistent: true, projection: 'quantity, foldShard, fulfilledAt' },
+  );
+  let quantity = 0;
+  let firstSaleAt: string | undefined;
+  let lastSaleAt: string | undefined;
+  for (const order of orders) {
+    if (order?.foldShard !== shard || typeof order.fulfilledAt !== 'string') continue;
+    quantity += Number(order.quantity);
+    firstSaleAt = earlier(firstSaleAt, order.fulfilledAt);
+    lastSaleAt = later(lastSaleAt, order.fulfilledAt);
+  }
+  const last = page.at(-1);
+  return {
+    quantity,
+    ...(last ? { lastSortKey: String(last[Index.ledger.sortKey]) } : {}),
+    ...(firstSaleAt ? { firstSaleAt } : {}),
+    ...(lastSaleAt ? { lastSaleAt } : {}),
+    more: entries.length > FOLD_PAGE || result.LastEvaluatedKey !== undefined,
+  };
+};
 
 /** A stored ledger entry, checked on the way out (loose: whatever else its writer stored rides along). */
 const StoredLedgerEntry = z.looseObject({
@@ -78,6 +159,82 @@ export const stockStore = {
       { consistent },
     );
     return numbers.map((shard, place) => shardFromItem(shard, items[place]));
+  },
+
+  /**
+   * Every shard of a reseller as the ledger sees it, for whatever shows or audits stock: the sales past
+   * each shard's fold mark count as sold (`settleShard`), so a sale is in `sold` the moment it is paid. A
+   * consistent read of the shards and one index query each (a page of sales since the last fold: a minute
+   * or two of them).
+   */
+  async readStock(resellerId: string): Promise<StockShard[]> {
+    const shards = await this.readShards(resellerId);
+    return Promise.all(
+      shards.map(async (shard) => {
+        let unfolded = 0;
+        let firstSaleAt: string | undefined;
+        let lastSaleAt: string | undefined;
+        let after = shard.foldedThrough;
+        for (;;) {
+          const sales = await salesPastMark(resellerId, shard.shard, after);
+          unfolded += sales.quantity;
+          firstSaleAt = earlier(firstSaleAt, sales.firstSaleAt);
+          lastSaleAt = later(lastSaleAt, sales.lastSaleAt);
+          if (!sales.more || sales.lastSortKey === undefined) break;
+          after = sales.lastSortKey;
+        }
+        const settled = settleShard(shard, unfolded);
+        const first = earlier(shard.firstSaleAt, firstSaleAt);
+        const last = later(shard.lastSaleAt, lastSaleAt);
+        return {
+          ...settled,
+          ...(first ? { firstSaleAt: first } : {}),
+          ...(last ? { lastSaleAt: last } : {}),
+        };
+      }),
+    );
+  },
+
+  /**
+   * The sale fold of one shard: the sales in its ledger partition past its mark and up to `through` (a
+   * page at a time) move from `reserved` to `sold`, and the mark moves to the last entry read, in one write
+   * conditional on the mark it started from (two folds at once: one writes, the other finds the mark moved
+   * and stops). Answers the stamps it folded.
+   */
+  async foldSales(resellerId: string, shard: number, through: string): Promise<number> {
+    let folded = 0;
+    for (;;) {
+      const [current] = await this.readShards(resellerId, { only: [shard] });
+      const mark = current?.foldedThrough;
+      const sales = await salesPastMark(resellerId, shard, mark, through);
+      if (sales.lastSortKey === undefined) return folded;
+      // The shard's last sale may be a newer one already (an own-channel sale writes its own).
+      const lastSaleAt =
+        sales.lastSaleAt && later(current?.lastSaleAt, sales.lastSaleAt) === sales.lastSaleAt
+          ? sales.lastSaleAt
+          : undefined;
+      const moved = await conditionalWrite(() =>
+        dynamo().send(
+          new UpdateCommand({
+            TableName: table(),
+            Key: MainKeys.stockShard(resellerId, shard),
+            UpdateExpression: `ADD reserved :minus, sold :plus SET foldedThrough = :mark${lastSaleAt ? ', lastSaleAt = :last, firstSaleAt = if_not_exists(firstSaleAt, :first)' : ''}`,
+            ConditionExpression: `${mark === undefined ? 'attribute_not_exists(foldedThrough)' : 'foldedThrough = :from'} AND reserved >= :quantity`,
+            ExpressionAttributeValues: {
+              ':minus': -sales.quantity,
+              ':plus': sales.quantity,
+              ':quantity': sales.quantity,
+              ':mark': sales.lastSortKey,
+              ...(mark === undefined ? {} : { ':from': mark }),
+              ...(lastSaleAt ? { ':last': lastSaleAt, ':first': sales.firstSaleAt } : {}),
+            },
+          }),
+        ),
+      );
+      if (!moved) return folded;
+      folded += sales.quantity;
+      if (!sales.more) return folded;
+    }
   },
 
   /**

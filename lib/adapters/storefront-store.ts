@@ -24,7 +24,7 @@ import {
 import { Index, MainKeys, RESELLER_ORDER_BUCKETS, STOREFRONT_WORK_BUCKETS } from '../infra/resources.js';
 import { dynamo } from './aws-clients.js';
 import { batchGetItems } from './batch-get.js';
-import { ConditionFailed, storeCall } from './dynamo-errors.js';
+import { ConditionFailed, conditionalWrite, storeCall } from './dynamo-errors.js';
 import { queryAll, workDueBefore } from './partition-query.js';
 import { itemsOf, newestFirstOverBuckets } from './reseller-index.js';
 import { transactWrite } from './transact.js';
@@ -625,8 +625,11 @@ export const storefrontStore = {
 
   /**
    * Paid in time: the order becomes FULFILLED with its serials (unique by construction: no item per
-   * serial) and the capture that bought it, placed in the ledger as its SELL entry (`Index.ledger`), and
-   * the stock moves reserved -> sold. All or nothing. ORDER_CHANGED: the order is not what was read.
+   * serial) and the capture that bought it, placed in the ledger as its SELL entry (`Index.ledger`).
+   * Its stamps were taken from the shard by the hold; a sale from one shard leaves them in its `reserved`
+   * for the sale fold (`foldShard`), so it is one conditional write of the order (a transaction only to
+   * carry webhook events); a sale from several shards moves them reserved -> sold with the order, all or
+   * nothing. ORDER_CHANGED: the order is not what was read.
    */
   async fulfil(
     order: StorefrontOrder,
@@ -636,24 +639,31 @@ export const storefrontStore = {
     extraItems: readonly Record<string, unknown>[] = [],
   ): Promise<'FULFILLED' | 'ORDER_CHANGED'> {
     const parts = order.shardParts ?? [];
+    const folds = parts.length === 1 ? parts[0]?.shard : undefined;
+    const orderWrite = orderUpdate(
+      order,
+      {
+        status: 'FULFILLED',
+        stamps: serials,
+        paidAt: capture.occurredAt,
+        fulfilledAt: at,
+        captureEventId: capture.eventId,
+        affixed: {},
+        ...ledgerPlaceOf({ ...order, fulfilledAt: at }),
+        ...(folds === undefined ? {} : { foldShard: folds }),
+        // Paid: the QR has done its work (see `StorefrontOrder.payment`).
+        ...(order.payment ? { payment: compactPayment(order, { ...order.payment, qris: undefined }) } : {}),
+      },
+      [],
+      'RESERVED',
+    );
+    if (folds !== undefined && extraItems.length === 0) {
+      const written = await conditionalWrite(() => dynamo().send(new UpdateCommand(orderWrite.Update)));
+      return written ? 'FULFILLED' : 'ORDER_CHANGED';
+    }
     const items = [
-      orderUpdate(
-        order,
-        {
-          status: 'FULFILLED',
-          stamps: serials,
-          paidAt: capture.occurredAt,
-          fulfilledAt: at,
-          captureEventId: capture.eventId,
-          affixed: {},
-          ...ledgerPlaceOf({ ...order, fulfilledAt: at }),
-          // Paid: the QR has done its work (see `StorefrontOrder.payment`).
-          ...(order.payment ? { payment: compactPayment(order, { ...order.payment, qris: undefined }) } : {}),
-        },
-        [],
-        'RESERVED',
-      ),
-      ...parts.map((part) => shardSale(order.resellerId, part, 'reserved', at)),
+      orderWrite,
+      ...(folds === undefined ? parts.map((part) => shardSale(order.resellerId, part, 'reserved', at)) : []),
       ...extraItems,
     ];
     return (await commitOrRefusals(items)) ? 'ORDER_CHANGED' : 'FULFILLED';

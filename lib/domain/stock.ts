@@ -13,6 +13,13 @@
  * returned), so a reservation and its lapse write no entry (two write units each, in a transaction, on
  * every hold; most holds of a surge lapse or sell within minutes). The audit ties the holds to the orders
  * instead: the shards' `reserved` must equal the quantities of the RESERVED orders (`npm run ledger:check`).
+ *
+ * A storefront sale paid for is written on its order alone (one item, no transaction): the order becomes
+ * its own SELL entry in the ledger index, and its stamps stay in the shard's `reserved` until the sale
+ * fold (`foldSales`, every minute) moves every sale older than `SALE_FOLD_LAG_MS` from `reserved` to
+ * `sold` in one write per shard, past the shard's `foldedThrough` mark. Nothing is sold twice or lost by it:
+ * the hold already guarded the stock, and the fold's mark is a compare-and-set. Every reader that shows
+ * or audits stock counts the sales past the mark as sold (`settleShard`), so they are exact at once.
  */
 export const ACCOUNTS = ['MINTED', 'ON_HAND', 'SOLD', 'RETURNED'] as const;
 export type Account = (typeof ACCOUNTS)[number];
@@ -105,6 +112,29 @@ export const sumShards = (shards: Iterable<ShardCounters>): ShardCounters => {
   }
   return total;
 };
+
+/**
+ * How old a sale must be before the fold passes it. A sale's writer stamps its time (`fulfilledAt`, the
+ * start of its ledger index sort key) before it commits, and may commit any time until its function times
+ * out; the index shows it a moment later. The lag is twice the longest timeout of any function that writes
+ * the main table (60 s; a template test holds it so), so the fold's mark never passes over a sale the
+ * index does not show yet.
+ */
+export const SALE_FOLD_LAG_MS = 120_000;
+
+/** The ledger index's sort keys the fold may pass at `now`: those of sales stamped before the lag. */
+export const foldBoundary = (now: Date, lagMs = SALE_FOLD_LAG_MS): string =>
+  new Date(now.getTime() - lagMs).toISOString();
+
+/**
+ * A shard as the ledger sees it: `unfolded` stamps sold from its holds but not yet folded (past its
+ * `foldedThrough` mark) are sold, not reserved.
+ */
+export const settleShard = <C extends ShardCounters>(counters: C, unfolded: number): C => ({
+  ...counters,
+  reserved: counters.reserved - unfolded,
+  sold: counters.sold + unfolded,
+});
 
 /**
  * What the ledger's accounts must hold, given the shard counters: a hold (`reserved`) is still the

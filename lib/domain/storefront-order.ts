@@ -103,6 +103,12 @@ export interface StorefrontOrder {
   readonly paidAt?: string;
   readonly fulfilledAt?: string;
   readonly expiredAt?: string;
+  /**
+   * Set on a sale whose stamps still sit in this shard's `reserved`, for the sale fold to move to `sold`
+   * (see `lib/domain/stock.ts`): a storefront sale from one shard. A sale from several shards moved them in
+   * its own transaction and has none.
+   */
+  readonly foldShard?: number;
   /** The capture that bought the order: a second report of it is a no-op. */
   readonly captureEventId?: string;
   readonly refunds: Record<string, RefundState>;

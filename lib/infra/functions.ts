@@ -159,6 +159,15 @@ export const backgroundFunctions = [
     tables: { main: 'read' },
   }),
   scheduledJob(60, {
+    id: 'saleFold',
+    entry: 'functions/jobs/sale-fold.ts',
+    description:
+      "Folds paid storefront sales into their stock shards' sold counts (reserved -> sold), each shard from its own mark",
+    timeoutSeconds: 60,
+    memoryMb: 512,
+    tables: { main: 'readwrite' },
+  }),
+  scheduledJob(60, {
     id: 'statsSnapshot',
     entry: 'functions/jobs/stats-snapshot.ts',
     description:

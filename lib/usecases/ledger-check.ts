@@ -9,6 +9,7 @@ import {
   MOVEMENTS,
   type MovementKind,
   type ShardCounters,
+  settleShard,
 } from '../domain/stock.js';
 import { holdsStock, type StorefrontOrderStatus } from '../domain/storefront-order.js';
 import { Index } from '../infra/resources.js';
@@ -20,7 +21,8 @@ import { Index } from '../infra/resources.js';
  * each other:
  *
  *   Σ MINT entries = Σ shards' allocated = Σ quota orders' allocatedQuantity
- *   shards' allocated = onHand + reserved + sold + returned
+ *   shards' allocated = onHand + reserved + sold + returned, where a sale not yet folded onto its shard
+ *   (a `foldShard` order past the shard's `foldedThrough` mark) is counted sold, not reserved
  *   ledger balances (replayed entries) = shard counters, account by account (`ledgerAccountsOfShards`:
  *   the ledger's ON_HAND is the shards' onHand + reserved), and are double-entry balanced
  *   shards' reserved = Σ quantity of the orders that hold stock (RESERVED): a hold is no ledger entry
@@ -113,11 +115,18 @@ const AUDITED_ATTRIBUTES = [
   'status',
   'allocatedQuantity',
   'fulfilledAt',
+  'foldShard',
+  'foldedThrough',
   Index.ledger.partitionKey,
+  Index.ledger.sortKey,
 ] as const;
 
 interface ResellerData {
   readonly shards: Map<number, ShardCounters>;
+  /** Each shard's fold mark (`foldedThrough`), where it has one. */
+  readonly foldMarks: Map<number, string>;
+  /** The sales whose stamps their shard's `reserved` keeps until the fold passes them (`foldShard`). */
+  readonly folding: { shard: number; sortKey: string; quantity: number }[];
   readonly entries: (Pick<LedgerEntry, 'entryId' | 'kind' | 'quantity' | 'reference'> & {
     shardParts?: number[];
   })[];
@@ -146,7 +155,16 @@ export const checkLedger = async (
   const dataOf = (resellerId: string): ResellerData => {
     let data = byReseller.get(resellerId);
     if (!data) {
-      data = { shards: new Map(), entries: [], orders: [], held: 0, sold: new Map(), pipeline: undefined };
+      data = {
+        shards: new Map(),
+        foldMarks: new Map(),
+        folding: [],
+        entries: [],
+        orders: [],
+        held: 0,
+        sold: new Map(),
+        pipeline: undefined,
+      };
       byReseller.set(resellerId, data);
     }
     return data;
@@ -160,7 +178,10 @@ export const checkLedger = async (
     if (pk.startsWith('STOCK#') && sk === 'SHARD') {
       const { resellerId, shard } = keyParts(pk);
       scanned.stockShards += 1;
-      dataOf(String(item.resellerId ?? resellerId)).shards.set(num(item.shardIndex ?? shard), {
+      const data = dataOf(String(item.resellerId ?? resellerId));
+      if (typeof item.foldedThrough === 'string')
+        data.foldMarks.set(num(item.shardIndex ?? shard), item.foldedThrough);
+      data.shards.set(num(item.shardIndex ?? shard), {
         allocated: num(item.allocated),
         onHand: num(item.onHand),
         reserved: num(item.reserved),
@@ -185,6 +206,12 @@ export const checkLedger = async (
       const data = dataOf(String(item.resellerId));
       if (holdsStock(String(item.status) as StorefrontOrderStatus)) data.held += num(item.quantity);
       if (item.fulfilledAt !== undefined) data.sold.set(orderId, num(item.quantity));
+      if (item.foldShard !== undefined && item.fulfilledAt !== undefined)
+        data.folding.push({
+          shard: num(item.foldShard),
+          sortKey: String(item[Index.ledger.sortKey] ?? ''),
+          quantity: num(item.quantity),
+        });
       // A sold order is its own SELL entry, where the ledger index places it.
       const place = item[Index.ledger.partitionKey];
       if (place !== undefined) {
@@ -224,7 +251,14 @@ export const checkLedger = async (
   for (const [resellerId, data] of [...byReseller.entries()].sort(([a], [b]) => a.localeCompare(b))) {
     const diff: string[] = [];
     const shards = { allocated: 0, onHand: 0, reserved: 0, sold: 0, returned: 0 };
-    for (const [shard, counters] of data.shards) {
+    const unfolded = new Map<number, number>();
+    for (const sale of data.folding) {
+      const mark = data.foldMarks.get(sale.shard);
+      if (mark === undefined || sale.sortKey > mark)
+        unfolded.set(sale.shard, (unfolded.get(sale.shard) ?? 0) + sale.quantity);
+    }
+    for (const [shard, raw] of data.shards) {
+      const counters = settleShard(raw, unfolded.get(shard) ?? 0);
       for (const counter of COUNTERS) {
         shards[counter] += counters[counter];
         if (counters[counter] < 0)

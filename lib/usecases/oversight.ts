@@ -25,12 +25,18 @@ interface VendorSnapshot {
   readonly shards: StockShard[];
 }
 
-const loadVendors = async (): Promise<VendorSnapshot[]> =>
+/**
+ * Every vendor's profile and shards: as the ledger sees them (`readStock`: sales past the fold mark
+ * counted sold), or `raw` for what needs only `onHand` and `allocated`, which the fold does not change.
+ */
+const loadVendors = async (options: { raw?: boolean } = {}): Promise<VendorSnapshot[]> =>
   Promise.all(
     RESELLER_IDS.map(async (resellerId) => {
       const [profile, shards] = await Promise.all([
         withStoreRetries(() => resellerStore.getReseller(resellerId)),
-        withStoreRetries(() => stockStore.readShards(resellerId)),
+        withStoreRetries(() =>
+          options.raw ? stockStore.readShards(resellerId) : stockStore.readStock(resellerId),
+        ),
       ]);
       if (!profile) throw new NotFoundError(`reseller ${resellerId}`);
       return { profile, shards };
@@ -294,7 +300,7 @@ export const recordAlert = (alertId: string, alert: AlertRecord) =>
 let availabilityCache: { at: number; body: unknown } | undefined;
 export const publicAvailability = async (now: Date) => {
   if (availabilityCache && now.getTime() - availabilityCache.at < 10_000) return availabilityCache.body;
-  const vendors = await loadVendors();
+  const vendors = await loadVendors({ raw: true });
   const updatedAt = now.toISOString();
   const body = {
     updatedAt,

@@ -84,8 +84,11 @@ export const createQuotaOrder = async (
       throw new DomainError('RESELLER_SUSPENDED', 'this reseller is suspended and cannot buy quota');
     }
     // Pipeline first, shards second: an allocation committing in between is counted twice, never missed.
-    const stock = sumShards(await stockStore.readShards(input.resellerId));
-    const holding = holdingOf(stock, reseller.pipeline);
+    // The raw shards count the sales the fold has not reached yet as held, so they can only overstate the
+    // holding: the exact read (32 index queries) only when they say the cap would be passed.
+    let holding = holdingOf(sumShards(await stockStore.readShards(input.resellerId)), reseller.pipeline);
+    if (exceedsHoldingCap(holding, input.quantity, reseller.holdingCap))
+      holding = holdingOf(sumShards(await stockStore.readStock(input.resellerId)), reseller.pipeline);
     if (exceedsHoldingCap(holding, input.quantity, reseller.holdingCap)) {
       throw new DomainError(
         'HOLDING_CAP_EXCEEDED',

@@ -10,7 +10,7 @@ import { sumShards } from '../domain/stock.js';
 export const getStock = async (resellerId: string) => {
   const reseller = await withStoreRetries(() => resellerStore.getReseller(resellerId));
   if (!reseller) throw new NotFoundError('reseller');
-  const stock = sumShards(await withStoreRetries(() => stockStore.readShards(resellerId)));
+  const stock = sumShards(await withStoreRetries(() => stockStore.readStock(resellerId)));
   return {
     resellerId,
     onHand: stock.onHand,

@@ -36,7 +36,7 @@ export const checkLowStock = async (now: Date) => {
     const threshold = endpoint?.lowStockDaysOfCover;
     if (!endpoint?.events.includes('stock.low') || threshold === undefined) continue;
     tally.checked += 1;
-    const shards = await withStoreRetries(() => stockStore.readShards(resellerId));
+    const shards = await withStoreRetries(() => stockStore.readStock(resellerId));
     const total = sumShards(shards);
     const firstSaleAt = shards
       .map((shard) => shard.firstSaleAt)

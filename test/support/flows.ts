@@ -13,6 +13,7 @@ import { DEFAULT_CIVIL_REGISTRY_SEED } from '../../lib/config.js';
 import { birthDateOfNik } from '../../lib/domain/civil-registry.js';
 import { hashNik } from '../../lib/domain/nik.js';
 import { decodeSerial } from '../../lib/domain/serials.js';
+import { settleShard } from '../../lib/domain/stock.js';
 import { jakartaDay } from '../../lib/domain/storefront-order.js';
 import { signPayload } from '../../lib/domain/webhook-signature.js';
 import { MainKeys } from '../../lib/infra/resources.js';
@@ -351,15 +352,41 @@ const shardItem = (item: Record<string, unknown>): ShardItem => ({
   returned: Number(item.returned ?? 0),
 });
 
-export const stockShards = async (kuota: TestCloud, resellerId: string): Promise<ShardItem[]> =>
-  (await scanMain(kuota, `STOCK#${resellerId}#`)).map(shardItem);
+/**
+ * Shard items as the ledger sees them: a sale the fold has not passed yet (a `foldShard` order past its
+ * shard's `foldedThrough` mark) is sold, not reserved (`settleShard`), as `readStock` and `ledger:check`
+ * count it. The raw items are `scanMain(kuota, 'STOCK#')`.
+ */
+const settledShardItems = async (kuota: TestCloud, pkPrefix: string) => {
+  // One scan for both (a scan reads the whole table whatever its filter): the shards, and the orders.
+  const items = await scanMain(kuota, 'S');
+  const shards = items.filter((item) => String(item.pk).startsWith(pkPrefix));
+  const orders = items.filter((item) => String(item.pk).startsWith('SORDER#') && item.sk === 'ORDER');
+  return shards.map((item) => {
+    const [, resellerId, shard] = String(item.pk).split('#');
+    const mark = typeof item.foldedThrough === 'string' ? item.foldedThrough : undefined;
+    const unfolded = orders
+      .filter(
+        (order) =>
+          order.resellerId === resellerId &&
+          order.foldShard === Number(shard) &&
+          order.fulfilledAt !== undefined &&
+          (mark === undefined || String(order.gsi3sk) > mark),
+      )
+      .reduce((sum, order) => sum + Number(order.quantity), 0);
+    return settleShard(shardItem(item), unfolded);
+  });
+};
 
-/** Every reseller's shard counters, summed, from one scan. */
+export const stockShards = async (kuota: TestCloud, resellerId: string): Promise<ShardItem[]> =>
+  settledShardItems(kuota, `STOCK#${resellerId}#`);
+
+/** Every reseller's shard counters, summed, from one scan (settled as `stockShards`). */
 export const stockByReseller = async (kuota: TestCloud) => {
   const shardsOf = new Map<string, ShardItem[]>();
-  for (const item of await scanMain(kuota, 'STOCK#')) {
+  for (const item of await settledShardItems(kuota, 'STOCK#')) {
     const resellerId = String(item.pk).split('#')[1] ?? '';
-    shardsOf.set(resellerId, [...(shardsOf.get(resellerId) ?? []), shardItem(item)]);
+    shardsOf.set(resellerId, [...(shardsOf.get(resellerId) ?? []), item]);
   }
   return new Map([...shardsOf].map(([resellerId, shards]) => [resellerId, stockTotals(shards)]));
 };

@@ -1,19 +1,25 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { allRoutes } from '../../lib/api/routes.js';
 import {
   ACCOUNTS,
   applyMovement,
   type Balances,
   balancesFromEntries,
   emptyBalances,
+  foldBoundary,
   holdingOf,
   InsufficientStockError,
   isBalanced,
+  ledgerAccountsOfShards,
   MOVEMENTS,
   type MovementKind,
+  SALE_FOLD_LAG_MS,
+  settleShard,
   splitAcrossShards,
   sumShards,
 } from '../../lib/domain/stock.js';
+import { backgroundFunctions } from '../../lib/infra/functions.js';
 
 const KINDS = Object.keys(MOVEMENTS) as MovementKind[];
 
@@ -158,5 +164,69 @@ describe('stock shards', () => {
     // Assert
     expect(total).toEqual({ allocated: 15, onHand: 9, reserved: 3, sold: 2, returned: 1 });
     expect(holdingOf(total, 100)).toBe(112);
+  });
+});
+
+describe('the sale fold', () => {
+  it('property: a shard settled by its unfolded sales keeps allocated, and the ledger accounts are those of the shard after the fold', () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          onHand: fc.integer({ min: 0, max: 10_000 }),
+          held: fc.integer({ min: 0, max: 10_000 }),
+          unfolded: fc.integer({ min: 0, max: 10_000 }),
+          sold: fc.integer({ min: 0, max: 10_000 }),
+          returned: fc.integer({ min: 0, max: 100 }),
+        }),
+        ({ onHand, held, unfolded, sold, returned }) => {
+          // Arrange: the raw shard keeps its unfolded sales in `reserved`, beside the open holds.
+          const raw = {
+            allocated: onHand + held + unfolded + sold + returned,
+            onHand,
+            reserved: held + unfolded,
+            sold,
+            returned,
+          };
+          const afterFold = { ...raw, reserved: held, sold: sold + unfolded };
+
+          // Act
+          const settled = settleShard(raw, unfolded);
+
+          // Assert
+          expect(settled).toEqual(afterFold);
+          expect(settled.onHand + settled.reserved + settled.sold + settled.returned).toBe(raw.allocated);
+          expect(ledgerAccountsOfShards(settled)).toEqual(ledgerAccountsOfShards(afterFold));
+        },
+      ),
+    );
+  });
+
+  it('passes only sales stamped before the lag', () => {
+    // Arrange
+    const now = new Date('2026-12-02T08:00:00.000Z');
+    const saleSortKey = (at: string) => `${at}#SELL#SO_x`;
+
+    // Act
+    const boundary = foldBoundary(now);
+
+    // Assert
+    expect(boundary).toBe('2026-12-02T07:58:00.000Z');
+    expect(saleSortKey('2026-12-02T07:57:59.999Z') <= boundary).toBe(true);
+    expect(saleSortKey('2026-12-02T07:58:00.000Z') <= boundary).toBe(false);
+    expect(saleSortKey('2026-12-02T07:59:30.000Z') <= boundary).toBe(false);
+  });
+
+  it('waits out twice the longest run of any function that writes the main table, so no sale commits behind the mark', () => {
+    // Arrange: every function that may write a sale (or anything else) to the main table.
+    const writers = [...allRoutes, ...backgroundFunctions].filter(
+      (fn) => (fn.tables as Record<string, string> | undefined)?.main === 'readwrite',
+    );
+
+    // Act
+    const longestMs = Math.max(...writers.map((fn) => fn.timeoutSeconds * 1_000));
+
+    // Assert
+    expect(writers.length).toBeGreaterThan(5);
+    expect(SALE_FOLD_LAG_MS).toBeGreaterThanOrEqual(2 * longestMs);
   });
 });
