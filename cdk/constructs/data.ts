@@ -63,7 +63,10 @@ export class KuotaTables extends Construct {
           indexName: index.indexName,
           partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
           sortKey: { name: index.sortKey, type: AttributeType.STRING },
-          projectionType: index.projection === 'KEYS_ONLY' ? ProjectionType.KEYS_ONLY : ProjectionType.ALL,
+          projectionType: ProjectionType[index.projection],
+          ...(index.projection === 'INCLUDE'
+            ? { nonKeyAttributes: [...(index.nonKeyAttributes ?? [])] }
+            : {}),
         });
       }
       byKey.set(key, table);

@@ -8,8 +8,8 @@ config();
 export const handler = middy().handler(async () => {
   const tally = await foldSoldStock(new Date());
   logger.info('sale fold finished', { ...tally });
-  // A shard that failed keeps its mark and is folded on the next run; every run failing is an alarm's.
-  if (tally.failed > 0 && tally.failed === tally.shards)
-    throw new Error('the sale fold failed on every shard');
+  // A reseller whose fold failed keeps its marks and is folded on the next run; all failing is an error.
+  if (tally.failed > 0 && tally.failed === tally.resellers)
+    throw new Error('the sale fold failed for every reseller');
   return tally;
 });

@@ -46,8 +46,11 @@ interface UnfoldedSales {
   readonly more: boolean;
 }
 
-/** Index entries one fold write takes at most: its BatchGet of the orders stays a few calls. */
+/** Index entries one fold write takes at most (one page of the index, about 60 KB). */
 const FOLD_PAGE = 500;
+
+/** A ledger index sort key's time: `MainKeys.ledgerEntrySortKey` puts it first. */
+const saleTimeOf = (sortKey: string): string => sortKey.slice(0, sortKey.indexOf('#'));
 
 const shardFromItem = (shard: number, item: Record<string, unknown> | undefined): StockShard => ({
   shard,
@@ -71,9 +74,9 @@ const later = (a: string | undefined, b: string | undefined) =>
   a === undefined || (b !== undefined && b > a) ? b : a;
 
 /**
- * The sales in a shard's ledger partition after `after` (up to `through`, inclusive, when given): the index
- * holds keys only, so the orders are read by key, consistently (an order's `foldShard` is written with its
- * sale, and an older copy of the item would hide it).
+ * The sales in a shard's ledger partition after `after` (up to `through`, inclusive, when given), from the
+ * index alone: it copies each sale's `quantity` and `foldShard` (written with its entry, never changed),
+ * and its sort key starts with the time of the sale.
  */
 const salesPastMark = async (
   resellerId: string,
@@ -103,19 +106,15 @@ const salesPastMark = async (
   );
   const entries = (result.Items ?? []).filter((item) => String(item[Index.ledger.sortKey]) !== after);
   const page = entries.slice(0, FOLD_PAGE);
-  const sales = page.filter((item) => String(item.pk).startsWith('SORDER#'));
-  const orders = await batchGetItems(
-    sales.map((item) => ({ pk: String(item.pk), sk: String(item.sk) })),
-    { consistent: true, projection: 'quantity, foldShard, fulfilledAt' },
-  );
   let quantity = 0;
   let firstSaleAt: string | undefined;
   let lastSaleAt: string | undefined;
-  for (const order of orders) {
-    if (order?.foldShard !== shard || typeof order.fulfilledAt !== 'string') continue;
-    quantity += Number(order.quantity);
-    firstSaleAt = earlier(firstSaleAt, order.fulfilledAt);
-    lastSaleAt = later(lastSaleAt, order.fulfilledAt);
+  for (const entry of page) {
+    if (entry.foldShard !== shard || !String(entry.pk).startsWith('SORDER#')) continue;
+    quantity += Number(entry.quantity);
+    const at = saleTimeOf(String(entry[Index.ledger.sortKey]));
+    firstSaleAt = earlier(firstSaleAt, at);
+    lastSaleAt = later(lastSaleAt, at);
   }
   const last = page.at(-1);
   return {
@@ -141,6 +140,47 @@ const StoredLedgerEntry = z.looseObject({
   channel: z.enum(SALE_CHANNELS).optional(),
 }) satisfies z.ZodType<LedgerEntry>;
 
+/** One shard's fold, from the mark it was read with (see `stockStore.foldSales`). */
+const foldShard = async (resellerId: string, shard: StockShard, through: string): Promise<number> => {
+  let folded = 0;
+  let mark = shard.foldedThrough;
+  let lastSale = shard.lastSaleAt;
+  for (;;) {
+    const sales = await salesPastMark(resellerId, shard.shard, mark, through);
+    if (sales.lastSortKey === undefined) return folded;
+    // The shard's last sale may be a newer one already (an own-channel sale writes its own).
+    const lastSaleAt =
+      sales.lastSaleAt && later(lastSale, sales.lastSaleAt) === sales.lastSaleAt
+        ? sales.lastSaleAt
+        : undefined;
+    const moved = await conditionalWrite(() =>
+      dynamo().send(
+        new UpdateCommand({
+          TableName: table(),
+          Key: MainKeys.stockShard(resellerId, shard.shard),
+          UpdateExpression: `ADD reserved :minus, sold :plus SET foldedThrough = :mark${lastSaleAt ? ', lastSaleAt = :last, firstSaleAt = if_not_exists(firstSaleAt, :first)' : ''}`,
+          ConditionExpression: `${mark === undefined ? 'attribute_not_exists(foldedThrough)' : 'foldedThrough = :from'} AND reserved >= :quantity`,
+          ExpressionAttributeValues: {
+            ':minus': -sales.quantity,
+            ':plus': sales.quantity,
+            ':quantity': sales.quantity,
+            ':mark': sales.lastSortKey,
+            ...(mark === undefined ? {} : { ':from': mark }),
+            ...(lastSaleAt ? { ':last': lastSaleAt, ':first': sales.firstSaleAt } : {}),
+          },
+        }),
+      ),
+    );
+    // Another fold moved the mark first: it folds what is past it.
+    if (!moved) return folded;
+    folded += sales.quantity;
+    // The write held on the mark it started from, so the mark is now the one it set.
+    mark = sales.lastSortKey;
+    lastSale = lastSaleAt ?? lastSale;
+    if (!sales.more) return folded;
+  }
+};
+
 /** Stock shards, ledger entries and the issuer's capacity bucket. */
 export const stockStore = {
   /**
@@ -164,13 +204,14 @@ export const stockStore = {
   /**
    * Every shard of a reseller as the ledger sees it, for whatever shows or audits stock: the sales past
    * each shard's fold mark count as sold (`settleShard`), so a sale is in `sold` the moment it is paid. A
-   * consistent read of the shards and one index query each (a page of sales since the last fold: a minute
-   * or two of them).
+   * consistent read of the shards, and one index query for each shard that holds anything in `reserved`
+   * (an unfolded sale is in it until folded, so an empty `reserved` has none): a minute or two of sales.
    */
   async readStock(resellerId: string): Promise<StockShard[]> {
     const shards = await this.readShards(resellerId);
     return Promise.all(
       shards.map(async (shard) => {
+        if (shard.reserved <= 0) return shard;
         let unfolded = 0;
         let firstSaleAt: string | undefined;
         let lastSaleAt: string | undefined;
@@ -196,45 +237,17 @@ export const stockStore = {
   },
 
   /**
-   * The sale fold of one shard: the sales in its ledger partition past its mark and up to `through` (a
-   * page at a time) move from `reserved` to `sold`, and the mark moves to the last entry read, in one write
-   * conditional on the mark it started from (two folds at once: one writes, the other finds the mark moved
-   * and stops). Answers the stamps it folded.
+   * The sale fold of a reseller: on each shard that holds anything in `reserved`, the sales in its ledger
+   * partition past its mark and up to `through` (a page at a time) move from `reserved` to `sold`, and the
+   * mark moves to the last entry read, in one write conditional on the mark it started from (two folds at
+   * once: one writes, the other finds the mark moved and stops there). Answers the stamps it folded.
    */
-  async foldSales(resellerId: string, shard: number, through: string): Promise<number> {
-    let folded = 0;
-    for (;;) {
-      const [current] = await this.readShards(resellerId, { only: [shard] });
-      const mark = current?.foldedThrough;
-      const sales = await salesPastMark(resellerId, shard, mark, through);
-      if (sales.lastSortKey === undefined) return folded;
-      // The shard's last sale may be a newer one already (an own-channel sale writes its own).
-      const lastSaleAt =
-        sales.lastSaleAt && later(current?.lastSaleAt, sales.lastSaleAt) === sales.lastSaleAt
-          ? sales.lastSaleAt
-          : undefined;
-      const moved = await conditionalWrite(() =>
-        dynamo().send(
-          new UpdateCommand({
-            TableName: table(),
-            Key: MainKeys.stockShard(resellerId, shard),
-            UpdateExpression: `ADD reserved :minus, sold :plus SET foldedThrough = :mark${lastSaleAt ? ', lastSaleAt = :last, firstSaleAt = if_not_exists(firstSaleAt, :first)' : ''}`,
-            ConditionExpression: `${mark === undefined ? 'attribute_not_exists(foldedThrough)' : 'foldedThrough = :from'} AND reserved >= :quantity`,
-            ExpressionAttributeValues: {
-              ':minus': -sales.quantity,
-              ':plus': sales.quantity,
-              ':quantity': sales.quantity,
-              ':mark': sales.lastSortKey,
-              ...(mark === undefined ? {} : { ':from': mark }),
-              ...(lastSaleAt ? { ':last': lastSaleAt, ':first': sales.firstSaleAt } : {}),
-            },
-          }),
-        ),
-      );
-      if (!moved) return folded;
-      folded += sales.quantity;
-      if (!sales.more) return folded;
-    }
+  async foldSales(resellerId: string, through: string): Promise<number> {
+    const shards = await this.readShards(resellerId);
+    const folded = await Promise.all(
+      shards.filter((shard) => shard.reserved > 0).map((shard) => foldShard(resellerId, shard, through)),
+    );
+    return folded.reduce((sum, stamps) => sum + stamps, 0);
   },
 
   /**

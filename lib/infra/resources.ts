@@ -99,8 +99,16 @@ export interface IndexDefinition {
    * index (a small item, one write unit); readers fetch the items themselves. ALL: every update of a
    * projected item is written to the index again, at the item's full size.
    */
-  readonly projection: 'ALL' | 'KEYS_ONLY';
+  readonly projection: 'ALL' | 'KEYS_ONLY' | 'INCLUDE';
+  /** INCLUDE: the item attributes the index copies besides the keys (an index write when one changes). */
+  readonly nonKeyAttributes?: readonly string[];
 }
+
+/** An index's projection as DynamoDB's API takes it and describes it (CreateTable, DescribeTable). */
+export const projectionOf = (index: IndexDefinition) => ({
+  ProjectionType: index.projection,
+  ...(index.projection === 'INCLUDE' ? { NonKeyAttributes: [...(index.nonKeyAttributes ?? [])] } : {}),
+});
 
 /** Every table, queue and bucket: its name, and the variable that carries it to the handlers. */
 export interface ResourceDefinition {
@@ -133,11 +141,18 @@ export const Index = {
    * A reseller's ledger by time, sharded like its stock (`MainKeys.ledgerPartition`): each MINT entry item,
    * and each sold order, which is its own SELL entry (`saleEntryOf`). The sale's index entry comes with the
    * order's own write: the fulfilment's transaction writes no second item for the ledger, and an index
-   * write is billed as a standard write, outside the transaction's double rate. Keys only: a sold order is
-   * updated again (stamping, refunds), and none of that should be written to the index; the listing reads
-   * the items by key.
+   * write is billed as a standard write, outside the transaction's double rate. The keys, and the two
+   * attributes the sale fold needs (`stockStore.foldSales`, `readStock`), so it reads the index alone:
+   * both are written with the entry and never change, while a sold order is updated again (stamping,
+   * refunds) and none of that is written to the index. The listing reads the items by key.
    */
-  ledger: { indexName: 'gsi3', partitionKey: 'gsi3pk', sortKey: 'gsi3sk', projection: 'KEYS_ONLY' },
+  ledger: {
+    indexName: 'gsi3',
+    partitionKey: 'gsi3pk',
+    sortKey: 'gsi3sk',
+    projection: 'INCLUDE',
+    nonKeyAttributes: ['quantity', 'foldShard'],
+  },
 } as const satisfies Record<string, IndexDefinition>;
 
 export const Tables = {

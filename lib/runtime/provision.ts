@@ -3,6 +3,7 @@ import {
   CreateTableCommand,
   DescribeTableCommand,
   type DynamoDBClient,
+  type Projection,
   ResourceInUseException,
   UpdateTableCommand,
   UpdateTimeToLiveCommand,
@@ -30,6 +31,7 @@ import {
   Index,
   type IndexDefinition,
   physicalName,
+  projectionOf,
   type QueueKey,
   Queues,
   type ResourceDefinition,
@@ -60,7 +62,7 @@ const globalIndex = (index: IndexDefinition) => ({
     { AttributeName: index.partitionKey, KeyType: 'HASH' as const },
     { AttributeName: index.sortKey, KeyType: 'RANGE' as const },
   ],
-  Projection: { ProjectionType: index.projection },
+  Projection: projectionOf(index),
 });
 
 /**
@@ -110,8 +112,9 @@ export const provisionTables = (client: DynamoDBClient, prefix: string): Promise
 
 /**
  * A table kept from an older version (`npm start` persists DynamoDB Local's data) gets the indexes added
- * since, one at a time, as UpdateTable allows; reads of a missing index would fail otherwise. Answers the
- * indexes it added.
+ * since, one at a time, as UpdateTable allows; reads of a missing index would fail otherwise. An index
+ * whose projection changed since is built again (DynamoDB cannot change a projection in place; it fills the
+ * new index from the items, which carry its keys). Answers the indexes it added (not those it rebuilt).
  */
 const addMissingIndexes = async (
   client: DynamoDBClient,
@@ -121,9 +124,19 @@ const addMissingIndexes = async (
   const added: string[] = [];
   for (const index of indexes) {
     const described = await client.send(new DescribeTableCommand({ TableName: name }));
-    const present = new Set((described.Table?.GlobalSecondaryIndexes ?? []).map((found) => found.IndexName));
-    if (present.has(index.indexName)) continue;
-    added.push(index.indexName);
+    const present = (described.Table?.GlobalSecondaryIndexes ?? []).find(
+      (found) => found.IndexName === index.indexName,
+    );
+    if (present && sameProjection(present.Projection, index)) continue;
+    if (present) {
+      await client.send(
+        new UpdateTableCommand({
+          TableName: name,
+          GlobalSecondaryIndexUpdates: [{ Delete: { IndexName: index.indexName } }],
+        }),
+      );
+      await indexGone(client, name, index.indexName);
+    } else added.push(index.indexName);
     await client.send(
       new UpdateTableCommand({
         TableName: name,
@@ -144,6 +157,29 @@ const addMissingIndexes = async (
  * Waits until the index is ACTIVE: about a second for a kept state directory's DynamoDB Local; two minutes
  * at most (an emulator shared by many busy stacks was seen to take longer).
  */
+/** Whether a described index projects what `index` declares (the included attributes in any order). */
+const sameProjection = (projection: Projection | undefined, index: IndexDefinition): boolean => {
+  const wanted = projectionOf(index);
+  return (
+    projection?.ProjectionType === wanted.ProjectionType &&
+    [...(projection?.NonKeyAttributes ?? [])].sort().join() ===
+      [...(wanted.NonKeyAttributes ?? [])].sort().join()
+  );
+};
+
+/** Waits until a deleted index is gone from its table (and the table is ACTIVE again). */
+const indexGone = async (client: DynamoDBClient, name: string, indexName: string): Promise<void> => {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const described = await client.send(new DescribeTableCommand({ TableName: name }));
+    const index = described.Table?.GlobalSecondaryIndexes?.find((found) => found.IndexName === indexName);
+    if (!index && described.Table?.TableStatus === 'ACTIVE') return;
+    if (Date.now() > deadline)
+      throw new Error(`index ${indexName} of ${name} is still ${index?.IndexStatus}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+};
+
 const indexActive = async (client: DynamoDBClient, name: string, indexName: string): Promise<void> => {
   const deadline = Date.now() + 120_000;
   for (;;) {

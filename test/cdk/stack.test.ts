@@ -25,7 +25,9 @@ import {
   consumerMaxConcurrency,
   DLQ_RETENTION_DAYS,
   EnvVar,
+  type IndexDefinition,
   LOCAL_ONLY_SECRETS,
+  projectionOf,
   type QueueKey,
   Queues,
   SECRET_NAMES,
@@ -477,7 +479,7 @@ describe('kuota stack, staging', () => {
       const indexes = (table.GlobalSecondaryIndexes ?? []) as { IndexName: string; Projection: unknown }[];
       expect(indexes.map((index) => index.IndexName)).toEqual(definition.indexes.map((i) => i.indexName));
       for (const [position, index] of indexes.entries())
-        expect(index.Projection).toEqual({ ProjectionType: definition.indexes[position]?.projection });
+        expect(index.Projection).toEqual(projectionOf(definition.indexes[position] as IndexDefinition));
     }
   });
 

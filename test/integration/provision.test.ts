@@ -2,7 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Index, type IndexDefinition, MainKeys, physicalName, Tables } from '../../lib/infra/resources.js';
+import {
+  Index,
+  type IndexDefinition,
+  MainKeys,
+  physicalName,
+  projectionOf,
+  Tables,
+} from '../../lib/infra/resources.js';
 import { type RunningDynamoDb, startDynamoDbLocal } from '../../lib/runtime/emulators.js';
 import { migrateLedgerToIndex } from '../../lib/runtime/ledger-migration.js';
 import { provisionTables } from '../../lib/runtime/provision.js';
@@ -49,7 +56,7 @@ const createKeptMainTable = (name: string, indexes: readonly IndexDefinition[]) 
           { AttributeName: index.partitionKey, KeyType: 'HASH' },
           { AttributeName: index.sortKey, KeyType: 'RANGE' },
         ],
-        Projection: { ProjectionType: index.projection },
+        Projection: projectionOf(index),
       })),
     }),
   );
@@ -68,11 +75,57 @@ describe('provisioning the local tables', () => {
     // Assert
     const indexes = (described.Table?.GlobalSecondaryIndexes ?? []).map((index) => [
       index.IndexName,
-      index.Projection?.ProjectionType,
+      index.Projection,
     ]);
     expect(indexes.sort()).toEqual(
-      Tables.main.indexes.map((index) => [index.indexName, index.projection]).sort(),
+      Tables.main.indexes.map((index) => [index.indexName, projectionOf(index)]).sort(),
     );
+  }, 60_000);
+
+  it('builds again an index whose projection changed (the ledger index once had keys only), filled from the items', async () => {
+    // Arrange: the main table as the version before the sale fold made it, with a sold order in its ledger.
+    const prefix = `p${randomBytes(4).toString('hex')}`;
+    const name = physicalName(prefix, Tables.main.logicalName);
+    await createKeptMainTable(name, [
+      Index.work,
+      Index.byReseller,
+      { ...Index.ledger, projection: 'KEYS_ONLY' },
+    ]);
+    const documents = DynamoDBDocumentClient.from(client);
+    const sale = {
+      ...MainKeys.storefrontOrder('SO_kept'),
+      ...MainKeys.ledgerPlace({
+        resellerId: 'R01',
+        shard: 3,
+        at: '2026-12-01T10:05:00.000Z',
+        entryId: 'SELL#SO_kept',
+      }),
+      entity: 'StorefrontOrder',
+      orderId: 'SO_kept',
+      quantity: 2,
+      foldShard: 3,
+      fulfilledAt: '2026-12-01T10:05:00.000Z',
+    };
+    await documents.send(new PutCommand({ TableName: name, Item: sale }));
+
+    // Act
+    await provisionTables(client, prefix);
+    const described = await client.send(new DescribeTableCommand({ TableName: name }));
+    const entries = await documents.send(
+      new QueryCommand({
+        TableName: name,
+        IndexName: Index.ledger.indexName,
+        KeyConditionExpression: `${Index.ledger.partitionKey} = :place`,
+        ExpressionAttributeValues: { ':place': MainKeys.ledgerPartition('R01', 3) },
+      }),
+    );
+
+    // Assert
+    const ledger = described.Table?.GlobalSecondaryIndexes?.find(
+      (index) => index.IndexName === Index.ledger.indexName,
+    );
+    expect(ledger?.Projection).toEqual(projectionOf(Index.ledger));
+    expect(entries.Items).toEqual([expect.objectContaining({ pk: sale.pk, quantity: 2, foldShard: 3 })]);
   }, 60_000);
 
   it('moves a kept table’s old ledger into the ledger index: MINT entries and sold orders placed, hold and sale entry items gone', async () => {

@@ -312,6 +312,51 @@ describe('request usage from real command inputs', () => {
     expect(update.charges.map((charge) => charge.index ?? 'table')).toEqual(['table']);
   });
 
+  it('writes an INCLUDE index entry when the item enters it or an attribute it copies is written, not for other updates', () => {
+    // Arrange
+    registerMeteredTable('main', {
+      partitionKey: 'pk',
+      sortKey: 'sk',
+      indexes: [
+        {
+          indexName: 'gsi3',
+          partitionKey: 'gsi3pk',
+          sortKey: 'gsi3sk',
+          projection: 'INCLUDE',
+          nonKeyAttributes: ['quantity'],
+        },
+      ],
+    });
+    const key = { pk: { S: 'SORDER#I' }, sk: { S: 'ORDER' } };
+    const update = (expression: string, values: Record<string, { S: string } | { N: string }>) =>
+      dynamoDbRequestUsage(
+        'UpdateItemCommand',
+        { TableName: 'main', Key: key, UpdateExpression: expression, ExpressionAttributeValues: values },
+        {},
+      ).charges.map((charge) => [charge.index ?? 'table', charge.writeUnits]);
+    dynamoDbRequestUsage('PutItemCommand', { TableName: 'main', Item: { ...key, big: { S: kb(3) } } }, {});
+
+    // Act
+    const enters = update('SET gsi3pk = :p, gsi3sk = :s, quantity = :q', {
+      ':p': { S: 'LEDGER#R01#03' },
+      ':s': { S: 'a' },
+      ':q': { N: '2' },
+    });
+    const other = update('SET stamped = :x', { ':x': { S: 'yes' } });
+    const copied = update('SET quantity = :q', { ':q': { N: '3' } });
+
+    // Assert: the 3 KB item costs 4 units in the table; its small index entry 1, when it is written.
+    expect(enters).toEqual([
+      ['table', 4],
+      ['gsi3', 1],
+    ]);
+    expect(other).toEqual([['table', 4]]);
+    expect(copied).toEqual([
+      ['table', 4],
+      ['gsi3', 1],
+    ]);
+  });
+
   it('adds global secondary index writes when an item enters, moves in or leaves the index', () => {
     registerMeteredTable('main', {
       partitionKey: 'pk',

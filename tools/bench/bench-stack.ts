@@ -1,10 +1,10 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { BatchGetCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { useOnAwsClients } from '../../lib/adapters/aws-clients.js';
+import { stockStore } from '../../lib/adapters/stock-store.js';
 import { routes } from '../../lib/api/routes.js';
 import { backgroundFunctions } from '../../lib/infra/functions.js';
-import { MainKeys, physicalName, Queues, Tables } from '../../lib/infra/resources.js';
+import { physicalName, Queues, Tables } from '../../lib/infra/resources.js';
 import { startEphemeralCloud } from '../../lib/runtime/ephemeral-cloud.js';
 import { DEFAULT_SERVICE_FEE_CAP_IDR, seedParties } from '../../lib/runtime/seed.js';
 import { sandboxCivilRegistry } from '../../lib/sandbox/civil-registry-sandbox.js';
@@ -143,23 +143,17 @@ export const startBenchStack = async () => {
   }
   console.log(`ready in ${fmt((Date.now() - benchStarted) / 1000, 1)} s`);
 
-  const documents = DynamoDBDocumentClient.from(cloud.dynamo);
-  /** A reseller's kuota stock, summed over its shards, read consistently. */
+  /**
+   * A reseller's kuota stock, summed over its shards, as the ledger sees it (`readStock`: a sale the fold
+   * has not reached yet is sold), read consistently.
+   */
   const kuotaStock = async (resellerId: string) => {
-    const keys = Array.from({ length: settings.shards }, (_, shard) =>
-      MainKeys.stockShard(resellerId, shard),
-    );
-    const result = await documents.send(
-      new BatchGetCommand({
-        RequestItems: { [cloud.tables.main as string]: { Keys: keys, ConsistentRead: true } },
-      }),
-    );
-    const shards = result.Responses?.[cloud.tables.main as string] ?? [];
+    const shards = await stockStore.readStock(resellerId);
     return {
-      onHand: shards.reduce((sum, item) => sum + Number(item.onHand ?? 0), 0),
-      reserved: shards.reduce((sum, item) => sum + Number(item.reserved ?? 0), 0),
-      sold: shards.reduce((sum, item) => sum + Number(item.sold ?? 0), 0),
-      negative: shards.some((item) => Number(item.onHand ?? 0) < 0 || Number(item.reserved ?? 0) < 0),
+      onHand: shards.reduce((sum, shard) => sum + shard.onHand, 0),
+      reserved: shards.reduce((sum, shard) => sum + shard.reserved, 0),
+      sold: shards.reduce((sum, shard) => sum + shard.sold, 0),
+      negative: shards.some((shard) => shard.onHand < 0 || shard.reserved < 0),
     };
   };
 

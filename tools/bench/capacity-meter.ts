@@ -44,8 +44,13 @@ export interface IndexKeySchema {
   readonly indexName: string;
   readonly partitionKey: string;
   readonly sortKey?: string;
-  /** ALL (the default): any update of an item in the index rewrites it there at the item's size. */
-  readonly projection?: 'ALL' | 'KEYS_ONLY';
+  /**
+   * ALL (the default): any update of an item in the index rewrites it there at the item's size. KEYS_ONLY:
+   * only entering, leaving or moving in the index writes it. INCLUDE: as KEYS_ONLY, and also a write that
+   * sets one of `nonKeyAttributes` (the entry stays small).
+   */
+  readonly projection?: 'ALL' | 'KEYS_ONLY' | 'INCLUDE';
+  readonly nonKeyAttributes?: readonly string[];
 }
 
 /** A keys-only index entry: the table's and the index's keys, well under 1 KB. */
@@ -278,14 +283,19 @@ const indexCharges = (
   before: Record<string, string>,
   after: Record<string, string>,
   size: number,
+  /** The attributes the write sets (a Put: all of its item's). */
+  written: ReadonlySet<string>,
 ): UnitCharge[] => {
   const charges: UnitCharge[] = [];
   for (const index of tables.get(table)?.indexes ?? []) {
     const old = before[index.indexName];
     const next = after[index.indexName];
-    const keysOnly = index.projection === 'KEYS_ONLY';
-    // A keys-only entry is written only when the item enters, leaves or moves in the index.
-    if (keysOnly && old === next) continue;
+    const keysOnly = index.projection === 'KEYS_ONLY' || index.projection === 'INCLUDE';
+    const includedChanged =
+      index.projection === 'INCLUDE' && (index.nonKeyAttributes ?? []).some((name) => written.has(name));
+    // A keys-only entry is written only when the item enters, leaves or moves in the index (or, INCLUDE,
+    // when an attribute it copies is written).
+    if (keysOnly && old === next && !(includedChanged && next !== undefined)) continue;
     // Index entries are propagated after the write commits, outside the transaction: standard writes
     // whatever the table write was.
     const units = writeUnitsFor(keysOnly ? KEYS_ONLY_ENTRY_BYTES : size, false);
@@ -381,7 +391,7 @@ const writeCharges = (
     remember(id, { attributes, indexes });
     return [
       { table, partition, writeUnits: writeUnitsFor(Math.max(before, after), transactional), readUnits: 0 },
-      ...indexCharges(table, known?.indexes ?? {}, indexes, after),
+      ...indexCharges(table, known?.indexes ?? {}, indexes, after, new Set(Object.keys(request.Item ?? {}))),
     ];
   }
   if (kind === 'Delete') {
@@ -389,7 +399,7 @@ const writeCharges = (
     remember(id, undefined);
     return [
       { table, partition, writeUnits: writeUnitsFor(size, transactional), readUnits: 0 },
-      ...indexCharges(table, known?.indexes ?? {}, {}, size),
+      ...indexCharges(table, known?.indexes ?? {}, {}, size, new Set()),
     ];
   }
   // Update: billed on the larger of the item before and after, estimated as described at the top.
@@ -426,7 +436,7 @@ const writeCharges = (
   // An item that stays in an index under the same key is still rewritten there (projection ALL).
   return [
     { table, partition, writeUnits: writeUnitsFor(size, transactional), readUnits: 0 },
-    ...indexCharges(table, known?.indexes ?? {}, indexes, size),
+    ...indexCharges(table, known?.indexes ?? {}, indexes, size, new Set(actions.keys())),
   ];
 };
 

@@ -1,4 +1,6 @@
 import { loadavg } from 'node:os';
+import { SALE_FOLD_LAG_MS } from '../../lib/domain/stock.js';
+import { foldSoldStock } from '../../lib/usecases/sale-fold.js';
 import { baselineStore } from '../baseline/store.js';
 import { percentile } from '../common/stats.js';
 import { identityOf } from '../surge/nik.js';
@@ -281,10 +283,13 @@ const driveJourneys = async (run: LiveRun, journeys: readonly Journey[], concurr
  * Lets in-flight deletes and index writes land before the snapshot; kuota's order timers (expiry,
  * reconciliation, the payment watch) fire after the last sale and are this run's cost too.
  */
-const settleAfterRun = async (bench: BenchContext, design: Design) => {
+const settleAfterRun = async (bench: BenchContext, design: Design, resellers: readonly string[]) => {
   await sleep(1_500);
-  if (design === 'kuota')
-    await bench.timersSettled(Date.now() + (BENCH_PAYMENT_WINDOW_SECONDS + 5 + 30) * 1000);
+  if (design !== 'kuota') return;
+  await bench.timersSettled(Date.now() + (BENCH_PAYMENT_WINDOW_SECONDS + 5 + 30) * 1000);
+  // The sale fold, as its schedule runs once these sales are past its lag (two minutes on): metered with
+  // the run that made them, not with whichever run happens to be on then.
+  await foldSoldStock(new Date(Date.now() + SALE_FOLD_LAG_MS + 1_000), resellers);
 };
 
 /** What the run cost: capacity units, hot partitions, and each function's invocations and handler time. */
@@ -414,7 +419,7 @@ const runWorkload = async (
   const progress = showProgress(run, label, journeys);
   await driveJourneys(run, journeys, concurrency);
   const seconds = (run.lastFulfilledAt - started) / 1000;
-  await settleAfterRun(bench, design);
+  await settleAfterRun(bench, design, resellers);
   clearInterval(progress);
   if (tty) process.stdout.write('\n');
 
