@@ -552,7 +552,8 @@ export const routes = {
         schema: ErrorBody,
       },
       503: {
-        description: 'The civil registry cannot answer now: nothing reserved; retry after `Retry-After`',
+        description:
+          'The civil registry says it cannot answer now: nothing reserved; retry after `Retry-After` (a registry that is only slow is answered 429)',
         schema: ErrorBody,
         headers: [RETRY_AFTER],
       },

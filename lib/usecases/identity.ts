@@ -12,7 +12,10 @@ import {
 /**
  * The civil registry's check of NIK, name and birth date, asked once per person per day (a confirmed claim
  * is remembered as its keyed hash on the person's day counter). Unknown or mismatched: 422, nothing reserved.
- * The registry down (no answer in 2 s): 503 with Retry-After; intake's own budget spent: 429. Nothing reserved.
+ * The registry down (it says it cannot answer): 503 with Retry-After. The registry slow (no answer in 2 s) or
+ * intake's own budget spent: 429 with Retry-After, as every busy path answers under a surge: a registry
+ * slowed by the surge's own checks is busy, not down, and its callers should come back in a moment, not
+ * be told the service is broken. Nothing reserved either way.
  */
 export const checkIdentity = async (registry: CivilRegistry, claim: IdentityClaim, deadline: number) => {
   // Our own budget spent (a saturated intake) is our business: 429, as for every busy path, never a 503.
@@ -23,9 +26,8 @@ export const checkIdentity = async (registry: CivilRegistry, claim: IdentityClai
   try {
     verdict = await withDeadline(registry.verify(claim), wait);
   } catch (error) {
+    if (error instanceof RegistryTooSlow) throw new ServiceBusyError(REGISTRY_BUSY_RETRY_SECONDS);
     if (!(error instanceof CivilRegistryUnavailable)) throw error;
-    // The registry did not answer in its own time: it is down. Cut short by our budget: we are busy.
-    if (wait < REGISTRY_TIMEOUT_MS) throw new ServiceBusyError(1);
     throw new IdentityCheckUnavailableError(5);
   }
   if (verdict !== 'MATCH') throw new IdentityNotVerifiedError(verdict);
@@ -52,11 +54,19 @@ const REGISTRY_TIMEOUT_MS = 2_000;
 /** Less intake budget than this left: the check is not started (the intake answers 429). */
 const REGISTRY_MIN_BUDGET_MS = 200;
 
-/** The promise's value, or CivilRegistryUnavailable once `ms` have passed. */
+/** When a slow registry's caller is told to come back. */
+const REGISTRY_BUSY_RETRY_SECONDS = 2;
+
+/** The registry gave no answer within the time the check allows it. */
+class RegistryTooSlow extends Error {
+  override readonly name = 'RegistryTooSlow';
+}
+
+/** The promise's value, or RegistryTooSlow once `ms` have passed. */
 const withDeadline = <T>(promise: Promise<T>, ms: number): Promise<T> =>
   new Promise<T>((resolve, reject) => {
     const timer = setTimeout(
-      () => reject(new CivilRegistryUnavailable('the registry did not answer in time')),
+      () => reject(new RegistryTooSlow('the registry did not answer in time')),
       Math.max(0, ms),
     );
     promise.then(

@@ -170,6 +170,25 @@ describe('the identity check', () => {
     expect(await nikDayCount(kuota, nik)).toBe(2);
   });
 
+  it('answers 429 with Retry-After while the registry is slow (no answer in 2 s), reserving nothing, never a 5xx', async () => {
+    // Arrange
+    const nik = validNik(105);
+    await setRegistryFaults({ latencyMs: 2_500 });
+
+    // Act
+    const slow = await order({ nik, ...claimOf(nik), quantity: 2 });
+    const ordersWhileSlow = (await scanMain(kuota, 'SORDER#')).length;
+    await setRegistryFaults({ latencyMs: 0 });
+    const back = await order({ nik, ...claimOf(nik), quantity: 2 });
+
+    // Assert
+    expect(slow.status, JSON.stringify(slow.body)).toBe(429);
+    expect(Number(slow.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(ordersWhileSlow).toBe((await scanMain(kuota, 'SORDER#')).length - 1);
+    expect(back.status).toBe(201);
+    expect(await nikDayCount(kuota, nik)).toBe(2);
+  });
+
   it('lets no made-up identity reserve: 40 made-up NIKs × 5 stamps lock nothing', async () => {
     // Arrange: half are NIKs no one holds, half real NIKs under made-up names.
     const madeUp = [
