@@ -73,6 +73,27 @@ const earlier = (a: string | undefined, b: string | undefined) =>
 const later = (a: string | undefined, b: string | undefined) =>
   a === undefined || (b !== undefined && b > a) ? b : a;
 
+/** One ledger index partition between two sort keys (both inclusive), a page of at most `limit`. */
+const ledgerWindow = (
+  partition: string,
+  lower: string,
+  upper: string,
+  options: { limit: number; newestFirst?: boolean },
+) =>
+  storeCall(() =>
+    dynamo().send(
+      new QueryCommand({
+        TableName: table(),
+        IndexName: Index.ledger.indexName,
+        KeyConditionExpression: '#place = :pk AND #at BETWEEN :lower AND :upper',
+        ExpressionAttributeNames: { '#place': Index.ledger.partitionKey, '#at': Index.ledger.sortKey },
+        ExpressionAttributeValues: { ':pk': partition, ':lower': lower, ':upper': upper },
+        ...(options.newestFirst ? { ScanIndexForward: false } : {}),
+        Limit: options.limit,
+      }),
+    ),
+  );
+
 /**
  * The sales in a shard's ledger partition after `after` (up to `through`, inclusive, when given), from the
  * index alone: it copies each sale's `quantity` and `foldShard` (written with its entry, never changed),
@@ -87,23 +108,10 @@ const salesPastMark = async (
   const lower = after ?? '0';
   const upper = through ?? '9999~';
   if (upper < lower) return { quantity: 0, more: false };
-  const result = await storeCall(() =>
-    dynamo().send(
-      new QueryCommand({
-        TableName: table(),
-        IndexName: Index.ledger.indexName,
-        KeyConditionExpression: '#place = :pk AND #at BETWEEN :lower AND :upper',
-        ExpressionAttributeNames: { '#place': Index.ledger.partitionKey, '#at': Index.ledger.sortKey },
-        ExpressionAttributeValues: {
-          ':pk': MainKeys.ledgerPartition(resellerId, shard),
-          ':lower': lower,
-          ':upper': upper,
-        },
-        // The mark's own entry comes back too (BETWEEN is inclusive): one more than a page.
-        Limit: FOLD_PAGE + 1,
-      }),
-    ),
-  );
+  // The mark's own entry comes back too (BETWEEN is inclusive): one more than a page.
+  const result = await ledgerWindow(MainKeys.ledgerPartition(resellerId, shard), lower, upper, {
+    limit: FOLD_PAGE + 1,
+  });
   const entries = (result.Items ?? []).filter((item) => String(item[Index.ledger.sortKey]) !== after);
   const page = entries.slice(0, FOLD_PAGE);
   let quantity = 0;
@@ -369,21 +377,12 @@ export const stockStore = {
         // An empty window (from after to, or a cursor before from): nothing to read, and DynamoDB refuses a
         // BETWEEN whose bounds are reversed (ValidationException, which would be a 500).
         if (upper < lower) return [];
-        const result = await storeCall(() =>
-          dynamo().send(
-            new QueryCommand({
-              TableName: table(),
-              IndexName: Index.ledger.indexName,
-              KeyConditionExpression: '#place = :pk AND #at BETWEEN :lower AND :upper',
-              ExpressionAttributeNames: { '#place': Index.ledger.partitionKey, '#at': Index.ledger.sortKey },
-              ExpressionAttributeValues: { ':pk': partition, ':lower': lower, ':upper': upper },
-              ScanIndexForward: false,
-              // One more than a page can take, besides the cursor's own entry (the bound is inclusive): a
-              // shard that may have more below gives more than the page takes.
-              Limit: options.limit + (before === undefined ? 1 : 2),
-            }),
-          ),
-        );
+        // One more than a page can take, besides the cursor's own entry (the bound is inclusive): a shard
+        // that may have more below gives more than the page takes.
+        const result = await ledgerWindow(partition, lower, upper, {
+          limit: options.limit + (before === undefined ? 1 : 2),
+          newestFirst: true,
+        });
         return (result.Items ?? [])
           .map((item) => ({ shard, sk: String(item[Index.ledger.sortKey]), item }))
           .filter((entry) => entry.sk !== before);

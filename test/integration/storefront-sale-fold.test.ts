@@ -7,8 +7,8 @@ import {
   ledgerReport,
   mapLimit,
   payAtGateway,
+  rawStockShards,
   reservedOrder,
-  scanMain,
   stockReseller,
   stockShards,
   stockTotals,
@@ -41,17 +41,7 @@ afterAll(async () => {
   await kuota?.stop();
 });
 
-const rawTotals = async (resellerId: string) =>
-  stockTotals(
-    (await scanMain(kuota, `STOCK#${resellerId}#`)).map((item) => ({
-      pk: String(item.pk),
-      allocated: Number(item.allocated ?? 0),
-      onHand: Number(item.onHand ?? 0),
-      reserved: Number(item.reserved ?? 0),
-      sold: Number(item.sold ?? 0),
-      returned: Number(item.returned ?? 0),
-    })),
-  );
+const rawTotals = async (resellerId: string) => stockTotals(await rawStockShards(kuota, resellerId));
 
 const resellerKey = (index: number) => kuota.credentials.resellers[index]?.apiKey ?? '';
 

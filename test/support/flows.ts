@@ -378,6 +378,10 @@ const settledShardItems = async (kuota: TestCloud, pkPrefix: string) => {
   });
 };
 
+/** A reseller's shard items as stored (a sale the fold has not reached is still in `reserved`). */
+export const rawStockShards = async (kuota: TestCloud, resellerId: string): Promise<ShardItem[]> =>
+  (await scanMain(kuota, `STOCK#${resellerId}#`)).map(shardItem);
+
 export const stockShards = async (kuota: TestCloud, resellerId: string): Promise<ShardItem[]> =>
   settledShardItems(kuota, `STOCK#${resellerId}#`);
 
