@@ -58,6 +58,9 @@ const outOfTime = (): never => {
   throw new ServiceBusyError(1);
 };
 
+/** How long before its function's timeout a request gives up with 429 (`outOfTime`). */
+const TIMEOUT_EARLY_MS = 500;
+
 /**
  * Builds a thin Lambda handler for a route: the middleware chain does logging, body limits, JSON parsing,
  * authorization, signature checks and zod validation; `run` calls one use case and shapes the response.
@@ -70,6 +73,9 @@ export const httpHandler = <R extends RouteDefinition>(
   config();
   const chain = middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, KuotaContext & Context>({
     timeoutEarlyResponse: outOfTime,
+    // Half a second before the timeout, not middy's 5 ms: under a busy event loop the 429 must still make
+    // it out through the middleware before the platform's own timeout answers 504 (6 intakes in one bench).
+    timeoutEarlyInMillis: TIMEOUT_EARLY_MS,
   })
     // Powertools' Lambda context on every log line (function name and version, cold start, request id).
     .use(injectLambdaContext(logger, { resetKeys: true }))
