@@ -1,5 +1,6 @@
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
+import { mapLimited } from '../concurrency.js';
 import { config } from '../config.js';
 import type { QuotaOrder } from '../domain/quota-order.js';
 import {
@@ -45,6 +46,9 @@ interface UnfoldedSales {
   /** Whether the index holds more past `lastSortKey` than this read took (`FOLD_PAGE`). */
   readonly more: boolean;
 }
+
+/** A reseller's shard partitions read at once by `readStock` and the fold. */
+const SHARD_QUERIES_IN_FLIGHT = 4;
 
 /** Index entries one fold write takes at most (one page of the index, about 60 KB). */
 const FOLD_PAGE = 500;
@@ -217,31 +221,29 @@ export const stockStore = {
    */
   async readStock(resellerId: string): Promise<StockShard[]> {
     const shards = await this.readShards(resellerId);
-    return Promise.all(
-      shards.map(async (shard) => {
-        if (shard.reserved <= 0) return shard;
-        let unfolded = 0;
-        let firstSaleAt: string | undefined;
-        let lastSaleAt: string | undefined;
-        let after = shard.foldedThrough;
-        for (;;) {
-          const sales = await salesPastMark(resellerId, shard.shard, after);
-          unfolded += sales.quantity;
-          firstSaleAt = earlier(firstSaleAt, sales.firstSaleAt);
-          lastSaleAt = later(lastSaleAt, sales.lastSaleAt);
-          if (!sales.more || sales.lastSortKey === undefined) break;
-          after = sales.lastSortKey;
-        }
-        const settled = settleShard(shard, unfolded);
-        const first = earlier(shard.firstSaleAt, firstSaleAt);
-        const last = later(shard.lastSaleAt, lastSaleAt);
-        return {
-          ...settled,
-          ...(first ? { firstSaleAt: first } : {}),
-          ...(last ? { lastSaleAt: last } : {}),
-        };
-      }),
-    );
+    return mapLimited(shards, SHARD_QUERIES_IN_FLIGHT, async (shard) => {
+      if (shard.reserved <= 0) return shard;
+      let unfolded = 0;
+      let firstSaleAt: string | undefined;
+      let lastSaleAt: string | undefined;
+      let after = shard.foldedThrough;
+      for (;;) {
+        const sales = await salesPastMark(resellerId, shard.shard, after);
+        unfolded += sales.quantity;
+        firstSaleAt = earlier(firstSaleAt, sales.firstSaleAt);
+        lastSaleAt = later(lastSaleAt, sales.lastSaleAt);
+        if (!sales.more || sales.lastSortKey === undefined) break;
+        after = sales.lastSortKey;
+      }
+      const settled = settleShard(shard, unfolded);
+      const first = earlier(shard.firstSaleAt, firstSaleAt);
+      const last = later(shard.lastSaleAt, lastSaleAt);
+      return {
+        ...settled,
+        ...(first ? { firstSaleAt: first } : {}),
+        ...(last ? { lastSaleAt: last } : {}),
+      };
+    });
   },
 
   /**
@@ -252,8 +254,10 @@ export const stockStore = {
    */
   async foldSales(resellerId: string, through: string): Promise<number> {
     const shards = await this.readShards(resellerId);
-    const folded = await Promise.all(
-      shards.filter((shard) => shard.reserved > 0).map((shard) => foldShard(resellerId, shard, through)),
+    const folded = await mapLimited(
+      shards.filter((shard) => shard.reserved > 0),
+      SHARD_QUERIES_IN_FLIGHT,
+      (shard) => foldShard(resellerId, shard, through),
     );
     return folded.reduce((sum, stamps) => sum + stamps, 0);
   },

@@ -5,6 +5,7 @@ import { queueMessageCounts } from '../adapters/queues.js';
 import { type ResellerProfile, resellerStore } from '../adapters/reseller-store.js';
 import { type StockShard, stockStore } from '../adapters/stock-store.js';
 import { storefrontStore } from '../adapters/storefront-store.js';
+import { mapLimited } from '../concurrency.js';
 import { config } from '../config.js';
 import { NotFoundError } from '../domain/errors.js';
 import { RESELLER_IDS, storefrontState } from '../domain/resellers.js';
@@ -25,23 +26,24 @@ interface VendorSnapshot {
   readonly shards: StockShard[];
 }
 
+/** Vendors read at once (each one a few requests, or 32 index queries at most with `readStock`). */
+const VENDORS_IN_FLIGHT = 8;
+
 /**
  * Every vendor's profile and shards: as the ledger sees them (`readStock`: sales past the fold mark
  * counted sold), or `raw` for what needs only `onHand` and `allocated`, which the fold does not change.
  */
 const loadVendors = async (options: { raw?: boolean } = {}): Promise<VendorSnapshot[]> =>
-  Promise.all(
-    RESELLER_IDS.map(async (resellerId) => {
-      const [profile, shards] = await Promise.all([
-        withStoreRetries(() => resellerStore.getReseller(resellerId)),
-        withStoreRetries(() =>
-          options.raw ? stockStore.readShards(resellerId) : stockStore.readStock(resellerId),
-        ),
-      ]);
-      if (!profile) throw new NotFoundError(`reseller ${resellerId}`);
-      return { profile, shards };
-    }),
-  );
+  mapLimited(RESELLER_IDS, VENDORS_IN_FLIGHT, async (resellerId) => {
+    const [profile, shards] = await Promise.all([
+      withStoreRetries(() => resellerStore.getReseller(resellerId)),
+      withStoreRetries(() =>
+        options.raw ? stockStore.readShards(resellerId) : stockStore.readStock(resellerId),
+      ),
+    ]);
+    if (!profile) throw new NotFoundError(`reseller ${resellerId}`);
+    return { profile, shards };
+  });
 
 const latest = (values: (string | undefined)[]): string | undefined =>
   values

@@ -5,6 +5,7 @@ import { quotaOrderStore } from '../adapters/quota-order-store.js';
 import { type LaneCursor, reconciliationStore } from '../adapters/reconciliation-store.js';
 import { resellerStore } from '../adapters/reseller-store.js';
 import { stockStore } from '../adapters/stock-store.js';
+import { mapLimited } from '../concurrency.js';
 import { alertIdOf } from '../domain/alerts.js';
 import { DomainError, IdempotencyKeyReusedError, NotFoundError } from '../domain/errors.js';
 import { idFromIdempotencyKey, sha256Hex } from '../domain/identifiers.js';
@@ -282,19 +283,6 @@ const checkBilling = async (
   }
 };
 
-/** Runs `work` over `items`, at most `limit` at a time. */
-const eachLimited = async <T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>) => {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const item = items[next] as T;
-      next += 1;
-      await work(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-};
-
 /** The work lanes: one per reseller, and the shared partition of orders from before lanes existed. */
 const reconciliationLanes = (): string[] => [
   ...RESELLER_IDS.map((resellerId) => MainKeys.awaitingPaymentWorkOf(resellerId)),
@@ -355,7 +343,7 @@ export const reconcileAwaitingPayment = async (
     );
     const orders = pages.flat();
     budget -= orders.length;
-    await eachLimited(orders, deps.concurrency ?? RECONCILIATION_CONCURRENCY, async (order) => {
+    await mapLimited(orders, deps.concurrency ?? RECONCILIATION_CONCURRENCY, async (order) => {
       tally.checked += 1;
       const outcome = await checkBilling(order, deps);
       if (outcome === 'CREDITED') tally.credited += 1;
