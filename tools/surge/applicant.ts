@@ -117,6 +117,7 @@ const pay = async (run: SurgeRun, record: OrderRecord, client: number): Promise<
       const answer = await run.http.post(`/sandbox/payment-gateway/payments/${payment.paymentId}/pay`, {
         body: {},
         client,
+        lane: 'bank',
       });
       if (answer.status === 200) {
         record.captures += 1;

@@ -204,7 +204,7 @@ against the stack \`npm start\` runs.
   --pay-twice P         share who pay twice                                   (${DEFAULT_OPTIONS.payTwice})
   --webhook-faults F    payment-gateway webhook faults: 0.2, or
                         duplicate=0.3,drop=0.1,delay=500,reorder, or none     (left as they are)
-  --concurrency N       HTTP requests in flight at most                       (${DEFAULT_OPTIONS.concurrency})
+  --concurrency N       requests to kuota in flight at most (not payments)      (${DEFAULT_OPTIONS.concurrency})
   --max-requests N      hard cap on HTTP requests                             (${DEFAULT_OPTIONS.maxRequests})
   --max-wall S          hard cap on wall time, seconds                        (${DEFAULT_OPTIONS.maxWallSeconds})
   --client-addresses N  loopback source addresses = distinct clients          (${DEFAULT_OPTIONS.clientAddresses})
