@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import SlowestFirstSequencer from './test/support/sequencer.js';
 
 /**
  * Two tiers: `unit` (pure code, the CDK templates and the contract; no emulator, seconds) and
@@ -17,6 +18,7 @@ export default defineConfig({
       POWERTOOLS_METRICS_DISABLED: 'true',
     },
     reporters: ['default'],
+    sequence: { sequencer: SlowestFirstSequencer },
     projects: [
       {
         extends: true,
