@@ -65,6 +65,12 @@ const replayOrConflict = (existing: QuotaOrder & { requestHash: string }, reques
   return creationView(existing);
 };
 
+/** What a replay must repeat: the body (a quantity). */
+export const quotaOrderRequestHash = (quantity: number) => sha256Hex(JSON.stringify({ quantity }));
+/** The order an Idempotency-Key names, for this reseller. */
+export const quotaOrderIdOf = (resellerId: string, idempotencyKey: string) =>
+  idFromIdempotencyKey('QO', resellerId, idempotencyKey);
+
 /**
  * A reseller asks to buy `quantity` stamps. The order id is derived from the Idempotency-Key, so a retry
  * (even one whose first attempt crashed midway) lands on the same order and the same billing code.
@@ -73,8 +79,8 @@ export const createQuotaOrder = async (
   input: { resellerId: string; quantity: number; idempotencyKey: string },
   deps: QuotaOrderDeps,
 ) => {
-  const requestHash = sha256Hex(JSON.stringify({ quantity: input.quantity }));
-  const orderId = idFromIdempotencyKey('QO', input.resellerId, input.idempotencyKey);
+  const requestHash = quotaOrderRequestHash(input.quantity);
+  const orderId = quotaOrderIdOf(input.resellerId, input.idempotencyKey);
   return withStoreRetries(async () => {
     const existing = await quotaOrderStore.getQuotaOrder(input.resellerId, orderId);
     if (existing) return replayOrConflict(existing, requestHash);
@@ -104,23 +110,10 @@ export const createQuotaOrder = async (
       );
     }
 
-    const now = deps.now();
-    const billing = await deps.taxAuthority.createBilling({
-      reference: orderId,
-      amountIdr: dutyFor(input.quantity),
-      expiresAt: new Date(now.getTime() + deps.billingTtlSeconds * 1000),
-    });
-    const order = newQuotaOrder({
-      id: orderId,
-      resellerId: input.resellerId,
-      quantity: input.quantity,
-      billingCode: billing.billingCode,
-      now,
-      billingExpiresAt: new Date(billing.expiresAt),
-    });
     try {
-      await quotaOrderStore.createQuotaOrder(order, requestHash, reseller.pipeline);
-      return creationView(order);
+      return creationView(
+        await openQuotaOrder({ ...input, orderId, requestHash, pipeline: reseller.pipeline }, deps),
+      );
     } catch (error) {
       if (!(error instanceof ConditionFailed)) throw error;
       const winner = await quotaOrderStore.getQuotaOrder(input.resellerId, orderId);
@@ -129,6 +122,34 @@ export const createQuotaOrder = async (
       throw new RetryableStoreError('TRANSACTION_CONFLICT');
     }
   });
+};
+
+/**
+ * A quota order's writes once its checks passed on the reseller's profile as read: its billing at the tax
+ * authority (idempotent on the order id), then the order, conditional on the `pipeline` that was read (an
+ * order or a suspension since then: ConditionFailed). Placing many orders of one reseller one after another
+ * (a test's flood) needs only these writes, with the pipeline each order leaves.
+ */
+export const openQuotaOrder = async (
+  input: { resellerId: string; quantity: number; orderId: string; requestHash: string; pipeline: number },
+  deps: QuotaOrderDeps,
+): Promise<QuotaOrder> => {
+  const now = deps.now();
+  const billing = await deps.taxAuthority.createBilling({
+    reference: input.orderId,
+    amountIdr: dutyFor(input.quantity),
+    expiresAt: new Date(now.getTime() + deps.billingTtlSeconds * 1000),
+  });
+  const order = newQuotaOrder({
+    id: input.orderId,
+    resellerId: input.resellerId,
+    quantity: input.quantity,
+    billingCode: billing.billingCode,
+    now,
+    billingExpiresAt: new Date(billing.expiresAt),
+  });
+  await quotaOrderStore.createQuotaOrder(order, input.requestHash, input.pipeline);
+  return order;
 };
 
 export const getQuotaOrder = async (resellerId: string, orderId: string) => {

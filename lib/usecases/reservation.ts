@@ -272,6 +272,27 @@ const planWithinCap = async (
   return planFromSnapshot(snapshot, order.resellerId, order.quantity, retry, random);
 };
 
+/**
+ * Intake's refusals for an order that would otherwise wait behind others in the queue: a buyer at the
+ * national cap, or a storefront sold out by a read a reservation attempt would believe, is told at once
+ * (201 REJECTED) instead of 202 and a wait that ends in the same refusal. Nothing is taken or written, so
+ * no order waiting in the queue is overtaken. Undefined: it may be served, and it waits its turn.
+ */
+export const refusalBeforeQueueing = async (
+  order: StorefrontOrder,
+  settings: Pick<ReservationSettings, 'nikDailyCap' | 'now' | 'random'>,
+  options: { readonly retry: Retry; readonly prefetched: ReturnType<typeof prefetchReservation> },
+): Promise<'SOLD_OUT' | 'BUYER_CAP_EXCEEDED' | 'RESELLER_SUSPENDED' | undefined> => {
+  const [counter, snapshot] = await options.prefetched;
+  const planned = await planWithinCap(order, counter.count, snapshot, {
+    settings,
+    now: settings.now(),
+    retry: options.retry,
+    random: settings.random ?? Math.random,
+  });
+  return 'plan' in planned ? undefined : planned.outcome;
+};
+
 /** The reseller's own reasons to refuse, from the cached profile (a suspension is confirmed fresh). */
 const resellerRefusal = async (resellerId: string) => {
   let reseller = await cachedReseller(resellerId);

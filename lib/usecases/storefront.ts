@@ -42,7 +42,12 @@ import { civilRegistry, reservationSettings } from './deps.js';
 import { checkIdentityOncePerDay } from './identity.js';
 import { notifyOrder } from './notices.js';
 import { cachedReseller, forgetReseller } from './reseller-cache.js';
-import { attemptReservation, prefetchReservation, type ReservationSettings } from './reservation.js';
+import {
+  attemptReservation,
+  prefetchReservation,
+  type ReservationSettings,
+  refusalBeforeQueueing,
+} from './reservation.js';
 
 /** Intake, status and offer of the 26 storefronts. */
 
@@ -103,7 +108,8 @@ const replay = (existing: StorefrontOrder, requestHash: string, tokenKey: string
  * suspended or closed storefront is refused with 403 and nothing stored. Only when the
  * reservation path is saturated (throttled or conflicting past its time budget) or others are already
  * waiting in the queue (so no later arrival overtakes them) is the order recorded as QUEUED and answered
- * 202 with its place and an ETA; the reservation consumer takes it from there.
+ * 202 with its place and an ETA; the reservation consumer takes it from there. An order that no wait can
+ * serve (sold out, over the cap) is answered 201 REJECTED at once, whoever waits.
  */
 export const placeOrder = async (
   input: {
@@ -244,6 +250,19 @@ export const placeOrder = async (
     } catch (error) {
       // Saturated: throttled or conflicting past the reservation's budget. The queue takes the order.
       if (!(error instanceof ServiceBusyError)) throw error;
+    }
+  } else {
+    // Others wait: this order waits behind them, unless it is refused whatever the wait (at a sell-out,
+    // most of a surge's late arrivals), which costs no queued order, no message and no polling.
+    const refusal = await refusalBeforeQueueing(draft, settings, { retry: reserveRetry, prefetched }).catch(
+      (error: unknown) => {
+        if (error instanceof ServiceBusyError) return undefined;
+        throw error;
+      },
+    );
+    if (refusal) {
+      await noteIntake();
+      return rejectAtIntake(draft, refusal, orderTokenKey, retry);
     }
   }
   await noteIntake();

@@ -18,6 +18,7 @@ import {
   payAtGateway,
   placeOrder,
   placeQueuedOrder,
+  queueBacklog,
   readOrder,
   reservedOrder,
   runSweeper,
@@ -137,6 +138,53 @@ describe('the sale path', () => {
     // Accepted into the queue, the order answers 202 on every replay, as it stands now.
     expect(replay.status).toBe(202);
     expect(replay.body).toMatchObject({ orderId: queued.body.orderId, status: 'RESERVED' });
+  });
+
+  it('refuses at once, while others wait in the queue, an order no wait can serve (sold out, over the cap); one that can be served waits its turn', async () => {
+    // Arrange: a buyer at the national cap (5 stamps bought), then orders waiting in the queue (every
+    // reservation transaction conflicts, so none leaves it). R05 was never stocked: it is sold out.
+    const atCap = validNik(9_001);
+    const bought = await reservedOrder(kuota, 'R03', atCap, 5);
+    await payAtGateway(kuota, bought.payment.paymentId);
+    await waitForStatus(kuota, bought.placed, ['FULFILLED']);
+    setFaultPlan({
+      throttleRate: 0,
+      transactionConflictRate: 1,
+      lostResponseRate: 0,
+      commands: ['TransactWriteItemsCommand'],
+    });
+    let soldOut: Awaited<ReturnType<typeof placeOrder>>;
+    let overCap: Awaited<ReturnType<typeof placeOrder>>;
+    let waits: Awaited<ReturnType<typeof placeOrder>>;
+    const soldOutKey = uniqueKey('sold-out');
+    try {
+      const waiting = await placeOrder(kuota, 'R03', validNik(9_002), 1);
+      expect(waiting.status, waiting.text).toBe(202);
+      await eventually(async () => ((await queueBacklog(kuota, 'storefrontOrders')) > 0 ? true : undefined));
+      // Intake reads the queue's depth at most every 2 s.
+      await sleep(2_100);
+
+      // Act
+      soldOut = await placeOrder(kuota, 'R05', validNik(9_003), 1, soldOutKey);
+      overCap = await placeOrder(kuota, 'R03', atCap, 1);
+      waits = await placeOrder(kuota, 'R03', validNik(9_004), 1);
+    } finally {
+      clearFaults();
+    }
+    const soldOutAgain = await placeOrder(kuota, 'R05', validNik(9_003), 1, soldOutKey);
+    const served = await waitForStatus(kuota, waits.body, ['RESERVED']);
+
+    // Assert
+    expect(soldOut.status, soldOut.text).toBe(201);
+    expect(soldOut.body).toMatchObject({ status: 'REJECTED', reason: 'SOLD_OUT' });
+    expect(soldOutAgain.status).toBe(201);
+    expect(soldOutAgain.body).toMatchObject({ orderId: soldOut.body.orderId, status: 'REJECTED' });
+    expect(overCap.status, overCap.text).toBe(201);
+    expect(overCap.body).toMatchObject({ status: 'REJECTED', reason: 'BUYER_CAP_EXCEEDED' });
+    expect(waits.status, waits.text).toBe(202);
+    expect(waits.body).toMatchObject({ status: 'QUEUED' });
+    expect(served.payment).toMatchObject({ amountIdr: 12_500 });
+    expect(await nikDayCount(kuota, atCap)).toBe(5);
   });
 
   it('answers 429 with Retry-After and reserves nothing when the order timer cannot be armed (queue outage)', async () => {
