@@ -163,8 +163,8 @@ describe('the identity check', () => {
     expect(down.status).toBe(503);
     expect(down.body.error?.code).toBe('IDENTITY_CHECK_UNAVAILABLE');
     expect(Number(down.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
-    // Only the NIK's intake note (its minute count) was written; no order, no stock, no cap.
-    expect(itemsWhileDown).toBeLessThanOrEqual(itemsBefore + 1);
+    // Nothing was written: no order, no stock, no cap, and no count of the minute (no verdict was given).
+    expect(itemsWhileDown).toBe(itemsBefore);
     expect(ordersWhileDown).toBe((await scanMain(kuota, 'SORDER#')).length - 1);
     expect(back.status).toBe(201);
     expect(await nikDayCount(kuota, nik)).toBe(2);
@@ -176,7 +176,9 @@ describe('the identity check', () => {
     await setRegistryFaults({ latencyMs: 2_500 });
 
     // Act
+    const itemsBefore = await countMainItems(kuota);
     const slow = await order({ nik, ...claimOf(nik), quantity: 2 });
+    const itemsWhileSlow = await countMainItems(kuota);
     const ordersWhileSlow = (await scanMain(kuota, 'SORDER#')).length;
     await setRegistryFaults({ latencyMs: 0 });
     const back = await order({ nik, ...claimOf(nik), quantity: 2 });
@@ -185,6 +187,8 @@ describe('the identity check', () => {
     expect(slow.status, JSON.stringify(slow.body)).toBe(429);
     expect(Number(slow.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     expect(ordersWhileSlow).toBe((await scanMain(kuota, 'SORDER#')).length - 1);
+    // No verdict, so no count of the minute: the person's counter was not written.
+    expect(itemsWhileSlow).toBe(itemsBefore);
     expect(back.status).toBe(201);
     expect(await nikDayCount(kuota, nik)).toBe(2);
   });
