@@ -535,7 +535,7 @@ export const routes = {
     responses: {
       201: {
         description:
-          'Reserved: the body carries the QRIS payment to pay before `reservedUntil` (a retried Idempotency-Key gets the order as it stands now)',
+          'Settled at once: RESERVED with the QRIS payment to pay before `reservedUntil`, or REJECTED with its `reason` (sold out, over the national cap; so too while others wait in the queue, as no wait can serve it). A retried Idempotency-Key gets the order as it stands now',
         schema: OrderAccepted,
         headers: [RETRY_AFTER, ORDER_ETAG],
       },
