@@ -1,19 +1,20 @@
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 /**
- * The slowest test files, slowest first (seconds of one clean CI run, 2026-12-02). A clean checkout has no
- * vitest duration cache, so vitest would order these by file size, and the small 200-second reconciliation
- * file started last: one worker ran it alone for minutes after the other had finished. Started first, the
- * two workers end together. Files not listed keep vitest's own order (cached durations, else file size).
+ * The slowest test files, slowest first (seconds in one clean CI run of ffb18ea, 2026-12-02). A clean
+ * checkout has no vitest duration cache, so vitest would order these by file size, and the small
+ * reconciliation file (then 274 s) started last: one worker ran it alone for minutes after the other had
+ * finished. Started first, the two workers end together. Files not listed keep vitest's own order (cached
+ * durations, else file size).
  */
 export const SLOWEST_FILES = [
-  'test/security/bounded-reconciliation.test.ts', // 202 s
-  'test/security/bounded-lists.test.ts', // 134 s
-  'test/security/fuzz.test.ts', // 100 s
-  'test/integration/surge-crash-restart.test.ts', // 66 s
-  'test/integration/surge-short.test.ts', // 64 s
-  'test/security/bounded-alerts.test.ts', // 53 s
-  'test/security/tenant-isolation.test.ts', // 51 s
+  'test/security/bounded-reconciliation.test.ts', // 168 s
+  'test/security/bounded-lists.test.ts', // 147 s
+  'test/integration/surge-crash-restart.test.ts', // 78 s
+  'test/security/fuzz.test.ts', // 71 s
+  'test/integration/surge-short.test.ts', // 45 s
+  'test/integration/storefront-oversell.test.ts', // 37 s
+  'test/security/bounded-alerts.test.ts', // 34 s
 ];
 
 const rank = (specification: TestSpecification): number => {
