@@ -68,6 +68,33 @@ describe('intake limits', () => {
     );
   });
 
+  it('counts each identity the registry refused as one of the NIK’s orders of the minute, so nobody probes it at will', async () => {
+    // Arrange
+    await startInsideAWindow();
+    const nik = validNik(78);
+    const claim = claimOf(nik);
+    // From an address of its own, so the client limit (the source IP's) stays out of it.
+    const guess = (fullName: string) =>
+      postFrom(kuota, '127.0.0.9', '/v1/storefronts/R01/orders', {
+        nik,
+        quantity: 1,
+        fullName,
+        birthDate: claim.birthDate,
+      });
+
+    // Act: NIK_LIMIT wrong names, one after another, then the right one.
+    const refused = [];
+    for (let attempt = 0; attempt < NIK_LIMIT; attempt += 1)
+      refused.push(await guess(`Nama Tebakan ${'X'.repeat(attempt + 1)}`));
+    const right = await guess(claim.fullName);
+
+    // Assert
+    expect(refused.map((answer) => answer.status)).toEqual(refused.map(() => 422));
+    expect(right.status, right.body).toBe(429);
+    expect(JSON.parse(right.body).error).toMatchObject({ code: 'RATE_LIMITED' });
+    expect(await nikDayCount(kuota, nik)).toBe(0);
+  });
+
   it('answers 429 to a client over its per-minute limit whatever NIKs it sends, and only to that client', async () => {
     // Arrange: this client connects from 127.0.0.2, so the first test's orders (from 127.0.0.1) do not count.
     await startInsideAWindow();
