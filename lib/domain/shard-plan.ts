@@ -40,6 +40,19 @@ export const planFromShards = (shards: readonly ShardCount[], quantity: number):
 export const planOrder = (shards: readonly ShardCount[], quantity: number, random: () => number) =>
   planOnOneShard(shards, quantity, random) ?? planFromShards(shards, quantity);
 
+/**
+ * The shards as an instance's next plan should see them: less the stock its own attempts still in flight
+ * planned on (`claims`, shard -> stamps). Attempts running side by side in one instance (a batch of the
+ * reservation queue, or every request of the local runtime's single process) would otherwise plan on the
+ * same counts, aim at the same few shards and, near a sell-out, all but the first be refused: a whole
+ * transaction billed each.
+ */
+export const lessClaimed = <S extends ShardCount>(
+  shards: readonly S[],
+  claims: ReadonlyMap<number, number>,
+): S[] =>
+  shards.map((shard) => ({ ...shard, onHand: Math.max(0, shard.onHand - (claims.get(shard.shard) ?? 0)) }));
+
 /** A shard's count once this instance took `part` from it (its own write: exact). */
 export const onHandAfterTaking = (onHand: number, part: number): number => Math.max(0, onHand - part);
 

@@ -15,6 +15,7 @@ import { alertIdOf } from '../domain/alerts.js';
 import type { PaymentGateway } from '../domain/payment-gateway.js';
 import { isActive } from '../domain/resellers.js';
 import {
+  lessClaimed,
   mayReplanOn,
   onHandAfterRefusal,
   onHandAfterTaking,
@@ -167,6 +168,67 @@ const noteDry = (resellerId: string, parts: readonly ShardPart[]) => {
   hit.bounded = true;
 };
 
+/**
+ * Stock this instance's attempts in flight planned on, per reseller and shard (`lessClaimed`): taken out of
+ * the counts its other plans see until the attempt's write has answered.
+ */
+const inFlight = new Map<string, Map<number, number>>();
+
+const claimParts = (resellerId: string, parts: readonly ShardPart[], sign: 1 | -1) => {
+  const claims = inFlight.get(resellerId) ?? new Map<number, number>();
+  for (const part of parts) {
+    const left = (claims.get(part.shard) ?? 0) + sign * part.quantity;
+    if (left > 0) claims.set(part.shard, left);
+    else claims.delete(part.shard);
+  }
+  if (claims.size > 0) inFlight.set(resellerId, claims);
+  else inFlight.delete(resellerId);
+};
+
+/** A plan just made, claimed at once (before any await lets another plan of this instance run). */
+const claimed = (resellerId: string, plan: ShardPart[]): ShardPart[] => {
+  claimParts(resellerId, plan, 1);
+  return plan;
+};
+
+/**
+ * The plan an attempt holds, claimed from this instance's other plans (`inFlight`) from the moment it was
+ * made until its write has answered or the attempt gave up (`release`, in a finally).
+ */
+class PlanClaim {
+  #parts: ShardPart[];
+  constructor(
+    private readonly resellerId: string,
+    parts: ShardPart[],
+  ) {
+    this.#parts = parts;
+  }
+  get plan(): ShardPart[] {
+    return this.#parts;
+  }
+  /** A new plan (claimed by its planner) in place of this one. */
+  replace(parts: ShardPart[]): void {
+    claimParts(this.resellerId, this.#parts, -1);
+    this.#parts = parts;
+  }
+  release(): void {
+    this.replace([]);
+  }
+}
+
+/**
+ * A plan on the counts less this instance's claims; failing that, on the counts as read (the stock may be
+ * there still: an attempt in flight can be refused), so a claim never turns a sale into a refusal.
+ */
+const planAroundClaims = <S extends { shard: number; onHand: number }>(
+  resellerId: string,
+  shards: readonly S[],
+  plan: (seen: readonly S[]) => ShardPart[] | undefined,
+): ShardPart[] | undefined => {
+  const claimed = inFlight.get(resellerId);
+  return (claimed && claimed.size > 0 ? plan(lessClaimed(shards, claimed)) : undefined) ?? plan(shards);
+};
+
 /** What this instance just took, so its next plan does not aim at stock it already used. */
 const noteTaken = (resellerId: string, parts: readonly ShardPart[]) => {
   const hit = snapshots.get(resellerId);
@@ -195,8 +257,8 @@ const planFresh = async (
 ): Promise<Planned> => {
   const shards = await freshShards(resellerId, retry);
   if (shards.some((shard) => shard.suspended)) return { outcome: 'RESELLER_SUSPENDED' };
-  const plan = planOrder(shards, quantity, random);
-  return plan ? { plan } : { outcome: 'SOLD_OUT' };
+  const plan = planAroundClaims(resellerId, shards, (seen) => planOrder(seen, quantity, random));
+  return plan ? { plan: claimed(resellerId, plan) } : { outcome: 'SOLD_OUT' };
 };
 
 /**
@@ -212,11 +274,20 @@ const planFromSnapshot = async (
   retry: Retry,
   random: () => number,
 ): Promise<Planned> => {
+  const claims = inFlight.get(resellerId);
+  const aroundClaims =
+    snapshot.sampled && claims && claims.size > 0
+      ? planOnSample(lessClaimed(snapshot.shards, claims), quantity, random)
+      : undefined;
+  // A sample whose stock this instance's attempts in flight already aim at: every shard is read again
+  // rather than send this attempt after theirs.
+  if (snapshot.sampled && claims && claims.size > 0 && !aroundClaims)
+    return planFresh(resellerId, quantity, retry, random);
   const plan = snapshot.sampled
-    ? planOnSample(snapshot.shards, quantity, random)
-    : planOrder(snapshot.shards, quantity, random);
+    ? (aroundClaims ?? planOnSample(snapshot.shards, quantity, random))
+    : planAroundClaims(resellerId, snapshot.shards, (seen) => planOrder(seen, quantity, random));
   if (!plan && refusalBelievable(snapshot, Date.now(), FRESH_ENOUGH_MS)) return { outcome: 'SOLD_OUT' };
-  if (plan && !snapshot.shards.some((shard) => shard.suspended)) return { plan };
+  if (plan && !snapshot.shards.some((shard) => shard.suspended)) return { plan: claimed(resellerId, plan) };
   return planFresh(resellerId, quantity, retry, random);
 };
 
@@ -228,25 +299,25 @@ const planFromSnapshot = async (
  */
 const attemptWithReplans = async <O extends { readonly outcome: string }>(
   order: { readonly resellerId: string; readonly quantity: number },
-  firstPlan: ShardPart[],
+  claim: PlanClaim,
   attempt: (plan: ShardPart[]) => Promise<O>,
   retry: Retry,
   random: () => number,
 ): Promise<{ readonly plan: ShardPart[]; readonly result: O } | Exclude<Planned, { plan: ShardPart[] }>> => {
-  let plan = firstPlan;
-  let result = await attempt(plan);
+  let result = await attempt(claim.plan);
   for (let replan = 0; result.outcome === 'SHARD_DRY' && replan < SHARD_REPLANS; replan += 1) {
-    noteDry(order.resellerId, plan);
+    noteDry(order.resellerId, claim.plan);
+    claim.release();
     const marked = snapshots.get(order.resellerId);
     const replanned =
       marked && mayReplanOn(marked, Date.now(), FRESH_ENOUGH_MS)
         ? await planFromSnapshot(marked, order.resellerId, order.quantity, retry, random)
         : await planFresh(order.resellerId, order.quantity, retry, random);
     if (!('plan' in replanned)) return replanned;
-    plan = replanned.plan;
-    result = await attempt(plan);
+    claim.replace(replanned.plan);
+    result = await attempt(claim.plan);
   }
-  return { plan, result };
+  return { plan: claim.plan, result };
 };
 
 /**
@@ -290,7 +361,10 @@ export const refusalBeforeQueueing = async (
     retry: options.retry,
     random: settings.random ?? Math.random,
   });
-  return 'plan' in planned ? undefined : planned.outcome;
+  if (!('plan' in planned)) return planned.outcome;
+  // Only a question: the plan is not attempted here.
+  claimParts(order.resellerId, planned.plan, -1);
+  return undefined;
 };
 
 /** The reseller's own reasons to refuse, from the cached profile (a suspension is confirmed fresh). */
@@ -364,86 +438,90 @@ export const attemptReservation = async (
     return { outcome: 'LAPSED_RECENTLY' };
   const planned = await planWithinCap(order, counter.count, snapshot, { settings, now, retry, random });
   if (!('plan' in planned)) return planned;
-  let { plan } = planned;
-
-  const price = unitPrice(checked.reseller.serviceFeeIdr);
-  const [payment] = await Promise.all([
-    // Idempotent on the reference, so a retried call returns the same QR.
-    retry(() =>
-      settings.gateway.createPayment({
-        reference: order.orderId,
-        amountIdr: price * order.quantity,
-        expiresAt: reservationExpiry(now, settings.reservationTtlSeconds),
-        merchantName: checked.reseller.name,
-      }),
-    ),
-    settings.timers.arm(order.orderId, firstOrderCheck(now, settings), 0),
-  ]);
-  crashPoint('reservation:after-payment-created');
-  // The reseller's webhook event rides in the reservation's own write.
-  const recorded = await eventsFor(
-    order.resellerId,
-    [
-      {
-        type: 'order.reserved',
-        reference: order.orderId,
-        data: {
-          orderId: order.orderId,
-          channel: 'STOREFRONT',
-          quantity: order.quantity,
-          unitPriceIdr: price,
+  const claim = new PlanClaim(order.resellerId, planned.plan);
+  try {
+    const price = unitPrice(checked.reseller.serviceFeeIdr);
+    const [payment] = await Promise.all([
+      // Idempotent on the reference, so a retried call returns the same QR.
+      retry(() =>
+        settings.gateway.createPayment({
+          reference: order.orderId,
           amountIdr: price * order.quantity,
-          reservedUntil: payment.expiresAt,
-          buyer: buyerReference(order.nikHash),
+          expiresAt: reservationExpiry(now, settings.reservationTtlSeconds),
+          merchantName: checked.reseller.name,
+        }),
+      ),
+      settings.timers.arm(order.orderId, firstOrderCheck(now, settings), 0),
+    ]);
+    crashPoint('reservation:after-payment-created');
+    // The reseller's webhook event rides in the reservation's own write.
+    const recorded = await eventsFor(
+      order.resellerId,
+      [
+        {
+          type: 'order.reserved',
+          reference: order.orderId,
+          data: {
+            orderId: order.orderId,
+            channel: 'STOREFRONT',
+            quantity: order.quantity,
+            unitPriceIdr: price,
+            amountIdr: price * order.quantity,
+            reservedUntil: payment.expiresAt,
+            buyer: buyerReference(order.nikHash),
+          },
         },
-      },
-    ],
-    now.toISOString(),
-  );
-  const reserve = (parts: ShardPart[]): Promise<ReserveOutcome> =>
-    retry(() =>
-      storefrontStore.reserve(order, {
-        parts,
-        day,
-        cap: settings.nikDailyCap,
-        unitPriceIdr: price,
-        // The QR's lifetime is the reservation's: an idempotent gateway may hand back an earlier QR.
-        expiresAt: payment.expiresAt,
-        at: now.toISOString(),
-        payment,
-        create: options.create,
-        onePerPerson: settings.onePerPerson,
-        ...(options.verifiedClaim ? { verifiedClaim: options.verifiedClaim } : {}),
-        ...(settledHold ? { settledHold } : {}),
-        ...(options.intakeNote ? { intakeNote: options.intakeNote } : {}),
-        extraItems: recorded.items,
-      }),
+      ],
+      now.toISOString(),
     );
+    const reserve = (parts: ShardPart[]): Promise<ReserveOutcome> =>
+      retry(() =>
+        storefrontStore.reserve(order, {
+          parts,
+          day,
+          cap: settings.nikDailyCap,
+          unitPriceIdr: price,
+          // The QR's lifetime is the reservation's: an idempotent gateway may hand back an earlier QR.
+          expiresAt: payment.expiresAt,
+          at: now.toISOString(),
+          payment,
+          create: options.create,
+          onePerPerson: settings.onePerPerson,
+          ...(options.verifiedClaim ? { verifiedClaim: options.verifiedClaim } : {}),
+          ...(settledHold ? { settledHold } : {}),
+          ...(options.intakeNote ? { intakeNote: options.intakeNote } : {}),
+          extraItems: recorded.items,
+        }),
+      );
 
-  const attempted = await attemptWithReplans(order, plan, reserve, retry, random);
-  if (!('result' in attempted)) return attempted;
-  plan = attempted.plan;
-  const outcome = attempted.result;
-  switch (outcome.outcome) {
-    case 'RESERVED':
-      noteTaken(order.resellerId, plan);
-      crashPoint('reservation:after-reserve');
-      await dispatchEvents(recorded);
-      return { outcome: 'RESERVED', order: outcome.order };
-    case 'CAP_REACHED':
-      await reportCapReached(order, now, settings.nikDailyCap, order.resellerId);
-      return { outcome: 'BUYER_CAP_EXCEEDED' };
-    case 'HOLD_PENDING':
-      return { outcome: 'UNPAID_ORDER_PENDING' };
-    case 'LAPSED_RECENTLY':
-      return { outcome: 'LAPSED_RECENTLY' };
-    case 'ORDER_CHANGED':
-      return { outcome: 'ORDER_CHANGED' };
-    case 'INTAKE_LIMITED':
-      return { outcome: 'INTAKE_LIMITED' };
-    case 'SHARD_DRY':
-      // The planned shards emptied under us again: another attempt (the queue's) reads them again.
-      return { outcome: 'ORDER_CHANGED' };
+    const attempted = await attemptWithReplans(order, claim, reserve, retry, random);
+    if (!('result' in attempted)) return attempted;
+    const outcome = attempted.result;
+    switch (outcome.outcome) {
+      case 'RESERVED':
+        // Taken: counted in the snapshot from now on, no longer a claim.
+        claim.release();
+        noteTaken(order.resellerId, attempted.plan);
+        crashPoint('reservation:after-reserve');
+        await dispatchEvents(recorded);
+        return { outcome: 'RESERVED', order: outcome.order };
+      case 'CAP_REACHED':
+        await reportCapReached(order, now, settings.nikDailyCap, order.resellerId);
+        return { outcome: 'BUYER_CAP_EXCEEDED' };
+      case 'HOLD_PENDING':
+        return { outcome: 'UNPAID_ORDER_PENDING' };
+      case 'LAPSED_RECENTLY':
+        return { outcome: 'LAPSED_RECENTLY' };
+      case 'ORDER_CHANGED':
+        return { outcome: 'ORDER_CHANGED' };
+      case 'INTAKE_LIMITED':
+        return { outcome: 'INTAKE_LIMITED' };
+      case 'SHARD_DRY':
+        // The planned shards emptied under us again: another attempt (the queue's) reads them again.
+        return { outcome: 'ORDER_CHANGED' };
+    }
+  } finally {
+    claim.release();
   }
 };
 
@@ -478,34 +556,38 @@ export const attemptDirectSale = async (
   const [counter, snapshot] = await options.prefetched;
   const planned = await planWithinCap(order, counter.count, snapshot, { settings, now, retry, random });
   if (!('plan' in planned)) return planned;
-  let { plan } = planned;
-  const sell = (parts: ShardPart[]): Promise<DirectSaleOutcome> =>
-    retry(() =>
-      storefrontStore.sellDirect(order, {
-        parts,
-        day,
-        cap: settings.nikDailyCap,
-        unitPriceIdr: options.unitPriceIdr,
-        serials: options.serials,
-        at: now.toISOString(),
-        ...(options.verifiedClaim ? { verifiedClaim: options.verifiedClaim } : {}),
-        ...(options.extraItems ? { extraItems: options.extraItems } : {}),
-      }),
-    );
-  const attempted = await attemptWithReplans(order, plan, sell, retry, random);
-  if (!('result' in attempted)) return attempted;
-  plan = attempted.plan;
-  const outcome = attempted.result;
-  switch (outcome.outcome) {
-    case 'SOLD':
-      noteTaken(order.resellerId, plan);
-      return { outcome: 'SOLD', order: outcome.order };
-    case 'CAP_REACHED':
-      await reportCapReached(order, now, settings.nikDailyCap, order.resellerId);
-      return { outcome: 'BUYER_CAP_EXCEEDED' };
-    case 'ORDER_CHANGED':
-    case 'SHARD_DRY':
-      return { outcome: 'ORDER_CHANGED' };
+  const claim = new PlanClaim(order.resellerId, planned.plan);
+  try {
+    const sell = (parts: ShardPart[]): Promise<DirectSaleOutcome> =>
+      retry(() =>
+        storefrontStore.sellDirect(order, {
+          parts,
+          day,
+          cap: settings.nikDailyCap,
+          unitPriceIdr: options.unitPriceIdr,
+          serials: options.serials,
+          at: now.toISOString(),
+          ...(options.verifiedClaim ? { verifiedClaim: options.verifiedClaim } : {}),
+          ...(options.extraItems ? { extraItems: options.extraItems } : {}),
+        }),
+      );
+    const attempted = await attemptWithReplans(order, claim, sell, retry, random);
+    if (!('result' in attempted)) return attempted;
+    const outcome = attempted.result;
+    switch (outcome.outcome) {
+      case 'SOLD':
+        claim.release();
+        noteTaken(order.resellerId, attempted.plan);
+        return { outcome: 'SOLD', order: outcome.order };
+      case 'CAP_REACHED':
+        await reportCapReached(order, now, settings.nikDailyCap, order.resellerId);
+        return { outcome: 'BUYER_CAP_EXCEEDED' };
+      case 'ORDER_CHANGED':
+      case 'SHARD_DRY':
+        return { outcome: 'ORDER_CHANGED' };
+    }
+  } finally {
+    claim.release();
   }
 };
 

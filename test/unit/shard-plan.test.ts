@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  lessClaimed,
   mayReplanOn,
   onHandAfterRefusal,
   onHandAfterTaking,
@@ -150,5 +151,46 @@ describe('sampling the shards a snapshot reads', () => {
     expect(planOnSample([{ shard: 5, onHand: 2 }, ...sample], 2, () => 0)).toEqual([
       { shard: 5, quantity: 2 },
     ]);
+  });
+});
+
+describe('the counts a plan sees while other attempts of the instance are in flight', () => {
+  it('takes each claim off its own shard, never below zero, and leaves unclaimed shards as read', () => {
+    fc.assert(
+      fc.property(
+        shardsArbitrary,
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 1, max: 9 })), { maxLength: 8 }),
+        (shards, claimList) => {
+          // Arrange
+          const claims = new Map<number, number>();
+          for (const [shard, quantity] of claimList) claims.set(shard, (claims.get(shard) ?? 0) + quantity);
+
+          // Act
+          const seen = lessClaimed(shards, claims);
+
+          // Assert
+          expect(seen.map((shard) => shard.shard)).toEqual(shards.map((shard) => shard.shard));
+          seen.forEach((shard, index) => {
+            const read = shards[index]?.onHand ?? 0;
+            expect(shard.onHand).toBe(Math.max(0, read - (claims.get(shard.shard) ?? 0)));
+          });
+        },
+      ),
+    );
+  });
+
+  it('sends a second plan to another shard than the first one claimed', () => {
+    // Arrange: two shards that each hold one order of 2; the first plan claimed shard 0.
+    const shards = [
+      { shard: 0, onHand: 2 },
+      { shard: 1, onHand: 2 },
+    ];
+
+    // Act: the second planner draws the first shard it is offered.
+    const second = planOnSample(lessClaimed(shards, new Map([[0, 2]])), 2, () => 0);
+
+    // Assert
+    expect(second).toEqual([{ shard: 1, quantity: 2 }]);
+    expect(planOnSample(shards, 2, () => 0)).toEqual([{ shard: 0, quantity: 2 }]);
   });
 });

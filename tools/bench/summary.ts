@@ -111,12 +111,15 @@ const unitsByTable = (mine: Runs, stamps: number) => {
 
 /** Requests and units by DynamoDB command, summed over the runs. */
 const unitsByCommand = (mine: Runs) => {
-  const byCommand: Record<string, { requests: number; writeUnits: number; readUnits: number }> = {};
+  type CommandUnits = { requests: number; conditionFailed: number; writeUnits: number; readUnits: number };
+  const byCommand: Record<string, CommandUnits> = {};
   for (const result of mine) {
     for (const [command, tally] of Object.entries(result.meter.dynamodb.byCommand)) {
-      byCommand[command] ??= { requests: 0, writeUnits: 0, readUnits: 0 };
-      const entry = byCommand[command] as { requests: number; writeUnits: number; readUnits: number };
+      byCommand[command] ??= { requests: 0, conditionFailed: 0, writeUnits: 0, readUnits: 0 };
+      const entry = byCommand[command] as CommandUnits;
       entry.requests += tally.requests;
+      // Refused writes are billed: how many of the requests they were shows where write units went to waste.
+      entry.conditionFailed += tally.conditionFailed;
       entry.writeUnits += tally.writeUnits;
       entry.readUnits += tally.readUnits;
     }
