@@ -183,6 +183,11 @@ const claimParts = (resellerId: string, parts: readonly ShardPart[], sign: 1 | -
   }
   if (claims.size > 0) inFlight.set(resellerId, claims);
   else inFlight.delete(resellerId);
+  if (sign < 0) {
+    const waiting = releaseWaiters.get(resellerId);
+    releaseWaiters.delete(resellerId);
+    for (const wake of waiting ?? []) wake();
+  }
 };
 
 /** A plan just made, claimed at once (before any await lets another plan of this instance run). */
@@ -216,17 +221,46 @@ class PlanClaim {
   }
 }
 
+/** Plans waiting for a claim of their reseller to be released (`claimReleased`). */
+const releaseWaiters = new Map<string, (() => void)[]>();
+
+/** Resolves when an attempt of this instance on the reseller's stock has answered, or after `ms`. */
+const claimReleased = (resellerId: string, ms: number): Promise<void> =>
+  new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    const waiting = releaseWaiters.get(resellerId) ?? [];
+    waiting.push(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+    releaseWaiters.set(resellerId, waiting);
+  });
+
+/** Times a plan waits for an attempt in flight to answer, and how long each time at most. */
+const CLAIM_WAITS = 3;
+const CLAIM_WAIT_MS = 300;
+
 /**
- * A plan on the counts less this instance's claims; failing that, on the counts as read (the stock may be
- * there still: an attempt in flight can be refused), so a claim never turns a sale into a refusal.
+ * A plan on the counts less this instance's claims. When only the stock that attempts in flight aim at is
+ * left, it waits (a few times, briefly) for one of them to answer: one that lands took the stock (its count
+ * is noted), one refused frees it. Following them instead is mostly refused at a sell-out, a whole
+ * transaction billed each. At last it plans on the counts as read, so a claim never turns a sale into a
+ * refusal. `counts` is read again after each wait (the snapshot takes what answered attempts noted).
  */
-const planAroundClaims = <S extends { shard: number; onHand: number }>(
+const planAroundClaims = async <S extends { shard: number; onHand: number }>(
   resellerId: string,
-  shards: readonly S[],
+  counts: () => readonly S[],
   plan: (seen: readonly S[]) => ShardPart[] | undefined,
-): ShardPart[] | undefined => {
-  const claimed = inFlight.get(resellerId);
-  return (claimed && claimed.size > 0 ? plan(lessClaimed(shards, claimed)) : undefined) ?? plan(shards);
+): Promise<ShardPart[] | undefined> => {
+  for (let wait = 0; ; wait += 1) {
+    const claims = inFlight.get(resellerId);
+    const shards = counts();
+    if (!claims || claims.size === 0) return plan(shards);
+    const around = plan(lessClaimed(shards, claims));
+    if (around || wait === CLAIM_WAITS) return around ?? plan(shards);
+    if (!plan(shards)) return undefined;
+    await claimReleased(resellerId, CLAIM_WAIT_MS);
+  }
 };
 
 /** What this instance just took, so its next plan does not aim at stock it already used. */
@@ -257,7 +291,11 @@ const planFresh = async (
 ): Promise<Planned> => {
   const shards = await freshShards(resellerId, retry);
   if (shards.some((shard) => shard.suspended)) return { outcome: 'RESELLER_SUSPENDED' };
-  const plan = planAroundClaims(resellerId, shards, (seen) => planOrder(seen, quantity, random));
+  const plan = await planAroundClaims(
+    resellerId,
+    () => shards,
+    (seen) => planOrder(seen, quantity, random),
+  );
   return plan ? { plan: claimed(resellerId, plan) } : { outcome: 'SOLD_OUT' };
 };
 
@@ -285,7 +323,11 @@ const planFromSnapshot = async (
     return planFresh(resellerId, quantity, retry, random);
   const plan = snapshot.sampled
     ? (aroundClaims ?? planOnSample(snapshot.shards, quantity, random))
-    : planAroundClaims(resellerId, snapshot.shards, (seen) => planOrder(seen, quantity, random));
+    : await planAroundClaims(
+        resellerId,
+        () => snapshot.shards,
+        (seen) => planOrder(seen, quantity, random),
+      );
   if (!plan && refusalBelievable(snapshot, Date.now(), FRESH_ENOUGH_MS)) return { outcome: 'SOLD_OUT' };
   if (plan && !snapshot.shards.some((shard) => shard.suspended)) return { plan: claimed(resellerId, plan) };
   return planFresh(resellerId, quantity, retry, random);
