@@ -7,7 +7,13 @@ import { type ResellerProfile, resellerStore } from '../adapters/reseller-store.
  * take effect at once (suspension) are also enforced on the stock shards themselves.
  */
 const PROFILE_TTL_MS = 5_000;
-const cache = new Map<string, { at: number; profile: ResellerProfile | undefined }>();
+
+/**
+ * The read is kept from the moment it starts: requests that find the profile expired together (every
+ * request of a busy instance, when the TTL runs out under load) share one read instead of each making its
+ * own. A read that fails is forgotten, so the next request reads again.
+ */
+const cache = new Map<string, { at: number; profile: Promise<ResellerProfile | undefined> }>();
 
 export const cachedReseller = async (
   resellerId: string,
@@ -15,8 +21,12 @@ export const cachedReseller = async (
 ): Promise<ResellerProfile | undefined> => {
   const hit = cache.get(resellerId);
   if (hit && nowMs - hit.at < PROFILE_TTL_MS) return hit.profile;
-  const profile = await withStoreRetries(() => resellerStore.getReseller(resellerId));
-  cache.set(resellerId, { at: nowMs, profile });
+  const profile = withStoreRetries(() => resellerStore.getReseller(resellerId));
+  const entry = { at: nowMs, profile };
+  cache.set(resellerId, entry);
+  profile.catch(() => {
+    if (cache.get(resellerId) === entry) cache.delete(resellerId);
+  });
   return profile;
 };
 
