@@ -144,14 +144,24 @@ const readSnapshot = async (
 const freshShards = async (resellerId: string, retry: Retry) =>
   (await readSnapshot(resellerId, retry)).shards;
 
+/**
+ * Snapshot reads in flight, per reseller: the requests that find the snapshot expired together (all those
+ * in flight on a busy instance) share one read instead of each reading the shards.
+ */
+const snapshotReads = new Map<string, Promise<ShardSnapshot>>();
+
 const snapshotShards = async (resellerId: string, retry: Retry): Promise<ShardSnapshot> => {
   const hit = snapshots.get(resellerId);
   if (hit && Date.now() - hit.at < SNAPSHOT_TTL_MS) return hit;
-  return readSnapshot(
+  const pending = snapshotReads.get(resellerId);
+  if (pending) return pending;
+  const read = readSnapshot(
     resellerId,
     retry,
     sampleShards(config().stockShardCount, SNAPSHOT_SAMPLE, Math.random),
-  );
+  ).finally(() => snapshotReads.delete(resellerId));
+  snapshotReads.set(resellerId, read);
+  return read;
 };
 
 /**
