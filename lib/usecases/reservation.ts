@@ -110,8 +110,6 @@ interface ShardSnapshot {
   bounded?: boolean;
   /** Only a sample of the shards was read (`sampleShards`): a plan may come from it, a refusal may not. */
   readonly sampled?: boolean;
-  /** The counts as the read answered them, when `shards` took this instance's takes off them (`recentTakes`). */
-  readonly asRead?: readonly { shard: number; onHand: number }[];
 }
 const snapshots = new Map<string, ShardSnapshot>();
 
@@ -131,26 +129,20 @@ const readSnapshot = async (
   retry: Retry,
   only?: readonly number[],
 ): Promise<ShardSnapshot> => {
-  const startedAt = Date.now();
-  const read = await retry(() =>
+  const shards = await retry(() =>
     stockStore.readShards(resellerId, { consistent: false, ...(only ? { only } : {}) }),
   );
-  const shards = read.map((shard) => ({ ...shard }));
-  // What this instance took while the read was on its way may be missing from it: taken off again.
-  const taken = takenSince(resellerId, startedAt);
-  for (const part of taken) {
-    const shard = shards.find((entry) => entry.shard === part.shard);
-    if (shard) shard.onHand = onHandAfterTaking(shard.onHand, part.quantity);
-  }
   const snapshot: ShardSnapshot = {
     at: Date.now(),
-    shards,
+    shards: shards.map((shard) => ({ ...shard })),
     ...(only && only.length < config().stockShardCount ? { sampled: true } : {}),
-    ...(taken.length > 0 ? { bounded: true, asRead: read } : {}),
   };
   snapshots.set(resellerId, snapshot);
   return snapshot;
 };
+
+const freshShards = async (resellerId: string, retry: Retry) =>
+  (await readSnapshot(resellerId, retry)).shards;
 
 /**
  * Snapshot reads in flight, per reseller: the requests that find the snapshot expired together (all those
@@ -254,66 +246,41 @@ const claimReleased = (resellerId: string, ms: number): Promise<void> =>
     releaseWaiters.set(resellerId, waiting);
   });
 
-/** How long in all a plan waits for attempts in flight to answer, and how long each wait at most. */
-const CLAIM_WAIT_BUDGET_MS = 2_000;
+/** Times a plan waits for an attempt in flight to answer, and how long each time at most. */
+const CLAIM_WAITS = 3;
 const CLAIM_WAIT_MS = 300;
 
 /**
  * A plan on the counts less this instance's claims. When only the stock that attempts in flight aim at is
- * left, it waits for them to answer (each release wakes it; 2 s in all at most): one that lands took the
- * stock (its count is noted), one refused frees it. Following them instead was refused 48 times in 52 in
- * one bench run (a whole transaction billed each); three short waits were too few at a busy sell-out,
- * where other shards' releases woke the plan before its own shard's did. At last it plans on the counts as
- * read, so a claim never turns a sale into a refusal. `counts` is read again after each wait (the snapshot
- * takes what answered attempts noted).
+ * left, it waits (a few times, briefly) for one of them to answer: one that lands took the stock (its count
+ * is noted), one refused frees it. Following them instead is mostly refused at a sell-out, a whole
+ * transaction billed each. At last it plans on the counts as read, so a claim never turns a sale into a
+ * refusal. `counts` is read again after each wait (the snapshot takes what answered attempts noted).
  */
 const planAroundClaims = async <S extends { shard: number; onHand: number }>(
   resellerId: string,
   counts: () => readonly S[],
   plan: (seen: readonly S[]) => ShardPart[] | undefined,
 ): Promise<ShardPart[] | undefined> => {
-  const waitUntil = Date.now() + CLAIM_WAIT_BUDGET_MS;
-  for (;;) {
+  for (let wait = 0; ; wait += 1) {
     const claims = inFlight.get(resellerId);
     const shards = counts();
     if (!claims || claims.size === 0) return plan(shards);
     const around = plan(lessClaimed(shards, claims));
-    const left = waitUntil - Date.now();
-    if (around || left <= 0) return around ?? plan(shards);
+    if (around || wait === CLAIM_WAITS) return around ?? plan(shards);
     if (!plan(shards)) return undefined;
-    await claimReleased(resellerId, Math.min(CLAIM_WAIT_MS, left));
+    await claimReleased(resellerId, CLAIM_WAIT_MS);
   }
 };
 
-/**
- * What this instance took in the last seconds, per reseller (when each write answered, and its parts): a
- * read of the shards in flight across such a write may not show it, and takes it off again
- * (`readSnapshot`). Without this a read that left before a write landed and came back after it undid the
- * write's noted take, and the next plan aimed at stock already gone.
- */
-const recentTakes = new Map<string, { at: number; parts: readonly ShardPart[] }[]>();
-/** Longer than any read of the shards lasts (the store's retry budget). */
-const TAKES_KEPT_MS = 10_000;
-
-const takenSince = (resellerId: string, since: number): ShardPart[] =>
-  (recentTakes.get(resellerId) ?? []).filter((take) => take.at >= since).flatMap((take) => take.parts);
-
-/**
- * What this instance just took, so its next plan does not aim at stock it already used. A bound from then
- * on, not a read: a read that already showed the write and then had it taken off again counts it twice.
- */
+/** What this instance just took, so its next plan does not aim at stock it already used. */
 const noteTaken = (resellerId: string, parts: readonly ShardPart[]) => {
-  const now = Date.now();
-  const takes = (recentTakes.get(resellerId) ?? []).filter((take) => take.at > now - TAKES_KEPT_MS);
-  takes.push({ at: now, parts });
-  recentTakes.set(resellerId, takes);
   const hit = snapshots.get(resellerId);
   if (!hit) return;
   for (const part of parts) {
     const shard = hit.shards.find((entry) => entry.shard === part.shard);
     if (shard) shard.onHand = onHandAfterTaking(shard.onHand, part.quantity);
   }
-  hit.bounded = true;
 };
 
 /** Fresh reads and plans one attempt makes when its shard was emptied under it. */
@@ -332,17 +299,13 @@ const planFresh = async (
   retry: Retry,
   random: () => number,
 ): Promise<Planned> => {
-  const snapshot = await readSnapshot(resellerId, retry);
-  const { shards } = snapshot;
+  const shards = await freshShards(resellerId, retry);
   if (shards.some((shard) => shard.suspended)) return { outcome: 'RESELLER_SUSPENDED' };
-  const plan =
-    (await planAroundClaims(
-      resellerId,
-      () => shards,
-      (seen) => planOrder(seen, quantity, random),
-    )) ??
-    // The takes noted on the read are bounds: only the read itself may refuse.
-    (snapshot.asRead ? planOrder(snapshot.asRead, quantity, random) : undefined);
+  const plan = await planAroundClaims(
+    resellerId,
+    () => shards,
+    (seen) => planOrder(seen, quantity, random),
+  );
   return plan ? { plan: claimed(resellerId, plan) } : { outcome: 'SOLD_OUT' };
 };
 
