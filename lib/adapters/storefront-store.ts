@@ -697,24 +697,29 @@ export const storefrontStore = {
           },
         },
       },
-      // An unpaid lapse counts against the client that made the reservation (see `lapseSlowdown`).
-      ...(order.clientHash
-        ? [
-            {
-              Update: {
-                TableName: table(),
-                Key: MainKeys.clientLapses(order.clientHash, at.slice(0, 13)),
-                UpdateExpression: 'ADD lapses :one SET purgeAt = if_not_exists(purgeAt, :purgeAt)',
-                ExpressionAttributeValues: {
-                  ':one': 1,
-                  ':purgeAt': Math.floor(Date.parse(at) / 1000) + 2 * 3_600,
-                },
-              },
-            },
-          ]
-        : []),
     ]);
     return expired;
+  },
+
+  /**
+   * One unpaid lapse more against the client that made the reservation, this hour (see `lapseSlowdown`).
+   * Its own write after the lapse (`expireReservation`), not part of it: a soft signal that slows a client
+   * down need not change with the hold, and in the lapse's transaction it cost two write units more.
+   */
+  async countClientLapse(clientHash: string, at: string): Promise<void> {
+    await storeCall(() =>
+      dynamo().send(
+        new UpdateCommand({
+          TableName: table(),
+          Key: MainKeys.clientLapses(clientHash, at.slice(0, 13)),
+          UpdateExpression: 'ADD lapses :one SET purgeAt = if_not_exists(purgeAt, :purgeAt)',
+          ExpressionAttributeValues: {
+            ':one': 1,
+            ':purgeAt': Math.floor(Date.parse(at) / 1000) + 2 * 3_600,
+          },
+        }),
+      ),
+    );
   },
 
   /**

@@ -8,7 +8,7 @@ import {
   reservationLapsed,
 } from '../domain/storefront-order.js';
 import { sqsOrderTimers } from './order-timer-queue.js';
-import { type PaymentSettings, reconcileOrderPayments } from './payments.js';
+import { expireReservation, type PaymentSettings, reconcileOrderPayments } from './payments.js';
 
 /**
  * The storefront's clock, one durable message per order (DynamoDB TTL can lag by days, and a scan of an
@@ -85,12 +85,10 @@ const fireOrderTimer = async (
     if (processed > 0) order = await withStoreRetries(() => storefrontStore.getOrder(message.orderId));
     if (order && reservationLapsed(order, now)) {
       const lapsed = order;
-      const expired = await withStoreRetries(() => storefrontStore.expire(lapsed, now.toISOString())).catch(
-        (error) => {
-          if (!(error instanceof ConditionFailed)) throw error;
-          return undefined;
-        },
-      );
+      const expired = await expireReservation(lapsed, now.toISOString()).catch((error) => {
+        if (!(error instanceof ConditionFailed)) throw error;
+        return undefined;
+      });
       if (expired) outcome = 'EXPIRED';
       order = expired ?? (await withStoreRetries(() => storefrontStore.getOrder(message.orderId)));
     }

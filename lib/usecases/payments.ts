@@ -46,6 +46,26 @@ const statusAfterRefundableCapture = (status: StorefrontOrderStatus): Storefront
  * A capture of one of kuota's payments. The gateway names the payment and its merchant reference (the
  * order id kuota created it with); the two must belong together, or the capture is not ours (404).
  */
+/**
+ * An unpaid reservation lapses: stock and cap return (`storefrontStore.expire`), then the lapse counts
+ * against the client that made it. That count is a soft signal: if its write fails the lapse stands and is
+ * logged, rather than the lapse being retried (it cannot be: the order has moved on). ConditionFailed: the
+ * order changed.
+ */
+export const expireReservation = async (order: StorefrontOrder, at: string): Promise<StorefrontOrder> => {
+  const expired = await withStoreRetries(() => storefrontStore.expire(order, at));
+  if (order.clientHash) {
+    const clientHash = order.clientHash;
+    await withStoreRetries(() => storefrontStore.countClientLapse(clientHash, at)).catch((error: unknown) =>
+      logger.warn('a lapse was not counted against its client', {
+        orderId: order.orderId,
+        error: String(error),
+      }),
+    );
+  }
+  return expired;
+};
+
 export const handleCapture = async (
   payment: { paymentId: string; orderId: string },
   capture: GatewayCapture,
@@ -75,7 +95,7 @@ export const handleCapture = async (
     }
     if (order.status === 'RESERVED' && !paidInTime(order, capture)) {
       // Paid after the reservation lapsed: release it first (stock and cap return), then refund.
-      await withStoreRetries(() => storefrontStore.expire(order, at)).catch((error) => {
+      await expireReservation(order, at).catch((error) => {
         if (!(error instanceof ConditionFailed)) throw error;
       });
       continue;
