@@ -229,6 +229,12 @@ class PlanClaim {
   release(): void {
     this.replace([]);
   }
+  /** The write landed: the stock is counted in the snapshot as taken from now on, no longer a claim. */
+  landed(): void {
+    const parts = this.#parts;
+    this.release();
+    noteTaken(this.resellerId, parts);
+  }
 }
 
 /** Plans waiting for a claim of their reseller to be released (`claimReleased`). */
@@ -551,9 +557,7 @@ export const attemptReservation = async (
     const outcome = attempted.result;
     switch (outcome.outcome) {
       case 'RESERVED':
-        // Taken: counted in the snapshot from now on, no longer a claim.
-        claim.release();
-        noteTaken(order.resellerId, attempted.plan);
+        claim.landed();
         crashPoint('reservation:after-reserve');
         await dispatchEvents(recorded);
         return { outcome: 'RESERVED', order: outcome.order };
@@ -628,8 +632,7 @@ export const attemptDirectSale = async (
     const outcome = attempted.result;
     switch (outcome.outcome) {
       case 'SOLD':
-        claim.release();
-        noteTaken(order.resellerId, attempted.plan);
+        claim.landed();
         return { outcome: 'SOLD', order: outcome.order };
       case 'CAP_REACHED':
         await reportCapReached(order, now, settings.nikDailyCap, order.resellerId);
