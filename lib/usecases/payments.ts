@@ -43,10 +43,6 @@ const statusAfterRefundableCapture = (status: StorefrontOrderStatus): Storefront
   status === 'EXPIRED' || status === 'REFUNDED' || status === 'REJECTED' ? 'REFUND_PENDING' : status;
 
 /**
- * A capture of one of kuota's payments. The gateway names the payment and its merchant reference (the
- * order id kuota created it with); the two must belong together, or the capture is not ours (404).
- */
-/**
  * An unpaid reservation lapses: stock and cap return (`storefrontStore.expire`), then the lapse counts
  * against the client that made it. That count is a soft signal: if its write fails the lapse stands and is
  * logged, rather than the lapse being retried (it cannot be: the order has moved on). ConditionFailed: the
@@ -66,6 +62,10 @@ export const expireReservation = async (order: StorefrontOrder, at: string): Pro
   return expired;
 };
 
+/**
+ * A capture of one of kuota's payments. The gateway names the payment and its merchant reference (the
+ * order id kuota created it with); the two must belong together, or the capture is not ours (404).
+ */
 export const handleCapture = async (
   payment: { paymentId: string; orderId: string },
   capture: GatewayCapture,

@@ -361,7 +361,7 @@ const attemptWithReplans = async <O extends { readonly outcome: string }>(
   attempt: (plan: ShardPart[]) => Promise<O>,
   retry: Retry,
   random: () => number,
-): Promise<{ readonly plan: ShardPart[]; readonly result: O } | Exclude<Planned, { plan: ShardPart[] }>> => {
+): Promise<{ readonly result: O } | Exclude<Planned, { plan: ShardPart[] }>> => {
   let result = await attempt(claim.plan);
   for (let replan = 0; result.outcome === 'SHARD_DRY' && replan < SHARD_REPLANS; replan += 1) {
     noteDry(order.resellerId, claim.plan);
@@ -375,7 +375,7 @@ const attemptWithReplans = async <O extends { readonly outcome: string }>(
     claim.replace(replanned.plan);
     result = await attempt(claim.plan);
   }
-  return { plan: claim.plan, result };
+  return { result };
 };
 
 /**
