@@ -186,6 +186,11 @@ const Variables = {
     positiveInt(60),
     "a reservation's timer asks the gateway this long after it was made (a lost webhook still fulfils)",
   ),
+  abandonedHoldAfterSeconds: variable(
+    EnvVar.abandonedHoldAfterSeconds,
+    positiveInt(30),
+    "a new order's timer settles a hold whose order intake never wrote this long after intake began (past the intake function's 10 s timeout)",
+  ),
   intakeReserveBudgetMs: variable(
     EnvVar.intakeReserveBudgetMs,
     positiveInt(1_500),

@@ -22,6 +22,20 @@ export const OrderTimerMessage = z.object({
   dueAt: z.iso.datetime({ offset: true }),
   /** How many times this order's timer has fired before; bounds the re-sends of a queued order. */
   hop: z.number().int().nonnegative(),
+  /**
+   * A new order's first timer: the order as intake was about to write it (keyed hashes only), so that the
+   * timer can settle it if intake died between the buyer's hold and the order's first write.
+   */
+  unwritten: z
+    .object({
+      resellerId: z.string().regex(/^R[0-9]{2}$/),
+      nikHash: z.string().min(1),
+      quantity: z.number().int().positive(),
+      requestHash: z.string().min(1),
+      createdAt: z.iso.datetime({ offset: true }),
+      day: z.iso.date(),
+    })
+    .optional(),
 });
 export type OrderTimerMessage = z.infer<typeof OrderTimerMessage>;
 

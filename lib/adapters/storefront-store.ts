@@ -52,6 +52,8 @@ export interface NikDayCounter {
   readonly lapsedClient?: string;
   readonly lapsedUntil?: string;
   readonly verifiedClaim?: string;
+  /** The orders whose quantity `count` holds (`countBefore`, `holdForOrder`). */
+  readonly held: readonly string[];
 }
 
 /**
@@ -83,7 +85,7 @@ const intakeNoteOf = (note: IntakeNote) => ({
 });
 
 const counterFromItem = (item: Record<string, unknown> | undefined): NikDayCounter => {
-  const { holdUntil, holdOrder, lapsedUntil, lapsedClient, verifiedClaim, storefronts } = item ?? {};
+  const { holdUntil, holdOrder, lapsedUntil, lapsedClient, verifiedClaim, storefronts, held } = item ?? {};
   const intake: Record<string, number> = {};
   for (const [attribute, value] of Object.entries(item ?? {}))
     if (attribute.startsWith(INTAKE_PREFIX)) intake[attribute.slice(INTAKE_PREFIX.length)] = Number(value);
@@ -91,6 +93,7 @@ const counterFromItem = (item: Record<string, unknown> | undefined): NikDayCount
     count: Number(item?.count ?? 0),
     intake,
     storefronts: storefronts instanceof Set ? [...storefronts].map(String) : [],
+    held: held instanceof Set ? [...held].map(String) : [],
     ...(typeof holdUntil === 'number' ? { holdUntil: new Date(holdUntil).toISOString() } : {}),
     ...(typeof lapsedUntil === 'number' ? { lapsedUntil: new Date(lapsedUntil).toISOString() } : {}),
     ...(typeof lapsedClient === 'string' ? { lapsedClient } : {}),
@@ -99,21 +102,29 @@ const counterFromItem = (item: Record<string, unknown> | undefined): NikDayCount
   };
 };
 
-/** What a reservation attempt came to, in the domain's words (never a position in a transaction). */
-export type ReserveOutcome =
-  | { readonly outcome: 'RESERVED'; readonly order: StorefrontOrder }
-  /** A planned shard had less stock than the part asked of it (or the reseller is suspended on it). */
-  | { readonly outcome: 'SHARD_DRY' }
+/** What holding the buyer's count for an order came to (`holdForOrder`), in the domain's words. */
+export type HoldOutcome =
+  | { readonly outcome: 'HELD' }
+  /** The order holds already: an earlier attempt's hold whose answer, or process, was lost. */
+  | { readonly outcome: 'ALREADY_HELD' }
   /** The buyer's national day counter has no room for the quantity. */
   | { readonly outcome: 'CAP_REACHED' }
   /** The buyer holds a reservation whose payment window is still open (`holdOpen`). */
   | { readonly outcome: 'HOLD_PENDING' }
   /** This client let the buyer's last reservation lapse, within a window (`lapseBlocks`). */
   | { readonly outcome: 'LAPSED_RECENTLY' }
-  /** The order is not what the attempt read: it exists already (a replay won) or left QUEUED. */
-  | { readonly outcome: 'ORDER_CHANGED' }
   /** The NIK's intake this minute is at its limit (`intakeNote`): nothing was written. */
   | { readonly outcome: 'INTAKE_LIMITED' };
+
+/** What a reservation attempt came to, in the domain's words (never a position in a transaction). */
+export type ReserveOutcome =
+  | { readonly outcome: 'RESERVED'; readonly order: StorefrontOrder }
+  /** A planned shard had less stock than the part asked of it (or the reseller is suspended on it). */
+  | { readonly outcome: 'SHARD_DRY' }
+  /** The person's previous hold, seen settled, is unpaid again (`settledHold`). */
+  | { readonly outcome: 'HOLD_PENDING' }
+  /** The order is not what the attempt read: it exists already (a replay won) or left QUEUED. */
+  | { readonly outcome: 'ORDER_CHANGED' };
 
 /** What an own-channel sale came to (`sellDirect`). */
 export type DirectSaleOutcome =
@@ -351,28 +362,131 @@ export const storefrontStore = {
   },
 
   /**
-   * The reservation, in one transaction: the order becomes RESERVED with its QRIS payment (a new order is
-   * created in that state; a QUEUED one moves to it), stock is taken from the planned shard(s) (each
-   * conditional on enough stock and no suspension), the buyer's national day counter is raised (conditional
-   * on the cap, the domain's `capRoom`). A hold writes no ledger entry (see `lib/domain/stock.ts`). A
-   * RESERVED order therefore always carries its payment.
+   * The buyer's count for an order, held before its stock is taken: one conditional write of the person's
+   * national day counter that adds the quantity and names the order (`held`), conditional on the cap (the
+   * domain's `capRoom`), on one unpaid reservation per person (`holdOpen`: the last hold's window has
+   * passed, or its order was seen settled, which the reservation's transaction then proves), on no new hold
+   * by a client that just let one lapse (`lapseBlocks`), and on the intake's per-NIK limit when intake
+   * counts the order here (`intakeNote`). It names the order, so a repeat of it (a lost answer, an attempt
+   * cut short) is told ALREADY_HELD and adds nothing. A hold is given back (`releaseHold`) only once its
+   * order can no longer be reserved (`givesHoldBack`); a lapse gives it back with the stock (`expire`).
+   * Outside the reservation's transaction it costs one write unit instead of two.
+   */
+  async holdForOrder(
+    order: StorefrontOrder,
+    input: {
+      readonly day: string;
+      readonly cap: number;
+      readonly at: string;
+      /** Until when the hold blocks the person's next one (the payment window's end). */
+      readonly expiresAt: string;
+      readonly onePerPerson: boolean;
+      readonly settledHold?: string;
+      readonly verifiedClaim?: string;
+      readonly intakeNote?: IntakeNote;
+    },
+  ): Promise<HoldOutcome> {
+    const note = input.intakeNote ? intakeNoteOf(input.intakeNote) : undefined;
+    const written = await conditionalWrite(() =>
+      dynamo().send(
+        new UpdateCommand({
+          TableName: table(),
+          Key: MainKeys.nikDay(order.nikHash, input.day),
+          UpdateExpression: `ADD #count :quantity, held :thisOrderSet${note ? `, ${note.add}` : ''} SET purgeAt = if_not_exists(purgeAt, :purgeAt), holdUntil = :holdUntil, holdOrder = :orderId, orders = list_append(if_not_exists(orders, :noOrders), :thisOrder)${input.verifiedClaim ? ', verifiedClaim = :claim' : ''}${note ? `, ${note.set}` : ''}`,
+          ConditionExpression: [
+            'attribute_not_exists(held) OR NOT contains(held, :orderId)',
+            capClause(order.quantity, input.cap),
+            ...(input.onePerPerson
+              ? [
+                  `attribute_not_exists(holdUntil) OR holdUntil <= :now${input.settledHold ? ' OR holdOrder = :settled' : ''}`,
+                  'attribute_not_exists(lapsedUntil) OR lapsedUntil <= :now OR lapsedClient <> :client',
+                ]
+              : []),
+            ...(note ? [note.condition] : []),
+          ]
+            .map((clause) => `(${clause})`)
+            .join(' AND '),
+          ExpressionAttributeNames: { '#count': 'count', ...note?.names },
+          ExpressionAttributeValues: {
+            ...note?.values,
+            ':quantity': order.quantity,
+            ':room': capRoom(input.cap, order.quantity),
+            ':purgeAt': Math.floor(Date.parse(input.at) / 1000) + 3 * 86_400,
+            ':holdUntil': Date.parse(input.expiresAt),
+            ...(input.onePerPerson ? { ':now': Date.parse(input.at) } : {}),
+            ...(input.onePerPerson ? { ':client': order.clientHash ?? '' } : {}),
+            ':orderId': order.orderId,
+            ':thisOrderSet': new Set([order.orderId]),
+            // The person's orders of the day, for "Lacak pesanan" (a few: one unpaid hold at a time). An
+            // order is named once: its hold is not made again (ALREADY_HELD), and never after it is given
+            // back (`givesHoldBack`).
+            ':noOrders': [],
+            ':thisOrder': [order.orderId],
+            ...(input.verifiedClaim ? { ':claim': input.verifiedClaim } : {}),
+            ...(input.onePerPerson && input.settledHold ? { ':settled': input.settledHold } : {}),
+          },
+        }),
+      ),
+    );
+    if (written) return { outcome: 'HELD' };
+    // Several rules on one item: its current state says which one refused.
+    const counter = await this.readNikDayCounter(order.nikHash, input.day, { consistent: true });
+    if (counter.held.includes(order.orderId)) return { outcome: 'ALREADY_HELD' };
+    if (input.intakeNote && nikIntakeFull(counter.intake[input.intakeNote.window], input.intakeNote.limit))
+      return { outcome: 'INTAKE_LIMITED' };
+    const at = new Date(input.at);
+    if (input.onePerPerson && holdOpen(counter.holdUntil, at) && counter.holdOrder !== input.settledHold)
+      return { outcome: 'HOLD_PENDING' };
+    if (input.onePerPerson && lapseBlocks(counter, order.clientHash, at))
+      return { outcome: 'LAPSED_RECENTLY' };
+    return { outcome: 'CAP_REACHED' };
+  },
+
+  /**
+   * Gives an order's held count back (`givesHoldBack`: call it only once the order is written REJECTED).
+   * Conditional on the order still holding, so a repeat gives nothing back twice. False: it held nothing.
+   */
+  async releaseHold(
+    order: Pick<StorefrontOrder, 'orderId' | 'nikHash' | 'quantity'>,
+    day: string,
+  ): Promise<boolean> {
+    return conditionalWrite(() =>
+      dynamo().send(
+        new UpdateCommand({
+          TableName: table(),
+          Key: MainKeys.nikDay(order.nikHash, day),
+          UpdateExpression: 'ADD #count :minus DELETE held :thisOrderSet',
+          ConditionExpression: 'contains(held, :orderId)',
+          ExpressionAttributeNames: { '#count': 'count' },
+          ExpressionAttributeValues: {
+            ':minus': -order.quantity,
+            ':orderId': order.orderId,
+            ':thisOrderSet': new Set([order.orderId]),
+          },
+        }),
+      ),
+    );
+  },
+
+  /**
+   * The reservation, once the buyer's count is held (`holdForOrder`), in one transaction: the order becomes
+   * RESERVED with its QRIS payment (a new order is created in that state; a QUEUED one moves to it), and
+   * stock is taken from the planned shard(s), each conditional on enough stock and no suspension. A hold
+   * writes no ledger entry (see `lib/domain/stock.ts`). A RESERVED order therefore always carries its
+   * payment, and its count is always held: the hold is given back only after the order is REJECTED, which
+   * this transaction's order condition then refuses.
    */
   async reserve(
     order: StorefrontOrder,
-    input: StockTaking & {
+    input: Omit<StockTaking, 'cap' | 'verifiedClaim'> & {
       expiresAt: string;
       payment: GatewayPayment;
       /** A new order, written RESERVED (or not at all), rather than a QUEUED one moving on. */
       create: boolean;
-      /** One unpaid reservation per person (`holdOpen`), and no re-hold by a client that let one lapse. */
-      onePerPerson: boolean;
       /** The person's last hold, seen settled: it may be replaced while its window is still open. */
       settledHold?: string;
-      /** Intake's count of this order (the per-NIK limit), taken in this same write of the day counter. */
-      intakeNote?: IntakeNote;
     },
   ): Promise<ReserveOutcome> {
-    const note = input.intakeNote ? intakeNoteOf(input.intakeNote) : undefined;
     const isNew = input.create;
     // What the order becomes; returned so the caller needs no read-back on the hot path.
     const reserved = reservedFrom(order, {
@@ -409,49 +523,8 @@ export const storefrontStore = {
     const items = [
       orderWrite,
       ...input.parts.map((part) => shardMove(order.resellerId, part, 'onHand', 'reserved', true)),
-      {
-        Update: {
-          TableName: table(),
-          Key: MainKeys.nikDay(order.nikHash, input.day),
-          UpdateExpression: `ADD #count :quantity${note ? `, ${note.add}` : ''} SET purgeAt = if_not_exists(purgeAt, :purgeAt), holdUntil = :holdUntil, holdOrder = :orderId, orders = list_append(if_not_exists(orders, :noOrders), :thisOrder)${input.verifiedClaim ? ', verifiedClaim = :claim' : ''}${note ? `, ${note.set}` : ''}`,
-          // The cap (an order larger than the whole cap never fits, not even on a NIK's first order of the
-          // day); one unpaid reservation per person (`holdOpen`: the last hold's window has passed, or its
-          // order was seen settled and the check below proves it still is); and no new hold for this person
-          // by a client that just let one lapse (`lapseBlocks`).
-          ConditionExpression: [
-            capClause(order.quantity, input.cap),
-            ...(input.onePerPerson
-              ? [
-                  `attribute_not_exists(holdUntil) OR holdUntil <= :now${input.settledHold ? ' OR holdOrder = :settled' : ''}`,
-                ]
-              : []),
-            ...(input.onePerPerson
-              ? ['attribute_not_exists(lapsedUntil) OR lapsedUntil <= :now OR lapsedClient <> :client']
-              : []),
-            ...(note ? [note.condition] : []),
-          ]
-            .map((clause) => `(${clause})`)
-            .join(' AND '),
-          ExpressionAttributeNames: { '#count': 'count', ...note?.names },
-          ExpressionAttributeValues: {
-            ...note?.values,
-            ':quantity': order.quantity,
-            ':room': capRoom(input.cap, order.quantity),
-            ':purgeAt': Math.floor(Date.parse(input.at) / 1000) + 3 * 86_400,
-            ':holdUntil': Date.parse(input.expiresAt),
-            ...(input.onePerPerson ? { ':now': Date.parse(input.at) } : {}),
-            ...(input.onePerPerson ? { ':client': order.clientHash ?? '' } : {}),
-            ':orderId': order.orderId,
-            // The person's orders of the day, for "Lacak pesanan" (a few: one unpaid hold at a time).
-            ':noOrders': [],
-            ':thisOrder': [order.orderId],
-            ...(input.verifiedClaim ? { ':claim': input.verifiedClaim } : {}),
-            ...(input.onePerPerson && input.settledHold ? { ':settled': input.settledHold } : {}),
-          },
-        },
-      },
       // The person's previous hold is settled (paid or released), so it no longer blocks a new one.
-      ...(input.onePerPerson && input.settledHold
+      ...(input.settledHold
         ? [
             {
               ConditionCheck: {
@@ -468,25 +541,9 @@ export const storefrontStore = {
     ];
     const failed = await commitOrRefusals(items);
     if (!failed) return { outcome: 'RESERVED', order: reserved };
-    // Positions stay inside the store: 0 the order, 1..n the shards, n+1 the buyer's counter, n+2 the
-    // settled hold.
+    // Positions stay inside the store: 0 the order, 1..n the shards, n+1 the settled hold.
     if (failed.has(0)) return { outcome: 'ORDER_CHANGED' };
-    if (failed.has(input.parts.length + 2)) return { outcome: 'HOLD_PENDING' };
-    if (failed.has(input.parts.length + 1)) {
-      // Several rules on one item: its current state says which one refused.
-      const counter = await this.readNikDayCounter(order.nikHash, input.day, { consistent: true });
-      if (input.intakeNote && nikIntakeFull(counter.intake[input.intakeNote.window], input.intakeNote.limit))
-        return { outcome: 'INTAKE_LIMITED' };
-      if (
-        input.onePerPerson &&
-        holdOpen(counter.holdUntil, new Date(input.at)) &&
-        counter.holdOrder !== input.settledHold
-      )
-        return { outcome: 'HOLD_PENDING' };
-      if (input.onePerPerson && lapseBlocks(counter, order.clientHash, new Date(input.at)))
-        return { outcome: 'LAPSED_RECENTLY' };
-      return { outcome: 'CAP_REACHED' };
-    }
+    if (input.settledHold && failed.has(input.parts.length + 1)) return { outcome: 'HOLD_PENDING' };
     return { outcome: 'SHARD_DRY' };
   },
 
@@ -523,7 +580,7 @@ export const storefrontStore = {
         Update: {
           TableName: table(),
           Key: MainKeys.nikDay(order.nikHash, input.day),
-          UpdateExpression: `ADD #count :quantity SET purgeAt = if_not_exists(purgeAt, :purgeAt), orders = list_append(if_not_exists(orders, :noOrders), :thisOrder)${input.verifiedClaim ? ', verifiedClaim = :claim' : ''}`,
+          UpdateExpression: `ADD #count :quantity, held :thisOrderSet SET purgeAt = if_not_exists(purgeAt, :purgeAt), orders = list_append(if_not_exists(orders, :noOrders), :thisOrder)${input.verifiedClaim ? ', verifiedClaim = :claim' : ''}`,
           ConditionExpression: capClause(order.quantity, input.cap),
           ExpressionAttributeNames: { '#count': 'count' },
           ExpressionAttributeValues: {
@@ -532,6 +589,7 @@ export const storefrontStore = {
             ':purgeAt': Math.floor(Date.parse(input.at) / 1000) + 3 * 86_400,
             ':noOrders': [],
             ':thisOrder': [order.orderId],
+            ':thisOrderSet': new Set([order.orderId]),
             ...(input.verifiedClaim ? { ':claim': input.verifiedClaim } : {}),
           },
         },
@@ -604,10 +662,18 @@ export const storefrontStore = {
     );
   },
 
-  async reject(order: StorefrontOrder, reason: RejectionReason, at: string): Promise<void> {
-    await transactWrite([
-      orderUpdate(order, { status: 'REJECTED', reason, rejectedAt: at }, ['gsi1pk', 'gsi1sk']),
-    ]);
+  /**
+   * A QUEUED order refused (ConditionFailed: it is not the order read). `heldOn`: the day of the buyer's
+   * hold it gives back next (`releaseHold`), kept on the order so that a redelivery can finish that.
+   */
+  async reject(order: StorefrontOrder, reason: RejectionReason, at: string, heldOn?: string): Promise<void> {
+    const update = orderUpdate(
+      order,
+      { status: 'REJECTED', reason, rejectedAt: at, ...(heldOn ? { day: heldOn } : {}) },
+      ['gsi1pk', 'gsi1sk'],
+      'QUEUED',
+    );
+    await storeCall(() => dynamo().send(new UpdateCommand(update.Update)));
   },
 
   async findCapture(orderId: string, eventId: string): Promise<Record<string, unknown> | undefined> {
@@ -686,13 +752,14 @@ export const storefrontStore = {
           Key: MainKeys.nikDay(order.nikHash, order.day ?? ''),
           // The client that let it lapse may not hold this person again for one window (`lapseBlocks`).
           UpdateExpression: order.clientHash
-            ? 'ADD #count :minus SET lapsedClient = :client, lapsedUntil = :until'
-            : 'ADD #count :minus',
+            ? 'ADD #count :minus SET lapsedClient = :client, lapsedUntil = :until DELETE held :thisOrderSet'
+            : 'ADD #count :minus DELETE held :thisOrderSet',
           ConditionExpression: '#count >= :quantity',
           ExpressionAttributeNames: { '#count': 'count' },
           ExpressionAttributeValues: {
             ':minus': -order.quantity,
             ':quantity': order.quantity,
+            ':thisOrderSet': new Set([order.orderId]),
             ...(order.clientHash ? { ':client': order.clientHash, ':until': lapseEnds(order, at) } : {}),
           },
         },

@@ -37,6 +37,11 @@ export const REJECTION_REASONS = [
   'UNPAID_ORDER_PENDING',
   /** This client let this person's last reservation lapse unpaid, within the last payment window. */
   'LAPSED_RECENTLY',
+  /**
+   * The intake stopped after counting the order against the person's cap and before reserving it (a crash):
+   * the order's timer records it as not completed and gives the count back. Nothing was charged.
+   */
+  'NOT_COMPLETED',
 ] as const;
 export type RejectionReason = (typeof REJECTION_REASONS)[number];
 
@@ -201,6 +206,24 @@ export const reservationLapsed = (order: Pick<StorefrontOrder, 'status' | 'expir
 export const capRoom = (cap: number, quantity: number): number => cap - quantity;
 export const fitsNationalCap = (alreadyToday: number, quantity: number, cap: number): boolean =>
   quantity <= cap && alreadyToday <= capRoom(cap, quantity);
+
+/**
+ * The buyer's count is held per order: the day counter adds an order's quantity and names the order in one
+ * conditional write (the hold), before the stock and the order are written together. `held` lists the
+ * orders whose quantity the count holds. An attempt cut short after its hold (a crash, a lost answer) holds
+ * already, so its own quantity is not counted against it a second time.
+ */
+export const countBefore = (
+  counter: { readonly count: number; readonly held: readonly string[] },
+  order: Pick<StorefrontOrder, 'orderId' | 'quantity'>,
+): number => (counter.held.includes(order.orderId) ? counter.count - order.quantity : counter.count);
+
+/**
+ * An order in this state gives its held count back: a rejected order can never be reserved (no transition
+ * leads out of REJECTED to a sale), so once it is written no attempt still in flight can use the hold. A
+ * hold is given back only after that write, never before it.
+ */
+export const givesHoldBack = (status: StorefrontOrderStatus): boolean => status === 'REJECTED';
 
 /**
  * Intake's per-NIK limit: a NIK places at most `limit` orders in one clock minute, at every storefront

@@ -41,6 +41,7 @@ export const EnvVar = {
   paymentWatchSeconds: 'KUOTA_PAYMENT_WATCH_SECONDS',
   reservationTtlSeconds: 'KUOTA_RESERVATION_TTL_SECONDS',
   reconcileAfterSeconds: 'KUOTA_RECONCILE_AFTER_SECONDS',
+  abandonedHoldAfterSeconds: 'KUOTA_ABANDONED_HOLD_AFTER_SECONDS',
   civilRegistrySeed: 'KUOTA_CIVIL_REGISTRY_SEED',
   oneUnpaidReservationPerPerson: 'KUOTA_ONE_UNPAID_RESERVATION_PER_PERSON',
   clientLapsesPerHour: 'KUOTA_CLIENT_LAPSES_PER_HOUR',

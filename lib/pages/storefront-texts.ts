@@ -49,6 +49,7 @@ export const STOREFRONT_TEXTS = {
       STOREFRONT_CLOSED: 'toko tutup',
       UNPAID_ORDER_PENDING: 'masih ada pesanan Anda yang belum dibayar',
       LAPSED_RECENTLY: 'pesanan sebelumnya dari perangkat ini kedaluwarsa; coba lagi setelah beberapa menit',
+      NOT_COMPLETED: 'pesanan tidak selesai diproses dan tidak ditagih; silakan pesan lagi',
     },
     fields: {
       nik: 'NIK harus 16 digit yang valid',
@@ -149,6 +150,7 @@ export const STOREFRONT_TEXTS = {
       STOREFRONT_CLOSED: 'the storefront is closed',
       UNPAID_ORDER_PENDING: 'you still have an unpaid order',
       LAPSED_RECENTLY: 'your last order from this device lapsed; try again in a few minutes',
+      NOT_COMPLETED: 'the order was not completed and nothing was charged; please order again',
     },
     fields: {
       nik: 'the NIK must be 16 valid digits',

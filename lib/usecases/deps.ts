@@ -48,6 +48,7 @@ export const reservationSettings = (): ReservationSettings => ({
 
 export const orderTimerSettings = async (): Promise<OrderTimerSettings> => ({
   reconcileAfterSeconds: config().reconcileAfterSeconds,
+  abandonedHoldAfterSeconds: config().abandonedHoldAfterSeconds,
   reservationTtlSeconds: config().reservationTtlSeconds,
   paymentWatchSeconds: config().paymentWatchSeconds,
   payments: await paymentSettings(),

@@ -9,9 +9,14 @@ import type { OrderTimers } from './reservation.js';
  * from the timers' consumer (order-timers.ts), so that the wiring (deps.ts) needs only this.
  */
 export const sqsOrderTimers: OrderTimers = {
-  arm: async (orderId, at, hop) => {
+  arm: async (orderId, at, hop, unwritten) => {
     try {
-      await queues.armOrderTimer({ orderId, dueAt: at.toISOString(), hop });
+      await queues.armOrderTimer({
+        orderId,
+        dueAt: at.toISOString(),
+        hop,
+        ...(unwritten ? { unwritten } : {}),
+      });
     } catch (error) {
       logger.warn('could not arm an order timer', { orderId, error: String(error) });
       throw new ServiceBusyError(1);

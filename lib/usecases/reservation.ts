@@ -26,8 +26,10 @@ import {
 } from '../domain/shard-plan.js';
 import {
   buyerReference,
+  countBefore,
   firstOrderCheck,
   fitsNationalCap,
+  givesHoldBack,
   holdOpen,
   jakartaDay,
   lapseBlocks,
@@ -53,8 +55,23 @@ import { dispatchEvents, eventsFor } from './reseller-webhooks.js';
  * finds nothing to do).
  */
 export interface OrderTimers {
-  /** A durable message that brings `orderId` back to the timer consumer at `at` (or soon after). */
-  arm(orderId: string, at: Date, hop: number): Promise<void>;
+  /**
+   * A durable message that brings `orderId` back to the timer consumer at `at` (or soon after). A new
+   * order's first timer carries `unwritten`: what the timer needs to settle the order should its intake die
+   * between the buyer's hold and the order's first write (`settleAbandonedHold`).
+   */
+  arm(orderId: string, at: Date, hop: number, unwritten?: UnwrittenOrder): Promise<void>;
+}
+
+/** A new order as its first timer knows it, before it is written (keyed hashes only, no NIK). */
+export interface UnwrittenOrder {
+  readonly resellerId: string;
+  readonly nikHash: string;
+  readonly quantity: number;
+  readonly requestHash: string;
+  readonly createdAt: string;
+  /** The day whose counter the order's hold is on. */
+  readonly day: string;
 }
 
 export interface ReservationSettings {
@@ -73,11 +90,15 @@ export interface ReservationSettings {
   readonly random?: () => number;
 }
 
+/**
+ * `heldOn`: the order holds the buyer's count on this day's counter (`holdForOrder`). The caller gives it
+ * back (`releaseHoldOf`) once it has written the order REJECTED; an order that waits on keeps its hold.
+ */
 export type ReservationResult =
   | { readonly outcome: 'RESERVED'; readonly order: StorefrontOrder }
-  | { readonly outcome: RejectionReason }
+  | { readonly outcome: RejectionReason; readonly heldOn?: string }
   /** The order is not the one this attempt started from: it exists already, or it left QUEUED. */
-  | { readonly outcome: 'ORDER_CHANGED' }
+  | { readonly outcome: 'ORDER_CHANGED'; readonly heldOn?: string }
   /** Intake only: the NIK's orders this minute reached the limit since intake read them (`intakeNote`). */
   | { readonly outcome: 'INTAKE_LIMITED' };
 
@@ -413,7 +434,7 @@ export const refusalBeforeQueueing = async (
   options: { readonly retry: Retry; readonly prefetched: ReturnType<typeof prefetchReservation> },
 ): Promise<'SOLD_OUT' | 'BUYER_CAP_EXCEEDED' | 'RESELLER_SUSPENDED' | undefined> => {
   const [counter, snapshot] = await options.prefetched;
-  const planned = await planWithinCap(order, counter.count, snapshot, {
+  const planned = await planWithinCap(order, countBefore(counter, order), snapshot, {
     settings,
     now: settings.now(),
     retry: options.retry,
@@ -492,10 +513,18 @@ export const attemptReservation = async (
     if (!held || held.status === 'RESERVED') return { outcome: 'UNPAID_ORDER_PENDING' };
     settledHold = held.orderId;
   }
+  // An earlier attempt's hold (its process died, or its answer was lost) is this attempt's: it is neither
+  // counted against the order (`countBefore`) nor made again, and it is given back if the order is refused.
+  const heldBefore = counter.held.includes(order.orderId) ? { heldOn: day } : {};
   if (settings.onePerPerson && lapseBlocks(counter, order.clientHash, now))
-    return { outcome: 'LAPSED_RECENTLY' };
-  const planned = await planWithinCap(order, counter.count, snapshot, { settings, now, retry, random });
-  if (!('plan' in planned)) return planned;
+    return { outcome: 'LAPSED_RECENTLY', ...heldBefore };
+  const planned = await planWithinCap(order, countBefore(counter, order), snapshot, {
+    settings,
+    now,
+    retry,
+    random,
+  });
+  if (!('plan' in planned)) return { ...planned, ...heldBefore };
   const claim = new PlanClaim(order.resellerId, planned.plan);
   try {
     const price = unitPrice(checked.reseller.serviceFeeIdr);
@@ -509,9 +538,49 @@ export const attemptReservation = async (
           merchantName: checked.reseller.name,
         }),
       ),
-      settings.timers.arm(order.orderId, firstOrderCheck(now, settings), 0),
+      settings.timers.arm(
+        order.orderId,
+        firstOrderCheck(now, settings),
+        0,
+        options.create
+          ? {
+              resellerId: order.resellerId,
+              nikHash: order.nikHash,
+              quantity: order.quantity,
+              requestHash: order.requestHash,
+              createdAt: order.createdAt,
+              day,
+            }
+          : undefined,
+      ),
     ]);
     crashPoint('reservation:after-payment-created');
+    const hold = await retry(() =>
+      storefrontStore.holdForOrder(order, {
+        day,
+        cap: settings.nikDailyCap,
+        at: now.toISOString(),
+        // The QR's lifetime is the reservation's: an idempotent gateway may hand back an earlier QR.
+        expiresAt: payment.expiresAt,
+        onePerPerson: settings.onePerPerson,
+        ...(settledHold ? { settledHold } : {}),
+        ...(options.verifiedClaim ? { verifiedClaim: options.verifiedClaim } : {}),
+        ...(options.intakeNote ? { intakeNote: options.intakeNote } : {}),
+      }),
+    );
+    switch (hold.outcome) {
+      case 'CAP_REACHED':
+        await reportCapReached(order, now, settings.nikDailyCap, order.resellerId);
+        return { outcome: 'BUYER_CAP_EXCEEDED' };
+      case 'HOLD_PENDING':
+        return { outcome: 'UNPAID_ORDER_PENDING' };
+      case 'LAPSED_RECENTLY':
+        return { outcome: 'LAPSED_RECENTLY' };
+      case 'INTAKE_LIMITED':
+        return { outcome: 'INTAKE_LIMITED' };
+    }
+    const held = { heldOn: day };
+    crashPoint('reservation:after-hold');
     // The reseller's webhook event rides in the reservation's own write.
     const recorded = await eventsFor(
       order.resellerId,
@@ -537,23 +606,18 @@ export const attemptReservation = async (
         storefrontStore.reserve(order, {
           parts,
           day,
-          cap: settings.nikDailyCap,
           unitPriceIdr: price,
-          // The QR's lifetime is the reservation's: an idempotent gateway may hand back an earlier QR.
           expiresAt: payment.expiresAt,
           at: now.toISOString(),
           payment,
           create: options.create,
-          onePerPerson: settings.onePerPerson,
-          ...(options.verifiedClaim ? { verifiedClaim: options.verifiedClaim } : {}),
           ...(settledHold ? { settledHold } : {}),
-          ...(options.intakeNote ? { intakeNote: options.intakeNote } : {}),
           extraItems: recorded.items,
         }),
       );
 
     const attempted = await attemptWithReplans(order, claim, reserve, retry, random);
-    if (!('result' in attempted)) return attempted;
+    if (!('result' in attempted)) return { ...attempted, ...held };
     const outcome = attempted.result;
     switch (outcome.outcome) {
       case 'RESERVED':
@@ -561,24 +625,30 @@ export const attemptReservation = async (
         crashPoint('reservation:after-reserve');
         await dispatchEvents(recorded);
         return { outcome: 'RESERVED', order: outcome.order };
-      case 'CAP_REACHED':
-        await reportCapReached(order, now, settings.nikDailyCap, order.resellerId);
-        return { outcome: 'BUYER_CAP_EXCEEDED' };
       case 'HOLD_PENDING':
-        return { outcome: 'UNPAID_ORDER_PENDING' };
-      case 'LAPSED_RECENTLY':
-        return { outcome: 'LAPSED_RECENTLY' };
+        return { outcome: 'UNPAID_ORDER_PENDING', ...held };
       case 'ORDER_CHANGED':
-        return { outcome: 'ORDER_CHANGED' };
-      case 'INTAKE_LIMITED':
-        return { outcome: 'INTAKE_LIMITED' };
       case 'SHARD_DRY':
-        // The planned shards emptied under us again: another attempt (the queue's) reads them again.
-        return { outcome: 'ORDER_CHANGED' };
+        // The order moved (a twin won, or it left QUEUED), or the planned shards emptied under us again:
+        // another attempt (the queue's) reads them again, with this hold.
+        return { outcome: 'ORDER_CHANGED', ...held };
     }
   } finally {
     claim.release();
   }
+};
+
+/**
+ * Gives the buyer's held count back for an order now written REJECTED (`givesHoldBack`), never before:
+ * an attempt still in flight with the hold cannot reserve a rejected order. A repeat gives nothing twice.
+ */
+export const releaseHoldOf = async (
+  order: Pick<StorefrontOrder, 'orderId' | 'nikHash' | 'quantity' | 'status'>,
+  day: string,
+  retry: Retry = (unit) => withStoreRetries(unit),
+): Promise<void> => {
+  if (!givesHoldBack(order.status)) return;
+  await retry(() => storefrontStore.releaseHold(order, day));
 };
 
 export type DirectSaleResult =
@@ -610,7 +680,12 @@ export const attemptDirectSale = async (
   const day = jakartaDay(now);
   const { retry } = options;
   const [counter, snapshot] = await options.prefetched;
-  const planned = await planWithinCap(order, counter.count, snapshot, { settings, now, retry, random });
+  const planned = await planWithinCap(order, countBefore(counter, order), snapshot, {
+    settings,
+    now,
+    retry,
+    random,
+  });
   if (!('plan' in planned)) return planned;
   const claim = new PlanClaim(order.resellerId, planned.plan);
   try {
@@ -646,9 +721,18 @@ export const attemptDirectSale = async (
   }
 };
 
-const recordRejection = async (order: StorefrontOrder, reason: RejectionReason, now: Date) => {
+/**
+ * A queued order refused: written REJECTED, then its hold (if it holds one) given back. The day of the
+ * hold is kept on the order, so a redelivery that finds it REJECTED gives back a hold whose release failed.
+ */
+const recordRejection = async (
+  order: StorefrontOrder,
+  reason: RejectionReason,
+  now: Date,
+  heldOn: string | undefined,
+) => {
   const rejected = await withStoreRetries(() =>
-    storefrontStore.reject(order, reason, now.toISOString()),
+    storefrontStore.reject(order, reason, now.toISOString(), heldOn),
   ).then(
     () => true,
     (error) => {
@@ -657,6 +741,10 @@ const recordRejection = async (order: StorefrontOrder, reason: RejectionReason, 
     },
   );
   if (rejected) publishCounts({ [SaleMetric.rejected]: 1 });
+  const current = rejected
+    ? { ...order, status: 'REJECTED' as const }
+    : await withStoreRetries(() => storefrontStore.getOrder(order.orderId));
+  if (heldOn && current) await releaseHoldOf(current, heldOn);
   return reason;
 };
 
@@ -671,7 +759,11 @@ export const reserveOrder = async (
   for (let round = 0; round < PLANNED_ATTEMPTS; round += 1) {
     const order = await withStoreRetries(() => storefrontStore.getOrder(orderId));
     if (!order) return 'NOT_FOUND';
-    if (order.status !== 'QUEUED') return 'ALREADY_DONE';
+    if (order.status !== 'QUEUED') {
+      // Refused with a hold whose release did not happen (its process died): given back now.
+      if (order.status === 'REJECTED' && order.day) await releaseHoldOf(order, order.day);
+      return 'ALREADY_DONE';
+    }
     const result = await attemptReservation(order, settings, { create: false });
     if (result.outcome === 'RESERVED') {
       const waited = order.queuedAt ? (settings.now().getTime() - Date.parse(order.queuedAt)) / 1000 : 0;
@@ -681,7 +773,7 @@ export const reserveOrder = async (
     }
     // (INTAKE_LIMITED is intake's alone: a queued order was counted when it was taken in.)
     if (result.outcome !== 'ORDER_CHANGED' && result.outcome !== 'INTAKE_LIMITED')
-      return recordRejection(order, result.outcome, settings.now());
+      return recordRejection(order, result.outcome, settings.now(), result.heldOn);
     // A concurrent delivery moved it, or a shard emptied under us: look again.
   }
   logger.warn('reservation did not settle; the message will be retried', { orderId });

@@ -48,6 +48,7 @@ import {
   prefetchReservation,
   type ReservationSettings,
   refusalBeforeQueueing,
+  releaseHoldOf,
 } from './reservation.js';
 
 /** Intake, status and offer of the 26 storefronts. */
@@ -228,6 +229,7 @@ export const placeOrder = async (
     clientHash,
     ...(input.contact ? { contact: input.contact } : {}),
   });
+  let heldOn: string | undefined;
   if ((await backlog) === 0) {
     try {
       const result = await attemptReservation(draft, settings, {
@@ -243,15 +245,22 @@ export const placeOrder = async (
         return placed(result.order, orderTokenKey);
       }
       if (result.outcome === 'INTAKE_LIMITED') throw nikLimited();
+      // An order that holds the buyer's count was counted at intake by that hold (`intakeNote`).
+      heldOn = result.heldOn;
       if (result.outcome !== 'ORDER_CHANGED') {
-        await noteIntake();
-        return rejectAtIntake(draft, result.outcome, orderTokenKey, retry);
+        if (!heldOn) await noteIntake();
+        return rejectAtIntake(draft, result.outcome, orderTokenKey, retry, heldOn);
       }
       // A concurrent request with the same key won, or the shards moved under us.
       const winner = await retry(() => storefrontStore.getOrder(orderId));
-      if (winner) return replay(winner, requestHash, orderTokenKey);
+      if (winner) {
+        if (heldOn) await giveHoldBack(winner, heldOn, retry);
+        return replay(winner, requestHash, orderTokenKey);
+      }
     } catch (error) {
-      // Saturated: throttled or conflicting past the reservation's budget. The queue takes the order.
+      // Saturated: throttled or conflicting past the reservation's budget. The queue takes the order (with
+      // its hold, if one was made: the consumer's attempt finds it). Whether the hold was made is not known
+      // here, so the intake is noted again: at worst the NIK's minute counts this order twice.
       if (!(error instanceof ServiceBusyError)) throw error;
     }
   } else {
@@ -268,15 +277,33 @@ export const placeOrder = async (
       return rejectAtIntake(draft, refusal, orderTokenKey, retry);
     }
   }
-  await noteIntake();
+  if (!heldOn) await noteIntake();
   return queueOrder(draft, orderTokenKey, retry, settings);
 };
+
+/**
+ * The buyer's hold given back once the order is REJECTED (`releaseHoldOf`). A failure (throttled past
+ * intake's budget) loses nothing: the order's timer finds the rejected order still holding and gives it
+ * back (`handleOrderTimer`).
+ */
+const giveHoldBack = (
+  order: StorefrontOrder,
+  heldOn: string,
+  retry: <T>(unit: () => Promise<T>) => Promise<T>,
+): Promise<void> =>
+  releaseHoldOf(order, heldOn, retry).catch((error: unknown) =>
+    logger.warn('could not give a hold back; the order timer will', {
+      orderId: order.orderId,
+      error: String(error),
+    }),
+  );
 
 const rejectAtIntake = async (
   order: StorefrontOrder,
   reason: RejectionReason,
   tokenKey: string,
   retry: <T>(unit: () => Promise<T>) => Promise<T>,
+  heldOn?: string,
 ): Promise<PlacedOrder> => {
   const rejectedAt = new Date().toISOString();
   try {
@@ -285,10 +312,13 @@ const rejectAtIntake = async (
     if (!(error instanceof ConditionFailed)) throw error;
     const winner = await retry(() => storefrontStore.getOrder(order.orderId));
     if (!winner) throw error;
+    if (heldOn) await giveHoldBack(winner, heldOn, retry);
     return replay(winner, order.requestHash, tokenKey);
   }
   publishCounts({ [SaleMetric.accepted]: 1, [SaleMetric.rejected]: 1 });
-  return placed({ ...order, status: 'REJECTED', reason }, tokenKey);
+  const rejected: StorefrontOrder = { ...order, status: 'REJECTED', reason };
+  if (heldOn) await giveHoldBack(rejected, heldOn, retry);
+  return placed(rejected, tokenKey);
 };
 
 /** The order waits in the reservation queue; its timer re-sends it if the message is ever lost. */

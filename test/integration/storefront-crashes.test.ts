@@ -18,6 +18,7 @@ import {
   payAtGateway,
   placeOrder,
   placeQueuedOrder,
+  queueBacklog,
   readOrder,
   reservedOrder,
   runSweeper,
@@ -42,7 +43,12 @@ beforeAll(async () => {
   kuota = await startTestCloud({
     visibilityTimeoutSeconds: 1,
     // Order timers come due a second after an order is queued (the deployed setting is 60 s).
-    extraEnv: { KUOTA_STOCK_SHARDS: '2', KUOTA_RECONCILE_AFTER_SECONDS: '1' },
+    // An order its intake never wrote is settled 2 s after intake began (the deployed setting is 30 s).
+    extraEnv: {
+      KUOTA_STOCK_SHARDS: '2',
+      KUOTA_RECONCILE_AFTER_SECONDS: '1',
+      KUOTA_ABANDONED_HOLD_AFTER_SECONDS: '2',
+    },
   });
   await stockReseller(kuota, 0, 40);
 });
@@ -54,6 +60,8 @@ afterEach(async () => {
 afterAll(async () => {
   await kuota?.stop();
 });
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const sandboxPaymentIdOf = async (orderId: string) => {
   const result = await documents(kuota).send(
@@ -93,8 +101,10 @@ describe('crashes between the steps', () => {
   it.each([
     ['intake', 'reservation:after-reserve'],
     ['intake', 'reservation:after-payment-created'],
+    ['intake', 'reservation:after-hold'],
     ['queue', 'reservation:after-reserve'],
     ['queue', 'reservation:after-payment-created'],
+    ['queue', 'reservation:after-hold'],
   ] as const)(
     'finishes a reservation whose %s crashed at %s, taking stock and cap once',
     async (path, point) => {
@@ -129,6 +139,42 @@ describe('crashes between the steps', () => {
       expect(after.reserved).toBe(before.reserved);
     },
   );
+
+  it("gives the buyer's count back for an order whose intake died after the hold and was never retried", async () => {
+    // Arrange
+    const nik = validNik(7_001);
+    const key = 'abandoned-after-hold';
+    const before = stockTotals(await stockShards(kuota, 'R01'));
+    // Intake reserves at once only while no one waits in the queue (whose depth it reads every 2 s).
+    await eventually(async () => ((await queueBacklog(kuota, 'storefrontOrders')) === 0 ? true : undefined));
+    await sleep(2_100);
+    armCrash('reservation:after-hold', 1);
+
+    // Act: the intake dies between the buyer's hold and the order's first write; no one retries it.
+    const crashed = await placeOrder(kuota, 'R01', nik, 2, key);
+    const heldMeanwhile = await nikDayCount(kuota, nik);
+    // Its timer: first due a second after intake began, then again once intake's time is surely up (2 s).
+    await eventually(async () => {
+      await runSweeper(kuota);
+      return (await nikDayCount(kuota, nik)) === 0 ? true : undefined;
+    });
+    const replayed = await placeOrder(kuota, 'R01', nik, 2, key);
+    const afterwards = await placeOrder(kuota, 'R01', nik, 5);
+    const after = stockTotals(await stockShards(kuota, 'R01'));
+
+    // Assert: held while the intake could still write the order, then given back, and the order recorded
+    // as not completed (a replay of the key gets that answer, not a 409 or a second hold); the person's
+    // whole cap is free again, and no stock was taken by the abandoned order.
+    expect(crashed.status).toBeGreaterThanOrEqual(500);
+    expect(heldMeanwhile).toBe(2);
+    expect(replayed.status, replayed.text).toBe(201);
+    expect(replayed.body).toMatchObject({ status: 'REJECTED', reason: 'NOT_COMPLETED' });
+    expect(afterwards.status, afterwards.text).toBe(201);
+    expect(afterwards.body).toMatchObject({ status: 'RESERVED' });
+    expect(await nikDayCount(kuota, nik)).toBe(5);
+    expect(after.onHand - before.onHand).toBe(-5);
+    expect(after.reserved - before.reserved).toBe(5);
+  });
 
   it('confirms a refund whose webhook handler crashed right after recording it (payment:after-refund-recorded)', async () => {
     // Arrange: a fulfilled order, then the buyer pays a second time.

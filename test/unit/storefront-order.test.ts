@@ -3,8 +3,10 @@ import { describe, expect, it } from 'vitest';
 import {
   canTransition,
   captureBuysOrder,
+  countBefore,
   firstOrderCheck,
   fitsNationalCap,
+  givesHoldBack,
   nextOrderCheck,
   nikIntakeFull,
   ORDER_TOKEN_DAYS,
@@ -65,6 +67,34 @@ describe('the national cap', () => {
     // Act / Assert
     expect(fitsNationalCap(0, 6, 5)).toBe(false);
     expect(fitsNationalCap(0, 5, 5)).toBe(true);
+  });
+
+  it('does not count an order that holds already against itself (an attempt cut short after its hold)', () => {
+    // Arrange
+    const order = { orderId: 'SO_A', quantity: 2 };
+
+    // Act
+    const heldByItself = countBefore({ count: 5, held: ['SO_B', 'SO_A'] }, order);
+    const heldByOthers = countBefore({ count: 5, held: ['SO_B'] }, order);
+
+    // Assert: with its own 2 taken out the order fits a cap of 5 again; another's hold still counts.
+    expect(heldByItself).toBe(3);
+    expect(fitsNationalCap(heldByItself, order.quantity, 5)).toBe(true);
+    expect(heldByOthers).toBe(5);
+    expect(fitsNationalCap(heldByOthers, order.quantity, 5)).toBe(false);
+  });
+
+  it('gives a hold back only from a state no sale can leave to (REJECTED)', () => {
+    // Act
+    const giving = STOREFRONT_ORDER_STATUSES.filter(givesHoldBack);
+
+    // Assert: and REJECTED never leads to a sale, so no attempt in flight can use a hold given back.
+    expect(giving).toEqual(['REJECTED']);
+    for (const status of giving) {
+      expect(canTransition(status, 'RESERVED')).toBe(false);
+      expect(canTransition(status, 'PAID')).toBe(false);
+      expect(canTransition(status, 'FULFILLED')).toBe(false);
+    }
   });
 
   it('takes a NIK’s orders of a minute up to the intake limit and refuses the next one', () => {
