@@ -528,17 +528,12 @@ export const attemptReservation = async (
   const claim = new PlanClaim(order.resellerId, planned.plan);
   try {
     const price = unitPrice(checked.reseller.serviceFeeIdr);
-    const [payment] = await Promise.all([
-      // Idempotent on the reference, so a retried call returns the same QR.
-      retry(() =>
-        settings.gateway.createPayment({
-          reference: order.orderId,
-          amountIdr: price * order.quantity,
-          expiresAt: reservationExpiry(now, settings.reservationTtlSeconds),
-          merchantName: checked.reseller.name,
-        }),
-      ),
-      settings.timers.arm(
+    const expiresAt = reservationExpiry(now, settings.reservationTtlSeconds);
+    // The buyer's hold goes beside the payment's creation, not after it: the stock plan is a moment old
+    // when its transaction runs, and every moment more near a sell-out is a shard another took first. The
+    // order's timer is armed before the hold, so no hold is ever made without a timer to settle it.
+    const holding = settings.timers
+      .arm(
         order.orderId,
         firstOrderCheck(now, settings),
         0,
@@ -552,22 +547,35 @@ export const attemptReservation = async (
               day,
             }
           : undefined,
+      )
+      .then(() =>
+        retry(() =>
+          storefrontStore.holdForOrder(order, {
+            day,
+            cap: settings.nikDailyCap,
+            at: now.toISOString(),
+            // Until the payment window's end (the QR asked for below expires with it).
+            expiresAt: expiresAt.toISOString(),
+            onePerPerson: settings.onePerPerson,
+            ...(settledHold ? { settledHold } : {}),
+            ...(options.verifiedClaim ? { verifiedClaim: options.verifiedClaim } : {}),
+            ...(options.intakeNote ? { intakeNote: options.intakeNote } : {}),
+          }),
+        ),
+      );
+    const [payment, hold] = await Promise.all([
+      // Idempotent on the reference, so a retried call returns the same QR.
+      retry(() =>
+        settings.gateway.createPayment({
+          reference: order.orderId,
+          amountIdr: price * order.quantity,
+          expiresAt,
+          merchantName: checked.reseller.name,
+        }),
       ),
+      holding,
     ]);
     crashPoint('reservation:after-payment-created');
-    const hold = await retry(() =>
-      storefrontStore.holdForOrder(order, {
-        day,
-        cap: settings.nikDailyCap,
-        at: now.toISOString(),
-        // The QR's lifetime is the reservation's: an idempotent gateway may hand back an earlier QR.
-        expiresAt: payment.expiresAt,
-        onePerPerson: settings.onePerPerson,
-        ...(settledHold ? { settledHold } : {}),
-        ...(options.verifiedClaim ? { verifiedClaim: options.verifiedClaim } : {}),
-        ...(options.intakeNote ? { intakeNote: options.intakeNote } : {}),
-      }),
-    );
     switch (hold.outcome) {
       case 'CAP_REACHED':
         await reportCapReached(order, now, settings.nikDailyCap, order.resellerId);
