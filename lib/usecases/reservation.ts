@@ -446,6 +446,26 @@ export const refusalBeforeQueueing = async (
   return undefined;
 };
 
+/**
+ * Sold out for anyone: a read of every shard that a refusal may believe (`refusalBelievable`), or one made
+ * now, holds too little for the order. The answer is public (the storefront's offer shows it), so intake
+ * gives it before it asks the civil registry or counts the person's minute: it tells nothing about the
+ * person and probes nothing. Undefined: there may be stock, and the reservation attempt decides. A sample
+ * of the shards is not read further here (stock is plentiful while snapshots are samples).
+ */
+export const soldOutForAnyone = async (
+  order: Pick<StorefrontOrder, 'resellerId' | 'quantity'>,
+  options: { readonly retry: Retry; readonly prefetched: ReturnType<typeof prefetchReservation> },
+): Promise<'SOLD_OUT' | undefined> => {
+  const [, snapshot] = await options.prefetched;
+  if (snapshot.sampled) return undefined;
+  const fits = (shards: readonly { shard: number; onHand: number; suspended: boolean }[]) =>
+    shards.some((shard) => shard.suspended) || planOrder(shards, order.quantity, Math.random) !== undefined;
+  if (fits(snapshot.shards)) return undefined;
+  if (refusalBelievable(snapshot, Date.now(), FRESH_ENOUGH_MS)) return 'SOLD_OUT';
+  return fits(await freshShards(order.resellerId, options.retry)) ? undefined : 'SOLD_OUT';
+};
+
 /** The reseller's own reasons to refuse, from the cached profile (a suspension is confirmed fresh). */
 const resellerRefusal = async (resellerId: string) => {
   let reseller = await cachedReseller(resellerId);

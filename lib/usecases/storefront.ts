@@ -49,6 +49,7 @@ import {
   type ReservationSettings,
   refusalBeforeQueueing,
   releaseHoldOf,
+  soldOutForAnyone,
 } from './reservation.js';
 
 /** Intake, status and offer of the 26 storefronts. */
@@ -111,7 +112,8 @@ const replay = (existing: StorefrontOrder, requestHash: string, tokenKey: string
  * reservation path is saturated (throttled or conflicting past its time budget) or others are already
  * waiting in the queue (so no later arrival overtakes them) is the order recorded as QUEUED and answered
  * 202 with its place and an ETA; the reservation consumer takes it from there. An order that no wait can
- * serve (sold out, over the cap) is answered 201 REJECTED at once, whoever waits.
+ * serve (sold out, over the cap) is answered 201 REJECTED at once, whoever waits; a sold-out storefront says
+ * so before the identity check (a public answer: no registry call, nothing counted against the NIK).
  */
 export const placeOrder = async (
   input: {
@@ -200,6 +202,24 @@ export const placeOrder = async (
     );
     if (!noted.allowed) throw nikLimited();
   };
+  const draft = orderDraft({
+    orderId,
+    resellerId: input.resellerId,
+    nikHash,
+    quantity: input.quantity,
+    requestHash,
+    createdAt: at.toISOString(),
+    clientHash,
+    ...(input.contact ? { contact: input.contact } : {}),
+  });
+  // Sold out for anyone: told before the registry is asked or the NIK's minute counted (`soldOutForAnyone`).
+  const soldOut = await soldOutForAnyone(draft, { retry: reserveRetry, prefetched }).catch(
+    (error: unknown) => {
+      if (error instanceof ServiceBusyError) return undefined;
+      throw error;
+    },
+  );
+  if (soldOut) return rejectAtIntake(draft, soldOut, orderTokenKey, retry);
   // Asked once per person per day: a confirmed claim is remembered on the person's counter by the
   // reservation's own write (read here with the replay check, at no extra request). A refused identity
   // counts as an order of the minute, so a NIK cannot probe the registry at will; a registry that gave no
@@ -219,16 +239,6 @@ export const placeOrder = async (
       at.toISOString(),
     );
 
-  const draft = orderDraft({
-    orderId,
-    resellerId: input.resellerId,
-    nikHash,
-    quantity: input.quantity,
-    requestHash,
-    createdAt: at.toISOString(),
-    clientHash,
-    ...(input.contact ? { contact: input.contact } : {}),
-  });
   let heldOn: string | undefined;
   if ((await backlog) === 0) {
     try {

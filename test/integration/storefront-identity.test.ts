@@ -146,6 +146,35 @@ describe('the identity check', () => {
     expect(callsInAll).toBe(2);
   });
 
+  it('tells anyone a sold-out storefront is sold out before the registry is asked, counting nothing on the NIK', async () => {
+    // Arrange: R02 has no stock; the NIK intake limit is 10 orders a minute.
+    const [madeUp] = unregisteredNiks(1) as [string];
+    const nik = validNik(190);
+    const verify = vi.spyOn(sandboxCivilRegistry, 'verify');
+
+    // Act
+    const stranger = await order(
+      { nik: madeUp, fullName: 'Siapa Saja', birthDate: birthDateOfNik(madeUp), quantity: 1 },
+      'R02',
+    );
+    const tries: Answer[] = [];
+    for (let attempt = 0; attempt < 12; attempt += 1)
+      tries.push(await order({ nik, ...claimOf(nik), quantity: 1 }, 'R02'));
+    const calls = verify.mock.calls.length;
+    verify.mockRestore();
+    const elsewhere = await order({ nik, ...claimOf(nik), quantity: 1 }, 'R01');
+
+    // Assert: a public answer (the offer says as much), so no registry call and no count of the NIK's
+    // minute: 12 tries in a minute are all told SOLD_OUT, none 429, and the person then buys elsewhere.
+    expect(stranger.status).toBe(201);
+    expect(stranger.body).toMatchObject({ status: 'REJECTED', reason: 'SOLD_OUT' });
+    expect(tries.map((answer) => answer.status)).toEqual(tries.map(() => 201));
+    for (const answer of tries) expect(answer.body).toMatchObject({ status: 'REJECTED', reason: 'SOLD_OUT' });
+    expect(calls).toBe(0);
+    expect(elsewhere.status).toBe(201);
+    expect(elsewhere.body).toMatchObject({ status: 'RESERVED' });
+  });
+
   it('answers 503 with Retry-After while the registry is down, reserving nothing, and serves the person once it is back', async () => {
     // Arrange
     const nik = validNik(104);
