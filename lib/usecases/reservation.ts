@@ -451,19 +451,36 @@ export const refusalBeforeQueueing = async (
  * now, holds too little for the order. The answer is public (the storefront's offer shows it), so intake
  * gives it before it asks the civil registry or counts the person's minute: it tells nothing about the
  * person and probes nothing. Undefined: there may be stock, and the reservation attempt decides. A sample
- * of the shards is not read further here (stock is plentiful while snapshots are samples).
+ * of the shards that cannot place the order is followed by a read of them all, which the attempt would
+ * make anyway (and then plans on).
  */
 export const soldOutForAnyone = async (
   order: Pick<StorefrontOrder, 'resellerId' | 'quantity'>,
   options: { readonly retry: Retry; readonly prefetched: ReturnType<typeof prefetchReservation> },
 ): Promise<'SOLD_OUT' | undefined> => {
   const [, snapshot] = await options.prefetched;
-  if (snapshot.sampled) return undefined;
   const fits = (shards: readonly { shard: number; onHand: number; suspended: boolean }[]) =>
     shards.some((shard) => shard.suspended) || planOrder(shards, order.quantity, Math.random) !== undefined;
-  if (fits(snapshot.shards)) return undefined;
+  if (snapshot.sampled ? planOnSample(snapshot.shards, order.quantity, Math.random) : fits(snapshot.shards))
+    return undefined;
   if (refusalBelievable(snapshot, Date.now(), FRESH_ENOUGH_MS)) return 'SOLD_OUT';
   return fits(await freshShards(order.resellerId, options.retry)) ? undefined : 'SOLD_OUT';
+};
+
+/**
+ * Whether the planned shards still hold the plan, by a consistent read of them (one read unit each, where a
+ * refused transaction is billed two write units per item). A plan that fails it is answered SHARD_DRY
+ * without a write, and planned again as after a refusal (`attemptWithReplans`).
+ */
+const planStillHolds = async (resellerId: string, plan: readonly ShardPart[], retry: Retry) => {
+  const shards = await retry(() =>
+    stockStore.readShards(resellerId, { consistent: true, only: plan.map((part) => part.shard) }),
+  );
+  const holds = plan.every((part) => {
+    const shard = shards.find((entry) => entry.shard === part.shard);
+    return shard !== undefined && !shard.suspended && shard.onHand >= part.quantity;
+  });
+  return holds;
 };
 
 /** The reseller's own reasons to refuse, from the cached profile (a suspension is confirmed fresh). */
@@ -549,6 +566,7 @@ export const attemptReservation = async (
   try {
     const price = unitPrice(checked.reseller.serviceFeeIdr);
     const expiresAt = reservationExpiry(now, settings.reservationTtlSeconds);
+    let planChecked: Promise<boolean> | undefined;
     // The buyer's hold goes beside the payment's creation, not after it: the stock plan is a moment old
     // when its transaction runs, and every moment more near a sell-out is a shard another took first. The
     // order's timer is armed before the hold, so no hold is ever made without a timer to settle it.
@@ -568,8 +586,10 @@ export const attemptReservation = async (
             }
           : undefined,
       )
-      .then(() =>
-        retry(() =>
+      .then(() => {
+        planChecked = planStillHolds(order.resellerId, claim.plan, retry);
+        planChecked.catch(() => undefined);
+        return retry(() =>
           storefrontStore.holdForOrder(order, {
             day,
             cap: settings.nikDailyCap,
@@ -581,8 +601,8 @@ export const attemptReservation = async (
             ...(options.verifiedClaim ? { verifiedClaim: options.verifiedClaim } : {}),
             ...(options.intakeNote ? { intakeNote: options.intakeNote } : {}),
           }),
-        ),
-      );
+        );
+      });
     const [payment, hold] = await Promise.all([
       // Idempotent on the reference, so a retried call returns the same QR.
       retry(() =>
@@ -629,8 +649,13 @@ export const attemptReservation = async (
       ],
       now.toISOString(),
     );
-    const reserve = (parts: ShardPart[]): Promise<ReserveOutcome> =>
-      retry(() =>
+    const reserve = async (parts: ShardPart[]): Promise<ReserveOutcome> => {
+      // The first plan, read again beside the hold: one that a shard no longer holds is planned again
+      // before its transaction, which near a sell-out was refused one time in five, billed in full.
+      const check = planChecked;
+      planChecked = undefined;
+      if (check && !(await check.catch(() => true))) return { outcome: 'SHARD_DRY' };
+      return retry(() =>
         storefrontStore.reserve(order, {
           parts,
           day,
@@ -643,6 +668,7 @@ export const attemptReservation = async (
           extraItems: recorded.items,
         }),
       );
+    };
 
     const attempted = await attemptWithReplans(order, claim, reserve, retry, random);
     if (!('result' in attempted)) return { ...attempted, ...held };
