@@ -312,6 +312,27 @@ interface StockTaking {
   readonly extraItems?: readonly Record<string, unknown>[];
 }
 
+/**
+ * An order's held count given back on the buyer's day counter (`count − quantity`, the order out of
+ * `held`), as the update's parameters: by a release (`releaseHold`) or with the stock at a lapse (`expire`).
+ */
+const holdGivenBack = (
+  order: Pick<StorefrontOrder, 'orderId' | 'nikHash' | 'quantity'>,
+  day: string,
+  options: { readonly condition: string; readonly set?: string; readonly values: Record<string, unknown> },
+) => ({
+  TableName: table(),
+  Key: MainKeys.nikDay(order.nikHash, day),
+  UpdateExpression: `ADD #count :minus${options.set ? ` SET ${options.set}` : ''} DELETE held :thisOrderSet`,
+  ConditionExpression: options.condition,
+  ExpressionAttributeNames: { '#count': 'count' },
+  ExpressionAttributeValues: {
+    ':minus': -order.quantity,
+    ':thisOrderSet': new Set([order.orderId]),
+    ...options.values,
+  },
+});
+
 /** The cap as the buyer's day counter's condition: an order larger than the whole cap never fits. */
 const capClause = (quantity: number, cap: number): string =>
   quantity <= cap ? 'attribute_not_exists(#count) OR #count <= :room' : '#count <= :room';
@@ -452,18 +473,12 @@ export const storefrontStore = {
   ): Promise<boolean> {
     return conditionalWrite(() =>
       dynamo().send(
-        new UpdateCommand({
-          TableName: table(),
-          Key: MainKeys.nikDay(order.nikHash, day),
-          UpdateExpression: 'ADD #count :minus DELETE held :thisOrderSet',
-          ConditionExpression: 'contains(held, :orderId)',
-          ExpressionAttributeNames: { '#count': 'count' },
-          ExpressionAttributeValues: {
-            ':minus': -order.quantity,
-            ':orderId': order.orderId,
-            ':thisOrderSet': new Set([order.orderId]),
-          },
-        }),
+        new UpdateCommand(
+          holdGivenBack(order, day, {
+            condition: 'contains(held, :orderId)',
+            values: { ':orderId': order.orderId },
+          }),
+        ),
       ),
     );
   },
@@ -747,22 +762,15 @@ export const storefrontStore = {
       orderUpdate(order, { status: expired.status, expiredAt: at }, [], 'RESERVED'),
       ...parts.map((part) => shardMove(order.resellerId, part, 'reserved', 'onHand', false)),
       {
-        Update: {
-          TableName: table(),
-          Key: MainKeys.nikDay(order.nikHash, order.day ?? ''),
-          // The client that let it lapse may not hold this person again for one window (`lapseBlocks`).
-          UpdateExpression: order.clientHash
-            ? 'ADD #count :minus SET lapsedClient = :client, lapsedUntil = :until DELETE held :thisOrderSet'
-            : 'ADD #count :minus DELETE held :thisOrderSet',
-          ConditionExpression: '#count >= :quantity',
-          ExpressionAttributeNames: { '#count': 'count' },
-          ExpressionAttributeValues: {
-            ':minus': -order.quantity,
+        // The client that let it lapse may not hold this person again for one window (`lapseBlocks`).
+        Update: holdGivenBack(order, order.day ?? '', {
+          condition: '#count >= :quantity',
+          ...(order.clientHash ? { set: 'lapsedClient = :client, lapsedUntil = :until' } : {}),
+          values: {
             ':quantity': order.quantity,
-            ':thisOrderSet': new Set([order.orderId]),
             ...(order.clientHash ? { ':client': order.clientHash, ':until': lapseEnds(order, at) } : {}),
           },
-        },
+        }),
       },
     ]);
     return expired;

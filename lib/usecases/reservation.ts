@@ -449,8 +449,8 @@ export const refusalBeforeQueueing = async (
 /**
  * Sold out for anyone: a read of every shard that a refusal may believe (`refusalBelievable`), or one made
  * now, holds too little for the order. The answer is public (the storefront's offer shows it), so intake
- * gives it before it asks the civil registry or counts the person's minute: it tells nothing about the
- * person and probes nothing. Undefined: there may be stock, and the reservation attempt decides. A sample
+ * gives it before it asks the civil registry: it tells nothing about the person and probes nothing (it
+ * still counts among the NIK's orders of the minute). Undefined: there may be stock, and the reservation attempt decides. A sample
  * of the shards that cannot place the order is followed by a read of them all, which the attempt would
  * make anyway (and then plans on).
  */
@@ -468,19 +468,22 @@ export const soldOutForAnyone = async (
 };
 
 /**
- * Whether the planned shards still hold the plan, by a consistent read of them (one read unit each, where a
- * refused transaction is billed two write units per item). A plan that fails it is answered SHARD_DRY
+ * Whether the planned shards still hold the plan beside the stock other attempts of this instance claimed
+ * on them, by a consistent read of them (one read unit each, where a refused transaction is billed two
+ * write units per item). A plan that fails it is answered SHARD_DRY
  * without a write, and planned again as after a refusal (`attemptWithReplans`).
  */
 const planStillHolds = async (resellerId: string, plan: readonly ShardPart[], retry: Retry) => {
   const shards = await retry(() =>
     stockStore.readShards(resellerId, { consistent: true, only: plan.map((part) => part.shard) }),
   );
-  const holds = plan.every((part) => {
+  // Less what this instance's other attempts in flight claimed on the shard: they planned first.
+  const claims = inFlight.get(resellerId);
+  return plan.every((part) => {
     const shard = shards.find((entry) => entry.shard === part.shard);
-    return shard !== undefined && !shard.suspended && shard.onHand >= part.quantity;
+    const others = Math.max(0, (claims?.get(part.shard) ?? 0) - part.quantity);
+    return shard !== undefined && !shard.suspended && shard.onHand - others >= part.quantity;
   });
-  return holds;
 };
 
 /** The reseller's own reasons to refuse, from the cached profile (a suspension is confirmed fresh). */

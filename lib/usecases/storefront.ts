@@ -113,7 +113,7 @@ const replay = (existing: StorefrontOrder, requestHash: string, tokenKey: string
  * waiting in the queue (so no later arrival overtakes them) is the order recorded as QUEUED and answered
  * 202 with its place and an ETA; the reservation consumer takes it from there. An order that no wait can
  * serve (sold out, over the cap) is answered 201 REJECTED at once, whoever waits; a sold-out storefront says
- * so before the identity check (a public answer: no registry call, nothing counted against the NIK).
+ * so before the identity check (a public answer: no registry call; it still counts among the NIK's orders).
  */
 export const placeOrder = async (
   input: {
@@ -212,14 +212,28 @@ export const placeOrder = async (
     clientHash,
     ...(input.contact ? { contact: input.contact } : {}),
   });
-  // Sold out for anyone: told before the registry is asked or the NIK's minute counted (`soldOutForAnyone`).
+  // Sold out for anyone: told before the registry is asked (`soldOutForAnyone`).
   const soldOut = await soldOutForAnyone(draft, { retry: reserveRetry, prefetched }).catch(
     (error: unknown) => {
       if (error instanceof ServiceBusyError) return undefined;
       throw error;
     },
   );
-  if (soldOut) return rejectAtIntake(draft, soldOut, orderTokenKey, retry);
+  // Still one of the NIK's orders of the minute, and one of its storefronts of the day (scalper evidence).
+  const noteStorefront = () =>
+    read.counter.storefronts.includes(input.resellerId)
+      ? Promise.resolve()
+      : reportMultiStorefront(
+          nikHash,
+          jakartaDay(at),
+          [...read.counter.storefronts, input.resellerId],
+          at.toISOString(),
+        );
+  if (soldOut) {
+    await noteIntake();
+    await noteStorefront();
+    return rejectAtIntake(draft, soldOut, orderTokenKey, retry);
+  }
   // Asked once per person per day: a confirmed claim is remembered on the person's counter by the
   // reservation's own write (read here with the replay check, at no extra request). A refused identity
   // counts as an order of the minute, so a NIK cannot probe the registry at will; a registry that gave no
@@ -231,13 +245,7 @@ export const placeOrder = async (
       throw error;
     },
   );
-  if (!read.counter.storefronts.includes(input.resellerId))
-    await reportMultiStorefront(
-      nikHash,
-      jakartaDay(at),
-      [...read.counter.storefronts, input.resellerId],
-      at.toISOString(),
-    );
+  await noteStorefront();
 
   let heldOn: string | undefined;
   if ((await backlog) === 0) {
