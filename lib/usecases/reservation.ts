@@ -530,7 +530,7 @@ export const attemptReservation = async (
     prefetched?: ReturnType<typeof prefetchReservation>;
     /** The claim the registry confirmed at intake, to remember with the reservation. */
     verifiedClaim?: string;
-    /** Intake's count of this order, taken by the reservation's own write of the day counter. */
+    /** Intake's count of this order, taken by the hold's write of the day counter (`holdForOrder`). */
     intakeNote?: IntakeNote;
   },
 ): Promise<ReservationResult> => {

@@ -181,7 +181,7 @@ export const placeOrder = async (
   const nikLimited = () =>
     new RateLimitedError('too many orders for this NIK; retry later', window.retryAfterSeconds);
   // The NIK's orders this minute, as read: over the limit, refused before the registry is asked. The count
-  // itself is taken by the write that settles the order at intake (the reservation's, or `noteIntake`'s),
+  // itself is taken by the write that settles the order at intake (the reservation's hold, or `noteIntake`'s),
   // whose condition holds the limit exactly under concurrent orders.
   const intakeNote = {
     window: window.start,
@@ -235,7 +235,7 @@ export const placeOrder = async (
     return rejectAtIntake(draft, soldOut, orderTokenKey, retry);
   }
   // Asked once per person per day: a confirmed claim is remembered on the person's counter by the
-  // reservation's own write (read here with the replay check, at no extra request). A refused identity
+  // reservation's hold (read here with the replay check, at no extra request). A refused identity
   // counts as an order of the minute, so a NIK cannot probe the registry at will; a registry that gave no
   // verdict (down, or slow past its 2 s) told nobody anything, so it costs the person nothing and no write
   // (on a slow machine's bench, 1,257 such retries wrote 0.49 units a stamp on the counters).
