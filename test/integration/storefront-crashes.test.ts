@@ -9,6 +9,10 @@ import {
   setFaultPlan,
 } from '../../lib/adapters/fault-injection.js';
 import { queues } from '../../lib/adapters/queues.js';
+import { storefrontStore } from '../../lib/adapters/storefront-store.js';
+import { storefrontOrderIdFromKey } from '../../lib/domain/identifiers.js';
+import { hashNik } from '../../lib/domain/nik.js';
+import { jakartaDay, orderDraft } from '../../lib/domain/storefront-order.js';
 import { eventually, startTestCloud, type TestCloud } from '../support/cloud.js';
 import {
   documents,
@@ -174,6 +178,54 @@ describe('crashes between the steps', () => {
     expect(await nikDayCount(kuota, nik)).toBe(5);
     expect(after.onHand - before.onHand).toBe(-5);
     expect(after.reserved - before.reserved).toBe(5);
+  });
+
+  it("gives the count back for a rejected order whose release failed, from the order's first timer", async () => {
+    // Arrange: the state an intake leaves when its release fails after a rejection: the order written
+    // REJECTED, its count still held, and its first timer (as intake arms it) on the queue.
+    const nik = validNik(7_002);
+    const now = new Date();
+    const day = jakartaDay(now);
+    const order = orderDraft({
+      orderId: storefrontOrderIdFromKey('R01', 'release-failed'),
+      resellerId: 'R01',
+      nikHash: hashNik(kuota.secrets.nikHmacKey, nik),
+      quantity: 3,
+      requestHash: 'release-failed-request',
+      createdAt: now.toISOString(),
+    });
+    const hold = await storefrontStore.holdForOrder(order, {
+      day,
+      cap: 5,
+      at: now.toISOString(),
+      expiresAt: new Date(now.getTime() + 60_000).toISOString(),
+      onePerPerson: false,
+    });
+    await storefrontStore.createRejectedOrder(order, 'SOLD_OUT', now.toISOString());
+    const { orderId } = order;
+    const unwritten = {
+      resellerId: order.resellerId,
+      nikHash: order.nikHash,
+      quantity: order.quantity,
+      requestHash: order.requestHash,
+      createdAt: order.createdAt,
+      day,
+    };
+    await queues.armOrderTimer({ orderId, dueAt: now.toISOString(), hop: 0, unwritten });
+    const heldBefore = await nikDayCount(kuota, nik);
+
+    // Act
+    await runSweeper(kuota);
+    const afterTimer = await nikDayCount(kuota, nik);
+    await queues.armOrderTimer({ orderId, dueAt: now.toISOString(), hop: 0, unwritten });
+    await runSweeper(kuota);
+
+    // Assert: given back once, and a duplicate of the timer gives nothing back twice.
+    expect(hold).toEqual({ outcome: 'HELD' });
+    expect(heldBefore).toBe(3);
+    expect(afterTimer).toBe(0);
+    expect(await nikDayCount(kuota, nik)).toBe(0);
+    expect((await storefrontStore.getOrder(orderId))?.status).toBe('REJECTED');
   });
 
   it('confirms a refund whose webhook handler crashed right after recording it (payment:after-refund-recorded)', async () => {
