@@ -27,7 +27,7 @@ import { scriptArgs } from '../tools/common/args.js';
 scriptArgs({
   name: 'bench',
   usage:
-    'npm run bench\n\nkuota vs the synchronous single-counter design, side by side, on emulators of its own. It takes no\noptions; its knobs are environment variables: BENCH_ORDERS (1000), BENCH_ROUNDS (2), BENCH_CONCURRENCY (200),\nBENCH_HOT_SHARE (0.6), BENCH_HOT_STOCK (500), BENCH_OTHER_STOCK (300), BENCH_SCALPER_SHARE (0.03),\nBENCH_POLL_MS (1000), BENCH_RUN_TIMEOUT_SECONDS (120), KUOTA_STOCK_SHARDS (32), BENCH_PRICE_REGION (us-east-1).',
+    'npm run bench\n\nkuota vs the synchronous single-counter design, side by side, on emulators of its own. It takes no\noptions; its knobs are environment variables: BENCH_ORDERS (1000), BENCH_ROUNDS (2, at most 4), BENCH_CONCURRENCY (200),\nBENCH_HOT_SHARE (0.6), BENCH_HOT_STOCK (500), BENCH_OTHER_STOCK (300), BENCH_SCALPER_SHARE (0.03),\nBENCH_POLL_MS (1000), BENCH_RUN_TIMEOUT_SECONDS (120), KUOTA_STOCK_SHARDS (32), BENCH_PRICE_REGION (us-east-1).',
   options: {},
 });
 

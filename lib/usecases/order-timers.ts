@@ -117,7 +117,13 @@ const fireOrderTimer = async (
     await sqsOrderTimers.arm(message.orderId, new Date(message.dueAt), message.hop + 1, message.unwritten);
     return { outcome: 'NOT_DUE', processed: 0 };
   }
-  let order = await withStoreRetries(() => storefrontStore.getOrder(message.orderId));
+  // A read a moment stale is enough (half the read units): every change the timer makes is conditional on
+  // the version it read, the capture it may process reads the order afresh, and an order once written is
+  // never unwritten. No order is read again consistently: a replica may not have it yet, and whether intake
+  // wrote the order at all decides what a new order's first timer gives back.
+  let order =
+    (await withStoreRetries(() => storefrontStore.getOrder(message.orderId, { consistent: false }))) ??
+    (await withStoreRetries(() => storefrontStore.getOrder(message.orderId)));
   if (message.unwritten && (!order || order.status === 'REJECTED')) {
     // Not before intake's time is surely up: until then the intake may still write the order itself.
     const settleAt = Date.parse(message.unwritten.createdAt) + settings.abandonedHoldAfterSeconds * 1000;

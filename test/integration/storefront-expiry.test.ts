@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { storefrontStore } from '../../lib/adapters/storefront-store.js';
 import { startTestCloud, type TestCloud } from '../support/cloud.js';
 import {
   ledgerReport,
@@ -37,7 +38,7 @@ beforeAll(async () => {
       KUOTA_CLIENT_LAPSES_PER_HOUR: '100000',
     },
   });
-  await stockResellers(kuota, [0, 1, 2], 30);
+  await stockResellers(kuota, [0, 1, 2, 3], 30);
 });
 beforeEach(async () => {
   await setGatewayFaults(kuota, {});
@@ -93,6 +94,33 @@ describe('reservation expiry and reconciliation', () => {
     expect(unpaidCapAfter).toBe(0);
     expect(orderedAgain.payment.amountIdr).toBe(5 * 12_500);
     expect(await nikDayCount(kuota, unpaidNik)).toBe(5);
+  });
+
+  it('expires an unpaid reservation whose timer first reads it from a replica that has no copy yet', async () => {
+    // Arrange: the timer reads the order a moment stale (half the read units); here that read finds nothing.
+    const nik = validNik(13);
+    const unpaid = await reservedOrder(kuota, 'R04', nik, 1);
+    await waitPastExpiry(unpaid.payment);
+    const getOrder = storefrontStore.getOrder.bind(storefrontStore);
+    const staleReads = vi
+      .spyOn(storefrontStore, 'getOrder')
+      .mockImplementation((orderId, options) =>
+        options?.consistent === false ? Promise.resolve(undefined) : getOrder(orderId, options),
+      );
+
+    // Act
+    const tally = await runSweeper(kuota);
+    const reads = staleReads.mock.calls
+      .filter(([orderId]) => orderId === unpaid.placed.orderId)
+      .map(([, options]) => options?.consistent ?? true);
+    staleReads.mockRestore();
+    const after = await readOrder(kuota, unpaid.placed);
+
+    // Assert: read again consistently, and expired; not dropped as an order that does not exist.
+    expect(reads).toEqual([false, true]);
+    expect(tally.failed).toBe(0);
+    expect(after.body).toMatchObject({ status: 'EXPIRED' });
+    expect(await nikDayCount(kuota, nik)).toBe(0);
   });
 
   it('refunds 100% of a payment made after the reservation expired (REFUND_PENDING until the gateway confirms)', async () => {

@@ -178,17 +178,18 @@ export const startBenchStack = async () => {
 export type BenchStack = Awaited<ReturnType<typeof startBenchStack>>;
 
 /**
- * Stock: the same quantities for both designs, fresh resellers every round (kuota's through a quota
+ * Stock: the same quantities for both designs, fresh resellers every round (the warm-up's included) (kuota's through a quota
  * order, its tax payment and the allocation; the baseline's written to its table).
  */
 export const stockResellers = async ({ cloud, credentials }: BenchStack) => {
   const kuotaApi = cloud.runtime.url;
-  const roundResellers = Array.from({ length: settings.rounds }, (_, round) =>
+  // One set more than the rounds: the warm-up round's (the last), which is not measured.
+  const roundResellers = Array.from({ length: settings.rounds + 1 }, (_, round) =>
     credentials.resellers.slice(round * 5, round * 5 + 1 + settings.otherResellers),
   );
   const stockOf = (position: number) => (position === 0 ? settings.hotStock : settings.otherStock);
   process.stdout.write(
-    `  stocking ${settings.rounds * 5 + 1} resellers (kuota: quota order → tax payment → allocation)... `,
+    `  stocking ${(settings.rounds + 1) * 5 + 1} resellers (kuota: quota order → tax payment → allocation)... `,
   );
   const stocked = Date.now();
   const calibrationReseller = credentials.resellers[25] as (typeof credentials.resellers)[number];
