@@ -1012,9 +1012,13 @@ export const storefrontStore = {
   },
 
   /**
-   * What intake reads before it counts anything, in one request (a strongly consistent BatchGet of three
-   * keys): the order under this Idempotency-Key (a replay), the buyer's day counter and the client's lapses
-   * this hour. Three reads in one round trip instead of three.
+   * What intake reads before it counts anything, in one request (a BatchGet of three keys): the order under
+   * this Idempotency-Key (a replay), the buyer's day counter and the client's lapses this hour. Three reads
+   * in one round trip instead of three, eventually consistent (half the read units; a key that finds nothing
+   * still costs its minimum, and most of these find nothing): each is a hint that a write's condition makes
+   * exact. A replay the read missed meets its own order's `attribute_not_exists` (or its hold's `held`
+   * set: the order id comes from the key) and is answered from the winner; a count read low meets the
+   * hold's cap and intake-limit conditions, then a consistent read (`holdForOrder`).
    */
   async readIntake(input: {
     orderId: string;
@@ -1027,7 +1031,7 @@ export const storefrontStore = {
     const counterKey = MainKeys.nikDay(input.nikHash, input.day);
     const lapsesKey = MainKeys.clientLapses(input.clientHash, input.at.toISOString().slice(0, 13));
     const [order, counter, lapses] = await batchGetItems([orderKey, counterKey, lapsesKey], {
-      consistent: true,
+      consistent: false,
     });
     return {
       ...(order ? { existing: orderOfItem(order) } : {}),

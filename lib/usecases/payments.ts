@@ -73,7 +73,11 @@ export const handleCapture = async (
 ): Promise<CaptureOutcome> => {
   const { paymentId, orderId } = payment;
   for (let round = 0; round < 10; round += 1) {
-    const order = await withStoreRetries(() => storefrontStore.getOrder(orderId));
+    // The first read may be a moment stale (half the read units): whatever it decides is written on the
+    // condition of the version it read, and a write refused, or an order not found or not yet paid with this
+    // payment (a replica behind), is read again consistently.
+    const order = await withStoreRetries(() => storefrontStore.getOrder(orderId, { consistent: round > 0 }));
+    if (round === 0 && order?.payment?.paymentId !== paymentId) continue;
     if (!order || order.payment?.paymentId !== paymentId) throw new NotFoundError('payment');
     // The capture that bought the order is recorded on it; refunded captures have an item of their own.
     if (order.captureEventId === capture.eventId) return 'ALREADY_PROCESSED';

@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { storefrontStore } from '../../lib/adapters/storefront-store.js';
 import { eventually, startTestCloud, type TestCloud } from '../support/cloud.js';
 import {
   ledgerOf,
@@ -108,5 +109,37 @@ describe('duplicate PAYMENT_CAPTURED webhooks', () => {
     );
     expect(after.sold - before.sold).toBe(3);
     expect(after.onHand + after.reserved + after.sold).toBe(after.allocated);
+  });
+  it('fulfils a capture whose first read of the order comes from a replica that has no copy yet', async () => {
+    // Arrange: the capture's first read is a moment stale (half the read units); here it finds nothing.
+    const { placed, payment } = await reservedOrder(kuota, 'R01', validNik(3), 1);
+    await setGatewayFaults(kuota, { dropRate: 1 });
+    const capture = await payAtGateway(kuota, payment.paymentId);
+    const getOrder = storefrontStore.getOrder.bind(storefrontStore);
+    const staleReads = vi
+      .spyOn(storefrontStore, 'getOrder')
+      .mockImplementation((orderId, options) =>
+        options?.consistent === false ? Promise.resolve(undefined) : getOrder(orderId, options),
+      );
+
+    // Act
+    const answer = await sendGatewayEvent(kuota, {
+      eventId: capture.eventId,
+      paymentId: payment.paymentId,
+      type: 'PAYMENT_CAPTURED' as const,
+      amountIdr: capture.amountIdr,
+      occurredAt: capture.occurredAt,
+    });
+    const reads = staleReads.mock.calls
+      .filter(([orderId]) => orderId === placed.orderId)
+      .map(([, options]) => options?.consistent ?? true);
+    staleReads.mockRestore();
+    const order = await readOrder(kuota, placed);
+
+    // Assert: read again consistently and fulfilled, not answered 404 as a payment that is not ours.
+    expect(reads.slice(0, 2)).toEqual([false, true]);
+    expect(answer.status).toBe(200);
+    expect(order.body).toMatchObject({ status: 'FULFILLED' });
+    expect(order.body.stamps).toHaveLength(1);
   });
 });

@@ -179,6 +179,46 @@ describe('request usage from real command inputs', () => {
     expect(batchGet.charges.map((charge) => charge.readUnits)).toEqual([2, 1]);
   });
 
+  it('bills a BatchGetItem key that finds no item the minimum, as GetItem does, and an unprocessed key nothing', () => {
+    // Arrange: A is found, B and C are not there, D was left unprocessed (throttled).
+    const keys = ['A', 'B', 'C', 'D'].map((pk) => ({ pk: { S: pk }, sk: { S: 'x' } }));
+    const output = {
+      Responses: { t: [{ pk: { S: 'A' }, sk: { S: 'x' }, d: { S: kb(5) } }] },
+      UnprocessedKeys: { t: { Keys: [keys[3]] } },
+    };
+
+    // Act
+    const strong = dynamoDbRequestUsage(
+      'BatchGetItemCommand',
+      { RequestItems: { t: { Keys: keys, ConsistentRead: true } } },
+      output,
+    );
+    const eventual = dynamoDbRequestUsage(
+      'BatchGetItemCommand',
+      { RequestItems: { t: { Keys: keys } } },
+      output,
+    );
+    const native = dynamoDbRequestUsage(
+      'BatchGetCommand',
+      {
+        RequestItems: {
+          t: {
+            Keys: [
+              { pk: 'A', sk: 'x' },
+              { pk: 'B', sk: 'x' },
+            ],
+          },
+        },
+      },
+      { Responses: { t: [{ pk: 'A', sk: 'x' }] } },
+    );
+
+    // Assert
+    expect(strong.charges.map((charge) => charge.readUnits)).toEqual([2, 1, 1]);
+    expect(eventual.charges.map((charge) => charge.readUnits)).toEqual([1, 0.5, 0.5]);
+    expect(native.charges.map((charge) => charge.readUnits)).toEqual([0.5, 0.5]);
+  });
+
   it('bills Query and Scan on the summed size of the items read, filters included', () => {
     const items = Array.from({ length: 10 }, (_, index) => ({
       pk: { S: 'P' },

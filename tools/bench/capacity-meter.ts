@@ -227,6 +227,13 @@ const scalar = (value: unknown): string | undefined => {
   return typeof value === 'object' ? undefined : String(value);
 };
 
+/** A key's attributes `names` as one string, whether it is written as AttributeValues or plain values. */
+const keyText = (item: AnyItem, names: readonly string[]): string =>
+  [...names]
+    .sort()
+    .map((name) => `${name}=${scalar(item[name]) ?? ''}`)
+    .join('\u0000');
+
 /**
  * What the meter remembers about an item it saw written or read: the size of each attribute (name
  * included) and the index partitions it is in.
@@ -574,22 +581,29 @@ const analyseDynamoDbRequest = (
       break;
     }
     case 'BatchGetItem': {
-      const requests = (input.RequestItems ?? {}) as Record<string, { ConsistentRead?: boolean }>;
+      const requests = (input.RequestItems ?? {}) as Record<
+        string,
+        { ConsistentRead?: boolean; Keys?: AnyItem[] }
+      >;
       const responses = (output?.Responses ?? {}) as Record<string, AnyItem[]>;
-      for (const [table, items] of Object.entries(responses)) {
+      const unprocessed = (output?.UnprocessedKeys ?? {}) as Record<string, { Keys?: AnyItem[] }>;
+      for (const [table, request] of Object.entries(requests)) {
         if (resource === '?') resource = table;
-        for (const item of items) {
-          charges.push(
-            readCharge(
-              table,
-              keyOf(table, item),
-              item,
-              requests[table]?.ConsistentRead ? 'strong' : 'eventual',
-            ),
-          );
+        const mode = request.ConsistentRead ? 'strong' : 'eventual';
+        const items = responses[table] ?? [];
+        for (const item of items) charges.push(readCharge(table, keyOf(table, item), item, mode));
+        // Each key is read as a GetItem would be: one that finds no item still costs the minimum (0.5 or 1
+        // unit). A key left unprocessed was not read, and is billed when it is asked again.
+        const answered = new Set(
+          [...items, ...(unprocessed[table]?.Keys ?? [])].map((item) =>
+            keyText(item, Object.keys(request.Keys?.[0] ?? {})),
+          ),
+        );
+        for (const key of request.Keys ?? []) {
+          if (!answered.has(keyText(key, Object.keys(key))))
+            charges.push(readCharge(table, key, undefined, mode));
         }
       }
-      if (resource === '?') resource = Object.keys(requests)[0] ?? '?';
       break;
     }
     case 'Query':
