@@ -549,7 +549,14 @@ export const getOrderForBuyer = async (
 ) => {
   const { orderTokenKey } = await secrets();
   if (!orderTokenMatches(orderTokenKey, orderId, token)) throw new NotFoundError('order');
-  let order = await withStoreRetries(() => storefrontStore.getOrder(orderId));
+  // A read a moment stale first (half the read units: a buyer's page asks this of every order it paid); a
+  // consistent one when that read finds no order (a replica behind its first write) or one older than what
+  // the buyer has seen, so an answer never goes back in time.
+  const stale = await withStoreRetries(() => storefrontStore.getOrder(orderId, { consistent: false }));
+  let order =
+    stale && (seenVersion === undefined || stale.version >= seenVersion)
+      ? stale
+      : await withStoreRetries(() => storefrontStore.getOrder(orderId));
   if (!order || order.resellerId !== resellerId) throw new NotFoundError('order');
   const first = order;
   const holds = (current: StorefrontOrder) =>

@@ -1,0 +1,58 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { storefrontStore } from '../../lib/adapters/storefront-store.js';
+import type { StorefrontOrder } from '../../lib/domain/storefront-order.js';
+import { useTestCloud } from '../support/cloud.js';
+import { readOrder, reservedOrder, stockReseller, validNik } from '../support/flows.js';
+
+/**
+ * A buyer's look at an order reads it a moment stale first (half the read units). A replica behind its
+ * first write, or behind what the buyer has already seen, must not answer: the order is read again
+ * consistently, so a new order is never 404 and an answer never goes back in time.
+ */
+const kuota = useTestCloud({ extraEnv: { KUOTA_STOCK_SHARDS: '2' } });
+
+afterEach(() => vi.restoreAllMocks());
+
+/** Reads made with `consistent: false` answer `stale(order)` instead of the stored order. */
+const replicaAnswers = (stale: (order: StorefrontOrder | undefined) => StorefrontOrder | undefined) => {
+  const getOrder = storefrontStore.getOrder.bind(storefrontStore);
+  return vi.spyOn(storefrontStore, 'getOrder').mockImplementation(async (orderId, options) => {
+    const order = await getOrder(orderId, options);
+    return options?.consistent === false ? stale(order) : order;
+  });
+};
+
+describe("a buyer's look at an order, read from a replica first", () => {
+  it('answers a new order that the replica does not hold yet (not 404)', async () => {
+    // Arrange
+    await stockReseller(kuota, 0, 10);
+    const { placed } = await reservedOrder(kuota, 'R01', validNik(1), 1);
+    const reads = replicaAnswers(() => undefined);
+
+    // Act
+    const answer = await readOrder(kuota, placed);
+
+    // Assert
+    expect(reads.mock.calls.map(([, options]) => options?.consistent ?? true)).toEqual([false, true]);
+    expect(answer.status).toBe(200);
+    expect(answer.body).toMatchObject({ orderId: placed.orderId, status: 'RESERVED' });
+  });
+
+  it('answers from a consistent read when the replica is older than the version the buyer has seen', async () => {
+    // Arrange: the buyer saw version v; the replica still has v - 1.
+    await stockReseller(kuota, 1, 10);
+    const { placed } = await reservedOrder(kuota, 'R02', validNik(2), 1);
+    const first = await readOrder(kuota, placed);
+    const etag = String(first.headers.get('etag'));
+    const reads = replicaAnswers((order) => (order ? { ...order, version: order.version - 1 } : order));
+
+    // Act
+    const answer = await kuota.api.get(placed.statusUrl, {
+      headers: { 'order-token': placed.orderToken, 'if-none-match': etag },
+    });
+
+    // Assert: 304 (nothing new since what the buyer has), from the consistent read, not an older 200.
+    expect(reads.mock.calls.map(([, options]) => options?.consistent ?? true)).toEqual([false, true]);
+    expect(answer.status).toBe(304);
+  });
+});
