@@ -62,11 +62,11 @@ const main = async () => {
   const { createHttpClient } = await import('../tools/surge/http.js');
   const { percentile, mean } = await import('../tools/common/stats.js');
   const { timeHandler } = await import('../tools/bench/lambda-timing.js');
-  const { PRICES, DEFAULT_PRICE_REGION } = await import('../tools/bench/prices.js');
+  const { PRICES, DEFAULT_PRICE_REGION, lambdaPricePerGbSecond } = await import('../tools/bench/prices.js');
   const { STAMPING_DEFAULT_LIMITS, stampingCeilings, workerCostPerMillion } = await import(
     '../tools/bench/stamping-capacity.js'
   );
-  const { backgroundFunctions } = await import('../lib/infra/functions.js');
+  const { backgroundFunctions, LAMBDA_ARCHITECTURE } = await import('../lib/infra/functions.js');
   const { Queues } = await import('../lib/infra/resources.js');
   const { stampPdf } = await import('../lib/documents/stamp-pdf.js');
   const { issuerSigning } = await import('../lib/usecases/signing.js');
@@ -289,7 +289,7 @@ const main = async () => {
       s3PutsPerStampingOnOnePrefix: 1,
       s3GetsPerStampingOnOnePrefix: 2,
     };
-    const lambdaCompute = workerCostPerMillion(usage, prices.lambdaPerGbSecond);
+    const lambdaCompute = workerCostPerMillion(usage, lambdaPricePerGbSecond(prices, LAMBDA_ARCHITECTURE));
     const kmsPerMillion = 15; // $0.15 per 10,000 asymmetric requests (aws.amazon.com/kms/pricing)
     const s3PerMillion = 2 * 5 + 4 * 0.4; // 2 PUTs at $0.005/1,000, 4 GET/HEAD at $0.0004/1,000 (us-east-1)
     const apiPerMillion = usage.apiRequestsPerStamping * prices.apiGatewayRestPerMillionRequests;

@@ -5,7 +5,7 @@ import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { FunctionSpec } from '../../lib/infra/functions.js';
+import { type FunctionSpec, LAMBDA_ARCHITECTURE } from '../../lib/infra/functions.js';
 import type { Stage } from '../stage.js';
 
 /**
@@ -60,7 +60,7 @@ export class KuotaFunction extends Construct {
       projectRoot: props.repoRoot,
       depsLockFilePath: path.join(props.repoRoot, 'package-lock.json'),
       runtime: LAMBDA_RUNTIME,
-      architecture: Architecture.ARM_64,
+      architecture: LAMBDA_ARCHITECTURE === 'arm64' ? Architecture.ARM_64 : Architecture.X86_64,
       timeout: Duration.seconds(spec.timeoutSeconds),
       memorySize: spec.memoryMb,
       tracing: Tracing.ACTIVE,

@@ -161,18 +161,19 @@ describe('cost per million stamps', () => {
   it('multiplies units per stamp by prices per million units', () => {
     const prices = PRICES['us-east-1'];
     if (!prices) throw new Error('no us-east-1 prices');
-    const cost = costPerMillionStamps(
-      {
-        stampsSold: 2,
-        dynamoDbWriteUnits: 20, // 10 per stamp
-        dynamoDbReadUnits: 8, // 4 per stamp
-        sqsRequests: 6,
-        lambdaInvocations: 4,
-        lambdaGbSeconds: 0.2, // 0.1 GB-s per stamp
-        apiGatewayRequests: 4,
-      },
-      prices,
-    );
+    const usage = {
+      stampsSold: 2,
+      dynamoDbWriteUnits: 20, // 10 per stamp
+      dynamoDbReadUnits: 8, // 4 per stamp
+      sqsRequests: 6,
+      lambdaInvocations: 4,
+      lambdaGbSeconds: 0.2, // 0.1 GB-s per stamp
+      apiGatewayRequests: 4,
+    };
+    const cost = costPerMillionStamps(usage, prices, 'x86_64');
+    const onArm = costPerMillionStamps(usage, prices, 'arm64');
+    expect(onArm.lambdaCompute).toBeCloseTo(0.1 * 1_000_000 * 0.0000133334, 10);
+    expect(onArm.dynamoDbWrites).toBe(cost.dynamoDbWrites);
     expect(cost.dynamoDbWrites).toBeCloseTo(10 * prices.dynamoDbPerMillionWriteUnits, 10);
     expect(cost.dynamoDbReads).toBeCloseTo(4 * prices.dynamoDbPerMillionReadUnits, 10);
     expect(cost.sqs).toBeCloseTo(3 * prices.sqsPerMillionRequests, 10);

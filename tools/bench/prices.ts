@@ -17,8 +17,10 @@ export interface PriceSheet {
   readonly dynamoDbPerMillionReadUnits: number;
   readonly sqsPerMillionRequests: number;
   readonly lambdaPerMillionRequests: number;
-  /** x86_64; arm64 is about 20% cheaper per GB-second. */
+  /** x86_64 (Lambda's and CDK's default: what the baseline, a first design, gets). */
   readonly lambdaPerGbSecond: number;
+  /** arm64 (Graviton): what kuota's functions run on (`LAMBDA_ARCHITECTURE`). */
+  readonly lambdaArm64PerGbSecond: number;
   /** REST API, first 333 million requests a month. */
   readonly apiGatewayRestPerMillionRequests: number;
 }
@@ -29,12 +31,13 @@ export const PRICES: Readonly<Record<string, PriceSheet>> = {
     currency: 'USD',
     asOf: '2025-01 (DynamoDB on-demand as reduced on 2024-11-01)',
     source:
-      'aws.amazon.com/dynamodb/pricing/on-demand, /sqs/pricing, /lambda/pricing, /api-gateway/pricing (standard queue, x86, REST API tier 1)',
+      'aws.amazon.com/dynamodb/pricing/on-demand, /sqs/pricing, /lambda/pricing, /api-gateway/pricing (standard queue, x86 and arm64, REST API tier 1)',
     dynamoDbPerMillionWriteUnits: 0.625,
     dynamoDbPerMillionReadUnits: 0.125,
     sqsPerMillionRequests: 0.4,
     lambdaPerMillionRequests: 0.2,
     lambdaPerGbSecond: 0.0000166667,
+    lambdaArm64PerGbSecond: 0.0000133334,
     apiGatewayRestPerMillionRequests: 3.5,
   },
 };
@@ -62,8 +65,16 @@ export interface CostPerMillion {
   readonly total: number;
 }
 
-/** Cost of selling one million stamps at the usage measured per stamp. */
-export const costPerMillionStamps = (usage: UsageForCost, prices: PriceSheet): CostPerMillion => {
+/** The price of a GB-second of Lambda compute on `architecture`. */
+export const lambdaPricePerGbSecond = (prices: PriceSheet, architecture: 'arm64' | 'x86_64'): number =>
+  architecture === 'arm64' ? prices.lambdaArm64PerGbSecond : prices.lambdaPerGbSecond;
+
+/** Cost of selling one million stamps at the usage measured per stamp, its functions on `architecture`. */
+export const costPerMillionStamps = (
+  usage: UsageForCost,
+  prices: PriceSheet,
+  architecture: 'arm64' | 'x86_64',
+): CostPerMillion => {
   if (usage.stampsSold <= 0) throw new Error('no stamps sold: cost per stamp is undefined');
   // Per stamp × 1,000,000 stamps, with prices per 1,000,000 units: the two millions cancel out.
   const perStamp = (amount: number) => amount / usage.stampsSold;
@@ -72,7 +83,7 @@ export const costPerMillionStamps = (usage: UsageForCost, prices: PriceSheet): C
     dynamoDbReads: perStamp(usage.dynamoDbReadUnits) * prices.dynamoDbPerMillionReadUnits,
     sqs: perStamp(usage.sqsRequests) * prices.sqsPerMillionRequests,
     lambdaRequests: perStamp(usage.lambdaInvocations) * prices.lambdaPerMillionRequests,
-    lambdaCompute: perStamp(usage.lambdaGbSeconds) * 1_000_000 * prices.lambdaPerGbSecond,
+    lambdaCompute: perStamp(usage.lambdaGbSeconds) * 1_000_000 * lambdaPricePerGbSecond(prices, architecture),
     apiGateway: perStamp(usage.apiGatewayRequests) * prices.apiGatewayRestPerMillionRequests,
   };
   return { ...parts, total: Object.values(parts).reduce((sum, value) => sum + value, 0) };

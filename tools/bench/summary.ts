@@ -1,4 +1,4 @@
-import { backgroundFunctions } from '../../lib/infra/functions.js';
+import { backgroundFunctions, LAMBDA_ARCHITECTURE } from '../../lib/infra/functions.js';
 import { Queues } from '../../lib/infra/resources.js';
 import { mean, percentile } from '../common/stats.js';
 import type { BenchContext } from './bench-stack.js';
@@ -224,7 +224,12 @@ export const summarizeDesign = (
     writeUnitsByItemKind: unitsByItemKind(mine, stamps, 'writeUnits'),
     readUnitsByItemKind: unitsByItemKind(mine, stamps, 'readUnits'),
     usage,
-    costPerMillionStamps: costPerMillionStamps(usage, prices),
+    // kuota's functions run on arm64 (cdk/constructs/kuota-function.ts); the baseline gets Lambda's default.
+    costPerMillionStamps: costPerMillionStamps(
+      usage,
+      prices,
+      design === 'kuota' ? LAMBDA_ARCHITECTURE : 'x86_64',
+    ),
     invariantsOk: mine.every((result) => result.invariant.ok),
     invariantDetails: mine.map((result) => result.invariant.detail),
   };
