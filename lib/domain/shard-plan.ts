@@ -110,3 +110,25 @@ export const sampleShards = (count: number, size: number, random: () => number):
  * could take whole (fewer transaction items).
  */
 export const planOnSample = planOnOneShard;
+
+/**
+ * Shards a sample is widened with when the stock it read is all aimed at by attempts in flight: up to
+ * `size` of those it has not read that no attempt in flight aims at, drawn at random. Widening by a few
+ * shards (half a read unit each) instead of reading all of them (16 units for 32) is what keeps a busy
+ * instance's plans spread without a full read each time its sample fills up.
+ */
+export const widenedSample = (
+  count: number,
+  read: readonly number[],
+  claims: ReadonlyMap<number, number>,
+  size: number,
+  random: () => number,
+): number[] => {
+  const seen = new Set(read);
+  const candidates = Array.from({ length: count }, (_, shard) => shard).filter(
+    (shard) => !seen.has(shard) && !claims.has(shard),
+  );
+  return sampleShards(candidates.length, size, random)
+    .map((place) => candidates[place] as number)
+    .sort((a, b) => a - b);
+};

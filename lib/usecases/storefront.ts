@@ -549,12 +549,16 @@ export const getOrderForBuyer = async (
 ) => {
   const { orderTokenKey } = await secrets();
   if (!orderTokenMatches(orderTokenKey, orderId, token)) throw new NotFoundError('order');
-  // A read a moment stale first (half the read units: a buyer's page asks this of every order it paid); a
-  // consistent one when that read finds no order (a replica behind its first write) or one older than what
-  // the buyer has seen, so an answer never goes back in time.
-  const stale = await withStoreRetries(() => storefrontStore.getOrder(orderId, { consistent: false }));
+  // A buyer that names the version it has seen (its page does, with If-None-Match) is read a moment stale
+  // first, at half the read units: that read answers unless it finds no order (a replica behind its first
+  // write) or one older than what the buyer has, so an answer never goes back in time. Without a version,
+  // the first read is consistent: nothing else says what the buyer may already have seen.
+  const stale =
+    seenVersion === undefined
+      ? undefined
+      : await withStoreRetries(() => storefrontStore.getOrder(orderId, { consistent: false }));
   let order =
-    stale && (seenVersion === undefined || stale.version >= seenVersion)
+    stale && seenVersion !== undefined && stale.version >= seenVersion
       ? stale
       : await withStoreRetries(() => storefrontStore.getOrder(orderId));
   if (!order || order.resellerId !== resellerId) throw new NotFoundError('order');

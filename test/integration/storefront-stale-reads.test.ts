@@ -5,9 +5,9 @@ import { useTestCloud } from '../support/cloud.js';
 import { readOrder, reservedOrder, stockReseller, validNik } from '../support/flows.js';
 
 /**
- * A buyer's look at an order reads it a moment stale first (half the read units). A replica behind its
- * first write, or behind what the buyer has already seen, must not answer: the order is read again
- * consistently, so a new order is never 404 and an answer never goes back in time.
+ * A buyer that names the version it has seen is read a moment stale first (half the read units). A
+ * replica behind the order's first write, or behind what the buyer has already seen, must not answer: the
+ * order is read again consistently, so a new order is never 404 and an answer never goes back in time.
  */
 const kuota = useTestCloud({ extraEnv: { KUOTA_STOCK_SHARDS: '2' } });
 
@@ -24,16 +24,32 @@ const replicaAnswers = (stale: (order: StorefrontOrder | undefined) => Storefron
 
 describe("a buyer's look at an order, read from a replica first", () => {
   it('answers a new order that the replica does not hold yet (not 404)', async () => {
-    // Arrange
+    // Arrange: the buyer holds the order's first version (from its 201); the replica has no copy yet.
     await stockReseller(kuota, 0, 10);
     const { placed } = await reservedOrder(kuota, 'R01', validNik(1), 1);
+    const etag = String((await readOrder(kuota, placed)).headers.get('etag'));
+    const reads = replicaAnswers(() => undefined);
+
+    // Act
+    const answer = await kuota.api.get(placed.statusUrl, {
+      headers: { 'order-token': placed.orderToken, 'if-none-match': etag },
+    });
+
+    // Assert
+    expect(reads.mock.calls.map(([, options]) => options?.consistent ?? true)).toEqual([false, true]);
+    expect(answer.status).toBe(304);
+  });
+
+  it('reads consistently first for a buyer that names no version it has seen', async () => {
+    // Arrange
+    const { placed } = await reservedOrder(kuota, 'R01', validNik(3), 1);
     const reads = replicaAnswers(() => undefined);
 
     // Act
     const answer = await readOrder(kuota, placed);
 
     // Assert
-    expect(reads.mock.calls.map(([, options]) => options?.consistent ?? true)).toEqual([false, true]);
+    expect(reads.mock.calls.map(([, options]) => options?.consistent ?? true)).toEqual([true]);
     expect(answer.status).toBe(200);
     expect(answer.body).toMatchObject({ orderId: placed.orderId, status: 'RESERVED' });
   });

@@ -9,6 +9,7 @@ import {
   planOrder,
   refusalBelievable,
   sampleShards,
+  widenedSample,
 } from '../../lib/domain/shard-plan.js';
 
 /** The plan a sale takes its stock by, and what a snapshot may still say after a refused attempt. */
@@ -116,6 +117,43 @@ describe('sampling the shards a snapshot reads', () => {
         },
       ),
     );
+  });
+
+  it('widens a sample only with shards it has not read that no attempt in flight aims at, at most size of them', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 64 }),
+        fc.array(fc.integer({ min: 0, max: 63 }), { maxLength: 20 }),
+        fc.array(fc.integer({ min: 0, max: 63 }), { maxLength: 20 }),
+        fc.integer({ min: 0, max: 10 }),
+        fc.double({ min: 0, max: 0.999, noNaN: true }),
+        (count, read, claimed, size, draw) => {
+          // Arrange
+          const claims = new Map(claimed.map((shard) => [shard, 1]));
+          const free = Array.from({ length: count }, (_, shard) => shard).filter(
+            (shard) => !read.includes(shard) && !claims.has(shard),
+          );
+
+          // Act
+          const widened = widenedSample(count, read, claims, size, () => draw);
+
+          // Assert
+          expect(widened).toHaveLength(Math.min(size, free.length));
+          expect(widened.every((shard) => free.includes(shard))).toBe(true);
+          expect(new Set(widened).size).toBe(widened.length);
+          expect(widened).toEqual([...widened].sort((a, b) => a - b));
+        },
+      ),
+    );
+  });
+
+  it('widens a sample of 0–3 with 4 of the 5 shards free of reads and claims (case)', () => {
+    // Act
+    const widened = widenedSample(10, [0, 1, 2, 3], new Map([[4, 2]]), 4, () => 0);
+
+    // Assert
+    expect(widened).toHaveLength(4);
+    expect(widened.every((shard) => shard >= 5)).toBe(true);
   });
 
   it('reaches every shard over many draws (the writes of all instances together still spread)', () => {
