@@ -209,7 +209,8 @@ const NO_CLAIMS: ReadonlyMap<number, number> = new Map();
 
 /**
  * Shards a full sample is widened by: 8 (4 read units). Widening by 4 concentrated a busy instance's
- * plans on too few shards, and their transactions conflicted (one bench run: 194 refused, against 69).
+ * plans on too few shards, and more of their transactions found the shard dry (one bench run: 194
+ * refused, against 69).
  */
 const WIDENING = 8;
 
