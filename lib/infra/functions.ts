@@ -55,7 +55,8 @@ export interface BackgroundFunctionSpec extends FunctionSpec {
  * The instruction set every function runs on: Graviton (arm64), about 20% cheaper per GB-second than x86_64
  * for the same duration, and nothing here is native code. The bench prices kuota's compute with it.
  */
-export const LAMBDA_ARCHITECTURE: 'arm64' | 'x86_64' = 'arm64';
+export type LambdaArchitecture = 'arm64' | 'x86_64';
+export const LAMBDA_ARCHITECTURE: LambdaArchitecture = 'arm64';
 
 export const AUTHORIZER_CACHE_SECONDS = 10;
 

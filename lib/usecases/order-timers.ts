@@ -119,8 +119,8 @@ const fireOrderTimer = async (
   }
   // A read a moment stale is enough (half the read units): every change the timer makes is conditional on
   // the version it read, the capture it may process reads the order afresh, and an order once written is
-  // never unwritten. No order is read again consistently: a replica may not have it yet, and whether intake
-  // wrote the order at all decides what a new order's first timer gives back.
+  // never unwritten. An order that read does not find is read again consistently: a replica may not have it
+  // yet, and whether intake wrote the order at all decides what a new order's first timer gives back.
   let order =
     (await withStoreRetries(() => storefrontStore.getOrder(message.orderId, { consistent: false }))) ??
     (await withStoreRetries(() => storefrontStore.getOrder(message.orderId)));

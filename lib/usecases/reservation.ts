@@ -163,18 +163,19 @@ const readSnapshot = async (
   return snapshot;
 };
 
-/** Reads of every shard in flight, per reseller, with when each was sent (`freshShards`). */
+/** Reads of every shard in flight, per reseller, with when each was sent (`sharedFullRead`). */
 const fullReads = new Map<string, { readonly sentAt: number; readonly read: Promise<ShardSnapshot> }>();
 
 /**
- * Every shard, read by a request sent no earlier than `notBefore`: a read in flight that was sent since then
- * is shared. At a sell-out each order must see a read of every shard before it is refused; without sharing,
- * the orders in flight on one instance each read all 32 (one bench run: 1,041 such reads, 6.5 read units a
- * stamp sold); shared, they make about one a moment per reseller.
+ * Every shard, for a refusal: a read of them all that is in flight and was sent less than `FRESH_ENOUGH_MS`
+ * ago is shared, the freshness a refusal may believe (`refusalBelievable`). At a sell-out each order must
+ * see a read of every shard before it is refused; without sharing, the orders in flight on one instance
+ * each read all 32 (one bench run: 1,041 such reads, 6.5 read units a stamp sold). A plan does not share
+ * one (`planFresh`).
  */
-const freshShards = async (resellerId: string, retry: Retry, notBefore: number) => {
+const sharedFullRead = async (resellerId: string, retry: Retry) => {
   const pending = fullReads.get(resellerId);
-  if (pending && pending.sentAt >= notBefore) return (await pending.read).shards;
+  if (pending && Date.now() - pending.sentAt < FRESH_ENOUGH_MS) return (await pending.read).shards;
   const entry = { sentAt: Date.now(), read: readSnapshot(resellerId, retry) };
   fullReads.set(resellerId, entry);
   entry.read
@@ -410,8 +411,7 @@ const planFresh = async (
   retry: Retry,
   random: () => number,
 ): Promise<Planned> => {
-  const notBefore = Date.now();
-  const shards = await freshShards(resellerId, retry, notBefore);
+  const { shards } = await readSnapshot(resellerId, retry);
   if (shards.some((shard) => shard.suspended)) return { outcome: 'RESELLER_SUSPENDED' };
   const plan = await planAroundClaims(
     resellerId,
@@ -555,9 +555,7 @@ export const soldOutForAnyone = async (
   if (snapshot.sampled ? planOnSample(snapshot.shards, order.quantity, Math.random) : fits(snapshot.shards))
     return undefined;
   if (refusalBelievable(snapshot, Date.now(), FRESH_ENOUGH_MS)) return 'SOLD_OUT';
-  return fits(await freshShards(order.resellerId, options.retry, Date.now() - FRESH_ENOUGH_MS))
-    ? undefined
-    : 'SOLD_OUT';
+  return fits(await sharedFullRead(order.resellerId, options.retry)) ? undefined : 'SOLD_OUT';
 };
 
 /**

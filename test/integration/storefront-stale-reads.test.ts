@@ -2,7 +2,16 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { storefrontStore } from '../../lib/adapters/storefront-store.js';
 import type { StorefrontOrder } from '../../lib/domain/storefront-order.js';
 import { useTestCloud } from '../support/cloud.js';
-import { readOrder, reservedOrder, stockReseller, validNik } from '../support/flows.js';
+import {
+  nikDayCount,
+  placeOrder,
+  readOrder,
+  reservedOrder,
+  scanMain,
+  stockReseller,
+  uniqueKey,
+  validNik,
+} from '../support/flows.js';
 
 /**
  * A buyer that names the version it has seen is read a moment stale first (half the read units). A
@@ -70,5 +79,40 @@ describe("a buyer's look at an order, read from a replica first", () => {
     // Assert: 304 (nothing new since what the buyer has), from the consistent read, not an older 200.
     expect(reads.mock.calls.map(([, options]) => options?.consistent ?? true)).toEqual([false, true]);
     expect(answer.status).toBe(304);
+  });
+});
+
+describe("intake's first read, from a replica that has not seen the order yet", () => {
+  it('answers a replay with the same order and counts nothing again, though the read missed the order', async () => {
+    // Arrange: an order reserved; intake's eventually consistent read then misses it (a replica behind).
+    await stockReseller(kuota, 2, 10);
+    const key = uniqueKey('lagging-replay');
+    const nik = validNik(4);
+    const first = await placeOrder(kuota, 'R03', nik, 2, key);
+    const minuteCounts = async () =>
+      (await scanMain(kuota, 'NIKDAY#'))
+        .flatMap((item) => Object.entries(item).filter(([attribute]) => attribute.startsWith('intake@')))
+        .reduce((sum, [, count]) => sum + Number(count), 0);
+    const countsBefore = await minuteCounts();
+    const readIntake = storefrontStore.readIntake.bind(storefrontStore);
+    const lagging = vi.spyOn(storefrontStore, 'readIntake').mockImplementation(async (input) => {
+      const { existing: _missed, ...rest } = await readIntake(input);
+      return rest;
+    });
+
+    // Act
+    const replays = await Promise.all(Array.from({ length: 5 }, () => placeOrder(kuota, 'R03', nik, 2, key)));
+    const missed = lagging.mock.calls.length;
+    lagging.mockRestore();
+
+    // Assert: the order's own conditions (its first write, its hold) answer from the order that exists.
+    expect(first.status).toBe(201);
+    expect(missed).toBe(5);
+    for (const replay of replays) {
+      expect(replay.status).toBe(201);
+      expect(replay.body).toEqual(first.body);
+    }
+    expect(await nikDayCount(kuota, nik)).toBe(2);
+    expect(await minuteCounts()).toBe(countsBefore);
   });
 });

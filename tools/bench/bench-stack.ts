@@ -178,7 +178,7 @@ export const startBenchStack = async () => {
 export type BenchStack = Awaited<ReturnType<typeof startBenchStack>>;
 
 /**
- * Stock: the same quantities for both designs, fresh resellers every round (the warm-up's included) (kuota's through a quota
+ * Stock: the same quantities for both designs, fresh resellers every round, the warm-up's included (kuota's through a quota
  * order, its tax payment and the allocation; the baseline's written to its table).
  */
 export const stockResellers = async ({ cloud, credentials }: BenchStack) => {

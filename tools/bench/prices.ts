@@ -1,3 +1,5 @@
+import type { LambdaArchitecture } from '../../lib/infra/functions.js';
+
 /**
  * AWS on-demand list prices used by `npm run bench` for the cost per million stamps. Configuration, not
  * truth: edit them (or add a region) when AWS changes its prices. Free tiers are ignored: at a national
@@ -66,14 +68,14 @@ export interface CostPerMillion {
 }
 
 /** The price of a GB-second of Lambda compute on `architecture`. */
-export const lambdaPricePerGbSecond = (prices: PriceSheet, architecture: 'arm64' | 'x86_64'): number =>
+export const lambdaPricePerGbSecond = (prices: PriceSheet, architecture: LambdaArchitecture): number =>
   architecture === 'arm64' ? prices.lambdaArm64PerGbSecond : prices.lambdaPerGbSecond;
 
 /** Cost of selling one million stamps at the usage measured per stamp, its functions on `architecture`. */
 export const costPerMillionStamps = (
   usage: UsageForCost,
   prices: PriceSheet,
-  architecture: 'arm64' | 'x86_64',
+  architecture: LambdaArchitecture,
 ): CostPerMillion => {
   if (usage.stampsSold <= 0) throw new Error('no stamps sold: cost per stamp is undefined');
   // Per stamp × 1,000,000 stamps, with prices per 1,000,000 units: the two millions cancel out.
