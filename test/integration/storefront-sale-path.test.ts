@@ -11,6 +11,7 @@ import { itemSize } from '../../tools/bench/capacity-meter.js';
 import { eventually, startTestCloud, type TestCloud } from '../support/cloud.js';
 import {
   documents,
+  intakeMinuteCounts,
   ledgerOf,
   ledgerReport,
   mapLimit,
@@ -92,11 +93,7 @@ describe('the sale path', () => {
     const key = uniqueKey('replay');
     const nik = validNik(2_001);
     const first = await placeOrder(kuota, 'R02', nik, 1, key);
-    const counters = async () =>
-      // Intake's per-minute counts live on the day counters, one attribute per minute (`intake@<minute>`).
-      (await scanMain(kuota, 'NIKDAY#'))
-        .flatMap((item) => Object.entries(item).filter(([attribute]) => attribute.startsWith('intake@')))
-        .reduce((sum, [, count]) => sum + Number(count), 0);
+    const counters = () => intakeMinuteCounts(kuota);
     const countersBefore = await counters();
     const reservation = vi.spyOn(queues, 'requestReservation');
     const timers = vi.spyOn(queues, 'armOrderTimer');

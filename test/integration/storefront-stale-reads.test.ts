@@ -3,11 +3,11 @@ import { storefrontStore } from '../../lib/adapters/storefront-store.js';
 import type { StorefrontOrder } from '../../lib/domain/storefront-order.js';
 import { useTestCloud } from '../support/cloud.js';
 import {
+  intakeMinuteCounts,
   nikDayCount,
   placeOrder,
   readOrder,
   reservedOrder,
-  scanMain,
   stockReseller,
   uniqueKey,
   validNik,
@@ -89,10 +89,7 @@ describe("intake's first read, from a replica that has not seen the order yet", 
     const key = uniqueKey('lagging-replay');
     const nik = validNik(4);
     const first = await placeOrder(kuota, 'R03', nik, 2, key);
-    const minuteCounts = async () =>
-      (await scanMain(kuota, 'NIKDAY#'))
-        .flatMap((item) => Object.entries(item).filter(([attribute]) => attribute.startsWith('intake@')))
-        .reduce((sum, [, count]) => sum + Number(count), 0);
+    const minuteCounts = () => intakeMinuteCounts(kuota);
     const countsBefore = await minuteCounts();
     const readIntake = storefrontStore.readIntake.bind(storefrontStore);
     const lagging = vi.spyOn(storefrontStore, 'readIntake').mockImplementation(async (input) => {

@@ -408,6 +408,12 @@ export const stockTotals = (shards: readonly ShardItem[]) =>
   );
 
 /** The buyer's national counter for a day (Asia/Jakarta), read by the NIK's HMAC. */
+/** Every NIK's intake counts of the minute, summed: intake's per-minute counts live on the day counters, one attribute per minute (`intake@<minute>`). */
+export const intakeMinuteCounts = async (kuota: TestCloud): Promise<number> =>
+  (await scanMain(kuota, 'NIKDAY#'))
+    .flatMap((item) => Object.entries(item).filter(([attribute]) => attribute.startsWith('intake@')))
+    .reduce((sum, [, count]) => sum + Number(count), 0);
+
 export const nikDayCount = async (kuota: TestCloud, nik: string, day = jakartaDay(new Date())) => {
   const result = await documents(kuota).send(
     new GetCommand({
